@@ -1,0 +1,32 @@
+#pragma once
+// ConfigSource: a configuration document as read from a JSON or YAML file, before validation.
+// YAML is converted into the same JSON tree, so both formats share one schema. `--set a.b=value`
+// overrides are applied to the tree before validation, so they are checked like everything else.
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace tl {
+
+struct ConfigSource {
+  std::string file_label;                // how errors name the document (the file path as given)
+  std::filesystem::path base_directory;  // relative paths in the file resolve against this
+  nlohmann::json tree = nlohmann::json::object();
+  std::set<std::string> command_line_keys;  // dotted keys set by --set: their paths resolve against the cwd
+
+  // Reads a .json, .yaml or .yml file. Throws tl::Error naming the file on I/O or syntax errors.
+  static ConfigSource from_file(const std::filesystem::path& path);
+  static ConfigSource from_json(nlohmann::json tree, std::string file_label,
+                                std::filesystem::path base_directory);
+
+  // Applies "a.b.c=value"; the value is read as a YAML scalar or flow sequence ("0.1", "true", "[64, 32]").
+  void apply_override(const std::string& assignment);
+};
+
+// Converts a YAML document into the JSON tree tl validates. Scalars keep YAML's typing rules
+// (quoted strings stay strings; unquoted numbers and booleans become numbers and booleans).
+nlohmann::json yaml_to_json(const std::string& yaml_text, const std::string& file_label);
+
+}  // namespace tl

@@ -1,0 +1,42 @@
+#pragma once
+// Dataset: the labelled images a layout on disk describes, with class names in a stable order
+// (the same on every machine, whatever the directory iteration order), plus the official split
+// where the layout has one. Files are only listed here; decoding happens in the image pipeline.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tl {
+
+struct Sample {
+  std::filesystem::path path;
+  int label = 0;
+};
+
+enum class OfficialSplit { none, trainval, test };
+
+struct Dataset {
+  std::vector<std::string> class_names;  // label i names class_names[i]
+  std::vector<Sample> samples;           // sorted by path
+  std::vector<OfficialSplit> official;   // per sample; all `none` when the layout has no official split
+  int ignored_files = 0;                 // files skipped because their name says they are not images
+
+  bool has_official_split() const;
+};
+
+struct LayoutOptions {
+  std::string layout;            // petimages | oxford_pets | image_folder
+  std::filesystem::path root;
+  std::string target = "breed";  // oxford_pets: breed | species
+};
+
+// Throws tl::Error naming the root or the annotation file (and line) when the layout does not match.
+Dataset load_dataset(const LayoutOptions& options);
+
+// The layouts one by one, for callers that know which they have.
+Dataset load_image_folder(const std::filesystem::path& root);
+Dataset load_petimages(const std::filesystem::path& root);
+Dataset load_oxford_pets(const std::filesystem::path& root, const std::string& target);
+
+}  // namespace tl

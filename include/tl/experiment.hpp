@@ -1,0 +1,82 @@
+#pragma once
+// Experiment: one validated, fully resolved training configuration. Built once from a ConfigSource
+// (every field checked, paths made absolute, defaults filled in) and then passed around by value.
+// `resolved` is the same content as a JSON tree; a run directory stores it as config.json and every
+// later command (tl-eval, tl-predict) rebuilds the Experiment from that file alone.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tl/config_source.hpp"
+
+namespace tl {
+
+struct DataConfig {
+  std::string layout;  // petimages | oxford_pets | image_folder
+  std::filesystem::path root;
+  std::string target = "breed";  // oxford_pets: breed | species
+  double val_fraction = 0.15;    // carved from the training data (or the official trainval list)
+  double test_fraction = 0.15;   // layouts without an official test split only
+  std::optional<int> image_size; // overrides the backbone's input size (square)
+  int batch_size = 32;           // images per backbone forward pass
+  int workers = 0;               // decoding threads; 0 = all cores
+  int prefetch = 4;              // decoded batches allowed to wait for the consumer
+};
+
+struct HeadConfig {
+  std::string type = "linear";  // linear | mlp
+  std::vector<int> hidden{512};
+  double dropout = 0.0;
+};
+
+struct ModelConfig {
+  std::filesystem::path backbone;
+  std::optional<std::filesystem::path> metadata;  // default: <backbone stem>.json or model.json beside it
+  HeadConfig head;
+};
+
+struct OptimizerConfig {
+  std::string name = "adam";  // sgd | adam | adamw
+  double lr = 1e-3;
+  double momentum = 0.9;  // sgd only
+  bool nesterov = false;  // sgd only
+  double weight_decay = 0.0;
+};
+
+struct ScheduleConfig {
+  std::string name = "cosine";  // constant | step | cosine
+  int step_size = 10;           // step: epochs between decays
+  double gamma = 0.1;           // step: decay factor
+};
+
+struct TrainConfig {
+  int epochs = 10;
+  int batch_size = 64;
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+  double label_smoothing = 0.0;
+};
+
+struct Experiment {
+  std::string name;
+  std::string source_file;  // the config file it came from, for messages
+  int seed = 0;
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
+  int threads = 0;              // LibTorch intra-op threads; 0 = all cores
+  DataConfig data;
+  ModelConfig model;
+  TrainConfig train;
+  std::filesystem::path run_directory;
+  nlohmann::json resolved;
+};
+
+// Validates the whole document; throws tl::Error naming the file, the field path and what was expected.
+Experiment load_experiment(const ConfigSource& source);
+
+// Reads a config file and applies `--set key=value` overrides before validating.
+Experiment load_experiment_file(const std::filesystem::path& path, const std::vector<std::string>& overrides = {});
+
+}  // namespace tl

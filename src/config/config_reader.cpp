@@ -1,0 +1,219 @@
+#include "tl/config_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "tl/error.hpp"
+
+namespace tl {
+namespace {
+
+std::string describe(const nlohmann::json& value) {
+  if (value.is_null()) return "null";
+  if (value.is_string()) return "\"" + value.get<std::string>() + "\"";
+  if (value.is_object()) return "a mapping";
+  if (value.is_array()) return "a list " + value.dump();
+  return value.dump();
+}
+
+std::string join(std::initializer_list<const char*> options) {
+  std::string joined;
+  for (const char* option : options) {
+    if (!joined.empty()) joined += "|";
+    joined += option;
+  }
+  return joined;
+}
+
+std::string format_number(double value) {
+  nlohmann::json number = value;
+  return number.dump();
+}
+
+}  // namespace
+
+ConfigReader::ConfigReader(const ConfigSource& source)
+    : source_(&source),
+      node_(&source.tree),
+      resolved_root_(std::make_shared<nlohmann::json>(nlohmann::json::object())),
+      resolved_node_(resolved_root_.get()) {}
+
+ConfigReader::ConfigReader(const ConfigSource& source, const nlohmann::json* node, std::string path,
+                           std::shared_ptr<nlohmann::json> resolved_root, nlohmann::json* resolved_node)
+    : source_(&source),
+      node_(node),
+      path_(std::move(path)),
+      resolved_root_(std::move(resolved_root)),
+      resolved_node_(resolved_node) {}
+
+std::string ConfigReader::dotted(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+bool ConfigReader::has(const std::string& key) const {
+  return node_ != nullptr && node_->contains(key) && !(*node_)[key].is_null();
+}
+
+const nlohmann::json* ConfigReader::lookup(const std::string& key) {
+  consumed_.push_back(key);
+  if (!has(key)) return nullptr;
+  return &(*node_)[key];
+}
+
+void ConfigReader::record(const std::string& key, nlohmann::json value) {
+  (*resolved_node_)[key] = std::move(value);
+}
+
+void ConfigReader::fail(const std::string& key, const std::string& message) const {
+  throw Error(source_->file_label + ": " + dotted(key) + ": " + message);
+}
+
+void ConfigReader::expected(const std::string& key, const std::string& what, const nlohmann::json& got) const {
+  fail(key, "expected " + what + ", got " + describe(got));
+}
+
+ConfigReader ConfigReader::section(const std::string& key) {
+  const nlohmann::json* child = lookup(key);
+  if (child != nullptr && !child->is_object()) expected(key, "a mapping of settings", *child);
+  nlohmann::json& resolved_child = (*resolved_node_)[key];
+  resolved_child = nlohmann::json::object();
+  return ConfigReader(*source_, child, dotted(key), resolved_root_, &resolved_child);
+}
+
+std::string ConfigReader::string(const std::string& key, const std::string& fallback) {
+  const nlohmann::json* value = lookup(key);
+  std::string result = fallback;
+  if (value != nullptr) {
+    if (!value->is_string()) expected(key, "a string", *value);
+    result = value->get<std::string>();
+  }
+  record(key, result);
+  return result;
+}
+
+std::string ConfigReader::required_string(const std::string& key) {
+  if (!has(key)) fail(key, "required, expected a string");
+  return string(key, "");
+}
+
+std::string ConfigReader::choice(const std::string& key, std::initializer_list<const char*> options,
+                                 const std::string& fallback) {
+  const nlohmann::json* value = lookup(key);
+  std::string result = fallback;
+  if (value != nullptr) {
+    const bool known = value->is_string() &&
+                       std::any_of(options.begin(), options.end(),
+                                   [&](const char* option) { return value->get<std::string>() == option; });
+    if (!known) expected(key, "one of " + join(options), *value);
+    result = value->get<std::string>();
+  }
+  record(key, result);
+  return result;
+}
+
+std::string ConfigReader::required_choice(const std::string& key, std::initializer_list<const char*> options) {
+  if (!has(key)) fail(key, "required, expected one of " + join(options));
+  return choice(key, options, "");
+}
+
+double ConfigReader::number(const std::string& key, double fallback, double min, double max) {
+  const nlohmann::json* value = lookup(key);
+  double result = fallback;
+  if (value != nullptr) {
+    if (!value->is_number()) expected(key, "a number", *value);
+    result = value->get<double>();
+    if (!std::isfinite(result) || result < min || result > max) {
+      expected(key, "a number in [" + format_number(min) + ", " + format_number(max) + "]", *value);
+    }
+  }
+  record(key, result);
+  return result;
+}
+
+int ConfigReader::integer(const std::string& key, int fallback, int min, int max) {
+  const std::optional<int> value = optional_integer(key, min, max);
+  const int result = value.value_or(fallback);
+  record(key, result);
+  return result;
+}
+
+std::optional<int> ConfigReader::optional_integer(const std::string& key, int min, int max) {
+  const nlohmann::json* value = lookup(key);
+  if (value == nullptr) {
+    record(key, nullptr);
+    return std::nullopt;
+  }
+  const std::string range = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  if (!value->is_number_integer()) expected(key, range, *value);
+  const long long result = value->get<long long>();
+  if (result < min || result > max) expected(key, range, *value);
+  record(key, result);
+  return static_cast<int>(result);
+}
+
+bool ConfigReader::boolean(const std::string& key, bool fallback) {
+  const nlohmann::json* value = lookup(key);
+  bool result = fallback;
+  if (value != nullptr) {
+    if (!value->is_boolean()) expected(key, "true or false", *value);
+    result = value->get<bool>();
+  }
+  record(key, result);
+  return result;
+}
+
+std::vector<int> ConfigReader::integers(const std::string& key, const std::vector<int>& fallback, int min, int max) {
+  const nlohmann::json* value = lookup(key);
+  std::vector<int> result = fallback;
+  if (value != nullptr) {
+    const std::string what =
+        "a list of integers in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+    if (!value->is_array()) expected(key, what, *value);
+    result.clear();
+    for (const auto& item : *value) {
+      if (!item.is_number_integer() || item.get<long long>() < min || item.get<long long>() > max) {
+        expected(key, what, *value);
+      }
+      result.push_back(item.get<int>());
+    }
+  }
+  record(key, result);
+  return result;
+}
+
+std::filesystem::path ConfigReader::resolve_path(const std::string& key, const std::string& text) const {
+  const std::filesystem::path given(text);
+  if (given.is_absolute()) return given.lexically_normal();
+  const bool from_command_line = source_->command_line_keys.count(dotted(key)) > 0;
+  const std::filesystem::path base =
+      from_command_line ? std::filesystem::current_path() : source_->base_directory;
+  return (base / given).lexically_normal();
+}
+
+std::filesystem::path ConfigReader::required_path(const std::string& key) {
+  const std::optional<std::filesystem::path> path = optional_path(key);
+  if (!path) fail(key, "required, expected a path");
+  return *path;
+}
+
+std::optional<std::filesystem::path> ConfigReader::optional_path(const std::string& key) {
+  const nlohmann::json* value = lookup(key);
+  if (value == nullptr) {
+    record(key, nullptr);
+    return std::nullopt;
+  }
+  if (!value->is_string() || value->get<std::string>().empty()) expected(key, "a path", *value);
+  std::filesystem::path resolved = resolve_path(key, value->get<std::string>());
+  record(key, resolved.string());
+  return resolved;
+}
+
+void ConfigReader::finish() const {
+  if (node_ == nullptr) return;
+  for (const auto& [key, value] : node_->items()) {
+    if (std::find(consumed_.begin(), consumed_.end(), key) != consumed_.end()) continue;
+    std::string known;
+    for (const auto& name : consumed_) known += (known.empty() ? "" : ", ") + name;
+    fail(key, "unknown key (known keys here: " + known + ")");
+  }
+}
+
+}  // namespace tl

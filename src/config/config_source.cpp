@@ -1,0 +1,146 @@
+#include "tl/config_source.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "tl/error.hpp"
+
+namespace tl {
+namespace {
+
+nlohmann::json scalar_to_json(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  // Quoted scalars are strings whatever they look like; YAML's tag says so.
+  if (node.Tag() == "!") return text;
+  if (text == "null" || text == "~" || text.empty()) return nullptr;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  try {
+    size_t used = 0;
+    long long integer = std::stoll(text, &used, 10);
+    if (used == text.size()) return integer;
+  } catch (const std::exception&) {
+  }
+  try {
+    size_t used = 0;
+    double real = std::stod(text, &used);
+    if (used == text.size()) return real;
+  } catch (const std::exception&) {
+  }
+  return text;
+}
+
+nlohmann::json node_to_json(const YAML::Node& node, const std::string& file_label) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      return scalar_to_json(node);
+    case YAML::NodeType::Sequence: {
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& item : node) array.push_back(node_to_json(item, file_label));
+      return array;
+    }
+    case YAML::NodeType::Map: {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& entry : node) {
+        const std::string key = entry.first.as<std::string>();
+        if (object.contains(key)) {
+          throw Error(file_label + ": line " + std::to_string(entry.first.Mark().line + 1) +
+                      ": duplicate key \"" + key + "\"");
+        }
+        object[key] = node_to_json(entry.second, file_label);
+      }
+      return object;
+    }
+  }
+  return nullptr;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string() + ": cannot open config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool is_yaml(const std::filesystem::path& path) {
+  const std::string extension = path.extension().string();
+  return extension == ".yaml" || extension == ".yml";
+}
+
+}  // namespace
+
+nlohmann::json yaml_to_json(const std::string& yaml_text, const std::string& file_label) {
+  try {
+    return node_to_json(YAML::Load(yaml_text), file_label);
+  } catch (const YAML::Exception& error) {
+    throw Error(file_label + ": line " + std::to_string(error.mark.line + 1) + ": invalid YAML: " + error.msg);
+  }
+}
+
+ConfigSource ConfigSource::from_file(const std::filesystem::path& path) {
+  const std::string label = path.string();
+  const std::string extension = path.extension().string();
+  if (!is_yaml(path) && extension != ".json") {
+    throw Error(label + ": expected a .json, .yaml or .yml config file");
+  }
+  const std::string text = read_text(path);
+  nlohmann::json tree;
+  if (is_yaml(path)) {
+    tree = yaml_to_json(text, label);
+  } else {
+    try {
+      tree = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& error) {
+      throw Error(label + ": invalid JSON: " + error.what());
+    }
+  }
+  if (tree.is_null()) tree = nlohmann::json::object();
+  if (!tree.is_object()) throw Error(label + ": expected a mapping of settings at the top level");
+  return from_json(std::move(tree), label, std::filesystem::absolute(path).parent_path());
+}
+
+ConfigSource ConfigSource::from_json(nlohmann::json tree, std::string file_label,
+                                     std::filesystem::path base_directory) {
+  ConfigSource source;
+  source.tree = std::move(tree);
+  source.file_label = std::move(file_label);
+  source.base_directory = std::move(base_directory);
+  return source;
+}
+
+void ConfigSource::apply_override(const std::string& assignment) {
+  const auto equals = assignment.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    throw Error("--set " + assignment + ": expected key.path=value");
+  }
+  const std::string key = assignment.substr(0, equals);
+  const std::string value_text = assignment.substr(equals + 1);
+  const nlohmann::json value = yaml_to_json(value_text, "--set " + key);
+
+  nlohmann::json* node = &tree;
+  std::stringstream parts(key);
+  std::string part;
+  std::vector<std::string> names;
+  while (std::getline(parts, part, '.')) {
+    if (part.empty()) throw Error("--set " + assignment + ": empty name in key path \"" + key + "\"");
+    names.push_back(part);
+  }
+  for (size_t i = 0; i + 1 < names.size(); ++i) {
+    nlohmann::json& child = (*node)[names[i]];
+    if (child.is_null()) child = nlohmann::json::object();
+    if (!child.is_object()) {
+      throw Error("--set " + assignment + ": " + names[i] + " is not a section");
+    }
+    node = &child;
+  }
+  (*node)[names.back()] = value;
+  command_line_keys.insert(key);
+}
+
+}  // namespace tl

@@ -1,0 +1,140 @@
+#include "tl/experiment.hpp"
+
+#include <limits>
+#include <regex>
+
+#include "tl/config_reader.hpp"
+
+namespace tl {
+namespace {
+
+constexpr int kIntMax = std::numeric_limits<int>::max();
+
+DataConfig read_data(ConfigReader reader) {
+  DataConfig data;
+  data.layout = reader.required_choice("layout", {"petimages", "oxford_pets", "image_folder"});
+  data.root = reader.required_path("root");
+  const bool oxford = data.layout == "oxford_pets";
+  if (!oxford && reader.has("target")) reader.fail("target", "only used by layout oxford_pets");
+  if (oxford && reader.has("test_fraction")) {
+    reader.fail("test_fraction", "not used by layout oxford_pets, which has an official test split");
+  }
+  data.target = oxford ? reader.choice("target", {"breed", "species"}, data.target) : "";
+  data.val_fraction = reader.number("val_fraction", data.val_fraction, 0.0, 0.9);
+  data.test_fraction = oxford ? 0.0 : reader.number("test_fraction", data.test_fraction, 0.0, 0.9);
+  if (data.val_fraction + data.test_fraction > 0.9) {
+    reader.fail("val_fraction", "val_fraction + test_fraction must leave at least 10% for training");
+  }
+  data.image_size = reader.optional_integer("image_size", 8, 4096);
+  data.batch_size = reader.integer("batch_size", data.batch_size, 1, 4096);
+  data.workers = reader.integer("workers", data.workers, 0, 256);
+  data.prefetch = reader.integer("prefetch", data.prefetch, 1, 1024);
+  reader.finish();
+  return data;
+}
+
+HeadConfig read_head(ConfigReader reader) {
+  HeadConfig head;
+  head.type = reader.choice("type", {"linear", "mlp"}, head.type);
+  if (head.type == "linear" && reader.has("hidden")) reader.fail("hidden", "only used by head type mlp");
+  head.hidden = head.type == "mlp" ? reader.integers("hidden", head.hidden, 1, 1 << 16) : std::vector<int>{};
+  if (head.type == "mlp" && head.hidden.empty()) reader.fail("hidden", "expected at least one hidden size");
+  head.dropout = reader.number("dropout", head.dropout, 0.0, 0.99);
+  reader.finish();
+  return head;
+}
+
+ModelConfig read_model(ConfigReader reader) {
+  ModelConfig model;
+  model.backbone = reader.required_path("backbone");
+  model.metadata = reader.optional_path("metadata");
+  model.head = read_head(reader.section("head"));
+  reader.finish();
+  return model;
+}
+
+OptimizerConfig read_optimizer(ConfigReader reader) {
+  OptimizerConfig optimizer;
+  optimizer.name = reader.choice("name", {"sgd", "adam", "adamw"}, optimizer.name);
+  optimizer.lr = reader.number("lr", optimizer.lr, 1e-12, 100.0);
+  const bool sgd = optimizer.name == "sgd";
+  for (const char* key : {"momentum", "nesterov"}) {
+    if (!sgd && reader.has(key)) reader.fail(key, "only used by optimizer sgd");
+  }
+  optimizer.momentum = sgd ? reader.number("momentum", optimizer.momentum, 0.0, 0.9999) : 0.0;
+  optimizer.nesterov = sgd ? reader.boolean("nesterov", optimizer.nesterov) : false;
+  if (optimizer.nesterov && optimizer.momentum == 0.0) reader.fail("nesterov", "requires momentum > 0");
+  optimizer.weight_decay = reader.number("weight_decay", optimizer.weight_decay, 0.0, 10.0);
+  reader.finish();
+  return optimizer;
+}
+
+ScheduleConfig read_schedule(ConfigReader reader) {
+  ScheduleConfig schedule;
+  schedule.name = reader.choice("name", {"constant", "step", "cosine"}, schedule.name);
+  const bool step = schedule.name == "step";
+  for (const char* key : {"step_size", "gamma"}) {
+    if (!step && reader.has(key)) reader.fail(key, "only used by schedule step");
+  }
+  schedule.step_size = step ? reader.integer("step_size", schedule.step_size, 1, kIntMax) : 0;
+  schedule.gamma = step ? reader.number("gamma", schedule.gamma, 0.0, 1.0) : 1.0;
+  reader.finish();
+  return schedule;
+}
+
+TrainConfig read_train(ConfigReader reader) {
+  TrainConfig train;
+  train.epochs = reader.integer("epochs", train.epochs, 1, 100000);
+  train.batch_size = reader.integer("batch_size", train.batch_size, 1, 1 << 20);
+  train.optimizer = read_optimizer(reader.section("optimizer"));
+  train.schedule = read_schedule(reader.section("schedule"));
+  train.label_smoothing = reader.number("label_smoothing", train.label_smoothing, 0.0, 0.99);
+  reader.finish();
+  return train;
+}
+
+std::string default_name(const ConfigSource& source) {
+  const std::string stem = std::filesystem::path(source.file_label).stem().string();
+  return stem.empty() ? "run" : stem;
+}
+
+}  // namespace
+
+Experiment load_experiment(const ConfigSource& source) {
+  ConfigReader reader(source);
+  Experiment experiment;
+  experiment.source_file = source.file_label;
+  experiment.name = reader.string("name", default_name(source));
+  if (!std::regex_match(experiment.name, std::regex("[A-Za-z0-9._-]+"))) {
+    reader.fail("name", "expected letters, digits, '.', '_' or '-' (it names the run directory), got \"" +
+                            experiment.name + "\"");
+  }
+  experiment.seed = reader.integer("seed", experiment.seed, 0, kIntMax);
+  experiment.device = reader.string("device", experiment.device);
+  if (!std::regex_match(experiment.device, std::regex("auto|cpu|cuda(:[0-9]+)?"))) {
+    reader.fail("device", "expected one of auto|cpu|cuda|cuda:N, got \"" + experiment.device + "\"");
+  }
+  experiment.threads = reader.integer("threads", experiment.threads, 0, 1024);
+  experiment.data = read_data(reader.section("data"));
+  experiment.model = read_model(reader.section("model"));
+  experiment.train = read_train(reader.section("train"));
+
+  ConfigReader output = reader.section("output");
+  const auto directory = output.optional_path("dir");
+  experiment.run_directory =
+      directory ? *directory : (std::filesystem::current_path() / "runs" / experiment.name).lexically_normal();
+  output.finish();
+  reader.finish();
+
+  experiment.resolved = reader.resolved();
+  experiment.resolved["output"]["dir"] = experiment.run_directory.string();
+  return experiment;
+}
+
+Experiment load_experiment_file(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+  ConfigSource source = ConfigSource::from_file(path);
+  for (const auto& assignment : overrides) source.apply_override(assignment);
+  return load_experiment(source);
+}
+
+}  // namespace tl

@@ -1,0 +1,210 @@
+#include "tl/dataset.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "tl/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tl {
+namespace {
+
+// Extensions OpenCV can decode. Anything else in a class folder (Thumbs.db in the real PetImages
+// download, .mat files in Oxford's images/) is not a sample; its content is never guessed at.
+bool has_image_extension(const fs::path& path) {
+  static const std::set<std::string> extensions = {".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".dib", ".gif",
+                                                   ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".pbm", ".pnm",
+                                                   ".jp2", ".pfm", ".sr", ".ras", ".exr", ".hdr", ".pic"};
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extensions.count(extension) > 0;
+}
+
+bool is_hidden(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return !name.empty() && name[0] == '.';
+}
+
+void require_directory(const fs::path& path, const std::string& what) {
+  std::error_code error;
+  if (!fs::is_directory(path, error)) throw Error(path.string() + ": " + what);
+}
+
+std::vector<fs::path> sorted_entries(const fs::path& directory) {
+  std::vector<fs::path> entries;
+  std::error_code error;
+  for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+    entries.push_back(it->path());
+  }
+  if (error) throw Error(directory.string() + ": cannot list directory: " + error.message());
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+void sort_samples(Dataset& dataset) {
+  std::vector<size_t> order(dataset.samples.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return dataset.samples[a].path < dataset.samples[b].path; });
+  std::vector<Sample> samples;
+  std::vector<OfficialSplit> official;
+  for (size_t index : order) {
+    samples.push_back(dataset.samples[index]);
+    official.push_back(dataset.official[index]);
+  }
+  dataset.samples = std::move(samples);
+  dataset.official = std::move(official);
+}
+
+struct AnnotationLine {
+  std::string image;
+  int class_id = 0;
+  int species = 0;
+};
+
+std::vector<AnnotationLine> read_annotations(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw Error(file.string() + ": cannot open Oxford-IIIT Pet annotation file");
+  std::vector<AnnotationLine> lines;
+  std::string text;
+  int line_number = 0;
+  while (std::getline(in, text)) {
+    ++line_number;
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (text.empty() || text[0] == '#') continue;
+    std::istringstream fields(text);
+    AnnotationLine line;
+    int breed_id = 0;
+    if (!(fields >> line.image >> line.class_id >> line.species >> breed_id) || line.class_id < 1 ||
+        (line.species != 1 && line.species != 2)) {
+      throw Error(file.string() + ":" + std::to_string(line_number) +
+                  ": expected \"Image CLASS-ID SPECIES BREED-ID\" (class id >= 1, species 1 or 2), got \"" +
+                  text + "\"");
+    }
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// Oxford names each image <Breed_name>_<number>; the breed is everything before the last underscore.
+std::string breed_of(const std::string& image, const fs::path& file) {
+  const auto underscore = image.rfind('_');
+  if (underscore == std::string::npos || underscore == 0) {
+    throw Error(file.string() + ": image name \"" + image + "\" is not <Breed_name>_<number>");
+  }
+  return image.substr(0, underscore);
+}
+
+}  // namespace
+
+bool Dataset::has_official_split() const {
+  return std::any_of(official.begin(), official.end(), [](OfficialSplit split) { return split != OfficialSplit::none; });
+}
+
+Dataset load_image_folder(const fs::path& root) {
+  require_directory(root, "dataset root is not a directory (expected <root>/<class>/<image>)");
+  Dataset dataset;
+  for (const auto& class_directory : sorted_entries(root)) {
+    if (is_hidden(class_directory) || !fs::is_directory(class_directory)) continue;
+    const int label = static_cast<int>(dataset.class_names.size());
+    dataset.class_names.push_back(class_directory.filename().string());
+    for (const auto& file : sorted_entries(class_directory)) {
+      if (is_hidden(file) || fs::is_directory(file)) continue;
+      if (!has_image_extension(file)) {
+        ++dataset.ignored_files;
+        continue;
+      }
+      dataset.samples.push_back({file, label});
+      dataset.official.push_back(OfficialSplit::none);
+    }
+  }
+  if (dataset.class_names.empty()) {
+    throw Error(root.string() + ": no class folders found (expected <root>/<class>/<image>)");
+  }
+  sort_samples(dataset);
+  return dataset;
+}
+
+Dataset load_petimages(const fs::path& root) {
+  const fs::path pet_images = fs::is_directory(root / "PetImages") ? root / "PetImages" : root;
+  for (const char* species : {"Cat", "Dog"}) {
+    require_directory(pet_images / species,
+                      "missing; the petimages layout is <root>/PetImages/{Cat,Dog}/<n>.jpg (root may be PetImages)");
+  }
+  Dataset dataset = load_image_folder(pet_images);
+  if (dataset.class_names != std::vector<std::string>{"Cat", "Dog"}) {
+    std::string found;
+    for (const auto& name : dataset.class_names) found += " " + name;
+    throw Error(pet_images.string() + ": expected exactly the class folders Cat and Dog, found" + found);
+  }
+  return dataset;
+}
+
+Dataset load_oxford_pets(const fs::path& root, const std::string& target) {
+  require_directory(root / "images", "missing; the oxford_pets layout is <root>/images and <root>/annotations");
+  const fs::path annotations = root / "annotations";
+  require_directory(annotations, "missing; the oxford_pets layout is <root>/images and <root>/annotations");
+  if (target != "breed" && target != "species") {
+    throw Error("oxford_pets target: expected breed or species, got \"" + target + "\"");
+  }
+
+  std::map<int, std::string> breed_names;  // official class id -> breed name from the file names
+  auto learn_breeds = [&](const std::vector<AnnotationLine>& lines, const fs::path& file) {
+    for (const auto& line : lines) {
+      const std::string breed = breed_of(line.image, file);
+      const auto [it, inserted] = breed_names.emplace(line.class_id, breed);
+      if (!inserted && it->second != breed) {
+        throw Error(file.string() + ": class id " + std::to_string(line.class_id) + " names both \"" +
+                    it->second + "\" and \"" + breed + "\"");
+      }
+    }
+  };
+
+  const auto trainval = read_annotations(annotations / "trainval.txt");
+  const auto test = read_annotations(annotations / "test.txt");
+  learn_breeds(trainval, annotations / "trainval.txt");
+  learn_breeds(test, annotations / "test.txt");
+  if (fs::exists(annotations / "list.txt")) learn_breeds(read_annotations(annotations / "list.txt"), annotations / "list.txt");
+
+  Dataset dataset;
+  std::map<int, int> label_of_class_id;
+  if (target == "species") {
+    dataset.class_names = {"cat", "dog"};
+  } else {
+    for (const auto& [class_id, name] : breed_names) {
+      label_of_class_id[class_id] = static_cast<int>(dataset.class_names.size());
+      dataset.class_names.push_back(name);
+    }
+  }
+  std::set<std::string> seen;
+  auto add = [&](const std::vector<AnnotationLine>& lines, OfficialSplit split, const fs::path& file) {
+    for (const auto& line : lines) {
+      if (!seen.insert(line.image).second) {
+        throw Error(file.string() + ": image \"" + line.image + "\" is listed twice across trainval.txt and test.txt");
+      }
+      const int label = target == "species" ? line.species - 1 : label_of_class_id.at(line.class_id);
+      dataset.samples.push_back({root / "images" / (line.image + ".jpg"), label});
+      dataset.official.push_back(split);
+    }
+  };
+  add(trainval, OfficialSplit::trainval, annotations / "trainval.txt");
+  add(test, OfficialSplit::test, annotations / "test.txt");
+  if (dataset.samples.empty()) throw Error(annotations.string() + ": trainval.txt and test.txt list no images");
+  sort_samples(dataset);
+  return dataset;
+}
+
+Dataset load_dataset(const LayoutOptions& options) {
+  if (options.layout == "image_folder") return load_image_folder(options.root);
+  if (options.layout == "petimages") return load_petimages(options.root);
+  if (options.layout == "oxford_pets") return load_oxford_pets(options.root, options.target);
+  throw Error("data.layout: expected one of petimages|oxford_pets|image_folder, got \"" + options.layout + "\"");
+}
+
+}  // namespace tl
