@@ -1,0 +1,54 @@
+// tl-eval: measure a trained run on a held-out split, or on another dataset mapped by class name.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app_main.hpp"
+#include "tl/atomic_file.hpp"
+#include "tl/device.hpp"
+#include "tl/evaluation.hpp"
+#include "tl/logging.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Evaluate a trained run: accuracy, per-class metrics and the confusion matrix."};
+  std::string run, split = "test", layout, target = "breed", device = "auto", out;
+  std::optional<std::string> checkpoint, data_root;
+  int threads = 0;
+  bool verbose = false;
+  app.add_option("--run", run, "run directory written by tl-train")->required()->check(CLI::ExistingDirectory);
+  app.add_option("--split", split, "which split to evaluate")->check(CLI::IsMember({"train", "val", "test"}));
+  app.add_option("--checkpoint", checkpoint, "checkpoint to use instead of <run>/best.pt")->check(CLI::ExistingFile);
+  auto* root_option = app.add_option("--data-root", data_root, "evaluate another dataset instead of the run's own");
+  app.add_option("--layout", layout, "layout of --data-root")
+      ->check(CLI::IsMember({"petimages", "oxford_pets", "image_folder"}))
+      ->needs(root_option);
+  root_option->needs(app.get_option("--layout"));
+  app.add_option("--target", target, "oxford_pets target of --data-root")->check(CLI::IsMember({"breed", "species"}));
+  app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
+  app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
+  app.add_option("--out", out, "write the report as JSON to this file (default <run>/eval_<split>.json)");
+  app.add_flag("-v,--verbose", verbose, "debug logging");
+  CLI11_PARSE(app, argc, argv);
+
+  return tl::app::guarded("tl-eval", [&] {
+    tl::configure_logging(verbose);
+    tl::configure_cpu_runtime(threads);
+    tl::TrainedClassifier classifier(run, checkpoint, tl::resolve_device(device));
+    tl::EvaluationRequest request;
+    request.split = split;
+    if (data_root) request.other_dataset = tl::LayoutOptions{layout, *data_root, target};
+    tl::SkippedFiles skipped;
+    const tl::ClassificationReport report = tl::evaluate(classifier, request, skipped);
+    nlohmann::json json = tl::to_json(report);
+    json["run"] = run;
+    json["split"] = split;
+    json["checkpoint"] = checkpoint.value_or((std::filesystem::path(run) / "best.pt").string());
+    json["data_root"] = data_root ? nlohmann::json(*data_root) : nlohmann::json(classifier.experiment().data.root.string());
+    json["skipped"] = skipped.to_json();
+    const std::filesystem::path out_path =
+        out.empty() ? std::filesystem::path(run) / ("eval_" + split + ".json") : std::filesystem::path(out);
+    tl::write_file_atomically(out_path, json.dump(2) + "\n");
+    std::cout << tl::format_report(report) << "\nreport written to " << out_path.string() << "\n";
+    return 0;
+  });
+}

@@ -1,0 +1,46 @@
+#pragma once
+// Backbone: a pretrained network that maps normalised images [N,3,H,W] to features [N,D]. Frozen:
+// evaluation mode, no parameter requires gradients, so BatchNorm uses its running statistics and
+// the same image always gives the same features. A 4-D output [N,C,h,w] is global-average-pooled.
+//
+// The interface hides the file format: TorchScript is what LibTorch 1.13 loads today; a
+// torch.export-based loader can implement the same interface later.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <torch/types.h>
+
+#include "tl/backbone_metadata.hpp"
+#include "tl/experiment.hpp"
+#include "tl/preprocessing.hpp"
+
+namespace tl {
+
+class Backbone {
+ public:
+  virtual ~Backbone() = default;
+  // Features for a batch already on device(); computed without autograd.
+  virtual torch::Tensor features(const torch::Tensor& images) = 0;
+  virtual int feature_dim() const = 0;
+  virtual torch::Device device() const = 0;
+  virtual const std::filesystem::path& path() const = 0;
+  virtual const std::string& content_hash() const = 0;  // sha256 of the file
+};
+
+// Loads and checks a TorchScript backbone: it must load, accept [1,3,height,width] and produce
+// [1,feature_dim] (or [1,feature_dim,h,w]). Every failure is a tl::Error naming the file.
+std::unique_ptr<Backbone> load_torchscript_backbone(const std::filesystem::path& path, const BackboneMetadata& metadata,
+                                                    int height, int width, torch::Device device);
+
+// A configured model's backbone with what it needs around it: its metadata (from model.metadata or
+// the default JSON beside the file) and the preprocessing that follows (data.image_size applied).
+struct LoadedBackbone {
+  BackboneMetadata metadata;
+  Preprocessing preprocessing;
+  std::unique_ptr<Backbone> backbone;
+};
+
+LoadedBackbone load_backbone(const ModelConfig& model, std::optional<int> image_size, torch::Device device);
+
+}  // namespace tl

@@ -1,0 +1,37 @@
+#pragma once
+// ClassificationReport: how well scored predictions match labels. Top-1 and top-k accuracy, mean
+// per-class accuracy (the mean recall over classes that have samples, so small classes count as
+// much as large ones), per-class precision/recall/F1/support, and the confusion matrix
+// (rows: true class, columns: predicted class). Computed from plain arrays: no tensors needed.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tl {
+
+struct ClassStatistics {
+  std::string name;
+  double precision = 0, recall = 0, f1 = 0;
+  int support = 0;    // samples whose true class this is
+  int predicted = 0;  // samples predicted as this class
+};
+
+struct ClassificationReport {
+  int samples = 0;
+  int k = 1;
+  double top1 = 0, topk = 0, mean_per_class_accuracy = 0;
+  std::vector<ClassStatistics> classes;
+  std::vector<std::vector<int>> confusion;
+  int skipped_files = 0;
+};
+
+// scores: samples x classes, row-major (logits or probabilities: only the order matters).
+// k = min(5, classes) when not given. Throws tl::Error on inconsistent sizes or labels.
+ClassificationReport make_classification_report(const std::vector<float>& scores, const std::vector<int>& labels,
+                                                const std::vector<std::string>& class_names, int k = 0);
+
+nlohmann::json to_json(const ClassificationReport& report);
+std::string format_report(const ClassificationReport& report);  // a readable table for a terminal
+
+}  // namespace tl

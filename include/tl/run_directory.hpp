@@ -1,0 +1,41 @@
+#pragma once
+// RunDirectory: the unit of everything tl does. One folder per training run holding the resolved
+// config, the class map, per-epoch metrics, checkpoints, the summary and the skipped files, so every
+// later command needs only the folder. Every file in it is replaced atomically.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tl/experiment.hpp"
+
+namespace tl {
+
+class RunDirectory {
+ public:
+  explicit RunDirectory(std::filesystem::path path);
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path config() const { return path_ / "config.json"; }
+  std::filesystem::path classes() const { return path_ / "classes.json"; }
+  std::filesystem::path metrics() const { return path_ / "metrics.jsonl"; }
+  std::filesystem::path best_checkpoint() const { return path_ / "best.pt"; }
+  std::filesystem::path last_checkpoint() const { return path_ / "last.pt"; }
+  std::filesystem::path summary() const { return path_ / "summary.json"; }
+  std::filesystem::path skipped() const { return path_ / "skipped.json"; }
+
+  // Creates the folder and records the experiment and its classes.
+  void start(const Experiment& experiment, const std::vector<std::string>& class_names) const;
+  void append_metrics(const nlohmann::json& line) const;
+  void write_json(const std::filesystem::path& file, const nlohmann::json& content) const;
+
+  // For commands that open a finished run: tl::Error naming the folder when it is not a run.
+  Experiment load_experiment() const;
+  std::vector<std::string> load_class_names() const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace tl

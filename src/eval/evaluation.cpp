@@ -1,0 +1,84 @@
+#include "tl/evaluation.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <torch/torch.h>
+
+#include "tl/error.hpp"
+#include "tl/feature_extraction.hpp"
+#include "tl/split.hpp"
+
+namespace tl {
+namespace {
+
+std::string lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::vector<size_t> official_or_all(const Dataset& dataset, const std::string& split) {
+  std::vector<size_t> indices;
+  const OfficialSplit wanted = split == "test" ? OfficialSplit::test : OfficialSplit::trainval;
+  for (size_t i = 0; i < dataset.samples.size(); ++i) {
+    if (!dataset.has_official_split() || dataset.official[i] == wanted) indices.push_back(i);
+  }
+  return indices;
+}
+
+}  // namespace
+
+void map_classes_by_name(Dataset& dataset, const std::vector<std::string>& known) {
+  std::vector<int> mapping;
+  for (const auto& name : dataset.class_names) {
+    auto found = std::find(known.begin(), known.end(), name);
+    if (found == known.end()) {
+      found = std::find_if(known.begin(), known.end(), [&](const std::string& k) { return lowercase(k) == lowercase(name); });
+    }
+    if (found == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw Error("class \"" + name + "\" of the evaluated data is not one of the run's classes (" + list + ")");
+    }
+    mapping.push_back(static_cast<int>(found - known.begin()));
+  }
+  for (auto& sample : dataset.samples) sample.label = mapping[sample.label];
+  dataset.class_names = known;
+}
+
+ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped) {
+  const Experiment& experiment = classifier.experiment();
+  Dataset dataset;
+  std::vector<size_t> indices;
+  if (request.other_dataset) {
+    dataset = load_dataset(*request.other_dataset);
+    map_classes_by_name(dataset, classifier.class_names());
+    indices = official_or_all(dataset, request.split);
+  } else {
+    dataset = load_dataset({experiment.data.layout, experiment.data.root, experiment.data.target});
+    if (dataset.class_names != classifier.class_names()) {
+      throw Error(experiment.data.root.string() + ": the dataset's classes changed since the run was trained");
+    }
+    const Split split = make_split(dataset, {experiment.data.val_fraction, experiment.data.test_fraction,
+                                             static_cast<uint64_t>(experiment.seed)});
+    indices = split.named(request.split);
+  }
+  if (indices.empty()) throw Error("the " + request.split + " split has no images to evaluate");
+
+  const LoaderOptions loader{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
+  const FeatureSet features = extract_features(classifier.backbone(), dataset, indices, classifier.preprocessing(),
+                                               loader, skipped, "evaluate (" + request.split + ")");
+  std::vector<float> scores;
+  std::vector<int> labels;
+  if (features.size() > 0) {
+    const torch::Tensor logits = classifier.logits(features.features).to(torch::kCPU).contiguous();
+    scores.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+    const torch::Tensor label_tensor = features.labels.to(torch::kInt32).contiguous();
+    labels.assign(label_tensor.data_ptr<int>(), label_tensor.data_ptr<int>() + label_tensor.numel());
+  }
+  ClassificationReport report = make_classification_report(scores, labels, classifier.class_names());
+  report.skipped_files = static_cast<int>(skipped.count());
+  return report;
+}
+
+}  // namespace tl

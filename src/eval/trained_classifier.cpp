@@ -1,0 +1,51 @@
+#include "tl/trained_classifier.hpp"
+
+#include <torch/torch.h>
+
+#include "tl/error.hpp"
+#include "tl/run_directory.hpp"
+
+namespace tl {
+
+TrainedClassifier::TrainedClassifier(const std::filesystem::path& run_directory,
+                                     const std::optional<std::filesystem::path>& checkpoint, torch::Device device) {
+  const RunDirectory run(run_directory);
+  experiment_ = run.load_experiment();
+  const auto checkpoint_path = checkpoint.value_or(run.best_checkpoint());
+  LoadedCheckpoint loaded = load_checkpoint(checkpoint_path, device);
+  record_ = loaded.record;
+  head_ = loaded.head;
+  if (record_.class_names != run.load_class_names()) {
+    throw Error(checkpoint_path.string() + ": its classes differ from " + run.classes().string() +
+                " (a checkpoint from another run?)");
+  }
+  ModelConfig model = experiment_.model;
+  model.backbone = record_.backbone_path;
+  backbone_ = load_backbone(model, experiment_.data.image_size, device);
+  if (backbone_.backbone->content_hash() != record_.backbone_sha256) {
+    throw Error(record_.backbone_path + ": backbone file changed since " + checkpoint_path.string() +
+                " was trained (sha256 " + backbone_.backbone->content_hash() + ", trained with " +
+                record_.backbone_sha256 + ")");
+  }
+  if (backbone_.preprocessing.describe() != record_.preprocessing.get<std::string>()) {
+    throw Error(backbone_.metadata.source.string() + ": preprocessing changed since training (now " +
+                backbone_.preprocessing.describe() + ", trained with " + record_.preprocessing.get<std::string>() + ")");
+  }
+  if (backbone_.backbone->feature_dim() != record_.in_features) {
+    throw Error(checkpoint_path.string() + ": head expects " + std::to_string(record_.in_features) +
+                " features, backbone gives " + std::to_string(backbone_.backbone->feature_dim()));
+  }
+}
+
+torch::Tensor TrainedClassifier::logits(const torch::Tensor& features) {
+  torch::NoGradGuard no_grad;
+  const auto parameter_device = head_->parameters().front().device();
+  return head_->forward(features.to(parameter_device));
+}
+
+torch::Tensor TrainedClassifier::probabilities_for_images(const torch::Tensor& images) {
+  const auto features = backbone_.backbone->features(images.to(backbone_.backbone->device()));
+  return torch::softmax(logits(features), 1);
+}
+
+}  // namespace tl

@@ -1,0 +1,66 @@
+#include "tl/run_directory.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "tl/atomic_file.hpp"
+#include "tl/config_source.hpp"
+#include "tl/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tl {
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+nlohmann::json read_json(const fs::path& path, const fs::path& run) {
+  if (!fs::is_regular_file(path)) {
+    throw Error(run.string() + ": not a tl run directory (missing " + path.filename().string() + ")");
+  }
+  try {
+    return nlohmann::json::parse(read_text(path));
+  } catch (const nlohmann::json::parse_error& error) {
+    throw Error(path.string() + ": not valid JSON: " + error.what());
+  }
+}
+
+}  // namespace
+
+RunDirectory::RunDirectory(fs::path path) : path_(std::move(path)) {}
+
+void RunDirectory::start(const Experiment& experiment, const std::vector<std::string>& class_names) const {
+  std::error_code error;
+  fs::create_directories(path_, error);
+  if (error) throw Error(path_.string() + ": cannot create run directory: " + error.message());
+  write_json(config(), experiment.resolved);
+  write_json(classes(), class_names);
+  write_file_atomically(metrics(), "");
+}
+
+void RunDirectory::append_metrics(const nlohmann::json& line) const {
+  // Rewritten whole each time: a few hundred lines at most, and a reader never sees half a line.
+  write_file_atomically(metrics(), read_text(metrics()) + line.dump() + "\n");
+}
+
+void RunDirectory::write_json(const fs::path& file, const nlohmann::json& content) const {
+  write_file_atomically(file, content.dump(2) + "\n");
+}
+
+Experiment RunDirectory::load_experiment() const {
+  return tl::load_experiment(ConfigSource::from_json(read_json(config(), path_), config().string(), path_));
+}
+
+std::vector<std::string> RunDirectory::load_class_names() const {
+  const auto json = read_json(classes(), path_);
+  if (!json.is_array() || json.empty()) throw Error(classes().string() + ": expected a list of class names");
+  return json.get<std::vector<std::string>>();
+}
+
+}  // namespace tl

@@ -1,0 +1,99 @@
+#include <torch/script.h>
+
+#include "tl/backbone.hpp"
+#include "tl/content_hash.hpp"
+#include "tl/error.hpp"
+
+namespace tl {
+namespace {
+
+std::string shape_of(const torch::Tensor& tensor) {
+  std::string text = "[";
+  for (int64_t i = 0; i < tensor.dim(); ++i) text += (i ? ", " : "") + std::to_string(tensor.size(i));
+  return text + "]";
+}
+
+class TorchScriptBackbone final : public Backbone {
+ public:
+  TorchScriptBackbone(const std::filesystem::path& path, const BackboneMetadata& metadata, int height, int width,
+                      torch::Device device)
+      : path_(path), device_(device) {
+    if (!std::filesystem::is_regular_file(path)) throw Error(path.string() + ": backbone file not found");
+    content_hash_ = sha256_file(path);
+    try {
+      module_ = torch::jit::load(path.string(), device);
+    } catch (const c10::Error& error) {
+      throw Error(path.string() + ": not a TorchScript file LibTorch can load (save it with torch.jit.script or "
+                                  "torch.jit.trace, then torch.jit.save): " + error.what_without_backtrace());
+    }
+    module_.eval();
+    for (auto parameter : module_.parameters()) parameter.set_requires_grad(false);
+    feature_dim_ = probe(metadata, height, width);
+  }
+
+  torch::Tensor features(const torch::Tensor& images) override {
+    torch::InferenceMode inference;
+    torch::Tensor output = module_.forward({images}).toTensor();
+    if (output.dim() == 4) output = output.mean({2, 3});
+    return output;
+  }
+
+  int feature_dim() const override { return feature_dim_; }
+  torch::Device device() const override { return device_; }
+  const std::filesystem::path& path() const override { return path_; }
+  const std::string& content_hash() const override { return content_hash_; }
+
+ private:
+  int probe(const BackboneMetadata& metadata, int height, int width) {
+    torch::Tensor output;
+    try {
+      torch::InferenceMode inference;
+      const torch::jit::IValue result = module_.forward({torch::zeros({1, 3, height, width}, device_)});
+      if (!result.isTensor()) {
+        throw Error(path_.string() + ": backbone returns " + result.tagKind() +
+                    ", expected one tensor of features [N, D] or [N, C, H, W]");
+      }
+      output = result.toTensor();
+    } catch (const c10::Error& error) {
+      throw Error(path_.string() + ": backbone failed on an input of [1, 3, " + std::to_string(height) + ", " +
+                  std::to_string(width) + "]: " + error.what_without_backtrace());
+    }
+    if ((output.dim() != 2 && output.dim() != 4) || output.size(0) != 1) {
+      throw Error(path_.string() + ": backbone output has shape " + shape_of(output) +
+                  " for one image, expected [1, D] features or a [1, C, H, W] map to pool");
+    }
+    const int produced = static_cast<int>(output.size(1));
+    if (produced != metadata.feature_dim) {
+      throw Error(path_.string() + ": backbone produces " + std::to_string(produced) + " features but " +
+                  metadata.source.string() + " says feature_dim " + std::to_string(metadata.feature_dim));
+    }
+    return produced;
+  }
+
+  std::filesystem::path path_;
+  torch::Device device_;
+  std::string content_hash_;
+  torch::jit::script::Module module_;
+  int feature_dim_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Backbone> load_torchscript_backbone(const std::filesystem::path& path, const BackboneMetadata& metadata,
+                                                    int height, int width, torch::Device device) {
+  return std::make_unique<TorchScriptBackbone>(path, metadata, height, width, device);
+}
+
+LoadedBackbone load_backbone(const ModelConfig& model, std::optional<int> image_size, torch::Device device) {
+  LoadedBackbone loaded;
+  if (!std::filesystem::is_regular_file(model.backbone)) {
+    throw Error(model.backbone.string() + ": backbone file not found (model.backbone)");
+  }
+  loaded.metadata = load_backbone_metadata(model.metadata.value_or(default_metadata_path(model.backbone)));
+  loaded.preprocessing = loaded.metadata.preprocessing(image_size);
+  loaded.backbone = load_torchscript_backbone(model.backbone, loaded.metadata, loaded.preprocessing.height,
+                                              loaded.preprocessing.width, device);
+  return loaded;
+}
+
+}  // namespace tl

@@ -1,0 +1,111 @@
+#include "tl/checkpoint.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/serialize.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include "tl/atomic_file.hpp"
+#include "tl/error.hpp"
+
+namespace tl {
+namespace {
+
+torch::serialize::InputArchive open_archive(const std::filesystem::path& path, torch::Device device) {
+  if (!std::filesystem::is_regular_file(path)) throw Error(path.string() + ": checkpoint not found");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path.string(), device);
+  } catch (const c10::Error& error) {
+    throw Error(path.string() + ": not a readable tl checkpoint: " + error.what_without_backtrace());
+  }
+  return archive;
+}
+
+}  // namespace
+
+nlohmann::json CheckpointRecord::to_json() const {
+  return {{"format", kCheckpointFormat},
+          {"epoch", epoch},
+          {"class_names", class_names},
+          {"head", {{"type", head.type}, {"hidden", head.hidden}, {"dropout", head.dropout}}},
+          {"in_features", in_features},
+          {"backbone", {{"path", backbone_path}, {"sha256", backbone_sha256}}},
+          {"preprocessing", preprocessing},
+          {"metrics", metrics}};
+}
+
+CheckpointRecord CheckpointRecord::from_json(const nlohmann::json& json, const std::string& file) {
+  try {
+    if (json.at("format").get<int>() != kCheckpointFormat) {
+      throw Error(file + ": checkpoint format " + json.at("format").dump() + ", this tl reads format " +
+                  std::to_string(kCheckpointFormat));
+    }
+    CheckpointRecord record;
+    record.epoch = json.at("epoch").get<int>();
+    record.class_names = json.at("class_names").get<std::vector<std::string>>();
+    record.head.type = json.at("head").at("type").get<std::string>();
+    record.head.hidden = json.at("head").at("hidden").get<std::vector<int>>();
+    record.head.dropout = json.at("head").at("dropout").get<double>();
+    record.in_features = json.at("in_features").get<int>();
+    record.backbone_path = json.at("backbone").at("path").get<std::string>();
+    record.backbone_sha256 = json.at("backbone").at("sha256").get<std::string>();
+    record.preprocessing = json.at("preprocessing");
+    record.metrics = json.value("metrics", nlohmann::json::object());
+    return record;
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(file + ": checkpoint record is incomplete: " + error.what());
+  }
+}
+
+void save_checkpoint(const std::filesystem::path& path, Head& head, const torch::optim::Optimizer* optimizer,
+                     const CheckpointRecord& record) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive head_archive;
+  head->save(head_archive);
+  archive.write("head", head_archive);
+  if (optimizer != nullptr) {
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+  archive.write("record", c10::IValue(record.to_json().dump()));
+  archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state(), /*is_buffer=*/true);
+  replace_file_atomically(path, [&](const std::filesystem::path& temporary) { archive.save_to(temporary.string()); });
+}
+
+LoadedCheckpoint load_checkpoint(const std::filesystem::path& path, torch::Device device) {
+  auto archive = open_archive(path, device);
+  c10::IValue record_text;
+  if (!archive.try_read("record", record_text) || !record_text.isString()) {
+    throw Error(path.string() + ": not a tl checkpoint (no record)");
+  }
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(record_text.toStringRef());
+  } catch (const nlohmann::json::parse_error& error) {
+    throw Error(path.string() + ": checkpoint record is not valid JSON: " + error.what());
+  }
+  LoadedCheckpoint loaded;
+  loaded.record = CheckpointRecord::from_json(json, path.string());
+  loaded.head = Head(loaded.record.in_features, static_cast<int>(loaded.record.class_names.size()), loaded.record.head);
+  torch::serialize::InputArchive head_archive;
+  if (!archive.try_read("head", head_archive)) throw Error(path.string() + ": checkpoint has no head weights");
+  try {
+    loaded.head->load(head_archive);
+  } catch (const c10::Error& error) {
+    throw Error(path.string() + ": head weights do not match the recorded head: " + error.what_without_backtrace());
+  }
+  loaded.head->to(device);
+  loaded.head->eval();
+  return loaded;
+}
+
+void load_optimizer_state(const std::filesystem::path& path, torch::optim::Optimizer& optimizer) {
+  auto archive = open_archive(path, torch::kCPU);
+  torch::serialize::InputArchive optimizer_archive;
+  if (!archive.try_read("optimizer", optimizer_archive)) throw Error(path.string() + ": checkpoint has no optimizer state");
+  optimizer.load(optimizer_archive);
+}
+
+}  // namespace tl

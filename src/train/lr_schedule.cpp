@@ -1,0 +1,20 @@
+#include "tl/lr_schedule.hpp"
+
+#include <cmath>
+
+namespace tl {
+
+LrSchedule::LrSchedule(const ScheduleConfig& config, double base_lr, int total_epochs)
+    : config_(config), base_lr_(base_lr), total_epochs_(total_epochs) {}
+
+double LrSchedule::at(double progress) const {
+  if (config_.name == "step") {
+    return base_lr_ * std::pow(config_.gamma, std::floor(progress / config_.step_size));
+  }
+  if (config_.name == "cosine") {
+    return base_lr_ * 0.5 * (1.0 + std::cos(M_PI * progress / total_epochs_));
+  }
+  return base_lr_;
+}
+
+}  // namespace tl
