@@ -1,10 +1,12 @@
 #pragma once
 // The one policy every tl executable shares: errors a user can act on are printed as one line and
-// exit 1; usage errors are CLI11's (exit code 2 and a hint); anything unexpected also exits 1.
+// exit 1; usage errors print CLI11's message and exit 2; --help exits 0.
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <optional>
 
+#include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
 
 #include "tl/error.hpp"
@@ -12,6 +14,18 @@
 namespace tl::app {
 
 constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+
+// Parses the command line; returns an exit code when the program should stop here.
+inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  return std::nullopt;
+}
 
 inline int guarded(const char* program, const std::function<int()>& body) {
   try {

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
   app.add_option("--out", out, "write the report as JSON to this file (default <run>/eval_<split>.json)");
   app.add_flag("-v,--verbose", verbose, "debug logging");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
 
   return tl::app::guarded("tl-eval", [&] {
     tl::configure_logging(verbose);

@@ -27,10 +27,10 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
   app.add_flag("--json", json_output, "print JSON instead of text");
   app.add_flag("-v,--verbose", verbose, "debug logging");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   if (run.empty() && !checkpoint) {
     std::fprintf(stderr, "tl-predict: give --run DIR or --checkpoint FILE\n");
-    return 2;
+    return tl::app::kExitUsage;
   }
   if (run.empty()) run = std::filesystem::path(*checkpoint).parent_path().string();
 

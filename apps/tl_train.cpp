@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", config, "experiment config (.yaml, .yml or .json)")->required()->check(CLI::ExistingFile);
   app.add_option("--set", overrides, "override a config value, e.g. --set train.epochs=5 (repeatable)");
   app.add_flag("-v,--verbose", verbose, "debug logging");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
 
   return tl::app::guarded("tl-train", [&] {
     tl::configure_logging(verbose);

@@ -32,10 +32,14 @@ class TorchScriptBackbone final : public Backbone {
   }
 
   torch::Tensor features(const torch::Tensor& images) override {
-    torch::InferenceMode inference;
-    torch::Tensor output = module_.forward({images}).toTensor();
-    if (output.dim() == 4) output = output.mean({2, 3});
-    return output;
+    torch::Tensor output;
+    {
+      torch::InferenceMode inference;
+      output = module_.forward({images}).toTensor();
+      if (output.dim() == 4) output = output.mean({2, 3});
+    }
+    // Inference tensors cannot enter autograd; a copy made outside inference mode can feed a head.
+    return output.clone();
   }
 
   int feature_dim() const override { return feature_dim_; }

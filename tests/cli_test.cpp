@@ -1,0 +1,245 @@
+// The executables end to end: tl-train, tl-eval and tl-predict as a user runs them, on synthetic
+// data with a tiny backbone (fast, every behaviour) and on the real ../shared data with the real
+// MobileNetV2 (the accuracy the product promises).
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/fixtures.hpp"
+#include "support/shared_data.hpp"
+#include "support/temp_directory.hpp"
+
+namespace {
+
+using tl::testing::read_file;
+using tl::testing::run_command;
+using tl::testing::TempDirectory;
+using tl::testing::write_file;
+
+const std::string kTrain = TL_TRAIN_EXE;
+const std::string kEval = TL_EVAL_EXE;
+const std::string kPredict = TL_PREDICT_EXE;
+const std::filesystem::path kConfigs = TL_CONFIGS_DIR;
+
+nlohmann::json read_json(const std::filesystem::path& path) { return nlohmann::json::parse(read_file(path)); }
+
+std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& path) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream text(read_file(path));
+  for (std::string line; std::getline(text, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+class SyntheticRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tl::testing::make_image_folder(dir / "data", {"blue", "red"}, 24, 40);
+    write_file(dir / "data/red/zero_bytes.jpg", "");
+    write_file(dir / "data/blue/not_an_image.jpg", "plain text");
+    std::filesystem::copy_file(tl::testing::tiny_backbones() / "tiny.pt", dir / "tiny.pt");
+    std::filesystem::copy_file(tl::testing::tiny_backbones() / "tiny.json", dir / "tiny.json");
+    write_file(dir / "experiment.yaml", R"(name: synthetic
+seed: 3
+threads: 2
+data: {layout: image_folder, root: data, val_fraction: 0.25, test_fraction: 0.25, batch_size: 8, workers: 2}
+model: {backbone: tiny.pt}
+train: {epochs: 6, batch_size: 8, optimizer: {name: adam, lr: 0.05}, schedule: {name: step, step_size: 3, gamma: 0.5}}
+output: {dir: run}
+)");
+  }
+
+  int train(const std::string& extra = "") {
+    return run_command(kTrain + " --config " + (dir / "experiment.yaml").string() + " " + extra, dir / "train.log");
+  }
+
+  TempDirectory dir;
+};
+
+TEST_F(SyntheticRun, TrainWritesACompleteRunDirectory) {
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  const auto run = dir / "run";
+  for (const char* file : {"config.json", "classes.json", "metrics.jsonl", "best.pt", "last.pt", "summary.json",
+                           "skipped.json"}) {
+    EXPECT_TRUE(std::filesystem::is_regular_file(run / file)) << file;
+  }
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(run)) {
+    ++files;
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "leftover " << entry.path();
+  }
+  EXPECT_EQ(files, 7u);
+
+  EXPECT_EQ(read_json(run / "classes.json"), nlohmann::json({"blue", "red"}));
+  const auto config = read_json(run / "config.json");
+  EXPECT_EQ(config["data"]["root"], (dir / "data").string()) << "paths are recorded resolved";
+  EXPECT_EQ(config["train"]["epochs"], 6);
+
+  const auto metrics = read_json_lines(run / "metrics.jsonl");
+  ASSERT_EQ(metrics.size(), 6u);
+  for (const char* key : {"epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds",
+                          "images_per_second"}) {
+    EXPECT_TRUE(metrics[0].contains(key)) << key;
+  }
+  EXPECT_LT(metrics.back()["train_loss"].get<double>(), metrics.front()["train_loss"].get<double>());
+  EXPECT_DOUBLE_EQ(metrics[3]["lr"].get<double>(), 0.025) << "step schedule halves the rate after 3 epochs";
+
+  const auto skipped = read_json(run / "skipped.json");
+  EXPECT_EQ(skipped.size(), 2u) << "seed 3 puts both bad files in train or val";
+  const auto summary = read_json(run / "summary.json");
+  EXPECT_EQ(summary["samples"]["train"].get<int>() + summary["samples"]["val"].get<int>() +
+                summary["samples"]["test"].get<int>() + summary["skipped_files"].get<int>(),
+            50);
+  EXPECT_TRUE(std::filesystem::exists(dir / "data/red/zero_bytes.jpg"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "data/blue/not_an_image.jpg"));
+  EXPECT_GE(summary["best"]["val_accuracy"].get<double>(), 0.9);
+}
+
+TEST_F(SyntheticRun, EvalAndPredictUseTheRun) {
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  const auto run = (dir / "run").string();
+  ASSERT_EQ(run_command(kEval + " --run " + run + " --split test --out " + (dir / "eval.json").string(),
+                        dir / "eval.log"),
+            0)
+      << read_file(dir / "eval.log");
+  const auto report = read_json(dir / "eval.json");
+  EXPECT_EQ(report["samples"].get<int>() + report["skipped_files"].get<int>(), 12);
+  EXPECT_GE(report["top1"].get<double>(), 0.9);
+  EXPECT_EQ(report["k"], 2);
+  EXPECT_EQ(report["confusion_matrix"]["classes"], nlohmann::json({"blue", "red"}));
+  EXPECT_NE(read_file(dir / "eval.log").find("top-1"), std::string::npos) << "a readable table is printed";
+
+  const auto image = (dir / "data/red/0.jpg").string();
+  ASSERT_EQ(run_command(kPredict + " --run " + run + " --json -k 1 " + image, dir / "predict.json", dir / "log"), 0)
+      << read_file(dir / "log");
+  const auto prediction = nlohmann::json::parse(read_file(dir / "predict.json"));
+  EXPECT_EQ(prediction[0]["predictions"].size(), 1u);
+  EXPECT_EQ(prediction[0]["predictions"][0]["class"], "red");
+  EXPECT_GT(prediction[0]["predictions"][0]["probability"].get<double>(), 0.5);
+
+  EXPECT_EQ(run_command(kPredict + " --checkpoint " + run + "/last.pt " + image, dir / "predict.txt"), 0);
+  EXPECT_NE(read_file(dir / "predict.txt").find("red"), std::string::npos);
+  EXPECT_EQ(run_command(kPredict + " --run " + run + " " + (dir / "data/red/zero_bytes.jpg").string(),
+                        dir / "bad.txt"),
+            1);
+  EXPECT_NE(read_file(dir / "bad.txt").find("empty file"), std::string::npos);
+}
+
+TEST_F(SyntheticRun, EvalMapsAnotherDatasetByClassName) {
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  const auto run = (dir / "run").string();
+  // Only one of the run's classes, spelt in another case.
+  tl::testing::make_image_folder(dir / "other", {"RED"}, 6, 40);
+  std::filesystem::rename(dir / "other/RED", dir / "other/Red");
+  ASSERT_EQ(run_command(kEval + " --run " + run + " --data-root " + (dir / "other").string() +
+                            " --layout image_folder --out " + (dir / "other.json").string(),
+                        dir / "other.log"),
+            0)
+      << read_file(dir / "other.log");
+  const auto report = read_json(dir / "other.json");
+  EXPECT_EQ(report["samples"], 6);
+  EXPECT_EQ(report["per_class"][1]["support"], 6);
+  EXPECT_EQ(report["per_class"][0]["support"], 0);
+
+  std::filesystem::create_directories(dir / "other/green");
+  std::filesystem::copy_file(dir / "other/Red/0.jpg", dir / "other/green/0.jpg");
+  EXPECT_EQ(run_command(kEval + " --run " + run + " --data-root " + (dir / "other").string() + " --layout image_folder",
+                        dir / "unknown.log"),
+            1);
+  EXPECT_NE(read_file(dir / "unknown.log").find("class \"green\" of the evaluated data is not one of the run's classes"),
+            std::string::npos);
+}
+
+TEST_F(SyntheticRun, ErrorsAreOneClearLineAndAnExitCode) {
+  EXPECT_EQ(train("--set data.layout=imagefolder"), 1);
+  EXPECT_NE(read_file(dir / "train.log")
+                .find((dir / "experiment.yaml").string() +
+                      ": data.layout: expected one of petimages|oxford_pets|image_folder, got \"imagefolder\""),
+            std::string::npos)
+      << read_file(dir / "train.log");
+  EXPECT_FALSE(std::filesystem::exists(dir / "run")) << "a config error creates no run directory";
+
+  std::filesystem::remove(dir / "tiny.json");
+  EXPECT_EQ(train(), 1);
+  EXPECT_NE(read_file(dir / "train.log").find("backbone metadata not found"), std::string::npos);
+
+  EXPECT_EQ(run_command(kTrain, dir / "usage.log"), 2) << "a missing --config is a usage error";
+  EXPECT_EQ(run_command(kEval + " --run " + dir.path().string(), dir / "notrun.log"), 1);
+  EXPECT_NE(read_file(dir / "notrun.log").find("not a tl run directory (missing config.json)"), std::string::npos);
+}
+
+TEST_F(SyntheticRun, EvalRefusesABackboneThatChangedSinceTraining) {
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  std::filesystem::copy_file(tl::testing::tiny_backbones() / "flat.pt", dir / "tiny.pt",
+                             std::filesystem::copy_options::overwrite_existing);
+  EXPECT_EQ(run_command(kEval + " --run " + (dir / "run").string(), dir / "eval.log"), 1);
+  EXPECT_NE(read_file(dir / "eval.log").find("backbone file changed since"), std::string::npos);
+}
+
+// The product's promise on real data: ready configs, real MobileNetV2 features, linear heads.
+struct RealRunCase {
+  const char* config;
+  const char* split;
+  double minimum_top1;
+};
+
+std::ostream& operator<<(std::ostream& out, const RealRunCase& run_case) {
+  return out << run_case.config << " on " << run_case.split << ", top-1 >= " << run_case.minimum_top1;
+}
+
+class RealData : public ::testing::TestWithParam<RealRunCase> {};
+
+TEST_P(RealData, ReachesTheAccuracyTheProductPromises) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  const auto run = dir / "run";
+  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / GetParam().config).string() + " --set output.dir=" +
+                            run.string(),
+                        dir / "train.log"),
+            0)
+      << read_file(dir / "train.log");
+  ASSERT_EQ(run_command(kEval + " --run " + run.string() + " --split " + GetParam().split + " --out " +
+                            (dir / "eval.json").string(),
+                        dir / "eval.log"),
+            0)
+      << read_file(dir / "eval.log");
+  const auto report = read_json(dir / "eval.json");
+  std::cout << "[ accuracy ] " << GetParam().config << " " << GetParam().split << ": top-1 "
+            << report["top1"].get<double>() << ", mean per-class " << report["mean_per_class_accuracy"].get<double>()
+            << " on " << report["samples"] << " images\n";
+  EXPECT_GE(report["top1"].get<double>(), GetParam().minimum_top1);
+  EXPECT_EQ(report["skipped_files"], 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, RealData,
+                         ::testing::Values(RealRunCase{"cats_vs_dogs.yaml", "test", 0.97},
+                                           RealRunCase{"oxford_pets_species.yaml", "test", 0.95},
+                                           RealRunCase{"oxford_pets_breeds.yaml", "test", 0.80}),
+                         [](const ::testing::TestParamInfo<RealRunCase>& param_info) {
+                           std::string name = param_info.param.config;
+                           return name.substr(0, name.find('.'));
+                         });
+
+TEST(RealDataMapping, CatsVsDogsRunEvaluatesOxfordSpeciesByClassName) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  const auto run = dir / "run";
+  // A short run is enough: the point is the Cat/cat, Dog/dog mapping on real data.
+  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "cats_vs_dogs.yaml").string() + " --set output.dir=" +
+                            run.string() + " --set train.epochs=3 --set data.val_fraction=0.05 --set data.test_fraction=0.0",
+                        dir / "train.log"),
+            0)
+      << read_file(dir / "train.log");
+  ASSERT_EQ(run_command(kEval + " --run " + run.string() + " --data-root " + tl::testing::oxford_pets_root().string() +
+                            " --layout oxford_pets --target species --out " + (dir / "eval.json").string(),
+                        dir / "eval.log"),
+            0)
+      << read_file(dir / "eval.log");
+  const auto report = read_json(dir / "eval.json");
+  EXPECT_EQ(report["samples"], 136) << "the official test lines";
+  EXPECT_EQ(report["confusion_matrix"]["classes"], nlohmann::json({"Cat", "Dog"}));
+  EXPECT_GE(report["top1"].get<double>(), 0.9);
+}
+
+}  // namespace

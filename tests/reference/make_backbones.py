@@ -1,0 +1,68 @@
+"""Writes tiny TorchScript backbones (and their metadata) for the backbone and CLI tests.
+
+usage: make_backbones.py OUT_DIR
+  tiny.pt        conv + BatchNorm (non-trivial running statistics) + ReLU, output [N, 8, h, w]
+  flat.pt        the same, pooled inside: output [N, 8]
+  three_d.pt     output [N, 8, k]: a shape tl must refuse
+  pair.pt        returns a tuple: tl must refuse
+  not_torchscript.pt  bytes that are not a TorchScript archive
+and tiny.json / flat.json / three_d.json / pair.json (feature_dim 8), wrong_dim.json (feature_dim 16).
+"""
+import json
+import sys
+from pathlib import Path
+
+import torch
+from torch import nn
+
+
+class Tiny(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, kernel_size=3, stride=2, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.relu = nn.ReLU()
+
+    def features(self, x):
+        return self.relu(self.bn(self.conv(x)))
+
+    def forward(self, x):
+        return self.features(x)
+
+
+class Flat(Tiny):
+    def forward(self, x):
+        return self.features(x).mean(dim=(2, 3))
+
+
+class ThreeD(Tiny):
+    def forward(self, x):
+        return self.features(x).flatten(2)
+
+
+class Pair(Tiny):
+    def forward(self, x):
+        y = self.features(x)
+        return y, y
+
+
+def main():
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    metadata = {"input_size": [32, 32], "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25], "color": "RGB",
+                "feature_dim": 8, "resize_shorter": 36, "interpolation": "linear"}
+    for name, cls in {"tiny": Tiny, "flat": Flat, "three_d": ThreeD, "pair": Pair}.items():
+        torch.manual_seed(0)  # the same weights in every variant, so their outputs can be compared
+        model = cls()
+        with torch.no_grad():
+            model.bn.running_mean.uniform_(-0.5, 0.5)
+            model.bn.running_var.uniform_(0.5, 2.0)
+        model.eval()
+        torch.jit.save(torch.jit.script(model), str(out / f"{name}.pt"))
+        (out / f"{name}.json").write_text(json.dumps(metadata))
+    (out / "wrong_dim.json").write_text(json.dumps(dict(metadata, feature_dim=16)))
+    (out / "not_torchscript.pt").write_bytes(b"PK\x03\x04 this is not a TorchScript archive" * 10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+#include "support/fixtures.hpp"
+
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <sys/wait.h>
+
+#include "support/shared_data.hpp"
+#include "support/temp_directory.hpp"
+
+namespace tl::testing {
+
+const std::filesystem::path& tiny_backbones() {
+  static TempDirectory directory;
+  static const bool made = [] {
+    const std::string command = python() + " " + (tests_dir() / "reference" / "make_backbones.py").string() + " " +
+                                directory.path().string();
+    if (std::system(command.c_str()) != 0) throw std::runtime_error("make_backbones.py failed (needs python3-torch)");
+    return true;
+  }();
+  (void)made;
+  return directory.path();
+}
+
+std::vector<std::filesystem::path> make_image_folder(const std::filesystem::path& root,
+                                                     const std::vector<std::string>& classes, int per_class, int size) {
+  std::vector<std::filesystem::path> files;
+  std::mt19937 generator(7);
+  for (size_t c = 0; c < classes.size(); ++c) {
+    std::filesystem::create_directories(root / classes[c]);
+    for (int i = 0; i < per_class; ++i) {
+      // Class c has a dominant hue; noise and a random shape keep images distinct.
+      const double hue = 180.0 * static_cast<double>(c) / classes.size();
+      cv::Mat hsv(size, size, CV_8UC3, cv::Scalar(hue, 200, 60 + generator() % 150));
+      cv::Mat image;
+      cv::cvtColor(hsv, image, cv::COLOR_HSV2BGR);
+      cv::Mat noise(size, size, CV_8UC3);
+      cv::randu(noise, 0, 40);
+      image += noise;
+      cv::circle(image, {static_cast<int>(generator() % size), static_cast<int>(generator() % size)},
+                 3 + static_cast<int>(generator() % (size / 4)), cv::Scalar(generator() % 256, generator() % 256, 0),
+                 cv::FILLED);
+      const auto file = root / classes[c] / (std::to_string(i) + ".jpg");
+      cv::imwrite(file.string(), image);
+      files.push_back(file);
+    }
+  }
+  return files;
+}
+
+int run_command(const std::string& command, const std::filesystem::path& output, const std::filesystem::path& errors) {
+  std::string full = command;
+  if (!output.empty()) full += " > " + output.string();
+  if (!errors.empty()) {
+    full += " 2> " + errors.string();
+  } else if (!output.empty()) {
+    full += " 2>&1";
+  }
+  const int status = std::system(full.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace tl::testing

@@ -1,0 +1,24 @@
+#pragma once
+// Test inputs built on the fly: tiny TorchScript backbones (made once per test program by
+// reference/make_backbones.py) and small class-per-folder image trees whose classes differ in colour,
+// so a head can learn them in a few epochs.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tl::testing {
+
+// Folder holding tiny.pt, flat.pt, three_d.pt, pair.pt, not_torchscript.pt and their .json files.
+const std::filesystem::path& tiny_backbones();
+
+// Writes <root>/<class>/<i>.jpg for each class; returns the files written.
+std::vector<std::filesystem::path> make_image_folder(const std::filesystem::path& root,
+                                                     const std::vector<std::string>& classes, int per_class,
+                                                     int size = 48);
+
+// Runs a command line, returning its exit code. stdout goes to `output` (if given) and stderr to
+// `errors`, or to `output` too when `errors` is not given.
+int run_command(const std::string& command, const std::filesystem::path& output = {},
+                const std::filesystem::path& errors = {});
+
+}  // namespace tl::testing
