@@ -96,6 +96,33 @@ TEST_F(SyntheticRun, TrainWritesACompleteRunDirectory) {
   EXPECT_GE(summary["best"]["val_accuracy"].get<double>(), 0.9);
 }
 
+TEST_F(SyntheticRun, APreviousRunIsKeptUnlessOverwriteIsGiven) {
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  const std::string first_best = read_file(dir / "run/best.pt");
+  write_file(dir / "run/notes.txt", "the user's own file");
+  EXPECT_EQ(train("--set train.epochs=2"), 1);
+  EXPECT_NE(read_file(dir / "train.log").find("already holds a run"), std::string::npos);
+  EXPECT_EQ(read_file(dir / "run/best.pt"), first_best);
+  EXPECT_EQ(read_json_lines(dir / "run/metrics.jsonl").size(), 6u);
+
+  ASSERT_EQ(train("--set train.epochs=2 --overwrite"), 0) << read_file(dir / "train.log");
+  EXPECT_EQ(read_json_lines(dir / "run/metrics.jsonl").size(), 2u);
+  EXPECT_EQ(read_file(dir / "run/notes.txt"), "the user's own file") << "only the run's own files are replaced";
+}
+
+TEST_F(SyntheticRun, TheSameSeedGivesTheSameRun) {
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  ASSERT_EQ(train("--set output.dir=" + (dir / "again").string()), 0) << read_file(dir / "train.log");
+  const auto first = read_json_lines(dir / "run/metrics.jsonl");
+  const auto second = read_json_lines(dir / "again/metrics.jsonl");
+  ASSERT_EQ(first.size(), second.size());
+  for (size_t i = 0; i < first.size(); ++i) {
+    for (const char* key : {"lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy"}) {
+      EXPECT_EQ(first[i][key], second[i][key]) << "epoch " << i + 1 << " " << key;
+    }
+  }
+}
+
 TEST_F(SyntheticRun, EvalAndPredictUseTheRun) {
   ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
   const auto run = (dir / "run").string();

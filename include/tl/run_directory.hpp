@@ -25,6 +25,10 @@ class RunDirectory {
   std::filesystem::path summary() const { return path_ / "summary.json"; }
   std::filesystem::path skipped() const { return path_ / "skipped.json"; }
 
+  bool holds_run() const;  // a previous run's config.json is there
+  // Refuses a folder that holds a previous run unless `replace` is set; then removes that run's
+  // files (and only those) so old and new results never mix.
+  void claim(bool replace) const;
   // Creates the folder and records the experiment and its classes.
   void start(const Experiment& experiment, const std::vector<std::string>& class_names) const;
   void append_metrics(const nlohmann::json& line) const;

@@ -9,7 +9,12 @@
 
 namespace tl {
 
-// Returns the summary it wrote. Throws tl::Error on bad data, backbone or settings.
-nlohmann::json train(const Experiment& experiment);
+struct TrainingOptions {
+  bool overwrite = false;  // replace a previous run in the run directory instead of refusing
+};
+
+// Returns the summary it wrote. Throws tl::Error on bad data, backbone or settings, and before any
+// work when the run directory already holds a run and `overwrite` is not set.
+nlohmann::json train(const Experiment& experiment, const TrainingOptions& options = {});
 
 }  // namespace tl

@@ -35,6 +35,23 @@ nlohmann::json read_json(const fs::path& path, const fs::path& run) {
 
 RunDirectory::RunDirectory(fs::path path) : path_(std::move(path)) {}
 
+bool RunDirectory::holds_run() const { return fs::exists(config()); }
+
+void RunDirectory::claim(bool replace) const {
+  if (!holds_run()) return;
+  if (!replace) {
+    throw Error(path_.string() + ": already holds a run; choose another output.dir (--set output.dir=DIR) "
+                                 "or replace it with --overwrite");
+  }
+  for (const auto& file : {config(), classes(), metrics(), best_checkpoint(), last_checkpoint(), summary(), skipped()}) {
+    fs::remove(file);
+  }
+  for (const auto& entry : fs::directory_iterator(path_)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("eval_", 0) == 0 && entry.path().extension() == ".json") fs::remove(entry.path());
+  }
+}
+
 void RunDirectory::start(const Experiment& experiment, const std::vector<std::string>& class_names) const {
   std::error_code error;
   fs::create_directories(path_, error);

@@ -96,8 +96,10 @@ bool improves(const EpochResult& candidate, const EpochResult& best, bool first,
 
 }  // namespace
 
-nlohmann::json train(const Experiment& experiment) {
+nlohmann::json train(const Experiment& experiment, const TrainingOptions& options) {
   const auto started = std::chrono::steady_clock::now();
+  const RunDirectory run(experiment.run_directory);
+  run.claim(options.overwrite);
   const int threads = configure_cpu_runtime(experiment.threads);
   const torch::Device device = resolve_device(experiment.device);
   torch::manual_seed(static_cast<uint64_t>(experiment.seed));
@@ -114,7 +116,6 @@ nlohmann::json train(const Experiment& experiment) {
   spdlog::info("backbone {} ({} features, {}), {} CPU threads, device {}", experiment.model.backbone.string(),
                loaded.backbone->feature_dim(), loaded.preprocessing.describe(), threads, device.str());
 
-  const RunDirectory run(experiment.run_directory);
   run.start(experiment, dataset.class_names);
 
   SkippedFiles skipped;
