@@ -121,7 +121,7 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"missing_backbone", "data: {layout: petimages, root: d}\n",
                     "model.backbone: required, expected a path"},
         InvalidCase{"unknown_top_level_key", "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\nepochs: 3\n",
-                    "epochs: unknown key (known keys here: name, seed, device, threads, data, model, train, output)"},
+                    "epochs: unknown key (known keys here: name, seed, device, threads, cache, cache_dir, data, model, train, output)"},
         InvalidCase{"unknown_nested_key",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {optimizer: {name: adam, lrr: 1}}\n",
                     "train.optimizer.lrr: unknown key (known keys here: name, lr, weight_decay)"},

@@ -8,11 +8,18 @@
 
 namespace tl {
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+enum class Durability {
+  flushed,      // fsync before the rename: survives a power cut (run files, checkpoints)
+  rename_only,  // no fsync: survives a crash of the process; for data that can be recomputed
+};
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& content,
+                           Durability durability = Durability::flushed);
 
 // For writers that insist on a file name (LibTorch archives): `write` fills the temporary path it is
 // given; on success it is synced and renamed over `path`, on an exception it is removed.
 void replace_file_atomically(const std::filesystem::path& path,
-                             const std::function<void(const std::filesystem::path& temporary)>& write);
+                             const std::function<void(const std::filesystem::path& temporary)>& write,
+                             Durability durability = Durability::flushed);
 
 }  // namespace tl

@@ -7,5 +7,6 @@
 namespace tl {
 
 std::string sha256_file(const std::filesystem::path& path);  // throws tl::Error if unreadable
+std::string sha256_bytes(const std::string& bytes);
 
 }  // namespace tl

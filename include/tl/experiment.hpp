@@ -66,6 +66,8 @@ struct Experiment {
   int seed = 0;
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int threads = 0;              // LibTorch intra-op threads; 0 = all cores
+  bool cache = true;            // reuse backbone features across epochs and runs (FeatureCache)
+  std::filesystem::path cache_directory;
   DataConfig data;
   ModelConfig model;
   TrainConfig train;

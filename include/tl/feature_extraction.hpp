@@ -1,7 +1,8 @@
 #pragma once
 // Feature extraction: runs a frozen backbone once over a list of samples. With the backbone frozen
 // and no train-time augmentation, features do not change between epochs, so the trainer computes
-// them once and trains the head on them for every epoch.
+// them once and trains the head on them for every epoch. With a FeatureCache, images whose features
+// are already cached (same backbone file, preprocessing and image bytes) are not decoded at all.
 #include <string>
 #include <vector>
 
@@ -9,20 +10,23 @@
 
 #include "tl/backbone.hpp"
 #include "tl/batch_loader.hpp"
+#include "tl/feature_cache.hpp"
 
 namespace tl {
 
 struct FeatureSet {
-  torch::Tensor features;              // [n, D] float32, on the CPU
+  torch::Tensor features;              // [n, D] float32, on the CPU, in the order of the requested indices
   torch::Tensor labels;                // [n] int64
   std::vector<size_t> sample_indices;  // Dataset::samples of each row; skipped files are absent
-  double seconds = 0;                  // wall time of the pass (decode + backbone)
+  double seconds = 0;                  // wall time of the pass (hashing, cache, decode, backbone)
+  int64_t computed = 0;                // rows the backbone computed (the rest came from the cache)
 
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 };
 
+// `cache` may be null (no caching).
 FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const std::vector<size_t>& indices,
                             const Preprocessing& preprocessing, const LoaderOptions& options, SkippedFiles& skipped,
-                            const std::string& progress_label);
+                            FeatureCache* cache, const std::string& progress_label);
 
 }  // namespace tl

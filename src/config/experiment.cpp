@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "tl/config_reader.hpp"
+#include "tl/feature_cache.hpp"
 
 namespace tl {
 namespace {
@@ -115,6 +116,8 @@ Experiment load_experiment(const ConfigSource& source) {
     reader.fail("device", "expected one of auto|cpu|cuda|cuda:N, got \"" + experiment.device + "\"");
   }
   experiment.threads = reader.integer("threads", experiment.threads, 0, 1024);
+  experiment.cache = reader.choice("cache", {"on", "off"}, "on") == "on";
+  experiment.cache_directory = reader.optional_path("cache_dir").value_or(default_cache_directory());
   experiment.data = read_data(reader.section("data"));
   experiment.model = read_model(reader.section("model"));
   experiment.train = read_train(reader.section("train"));
@@ -128,6 +131,7 @@ Experiment load_experiment(const ConfigSource& source) {
 
   experiment.resolved = reader.resolved();
   experiment.resolved["output"]["dir"] = experiment.run_directory.string();
+  experiment.resolved["cache_dir"] = experiment.cache_directory.string();
   return experiment;
 }
 

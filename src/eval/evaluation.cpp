@@ -66,8 +66,13 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
   if (indices.empty()) throw Error("the " + request.split + " split has no images to evaluate");
 
   const LoaderOptions loader{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
+  std::optional<FeatureCache> cache;
+  if (experiment.cache) {
+    cache.emplace(experiment.cache_directory, classifier.backbone().content_hash(), classifier.preprocessing().describe());
+  }
   const FeatureSet features = extract_features(classifier.backbone(), dataset, indices, classifier.preprocessing(),
-                                               loader, skipped, "evaluate (" + request.split + ")");
+                                               loader, skipped, cache ? &*cache : nullptr,
+                                               "evaluate (" + request.split + ")");
   std::vector<float> scores;
   std::vector<int> labels;
   if (features.size() > 0) {

@@ -27,7 +27,7 @@ void sync_path(const fs::path& path, int flags) {
   ::close(descriptor);
 }
 
-void write_all(const fs::path& path, const std::string& content) {
+void write_all(const fs::path& path, const std::string& content, Durability durability) {
   const int descriptor = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (descriptor < 0) throw Error(path.string() + ": cannot create file: " + std::strerror(errno));
   size_t written = 0;
@@ -41,17 +41,19 @@ void write_all(const fs::path& path, const std::string& content) {
     }
     written += static_cast<size_t>(step);
   }
-  ::fsync(descriptor);
+  if (durability == Durability::flushed) ::fsync(descriptor);
   if (::close(descriptor) != 0) throw Error(path.string() + ": cannot write file: " + std::strerror(errno));
 }
 
 }  // namespace
 
-void replace_file_atomically(const fs::path& path, const std::function<void(const fs::path& temporary)>& write) {
+void replace_file_atomically(const fs::path& path, const std::function<void(const fs::path& temporary)>& write,
+                             Durability durability) {
   const fs::path temporary = temporary_beside(path);
+  const bool flush = durability == Durability::flushed;
   try {
     write(temporary);
-    sync_path(temporary, O_RDONLY);
+    if (flush) sync_path(temporary, O_RDONLY);
     std::error_code error;
     fs::rename(temporary, path, error);
     if (error) throw Error(path.string() + ": cannot replace file: " + error.message());
@@ -60,11 +62,12 @@ void replace_file_atomically(const fs::path& path, const std::function<void(cons
     fs::remove(temporary, ignored);
     throw;
   }
-  sync_path(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
+  if (flush) sync_path(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
-void write_file_atomically(const fs::path& path, const std::string& content) {
-  replace_file_atomically(path, [&](const fs::path& temporary) { write_all(temporary, content); });
+void write_file_atomically(const fs::path& path, const std::string& content, Durability durability) {
+  replace_file_atomically(
+      path, [&](const fs::path& temporary) { write_all(temporary, content, durability); }, durability);
 }
 
 }  // namespace tl

@@ -1,37 +1,99 @@
 #include "tl/feature_extraction.hpp"
 
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
 #include <torch/torch.h>
 
+#include "tl/content_hash.hpp"
 #include "tl/progress.hpp"
 
 namespace tl {
+namespace {
+
+// The image's content hash, or empty when it cannot be read (the loader will then skip and report it).
+std::string image_hash(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return sha256_bytes(bytes.str());
+}
+
+}  // namespace
 
 FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const std::vector<size_t>& indices,
                             const Preprocessing& preprocessing, const LoaderOptions& options, SkippedFiles& skipped,
-                            const std::string& progress_label) {
-  LoaderOptions loader_options = options;
-  loader_options.pin_memory = backbone.device().is_cuda();
-  BatchLoader loader(dataset, indices, preprocessing, loader_options, skipped);
-  Progress progress(progress_label, indices.size(), "img");
-  std::vector<torch::Tensor> features, labels;
-  FeatureSet result;
-  size_t images_seen = 0;
-  while (auto batch = loader.next()) {
-    if (batch->labels.size(0) > 0) {
-      const torch::Tensor images = batch->images.to(backbone.device(), /*non_blocking=*/true);
-      features.push_back(backbone.features(images).to(torch::kCPU));
-      labels.push_back(batch->labels);
-      result.sample_indices.insert(result.sample_indices.end(), batch->sample_indices.begin(),
-                                   batch->sample_indices.end());
+                            FeatureCache* cache, const std::string& progress_label) {
+  const auto started = std::chrono::steady_clock::now();
+  const int dim = backbone.feature_dim();
+  const auto rows = static_cast<int64_t>(indices.size());
+  torch::Tensor features = torch::empty({rows, dim});
+  std::vector<bool> filled(indices.size(), false);
+  std::vector<std::string> hashes(indices.size());
+  std::optional<Progress> progress;
+  if (!indices.empty()) progress.emplace(progress_label, indices.size(), "img");
+
+  std::vector<size_t> to_compute;  // sample indices
+  std::unordered_map<size_t, size_t> row_of_sample;
+  for (size_t row = 0; row < indices.size(); ++row) {
+    row_of_sample[indices[row]] = row;
+    if (cache != nullptr) {
+      hashes[row] = image_hash(dataset.samples[indices[row]].path);
+      if (!hashes[row].empty()) {
+        if (auto cached = cache->load(hashes[row], dim)) {
+          std::copy(cached->begin(), cached->end(), features[static_cast<int64_t>(row)].data_ptr<float>());
+          filled[row] = true;
+          progress->advance(1);
+          continue;
+        }
+      }
     }
-    const size_t batch_images = std::min<size_t>(options.batch_size, indices.size() - images_seen);
-    images_seen += batch_images;
-    progress.advance(batch_images);
+    to_compute.push_back(indices[row]);
   }
-  progress.finish();
-  result.seconds = progress.seconds();
-  result.features = features.empty() ? torch::empty({0, backbone.feature_dim()}) : torch::cat(features);
-  result.labels = labels.empty() ? torch::empty({0}, torch::kInt64) : torch::cat(labels);
+
+  FeatureSet result;
+  if (!to_compute.empty()) {
+    LoaderOptions loader_options = options;
+    loader_options.pin_memory = backbone.device().is_cuda();
+    BatchLoader loader(dataset, to_compute, preprocessing, loader_options, skipped);
+    size_t images_seen = 0;
+    while (auto batch = loader.next()) {
+      if (!batch->sample_indices.empty()) {
+        const torch::Tensor images = batch->images.to(backbone.device(), /*non_blocking=*/true);
+        const torch::Tensor computed = backbone.features(images).to(torch::kCPU).contiguous();
+        for (size_t j = 0; j < batch->sample_indices.size(); ++j) {
+          const size_t row = row_of_sample.at(batch->sample_indices[j]);
+          features[static_cast<int64_t>(row)].copy_(computed[static_cast<int64_t>(j)]);
+          filled[row] = true;
+          if (cache != nullptr && !hashes[row].empty()) {
+            cache->store(hashes[row], computed[static_cast<int64_t>(j)].data_ptr<float>(), dim);
+          }
+        }
+        result.computed += static_cast<int64_t>(batch->sample_indices.size());
+      }
+      const size_t batch_images = std::min<size_t>(options.batch_size, to_compute.size() - images_seen);
+      images_seen += batch_images;
+      progress->advance(batch_images);
+    }
+  }
+  if (progress) progress->finish(cache != nullptr ? "(" + std::to_string(indices.size() - to_compute.size()) +
+                                                       " from the feature cache)"
+                                                 : "");
+
+  std::vector<int64_t> kept_rows, labels;
+  for (size_t row = 0; row < indices.size(); ++row) {
+    if (!filled[row]) continue;
+    kept_rows.push_back(static_cast<int64_t>(row));
+    labels.push_back(dataset.samples[indices[row]].label);
+    result.sample_indices.push_back(indices[row]);
+  }
+  result.features = static_cast<int64_t>(kept_rows.size()) == rows
+                        ? features
+                        : features.index_select(0, torch::tensor(kept_rows, torch::kInt64));
+  result.labels = torch::tensor(labels, torch::kInt64);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }
 

@@ -12,6 +12,7 @@
 #include "tl/dataset.hpp"
 #include "tl/device.hpp"
 #include "tl/error.hpp"
+#include "tl/feature_cache.hpp"
 #include "tl/feature_extraction.hpp"
 #include "tl/head.hpp"
 #include "tl/lr_schedule.hpp"
@@ -120,10 +121,15 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
 
   SkippedFiles skipped;
   const LoaderOptions loader{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
+  std::optional<FeatureCache> cache;
+  if (experiment.cache) {
+    cache.emplace(experiment.cache_directory, loaded.backbone->content_hash(), loaded.preprocessing.describe());
+  }
+  FeatureCache* cache_pointer = cache ? &*cache : nullptr;
   const FeatureSet train_set = extract_features(*loaded.backbone, dataset, split.train, loaded.preprocessing, loader,
-                                                skipped, "features (train)");
+                                                skipped, cache_pointer, "features (train)");
   const FeatureSet val_set = extract_features(*loaded.backbone, dataset, split.val, loaded.preprocessing, loader,
-                                              skipped, "features (val)");
+                                              skipped, cache_pointer, "features (val)");
   run.write_json(run.skipped(), skipped.to_json());
   if (train_set.size() == 0) throw Error(experiment.data.root.string() + ": none of the training images could be decoded");
   const double extraction_seconds = train_set.seconds + val_set.seconds;
@@ -203,15 +209,19 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
       {"last", last_line},
       {"feature_extraction",
        {{"images", extracted},
+        {"computed_by_backbone", train_set.computed + val_set.computed},
+        {"from_cache", extracted - train_set.computed - val_set.computed},
         {"seconds", extraction_seconds},
-        {"images_per_second", extraction_seconds > 0 ? extracted / extraction_seconds : 0.0}}},
+        {"images_per_second", extraction_seconds > 0 ? extracted / extraction_seconds : 0.0},
+        {"cache", cache ? nlohmann::json(cache->directory().string()) : nlohmann::json("off")}}},
       {"backbone", {{"path", record.backbone_path}, {"sha256", record.backbone_sha256}}},
       {"device", device.str()},
       {"cpu_threads", threads},
       {"seconds", total_seconds}};
   run.write_json(run.summary(), summary);
-  spdlog::info("best epoch {}: val accuracy {:.4f}; run written to {}", best_line["epoch"].get<int>(),
-               best.accuracy, run.path().string());
+  spdlog::info("best epoch {} by {} ({:.4f}); run written to {}", best_line["epoch"].get<int>(),
+               has_validation ? "validation accuracy" : "training loss", has_validation ? best.accuracy : best.loss,
+               run.path().string());
   return summary;
 }
 

@@ -1,0 +1,46 @@
+#pragma once
+// FeatureCache: backbone features stored on disk so that a frozen backbone runs once per image,
+// across epochs and across runs. An entry is keyed by exactly what determines it: the backbone
+// file's sha256, the preprocessing (size, resize rule, interpolation, normalisation, channel order)
+// and the image file's sha256. Change any of them and the entry is simply not found; nothing stale
+// is ever reused. Each entry is one small file, written atomically and checksummed (CRC-32); a
+// damaged entry reads as a miss, is counted, and is overwritten when recomputed.
+//
+// Layout: <directory>/<namespace>/<image sha256[0:2]>/<image sha256>.feat, where the namespace
+// hashes the format version, backbone and preprocessing. Entries are read one at a time, so memory
+// does not grow with the cache.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tl {
+
+// $TL_CACHE_DIR, else $XDG_CACHE_HOME/tl, else ~/.cache/tl, else <temp>/tl-cache.
+std::filesystem::path default_cache_directory();
+
+struct FeatureCacheStatistics {
+  int64_t hits = 0, misses = 0, damaged = 0, stored = 0;
+};
+
+class FeatureCache {
+ public:
+  FeatureCache(const std::filesystem::path& directory, const std::string& backbone_sha256,
+               const std::string& preprocessing_description);
+
+  // The cached features of an image with this content hash, if present and intact with `dim` values.
+  std::optional<std::vector<float>> load(const std::string& image_sha256, int dim);
+  void store(const std::string& image_sha256, const float* features, int dim);
+
+  const std::filesystem::path& directory() const { return namespace_directory_; }
+  const FeatureCacheStatistics& statistics() const { return statistics_; }
+
+ private:
+  std::filesystem::path entry_path(const std::string& image_sha256) const;
+
+  std::filesystem::path namespace_directory_;
+  FeatureCacheStatistics statistics_;
+};
+
+}  // namespace tl
