@@ -110,9 +110,17 @@ TEST_F(SyntheticRun, APreviousRunIsKeptUnlessOverwriteIsGiven) {
   EXPECT_EQ(read_file(dir / "run/notes.txt"), "the user's own file") << "only the run's own files are replaced";
 }
 
+TEST_F(SyntheticRun, AnUnusableCacheDirectoryOnlyCostsSpeed) {
+  ASSERT_EQ(train("--set cache_dir=/proc/tl-cannot-be-created"), 0) << read_file(dir / "train.log");
+  EXPECT_NE(read_file(dir / "train.log").find("running without the feature cache"), std::string::npos);
+  EXPECT_EQ(read_json(dir / "run/summary.json")["feature_extraction"]["from_cache"], 0);
+}
+
 TEST_F(SyntheticRun, TheSameSeedGivesTheSameRun) {
   ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
   ASSERT_EQ(train("--set output.dir=" + (dir / "again").string()), 0) << read_file(dir / "train.log");
+  EXPECT_GT(read_json(dir / "again/summary.json")["feature_extraction"]["from_cache"], 0)
+      << "the second run's features come from the cache";
   const auto first = read_json_lines(dir / "run/metrics.jsonl");
   const auto second = read_json_lines(dir / "again/metrics.jsonl");
   ASSERT_EQ(first.size(), second.size());

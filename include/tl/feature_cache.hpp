@@ -31,6 +31,8 @@ class FeatureCache {
 
   // The cached features of an image with this content hash, if present and intact with `dim` values.
   std::optional<std::vector<float>> load(const std::string& image_sha256, int dim);
+  // A cache that cannot be written (disk full, read-only) must not stop a run: the first failure is
+  // logged and later stores are skipped.
   void store(const std::string& image_sha256, const float* features, int dim);
 
   const std::filesystem::path& directory() const { return namespace_directory_; }
@@ -41,6 +43,12 @@ class FeatureCache {
 
   std::filesystem::path namespace_directory_;
   FeatureCacheStatistics statistics_;
+  bool writable_ = true;
 };
+
+// The cache for a backbone and preprocessing, or nothing (with a logged warning) when its directory
+// cannot be created: a run goes on without a cache rather than failing.
+std::optional<FeatureCache> open_feature_cache(const std::filesystem::path& directory, const std::string& backbone_sha256,
+                                               const std::string& preprocessing_description);
 
 }  // namespace tl

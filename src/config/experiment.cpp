@@ -131,7 +131,6 @@ Experiment load_experiment(const ConfigSource& source) {
 
   experiment.resolved = reader.resolved();
   experiment.resolved["output"]["dir"] = experiment.run_directory.string();
-  experiment.resolved["cache_dir"] = experiment.cache_directory.string();
   return experiment;
 }
 

@@ -68,7 +68,8 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
   const LoaderOptions loader{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
   std::optional<FeatureCache> cache;
   if (experiment.cache) {
-    cache.emplace(experiment.cache_directory, classifier.backbone().content_hash(), classifier.preprocessing().describe());
+    cache = open_feature_cache(experiment.cache_directory, classifier.backbone().content_hash(),
+                               classifier.preprocessing().describe());
   }
   const FeatureSet features = extract_features(classifier.backbone(), dataset, indices, classifier.preprocessing(),
                                                loader, skipped, cache ? &*cache : nullptr,

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 
+#include <spdlog/spdlog.h>
 #include <zlib.h>
 
 #include "tl/atomic_file.hpp"
@@ -84,13 +85,29 @@ void FeatureCache::store(const std::string& image_sha256, const float* features,
   std::memcpy(bytes.data() + kHeaderSize, features, payload);
   const uint32_t sum = checksum(bytes.data() + kHeaderSize, payload);
   std::memcpy(bytes.data() + sizeof kMagic + sizeof stored_dim, &sum, sizeof sum);
+  if (!writable_) return;
   const fs::path path = entry_path(image_sha256);
-  std::error_code error;
-  fs::create_directories(path.parent_path(), error);
-  // A cache entry can always be recomputed, so it skips the fsync that run files get; the rename still
-  // keeps readers from seeing half an entry, and the checksum catches what a power cut might leave.
-  write_file_atomically(path, bytes, Durability::rename_only);
-  ++statistics_.stored;
+  try {
+    std::error_code error;
+    fs::create_directories(path.parent_path(), error);
+    // A cache entry can always be recomputed, so it skips the fsync that run files get; the rename still
+    // keeps readers from seeing half an entry, and the checksum catches what a power cut might leave.
+    write_file_atomically(path, bytes, Durability::rename_only);
+    ++statistics_.stored;
+  } catch (const Error& error) {
+    writable_ = false;
+    spdlog::warn("feature cache not written from now on: {}", error.what());
+  }
+}
+
+std::optional<FeatureCache> open_feature_cache(const fs::path& directory, const std::string& backbone_sha256,
+                                               const std::string& preprocessing_description) {
+  try {
+    return FeatureCache(directory, backbone_sha256, preprocessing_description);
+  } catch (const Error& error) {
+    spdlog::warn("running without the feature cache: {}", error.what());
+    return std::nullopt;
+  }
 }
 
 }  // namespace tl

@@ -123,7 +123,7 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
   const LoaderOptions loader{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
   std::optional<FeatureCache> cache;
   if (experiment.cache) {
-    cache.emplace(experiment.cache_directory, loaded.backbone->content_hash(), loaded.preprocessing.describe());
+    cache = open_feature_cache(experiment.cache_directory, loaded.backbone->content_hash(), loaded.preprocessing.describe());
   }
   FeatureCache* cache_pointer = cache ? &*cache : nullptr;
   const FeatureSet train_set = extract_features(*loaded.backbone, dataset, split.train, loaded.preprocessing, loader,

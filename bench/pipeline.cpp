@@ -1,0 +1,103 @@
+// Benchmark (not a test): the parts of tl-train's first pass measured one by one on a config's data.
+// Prints JSON: images/s of decode+preprocess alone, of the backbone alone (random input), of the
+// whole first pass (both overlapped, no cache), and the machine's float32 matrix-multiply GFLOP/s.
+// Also writes <out>/train.txt and <out>/test.txt ("<label> <path>") so a Python reference can train
+// and test on exactly the same split.
+//
+// usage: tl-bench-pipeline CONFIG OUT_DIR
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "tl/backbone.hpp"
+#include "tl/batch_loader.hpp"
+#include "tl/device.hpp"
+#include "tl/experiment.hpp"
+#include "tl/feature_extraction.hpp"
+#include "tl/logging.hpp"
+#include "tl/split.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+void write_list(const std::filesystem::path& file, const tl::Dataset& dataset, const std::vector<size_t>& indices) {
+  std::ofstream out(file);
+  for (size_t index : indices) out << dataset.samples[index].label << " " << dataset.samples[index].path.string() << "\n";
+}
+
+double decode_images_per_second(const tl::Dataset& dataset, const std::vector<size_t>& indices,
+                                const tl::Preprocessing& preprocessing, const tl::LoaderOptions& options) {
+  tl::SkippedFiles skipped;
+  const auto start = Clock::now();
+  tl::BatchLoader loader(dataset, indices, preprocessing, options, skipped);
+  while (loader.next()) {
+  }
+  return indices.size() / seconds_since(start);
+}
+
+double backbone_images_per_second(tl::Backbone& backbone, const tl::Preprocessing& p, int batch, double seconds) {
+  const auto input = torch::randn({batch, 3, p.height, p.width});
+  backbone.features(input);
+  int images = 0;
+  const auto start = Clock::now();
+  while (seconds_since(start) < seconds) {
+    backbone.features(input);
+    images += batch;
+  }
+  return images / seconds_since(start);
+}
+
+double matmul_gflops(int size, double seconds) {
+  const auto a = torch::randn({size, size});
+  const auto b = torch::randn({size, size});
+  torch::mm(a, b);
+  int products = 0;
+  const auto start = Clock::now();
+  while (seconds_since(start) < seconds) {
+    torch::mm(a, b);
+    ++products;
+  }
+  return 2.0 * size * size * static_cast<double>(size) * products / seconds_since(start) / 1e9;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: " << argv[0] << " CONFIG OUT_DIR\n";
+    return 2;
+  }
+  tl::configure_logging(false);  // logs to stderr: stdout carries only the JSON
+  const tl::Experiment experiment = tl::load_experiment_file(argv[1]);
+  const std::filesystem::path out = argv[2];
+  std::filesystem::create_directories(out);
+  const int threads = tl::configure_cpu_runtime(experiment.threads);
+  const tl::Dataset dataset = tl::load_dataset({experiment.data.layout, experiment.data.root, experiment.data.target});
+  const tl::Split split = tl::make_split(
+      dataset, {experiment.data.val_fraction, experiment.data.test_fraction, static_cast<uint64_t>(experiment.seed)});
+  write_list(out / "train.txt", dataset, split.train);
+  write_list(out / "test.txt", dataset, split.test);
+
+  auto loaded = tl::load_backbone(experiment.model, experiment.data.image_size, torch::kCPU);
+  const tl::LoaderOptions options{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
+  nlohmann::json result;
+  result["threads"] = threads;
+  result["batch_size"] = experiment.data.batch_size;
+  result["images"] = split.train.size();
+  result["decode_preprocess_images_per_second"] = decode_images_per_second(dataset, split.train, loaded.preprocessing, options);
+  result["backbone_images_per_second"] =
+      backbone_images_per_second(*loaded.backbone, loaded.preprocessing, experiment.data.batch_size, 8.0);
+  tl::SkippedFiles skipped;
+  const auto first = tl::extract_features(*loaded.backbone, dataset, split.train, loaded.preprocessing, options, skipped,
+                                          nullptr, "first pass");
+  result["first_pass_images_per_second"] = first.size() / first.seconds;
+  result["matmul_gflops"] = matmul_gflops(1024, 4.0);
+  std::cout << result.dump() << "\n";
+  return 0;
+}
