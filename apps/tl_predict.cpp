@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     nlohmann::json results = nlohmann::json::array();
     int failures = 0;
     for (const auto& image : images) {
-      const tl::DecodedImage decoded = tl::decode_image_file(image);
+      const tl::DecodedImage decoded = tl::decode_image_file(image, preprocessing.decode_shorter_side());
       if (!decoded.error.empty()) {
         ++failures;
         results.push_back({{"image", image}, {"error", decoded.error}});

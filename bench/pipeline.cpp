@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   write_list(out / "train.txt", dataset, split.train);
   write_list(out / "test.txt", dataset, split.test);
 
-  auto loaded = tl::load_backbone(experiment.model, experiment.data.image_size, torch::kCPU);
+  auto loaded = tl::load_backbone(experiment.model, experiment.data, torch::kCPU);
   const tl::LoaderOptions options{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
   nlohmann::json result;
   result["threads"] = threads;

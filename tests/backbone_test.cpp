@@ -58,7 +58,7 @@ TEST(Backbone, LoadBackboneReportsAMissingMetadataFile) {
   tl::ModelConfig model;
   model.backbone = dir / "mine.pt";
   try {
-    tl::load_backbone(model, std::nullopt, torch::kCPU);
+    tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
     FAIL() << "expected an error";
   } catch (const tl::Error& error) {
     EXPECT_NE(std::string(error.what()).find((dir / "model.json").string() + ": backbone metadata not found"),
@@ -92,7 +92,7 @@ TEST(Backbone, RealMobileNetV2LoadsWithItsMetadata) {
   TL_REQUIRE_SHARED_DATA();
   tl::ModelConfig model;
   model.backbone = tl::testing::model_dir("mobilenet_v2_1.0_224_ptq") / "backbone.pt";
-  const auto loaded = tl::load_backbone(model, std::nullopt, torch::kCPU);
+  const auto loaded = tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
   EXPECT_EQ(loaded.backbone->feature_dim(), 1280);
   EXPECT_EQ(loaded.preprocessing.height, 224);
   const auto features = loaded.backbone->features(torch::zeros({2, 3, 224, 224}));

@@ -79,6 +79,17 @@ TEST(ImageDecoder, TruncatedJpegIsRefused) {
   EXPECT_FALSE(tl::decode_image_bytes(truncated_png.substr(0, truncated_png.size() / 2)).error.empty());
 }
 
+TEST(ImageDecoder, LargeJpegsDecodeAtReducedScaleOnlyWhenAllowed) {
+  const std::string jpeg = tl::testing::encode(tl::testing::synthetic_picture(1200, 1000), "jpg");
+  ASSERT_EQ(tl::jpeg_size(jpeg), cv::Size(1200, 1000));
+  EXPECT_FALSE(tl::jpeg_size(tl::testing::encode(tl::testing::synthetic_picture(8, 8), "png")).has_value());
+  EXPECT_EQ(tl::decode_image_bytes(jpeg).rgb.size(), cv::Size(1200, 1000));
+  EXPECT_EQ(tl::decode_image_bytes(jpeg, 256).rgb.size(), cv::Size(600, 500)) << "1/4 would leave 250 < 256";
+  EXPECT_EQ(tl::decode_image_bytes(jpeg, 250).rgb.size(), cv::Size(300, 250));
+  EXPECT_EQ(tl::decode_image_bytes(jpeg, 100).rgb.size(), cv::Size(150, 125));
+  EXPECT_EQ(tl::decode_image_bytes(jpeg, 600).rgb.size(), cv::Size(1200, 1000)) << "less than twice: full size";
+}
+
 TEST(ImageDecoder, RealQuirkyOxfordFiles) {
   TL_REQUIRE_SHARED_DATA();
   const auto images = tl::testing::oxford_pets_root() / "images";

@@ -62,7 +62,8 @@ TEST(BatchLoader, TensorsHoldTheSamePixelsAsTheEvalTransform) {
   EXPECT_EQ(batch->labels[0].item<int64_t>(), 1);
   EXPECT_EQ(batch->labels[1].item<int64_t>(), 0);
   std::vector<float> expected(3 * 16 * 16);
-  tl::preprocess_for_eval(tl::decode_image_file(dataset.samples[3].path).rgb, small_preprocessing(), expected.data());
+  const auto p = small_preprocessing();
+  tl::preprocess_for_eval(tl::decode_image_file(dataset.samples[3].path, p.decode_shorter_side()).rgb, p, expected.data());
   const auto first = batch->images[0].contiguous();
   EXPECT_TRUE(torch::equal(first, torch::from_blob(expected.data(), {3, 16, 16})));
   EXPECT_FALSE(loader.next().has_value());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
 
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
@@ -39,7 +40,7 @@ std::vector<std::vector<float>> run_reference(const std::vector<std::filesystem:
   std::ostringstream command;
   command << tl::testing::python() << " " << tl::testing::tests_dir() / "reference" / "preprocess_reference.py" << " "
           << out_dir << " " << p.height << " " << p.width << " " << p.resize_shorter << " "
-          << tl::interpolation_name(p.interpolation);
+          << tl::interpolation_name(p.interpolation) << " " << (p.reduced_decode ? 1 : 0);
   for (float m : p.mean) command << " " << m;
   for (float s : p.std) command << " " << s;
   for (const auto& image : images) command << " " << image;
@@ -72,6 +73,7 @@ TEST_P(GoldenPreprocessing, MatchesThePythonReferenceOnRealImages) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
   tl::Preprocessing p;
+  p.reduced_decode = false;  // the resize itself against its reference; reduced decoding has its own test
   p.interpolation = tl::parse_interpolation(GetParam());
   p.mean = {0.485f, 0.456f, 0.406f};
   p.std = {0.229f, 0.224f, 0.225f};
@@ -100,6 +102,33 @@ TEST_P(GoldenPreprocessing, MatchesThePythonReferenceOnRealImages) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Preprocessing, GoldenPreprocessing, ::testing::Values("linear", "area", "cubic", "antialias"));
+
+TEST(Preprocessing, ReducedJpegDecodingMatchesThePythonReference) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  // A 2400x2000 photo-like JPEG and the largest real image (1725x1600): both decode at 1/4 for a 256 resize.
+  cv::Mat large;
+  cv::resize(tl::testing::synthetic_picture(240, 200, 3), large, cv::Size(2400, 2000), 0, 0, cv::INTER_CUBIC);
+  tl::testing::write_file(dir / "large.jpg", tl::testing::encode(large, "jpg"));
+  const std::vector<std::filesystem::path> images{dir / "large.jpg",
+                                                  tl::testing::oxford_pets_root() / "images" / "Bombay_140.jpg",
+                                                  tl::testing::cats_vs_dogs_root() / "PetImages" / "Cat" / "1.jpg"};
+  tl::Preprocessing p;
+  p.mean = p.std = {0.5f, 0.5f, 0.5f};
+  ASSERT_TRUE(p.reduced_decode);
+  const auto references = run_reference(images, p, dir.path());
+  ASSERT_EQ(references.size(), images.size());
+  for (size_t i = 0; i < images.size(); ++i) {
+    SCOPED_TRACE(images[i].string());
+    const auto decoded = tl::decode_image_file(images[i], p.decode_shorter_side());
+    ASSERT_TRUE(decoded.error.empty()) << decoded.error;
+    std::vector<float> ours(3 * 224 * 224);
+    tl::preprocess_for_eval(decoded.rgb, p, ours.data());
+    EXPECT_LE(compare(ours, references[i], p).max_levels, 0.01);
+  }
+  EXPECT_EQ(tl::decode_image_file(images[0], p.decode_shorter_side()).rgb.size(), cv::Size(600, 500));
+  EXPECT_EQ(tl::decode_image_file(images[1], p.decode_shorter_side()).rgb.size(), cv::Size(432, 400));
+}
 
 TEST(Preprocessing, NormalisesWithMeanAndStdInTheRequestedChannelOrder) {
   cv::Mat rgb(4, 4, CV_8UC3, cv::Scalar(255, 0, 51));  // R=255, G=0, B=51

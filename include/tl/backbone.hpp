@@ -34,13 +34,14 @@ std::unique_ptr<Backbone> load_torchscript_backbone(const std::filesystem::path&
                                                     int height, int width, torch::Device device);
 
 // A configured model's backbone with what it needs around it: its metadata (from model.metadata or
-// the default JSON beside the file) and the preprocessing that follows (data.image_size applied).
+// the default JSON beside the file) and the preprocessing that follows (data.image_size and
+// data.reduced_decode applied).
 struct LoadedBackbone {
   BackboneMetadata metadata;
   Preprocessing preprocessing;
   std::unique_ptr<Backbone> backbone;
 };
 
-LoadedBackbone load_backbone(const ModelConfig& model, std::optional<int> image_size, torch::Device device);
+LoadedBackbone load_backbone(const ModelConfig& model, const DataConfig& data, torch::Device device);
 
 }  // namespace tl

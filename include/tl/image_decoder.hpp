@@ -20,7 +20,13 @@ struct DecodedImage {
   std::string error;  // why it failed, e.g. "empty file", "not a decodable image"
 };
 
-DecodedImage decode_image_file(const std::filesystem::path& path);
-DecodedImage decode_image_bytes(const std::string& bytes);
+// shorter_side_needed > 0 allows a faster, smaller decode: a JPEG whose shorter side is at least
+// twice that is decoded by libjpeg at 1/2, 1/4 or 1/8 scale (IMREAD_REDUCED_*: the largest factor
+// that keeps the shorter side >= shorter_side_needed), skipping most of the inverse DCT work.
+DecodedImage decode_image_file(const std::filesystem::path& path, int shorter_side_needed = 0);
+DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_needed = 0);
+
+// Width and height from a JPEG's frame header, without decoding; nothing if the bytes are no JPEG.
+std::optional<cv::Size> jpeg_size(const std::string& bytes);
 
 }  // namespace tl

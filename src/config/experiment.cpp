@@ -27,6 +27,7 @@ DataConfig read_data(ConfigReader reader) {
     reader.fail("val_fraction", "val_fraction + test_fraction must leave at least 10% for training");
   }
   data.image_size = reader.optional_integer("image_size", 8, 4096);
+  data.reduced_decode = reader.boolean("reduced_decode", data.reduced_decode);
   data.batch_size = reader.integer("batch_size", data.batch_size, 1, 4096);
   data.workers = reader.integer("workers", data.workers, 0, 256);
   data.prefetch = reader.integer("prefetch", data.prefetch, 1, 1024);

@@ -68,7 +68,7 @@ ImageBatch BatchLoader::load(size_t batch_number) {
   for (size_t position = begin; position < end; ++position) {
     const size_t index = order_[position];
     const Sample& sample = dataset_.samples[index];
-    const DecodedImage decoded = decode_image_file(sample.path);
+    const DecodedImage decoded = decode_image_file(sample.path, preprocessing_.decode_shorter_side());
     if (!decoded.error.empty()) {
       skipped_.add(sample.path, decoded.error);
       continue;

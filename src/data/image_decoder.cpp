@@ -1,5 +1,6 @@
 #include "tl/image_decoder.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -30,9 +31,44 @@ bool is_truncated_jpeg(const std::string& bytes) {
   return bytes.find("\xFF\xD9", tail_start) == std::string::npos;
 }
 
+int reduced_decode_flag(const std::string& bytes, int shorter_side_needed) {
+  if (shorter_side_needed <= 0) return cv::IMREAD_COLOR;
+  const auto size = jpeg_size(bytes);
+  if (!size) return cv::IMREAD_COLOR;
+  const int shorter = std::min(size->width, size->height);
+  if (shorter >= 8 * shorter_side_needed) return cv::IMREAD_REDUCED_COLOR_8;
+  if (shorter >= 4 * shorter_side_needed) return cv::IMREAD_REDUCED_COLOR_4;
+  if (shorter >= 2 * shorter_side_needed) return cv::IMREAD_REDUCED_COLOR_2;
+  return cv::IMREAD_COLOR;
+}
+
 }  // namespace
 
-DecodedImage decode_image_bytes(const std::string& bytes) {
+std::optional<cv::Size> jpeg_size(const std::string& bytes) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(bytes[i]); };
+  if (bytes.size() < 4 || byte(0) != 0xFF || byte(1) != 0xD8) return std::nullopt;
+  size_t i = 2;
+  while (i + 9 < bytes.size()) {
+    if (byte(i) != 0xFF) return std::nullopt;
+    const unsigned char marker = byte(i + 1);
+    if (marker == 0xFF) {  // fill byte before a marker
+      ++i;
+      continue;
+    }
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // markers without a length
+      i += 2;
+      continue;
+    }
+    // Start-of-frame markers C0-CF, except DHT (C4), JPG (C8) and DAC (CC), hold the image size.
+    if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+      return cv::Size((byte(i + 7) << 8) | byte(i + 8), (byte(i + 5) << 8) | byte(i + 6));
+    }
+    i += 2 + ((static_cast<size_t>(byte(i + 2)) << 8) | byte(i + 3));
+  }
+  return std::nullopt;
+}
+
+DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_needed) {
   limit_decoder_size();
   DecodedImage result;
   if (bytes.empty()) {
@@ -46,8 +82,9 @@ DecodedImage decode_image_bytes(const std::string& bytes) {
   const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat bgr;
   try {
-    // IMREAD_COLOR converts gray, alpha, 16-bit, palette and CMYK to 8-bit BGR and applies EXIF orientation.
-    bgr = cv::imdecode(raw, cv::IMREAD_COLOR);
+    // IMREAD_COLOR (and its reduced forms) converts gray, alpha, 16-bit, palette and CMYK to 8-bit
+    // BGR and applies EXIF orientation.
+    bgr = cv::imdecode(raw, reduced_decode_flag(bytes, shorter_side_needed));
   } catch (const cv::Exception& error) {
     result.error = std::string("decoder error: ") + error.what();
     return result;
@@ -64,7 +101,7 @@ DecodedImage decode_image_bytes(const std::string& bytes) {
   return result;
 }
 
-DecodedImage decode_image_file(const std::filesystem::path& path) {
+DecodedImage decode_image_file(const std::filesystem::path& path, int shorter_side_needed) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     DecodedImage result;
@@ -73,7 +110,7 @@ DecodedImage decode_image_file(const std::filesystem::path& path) {
   }
   std::ostringstream bytes;
   bytes << in.rdbuf();
-  return decode_image_bytes(bytes.str());
+  return decode_image_bytes(bytes.str(), shorter_side_needed);
 }
 
 }  // namespace tl

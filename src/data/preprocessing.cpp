@@ -128,8 +128,13 @@ std::string Preprocessing::describe() const {
   text << "size=" << height << "x" << width << " shorter=" << resize_shorter
        << " interpolation=" << interpolation_name(interpolation) << " mean=" << mean[0] << "," << mean[1] << ","
        << mean[2] << " std=" << std[0] << "," << std[1] << "," << std[2]
-       << " order=" << (channel_order == ChannelOrder::rgb ? "rgb" : "bgr");
+       << " order=" << (channel_order == ChannelOrder::rgb ? "rgb" : "bgr")
+       << " reduced_decode=" << (reduced_decode ? "on" : "off");
   return text.str();
+}
+
+int Preprocessing::decode_shorter_side() const {
+  return reduced_decode ? std::max({resize_shorter, height, width}) : 0;
 }
 
 cv::Mat resize_shorter_side(const cv::Mat& rgb, const Preprocessing& preprocessing) {

@@ -21,7 +21,7 @@ TrainedClassifier::TrainedClassifier(const std::filesystem::path& run_directory,
   }
   ModelConfig model = experiment_.model;
   model.backbone = record_.backbone_path;
-  backbone_ = load_backbone(model, experiment_.data.image_size, device);
+  backbone_ = load_backbone(model, experiment_.data, device);
   if (backbone_.backbone->content_hash() != record_.backbone_sha256) {
     throw Error(record_.backbone_path + ": backbone file changed since " + checkpoint_path.string() +
                 " was trained (sha256 " + backbone_.backbone->content_hash() + ", trained with " +

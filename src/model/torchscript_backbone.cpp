@@ -89,13 +89,14 @@ std::unique_ptr<Backbone> load_torchscript_backbone(const std::filesystem::path&
   return std::make_unique<TorchScriptBackbone>(path, metadata, height, width, device);
 }
 
-LoadedBackbone load_backbone(const ModelConfig& model, std::optional<int> image_size, torch::Device device) {
+LoadedBackbone load_backbone(const ModelConfig& model, const DataConfig& data, torch::Device device) {
   LoadedBackbone loaded;
   if (!std::filesystem::is_regular_file(model.backbone)) {
     throw Error(model.backbone.string() + ": backbone file not found (model.backbone)");
   }
   loaded.metadata = load_backbone_metadata(model.metadata.value_or(default_metadata_path(model.backbone)));
-  loaded.preprocessing = loaded.metadata.preprocessing(image_size);
+  loaded.preprocessing = loaded.metadata.preprocessing(data.image_size);
+  loaded.preprocessing.reduced_decode = data.reduced_decode;
   loaded.backbone = load_torchscript_backbone(model.backbone, loaded.metadata, loaded.preprocessing.height,
                                               loaded.preprocessing.width, device);
   return loaded;

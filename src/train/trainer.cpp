@@ -113,7 +113,7 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
                experiment.data.root.string(), dataset.class_names.size(), split.train.size(), split.val.size(),
                split.test.size(), dataset.ignored_files);
 
-  LoadedBackbone loaded = load_backbone(experiment.model, experiment.data.image_size, device);
+  LoadedBackbone loaded = load_backbone(experiment.model, experiment.data, device);
   spdlog::info("backbone {} ({} features, {}), {} CPU threads, device {}", experiment.model.backbone.string(),
                loaded.backbone->feature_dim(), loaded.preprocessing.describe(), threads, device.str());
 

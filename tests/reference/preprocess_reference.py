@@ -2,7 +2,8 @@
 way a Python user would (cv2 for OpenCV interpolations, torchvision's PIL transforms for
 'antialias'). Writes the CHW float32 tensor as raw bytes.
 
-usage: preprocess_reference.py OUT_DIR HEIGHT WIDTH RESIZE_SHORTER INTERPOLATION MEAN(3) STD(3) IMAGE...
+usage: preprocess_reference.py OUT_DIR HEIGHT WIDTH RESIZE_SHORTER INTERPOLATION REDUCED MEAN(3) STD(3) IMAGE...
+REDUCED 1: a JPEG at least twice the needed size is decoded by OpenCV at 1/2, 1/4 or 1/8 scale.
 Writes OUT_DIR/<i>.bin for the i-th image.
 """
 import sys
@@ -20,8 +21,21 @@ def resized_size(height, width, shorter):
     return int(shorter * height / width), shorter
 
 
-def preprocess(image, height, width, shorter, interpolation, mean, std):
-    bgr = cv2.imdecode(np.fromfile(image, dtype=np.uint8), cv2.IMREAD_COLOR)
+def decode_flag(image, needed):
+    with Image.open(image) as header:
+        if header.format != "JPEG":
+            return cv2.IMREAD_COLOR
+        shorter_side = min(header.size)
+    for factor, flag in ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
+                         (2, cv2.IMREAD_REDUCED_COLOR_2)):
+        if shorter_side >= factor * needed:
+            return flag
+    return cv2.IMREAD_COLOR
+
+
+def preprocess(image, height, width, shorter, interpolation, reduced, mean, std):
+    flag = decode_flag(image, max(shorter, height, width)) if reduced else cv2.IMREAD_COLOR
+    bgr = cv2.imdecode(np.fromfile(image, dtype=np.uint8), flag)
     rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     if interpolation == "antialias":
         transform = T.Compose([
@@ -43,11 +57,11 @@ def preprocess(image, height, width, shorter, interpolation, mean, std):
 
 
 def main():
-    out_dir, height, width, shorter, interpolation = sys.argv[1:6]
-    mean = [float(v) for v in sys.argv[6:9]]
-    std = [float(v) for v in sys.argv[9:12]]
-    for index, image in enumerate(sys.argv[12:]):
-        tensor = preprocess(image, int(height), int(width), int(shorter), interpolation, mean, std)
+    out_dir, height, width, shorter, interpolation, reduced = sys.argv[1:7]
+    mean = [float(v) for v in sys.argv[7:10]]
+    std = [float(v) for v in sys.argv[10:13]]
+    for index, image in enumerate(sys.argv[13:]):
+        tensor = preprocess(image, int(height), int(width), int(shorter), interpolation, reduced == "1", mean, std)
         tensor.tofile(f"{out_dir}/{index}.bin")
 
 
