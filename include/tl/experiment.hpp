@@ -63,7 +63,6 @@ struct TrainConfig {
 
 struct Experiment {
   std::string name;
-  std::string source_file;  // the config file it came from, for messages
   int seed = 0;
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int threads = 0;              // LibTorch intra-op threads; 0 = all cores

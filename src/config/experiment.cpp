@@ -105,7 +105,6 @@ std::string default_name(const ConfigSource& source) {
 Experiment load_experiment(const ConfigSource& source) {
   ConfigReader reader(source);
   Experiment experiment;
-  experiment.source_file = source.file_label;
   experiment.name = reader.string("name", default_name(source));
   if (!std::regex_match(experiment.name, std::regex("[A-Za-z0-9._-]+"))) {
     reader.fail("name", "expected letters, digits, '.', '_' or '-' (it names the run directory), got \"" +

@@ -131,6 +131,10 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
   const FeatureSet val_set = extract_features(*loaded.backbone, dataset, split.val, loaded.preprocessing, loader,
                                               skipped, cache_pointer, "features (val)");
   run.write_json(run.skipped(), skipped.to_json());
+  if (cache && cache->statistics().damaged > 0) {
+    spdlog::warn("{} damaged feature cache entries were recomputed ({})", cache->statistics().damaged,
+                 cache->directory().string());
+  }
   if (train_set.size() == 0) throw Error(experiment.data.root.string() + ": none of the training images could be decoded");
   const double extraction_seconds = train_set.seconds + val_set.seconds;
   const int64_t extracted = train_set.size() + val_set.size();
@@ -213,7 +217,8 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
         {"from_cache", extracted - train_set.computed - val_set.computed},
         {"seconds", extraction_seconds},
         {"images_per_second", extraction_seconds > 0 ? extracted / extraction_seconds : 0.0},
-        {"cache", cache ? nlohmann::json(cache->directory().string()) : nlohmann::json("off")}}},
+        {"cache", cache ? nlohmann::json(cache->directory().string()) : nlohmann::json("off")},
+        {"cache_damaged_entries", cache ? cache->statistics().damaged : 0}}},
       {"backbone", {{"path", record.backbone_path}, {"sha256", record.backbone_sha256}}},
       {"device", device.str()},
       {"cpu_threads", threads},
