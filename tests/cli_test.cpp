@@ -22,6 +22,7 @@ const std::string kTrain = TL_TRAIN_EXE;
 const std::string kEval = TL_EVAL_EXE;
 const std::string kPredict = TL_PREDICT_EXE;
 const std::filesystem::path kConfigs = TL_CONFIGS_DIR;
+const std::filesystem::path kTools = TL_TOOLS_DIR;
 
 nlohmann::json read_json(const std::filesystem::path& path) { return nlohmann::json::parse(read_file(path)); }
 
@@ -254,6 +255,50 @@ INSTANTIATE_TEST_SUITE_P(Configs, RealData,
                          [](const ::testing::TestParamInfo<RealRunCase>& param_info) {
                            std::string name = param_info.param.config;
                            return name.substr(0, name.find('.'));
+                         });
+
+// tools/export_backbone.py with random weights (offline): each family exports, loads and trains.
+class ExportedFamily : public ::testing::TestWithParam<std::pair<std::string, int>> {};
+
+TEST_P(ExportedFamily, ExportsAndTrainsOnRealImages) {
+  TL_REQUIRE_SHARED_DATA();
+  const auto& [arch, feature_dim] = GetParam();
+  TempDirectory dir;
+  ASSERT_EQ(run_command(tl::testing::python() + " " + (kTools / "export_backbone.py").string() + " " + arch +
+                            " --weights random --out " + (dir / "backbone").string(),
+                        dir / "export.log"),
+            0)
+      << read_file(dir / "export.log");
+  const auto metadata = read_json(dir / "backbone/backbone.json");
+  EXPECT_EQ(metadata["feature_dim"], feature_dim);
+  // A small real subset: 12 cats and 12 dogs.
+  for (const char* species : {"Cat", "Dog"}) {
+    std::filesystem::create_directories(dir / "data" / species);
+    for (int i = 0; i < 12; ++i) {
+      std::filesystem::create_symlink(tl::testing::cats_vs_dogs_root() / "PetImages" / species / (std::to_string(i) + ".jpg"),
+                                      dir / "data" / species / (std::to_string(i) + ".jpg"));
+    }
+  }
+  write_file(dir / "experiment.yaml", R"(data: {layout: image_folder, root: data, image_size: 64, val_fraction: 0.25, test_fraction: 0.0}
+model: {backbone: backbone/backbone.pt}
+train: {epochs: 4, batch_size: 6, optimizer: {lr: 0.001}, schedule: {name: constant}}
+cache: off
+output: {dir: run}
+)");
+  ASSERT_EQ(run_command(kTrain + " --config " + (dir / "experiment.yaml").string(), dir / "train.log"), 0)
+      << read_file(dir / "train.log");
+  EXPECT_EQ(read_json(dir / "run/summary.json")["backbone"]["feature_dim"], feature_dim);
+  const auto metrics = read_json_lines(dir / "run/metrics.jsonl");
+  ASSERT_EQ(metrics.size(), 4u);
+  EXPECT_LT(metrics.back()["train_loss"].get<double>(), metrics.front()["train_loss"].get<double>());
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, ExportedFamily,
+                         ::testing::Values(std::pair<std::string, int>{"vgg11", 25088},
+                                           std::pair<std::string, int>{"resnet18", 512},
+                                           std::pair<std::string, int>{"mobilenet_v3_small", 576}),
+                         [](const ::testing::TestParamInfo<std::pair<std::string, int>>& param_info) {
+                           return param_info.param.first;
                          });
 
 TEST(RealDataMapping, CatsVsDogsRunEvaluatesOxfordSpeciesByClassName) {

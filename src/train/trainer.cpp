@@ -219,7 +219,8 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
         {"images_per_second", extraction_seconds > 0 ? extracted / extraction_seconds : 0.0},
         {"cache", cache ? nlohmann::json(cache->directory().string()) : nlohmann::json("off")},
         {"cache_damaged_entries", cache ? cache->statistics().damaged : 0}}},
-      {"backbone", {{"path", record.backbone_path}, {"sha256", record.backbone_sha256}}},
+      {"backbone",
+       {{"path", record.backbone_path}, {"sha256", record.backbone_sha256}, {"feature_dim", record.in_features}}},
       {"device", device.str()},
       {"cpu_threads", threads},
       {"seconds", total_seconds}};
