@@ -1,11 +1,11 @@
 #include "tl/config_source.hpp"
 
-#include <fstream>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
 #include "tl/error.hpp"
+#include "tl/file_bytes.hpp"
 
 namespace tl {
 namespace {
@@ -60,14 +60,6 @@ nlohmann::json node_to_json(const YAML::Node& node, const std::string& file_labe
   return nullptr;
 }
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open config file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 bool is_yaml(const std::filesystem::path& path) {
   const std::string extension = path.extension().string();
   return extension == ".yaml" || extension == ".yml";
@@ -89,7 +81,9 @@ ConfigSource ConfigSource::from_file(const std::filesystem::path& path) {
   if (!is_yaml(path) && extension != ".json") {
     throw Error(label + ": expected a .json, .yaml or .yml config file");
   }
-  const std::string text = read_text(path);
+  const std::optional<std::string> bytes = read_file_bytes(path);
+  if (!bytes) throw Error(label + ": cannot open config file");
+  const std::string& text = *bytes;
   nlohmann::json tree;
   if (is_yaml(path)) {
     tree = yaml_to_json(text, label);

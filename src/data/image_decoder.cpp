@@ -1,9 +1,9 @@
 #include "tl/image_decoder.hpp"
 
+#include "tl/file_bytes.hpp"
+
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -102,15 +102,13 @@ DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_neede
 }
 
 DecodedImage decode_image_file(const std::filesystem::path& path, int shorter_side_needed) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const std::optional<std::string> bytes = read_file_bytes(path);
+  if (!bytes) {
     DecodedImage result;
     result.error = "cannot open file";
     return result;
   }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return decode_image_bytes(bytes.str(), shorter_side_needed);
+  return decode_image_bytes(*bytes, shorter_side_needed);
 }
 
 }  // namespace tl

@@ -1,31 +1,22 @@
 #include "tl/run_directory.hpp"
 
-#include <fstream>
-#include <sstream>
 
 #include "tl/atomic_file.hpp"
 #include "tl/config_source.hpp"
 #include "tl/error.hpp"
+#include "tl/file_bytes.hpp"
 
 namespace fs = std::filesystem;
 
 namespace tl {
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 nlohmann::json read_json(const fs::path& path, const fs::path& run) {
   if (!fs::is_regular_file(path)) {
     throw Error(run.string() + ": not a tl run directory (missing " + path.filename().string() + ")");
   }
   try {
-    return nlohmann::json::parse(read_text(path));
+    return nlohmann::json::parse(read_file_bytes(path).value_or(""));
   } catch (const nlohmann::json::parse_error& error) {
     throw Error(path.string() + ": not valid JSON: " + error.what());
   }
@@ -63,7 +54,7 @@ void RunDirectory::start(const Experiment& experiment, const std::vector<std::st
 
 void RunDirectory::append_metrics(const nlohmann::json& line) const {
   // Rewritten whole each time: a few hundred lines at most, and a reader never sees half a line.
-  write_file_atomically(metrics(), read_text(metrics()) + line.dump() + "\n");
+  write_file_atomically(metrics(), read_file_bytes(metrics()).value_or("") + line.dump() + "\n");
 }
 
 void RunDirectory::write_json(const fs::path& file, const nlohmann::json& content) const {

@@ -1,12 +1,13 @@
 #include "tl/feature_extraction.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <chrono>
+#include <optional>
 #include <unordered_map>
 
 #include <torch/torch.h>
 
 #include "tl/content_hash.hpp"
+#include "tl/file_bytes.hpp"
 #include "tl/progress.hpp"
 
 namespace tl {
@@ -14,11 +15,8 @@ namespace {
 
 // The image's content hash, or empty when it cannot be read (the loader will then skip and report it).
 std::string image_hash(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return sha256_bytes(bytes.str());
+  const std::optional<std::string> bytes = read_file_bytes(path);
+  return bytes ? sha256_bytes(*bytes) : std::string();
 }
 
 }  // namespace
