@@ -52,7 +52,7 @@ TEST(Backbone, EachBadBackboneNamesTheFileAndTheProblem) {
             dir + "/tiny.pt: backbone produces 8 features but " + dir + "/wrong_dim.json says feature_dim 16");
 }
 
-TEST(Backbone, LoadBackboneReportsAMissingMetadataFile) {
+TEST(Backbone, ABackboneWithoutMetadataSaysWhatToSupply) {
   tl::testing::TempDirectory dir;
   std::filesystem::copy_file(tiny_backbones() / "tiny.pt", dir / "mine.pt");
   tl::ModelConfig model;
@@ -61,9 +61,25 @@ TEST(Backbone, LoadBackboneReportsAMissingMetadataFile) {
     tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
     FAIL() << "expected an error";
   } catch (const tl::Error& error) {
-    EXPECT_NE(std::string(error.what()).find((dir / "model.json").string() + ": backbone metadata not found"),
-              std::string::npos);
+    const std::string message = error.what();
+    EXPECT_NE(message.find((dir / "mine.pt").string() + ": no metadata for this backbone (looked for " +
+                           (dir / "mine.json").string() + " and " + (dir / "model.json").string() + ")"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("input_size [H, W], mean [3], std [3], color (RGB|BGR) and feature_dim"), std::string::npos);
+    EXPECT_NE(message.find("in the config as a mapping under model.metadata"), std::string::npos);
   }
+}
+
+TEST(Backbone, InlineMetadataStandsInForTheJson) {
+  tl::testing::TempDirectory dir;
+  std::filesystem::copy_file(tiny_backbones() / "tiny.pt", dir / "mine.pt");
+  tl::ModelConfig model;
+  model.backbone = dir / "mine.pt";
+  model.inline_metadata = tl::load_backbone_metadata(tiny_backbones() / "tiny.json");
+  const auto loaded = tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
+  EXPECT_EQ(loaded.backbone->feature_dim(), 8);
+  EXPECT_EQ(loaded.preprocessing.height, 32);
 }
 
 TEST(Backbone, FrozenFeaturesAreBitIdenticalAfterHeadTraining) {

@@ -198,11 +198,26 @@ TEST_F(SyntheticRun, ErrorsAreOneClearLineAndAnExitCode) {
 
   std::filesystem::remove(dir / "tiny.json");
   EXPECT_EQ(train(), 1);
-  EXPECT_NE(read_file(dir / "train.log").find("backbone metadata not found"), std::string::npos);
+  EXPECT_NE(read_file(dir / "train.log").find("tiny.pt: no metadata for this backbone"), std::string::npos)
+      << read_file(dir / "train.log");
 
   EXPECT_EQ(run_command(kTrain, dir / "usage.log"), 2) << "a missing --config is a usage error";
   EXPECT_EQ(run_command(kEval + " --run " + dir.path().string(), dir / "notrun.log"), 1);
   EXPECT_NE(read_file(dir / "notrun.log").find("not a tl run directory (missing config.json)"), std::string::npos);
+}
+
+TEST_F(SyntheticRun, ABackboneWithoutJsonTrainsWithMetadataInTheConfig) {
+  std::filesystem::remove(dir / "tiny.json");
+  const std::string metadata =
+      "{input_size: [32, 32], mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], color: RGB, feature_dim: 8}";
+  ASSERT_EQ(train("--set 'model.metadata=" + metadata + "'"), 0) << read_file(dir / "train.log");
+  EXPECT_EQ(read_json(dir / "run/config.json")["model"]["metadata"]["feature_dim"], 8);
+  // tl-eval rebuilds the backbone from the run's config.json alone.
+  ASSERT_EQ(run_command(kEval + " --run " + (dir / "run").string() + " --out " + (dir / "eval.json").string(),
+                        dir / "eval.log"),
+            0)
+      << read_file(dir / "eval.log");
+  EXPECT_GE(read_json(dir / "eval.json")["top1"].get<double>(), 0.9);
 }
 
 TEST_F(SyntheticRun, EvalRefusesABackboneThatChangedSinceTraining) {

@@ -146,8 +146,44 @@ INSTANTIATE_TEST_SUITE_P(
                     "data: expected a mapping of settings, got \"petimages\""},
         InvalidCase{"hidden_for_linear_head",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {hidden: [3]}}\n",
-                    "model.head.hidden: only used by head type mlp"}),
+                    "model.head.hidden: only used by head type mlp"},
+        InvalidCase{"inline_metadata_missing_field",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, metadata: {input_size: 224, "
+                    "mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], color: RGB}}\n",
+                    "model.metadata.feature_dim: expected a positive integer (missing). tl needs input_size [H, W], "
+                    "mean [3], std [3], color (RGB|BGR) and feature_dim to use a backbone"},
+        InvalidCase{"inline_metadata_unknown_field",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, metadata: {input_size: 224, "
+                    "mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], color: RGB, feature_dim: 8, colour: RGB}}\n",
+                    "model.metadata.colour: unknown key (known keys here: input_size, mean, std, color, feature_dim, "
+                    "resize_shorter, interpolation)"}),
     [](const ::testing::TestParamInfo<InvalidCase>& param_info) { return std::string(param_info.param.name); });
+
+TEST(Config, BackboneMetadataCanBeGivenInline) {
+  TempDirectory dir;
+  write_file(dir / "x.yaml", std::string(kMinimalYaml) +
+                                 "  metadata: {input_size: [96, 128], mean: [0.1, 0.2, 0.3], std: [1, 2, 3], "
+                                 "color: BGR, feature_dim: 64, interpolation: area}\n");
+  const auto experiment = tl::load_experiment_file(dir / "x.yaml");
+  ASSERT_TRUE(experiment.model.inline_metadata.has_value());
+  EXPECT_FALSE(experiment.model.metadata.has_value());
+  const auto& metadata = *experiment.model.inline_metadata;
+  EXPECT_EQ(metadata.input_height, 96);
+  EXPECT_EQ(metadata.input_width, 128);
+  EXPECT_EQ(metadata.feature_dim, 64);
+  EXPECT_EQ(metadata.color, tl::ChannelOrder::bgr);
+  EXPECT_EQ(metadata.interpolation, tl::Interpolation::area);
+  EXPECT_FLOAT_EQ(metadata.std[2], 3.0f);
+  // A run's config.json reloads to the same metadata.
+  const auto reloaded =
+      tl::load_experiment(tl::ConfigSource::from_json(experiment.resolved, "config.json", "/elsewhere"));
+  ASSERT_TRUE(reloaded.model.inline_metadata.has_value());
+  EXPECT_EQ(reloaded.model.inline_metadata->preprocessing().describe(), metadata.preprocessing().describe());
+  // A path still names a JSON file.
+  const auto with_file = tl::load_experiment_file(dir / "x.yaml", {"model.metadata=meta.json"});
+  EXPECT_EQ(with_file.model.metadata, std::filesystem::current_path() / "meta.json");
+  EXPECT_FALSE(with_file.model.inline_metadata.has_value());
+}
 
 TEST(Config, SyntaxErrorsNameTheFileAndLine) {
   TempDirectory dir;

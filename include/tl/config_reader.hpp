@@ -35,6 +35,12 @@ class ConfigReader {
   std::vector<int> integers(const std::string& key, const std::vector<int>& fallback, int min, int max);
   std::filesystem::path required_path(const std::string& key);
   std::optional<std::filesystem::path> optional_path(const std::string& key);
+  // A mapping whose schema lives elsewhere, taken and recorded as written; nullptr when absent.
+  const nlohmann::json* mapping(const std::string& key);
+
+  bool is_mapping(const std::string& key) const { return has(key) && (*node_)[key].is_object(); }
+  // "<file>: <dotted path of key>", the prefix of every error about that key.
+  std::string location(const std::string& key) const;
 
   bool has(const std::string& key) const;
   // Throws tl::Error "<file>: <path>: <message>" for the given key of this object.

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tl/backbone_metadata.hpp"
 #include "tl/config_source.hpp"
 
 namespace tl {
@@ -35,7 +36,10 @@ struct HeadConfig {
 
 struct ModelConfig {
   std::filesystem::path backbone;
-  std::optional<std::filesystem::path> metadata;  // default: <backbone stem>.json or model.json beside it
+  // model.metadata is either a JSON file (default: <backbone stem>.json or model.json beside the
+  // backbone) or the fields themselves, for a backbone that comes without tl's JSON.
+  std::optional<std::filesystem::path> metadata;
+  std::optional<BackboneMetadata> inline_metadata;
   HeadConfig head;
 };
 

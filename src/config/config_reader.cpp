@@ -62,8 +62,10 @@ void ConfigReader::record(const std::string& key, nlohmann::json value) {
   (*resolved_node_)[key] = std::move(value);
 }
 
+std::string ConfigReader::location(const std::string& key) const { return source_->file_label + ": " + dotted(key); }
+
 void ConfigReader::fail(const std::string& key, const std::string& message) const {
-  throw Error(source_->file_label + ": " + dotted(key) + ": " + message);
+  throw Error(location(key) + ": " + message);
 }
 
 void ConfigReader::expected(const std::string& key, const std::string& what, const nlohmann::json& got) const {
@@ -204,6 +206,14 @@ std::optional<std::filesystem::path> ConfigReader::optional_path(const std::stri
   std::filesystem::path resolved = resolve_path(key, value->get<std::string>());
   record(key, resolved.string());
   return resolved;
+}
+
+const nlohmann::json* ConfigReader::mapping(const std::string& key) {
+  const nlohmann::json* value = lookup(key);
+  if (value == nullptr) return nullptr;
+  if (!value->is_object()) expected(key, "a mapping of settings", *value);
+  record(key, *value);
+  return value;
 }
 
 void ConfigReader::finish() const {

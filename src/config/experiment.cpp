@@ -1,5 +1,6 @@
 #include "tl/experiment.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <regex>
 
@@ -49,7 +50,21 @@ HeadConfig read_head(ConfigReader reader) {
 ModelConfig read_model(ConfigReader reader) {
   ModelConfig model;
   model.backbone = reader.required_path("backbone");
-  model.metadata = reader.optional_path("metadata");
+  if (reader.is_mapping("metadata")) {
+    const nlohmann::json& fields = *reader.mapping("metadata");
+    for (const auto& [key, value] : fields.items()) {
+      const auto& known = kBackboneMetadataFields;
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        std::string names;
+        for (const char* name : known) names += (names.empty() ? "" : ", ") + std::string(name);
+        reader.fail("metadata." + key, "unknown key (known keys here: " + names + ")");
+      }
+    }
+    model.inline_metadata = parse_backbone_metadata(fields, reader.location("metadata") + ".");
+    model.inline_metadata->source = reader.location("metadata");
+  } else {
+    model.metadata = reader.optional_path("metadata");
+  }
   model.head = read_head(reader.section("head"));
   reader.finish();
   return model;

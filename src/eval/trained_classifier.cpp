@@ -28,7 +28,7 @@ TrainedClassifier::TrainedClassifier(const std::filesystem::path& run_directory,
                 record_.backbone_sha256 + ")");
   }
   if (backbone_.preprocessing.describe() != record_.preprocessing.get<std::string>()) {
-    throw Error(backbone_.metadata.source.string() + ": preprocessing changed since training (now " +
+    throw Error(backbone_.metadata.source + ": preprocessing changed since training (now " +
                 backbone_.preprocessing.describe() + ", trained with " + record_.preprocessing.get<std::string>() + ")");
   }
   if (backbone_.backbone->feature_dim() != record_.in_features) {

@@ -13,15 +13,22 @@ namespace tl {
 namespace {
 
 constexpr double kImageNetCropRatio = 0.875;
+constexpr const char* kRequiredFields =
+    "tl needs input_size [H, W], mean [3], std [3], color (RGB|BGR) and feature_dim to use a backbone";
+constexpr const char* kWhereToPutThem =
+    ": write them in a JSON file (named by model.metadata, or <backbone stem>.json / model.json beside the "
+    "backbone), or give them in the config as a mapping under model.metadata";
 
 class MetadataFields {
  public:
-  MetadataFields(const nlohmann::json& json, const fs::path& file) : json_(json), file_(file) {}
+  // field_prefix goes before each field name in errors: "<file>: " or "<config>: model.metadata.".
+  MetadataFields(const nlohmann::json& json, std::string field_prefix)
+      : json_(json), field_prefix_(std::move(field_prefix)) {}
 
   [[noreturn]] void fail(const std::string& field, const std::string& expected) const {
-    throw Error(file_.string() + ": " + field + ": expected " + expected +
-                (json_.contains(field) ? ", got " + json_[field].dump() : " (missing)") +
-                ". tl needs input_size, mean, std, color and feature_dim to use a backbone");
+    throw Error(field_prefix_ + field + ": expected " + expected +
+                (json_.contains(field) ? ", got " + json_[field].dump() : " (missing)") + ". " +
+                kRequiredFields);
   }
 
   const nlohmann::json& required(const std::string& field, const std::string& expected) const {
@@ -45,7 +52,7 @@ class MetadataFields {
 
  private:
   const nlohmann::json& json_;
-  const fs::path& file_;
+  std::string field_prefix_;
 };
 
 }  // namespace
@@ -67,6 +74,8 @@ Preprocessing BackboneMetadata::preprocessing(std::optional<int> image_size) con
   return result;
 }
 
+std::string metadata_requirements() { return std::string(kRequiredFields) + kWhereToPutThem; }
+
 fs::path default_metadata_path(const fs::path& backbone) {
   fs::path beside = backbone;
   beside.replace_extension(".json");
@@ -77,8 +86,7 @@ fs::path default_metadata_path(const fs::path& backbone) {
 BackboneMetadata load_backbone_metadata(const fs::path& path) {
   std::ifstream in(path);
   if (!in) {
-    throw Error(path.string() + ": backbone metadata not found. Write a JSON with input_size [H, W], mean [3], "
-                                "std [3], color (RGB|BGR) and feature_dim, or name it with model.metadata");
+    throw Error(path.string() + ": backbone metadata not found. " + metadata_requirements());
   }
   nlohmann::json json;
   try {
@@ -87,10 +95,15 @@ BackboneMetadata load_backbone_metadata(const fs::path& path) {
     throw Error(path.string() + ": backbone metadata is not valid JSON: " + error.what());
   }
   if (!json.is_object()) throw Error(path.string() + ": backbone metadata must be a JSON object");
-  const MetadataFields fields(json, path);
+  BackboneMetadata metadata = parse_backbone_metadata(json, path.string() + ": ");
+  metadata.source = path.string();
+  return metadata;
+}
+
+BackboneMetadata parse_backbone_metadata(const nlohmann::json& json, const std::string& field_prefix) {
+  const MetadataFields fields(json, field_prefix);
 
   BackboneMetadata metadata;
-  metadata.source = path;
   const auto& size = fields.required("input_size", "[height, width] in pixels");
   if (size.is_number_integer() && size.get<int>() > 0) {
     metadata.input_height = metadata.input_width = size.get<int>();

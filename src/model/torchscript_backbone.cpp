@@ -70,7 +70,7 @@ class TorchScriptBackbone final : public Backbone {
     const int produced = static_cast<int>(output.size(1));
     if (produced != metadata.feature_dim) {
       throw Error(path_.string() + ": backbone produces " + std::to_string(produced) + " features but " +
-                  metadata.source.string() + " says feature_dim " + std::to_string(metadata.feature_dim));
+                  metadata.source + " says feature_dim " + std::to_string(metadata.feature_dim));
     }
     return produced;
   }
@@ -94,7 +94,16 @@ LoadedBackbone load_backbone(const ModelConfig& model, const DataConfig& data, t
   if (!std::filesystem::is_regular_file(model.backbone)) {
     throw Error(model.backbone.string() + ": backbone file not found (model.backbone)");
   }
-  loaded.metadata = load_backbone_metadata(model.metadata.value_or(default_metadata_path(model.backbone)));
+  const auto default_metadata = default_metadata_path(model.backbone);
+  if (!model.metadata && !model.inline_metadata && !std::filesystem::exists(default_metadata)) {
+    auto beside = model.backbone;
+    beside.replace_extension(".json");
+    throw Error(model.backbone.string() + ": no metadata for this backbone (looked for " + beside.string() + " and " +
+                default_metadata.string() + "). " + metadata_requirements());
+  }
+  loaded.metadata = model.inline_metadata
+                        ? *model.inline_metadata
+                        : load_backbone_metadata(model.metadata.value_or(default_metadata));
   loaded.preprocessing = loaded.metadata.preprocessing(data.image_size);
   loaded.preprocessing.reduced_decode = data.reduced_decode;
   loaded.backbone = load_torchscript_backbone(model.backbone, loaded.metadata, loaded.preprocessing.height,
