@@ -1,6 +1,7 @@
 // The executables end to end: tl-train, tl-eval and tl-predict as a user runs them, on synthetic
 // data with a tiny backbone (fast, every behaviour) and on the real ../shared data with the real
 // MobileNetV2 (the accuracy the product promises).
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -21,6 +22,7 @@ using tl::testing::write_file;
 const std::string kTrain = TL_TRAIN_EXE;
 const std::string kEval = TL_EVAL_EXE;
 const std::string kPredict = TL_PREDICT_EXE;
+const std::string kExport = TL_EXPORT_EXE;
 const std::filesystem::path kConfigs = TL_CONFIGS_DIR;
 const std::filesystem::path kTools = TL_TOOLS_DIR;
 
@@ -31,6 +33,44 @@ std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& path) {
   std::istringstream text(read_file(path));
   for (std::string line; std::getline(text, line);) lines.push_back(nlohmann::json::parse(line));
   return lines;
+}
+
+// tl-predict's top class and probabilities per image, in the order given.
+std::vector<nlohmann::json> predict(const std::filesystem::path& run, const std::vector<std::filesystem::path>& images,
+                                    const std::filesystem::path& work) {
+  std::string command = kPredict + " --run " + run.string() + " --json -k 1000";
+  for (const auto& image : images) command += " " + image.string();
+  EXPECT_EQ(run_command(command, work / "predict.json", work / "predict.log"), 0) << read_file(work / "predict.log");
+  const auto results = read_json(work / "predict.json");
+  return {results.begin(), results.end()};
+}
+
+// The exported module run by PyTorch (tests/reference/run_exported.py): one JSON object per image.
+std::vector<nlohmann::json> run_exported_in_python(const std::filesystem::path& module,
+                                                   const std::vector<std::filesystem::path>& images,
+                                                   const std::filesystem::path& work) {
+  std::string command = tl::testing::python() + " " + (tl::testing::tests_dir() / "reference/run_exported.py").string() +
+                        " " + module.string();
+  for (const auto& image : images) command += " " + image.string();
+  EXPECT_EQ(run_command(command, work / "python.jsonl", work / "python.log"), 0) << read_file(work / "python.log");
+  return read_json_lines(work / "python.jsonl");
+}
+
+// Each image: the same top class, and (softmax export) the same probabilities within `tolerance`.
+void expect_same_predictions(const std::vector<nlohmann::json>& tl_predictions,
+                             const std::vector<nlohmann::json>& python, const std::vector<std::string>& classes,
+                             double tolerance) {
+  ASSERT_EQ(tl_predictions.size(), python.size());
+  for (size_t i = 0; i < python.size(); ++i) {
+    const auto& predictions = tl_predictions[i]["predictions"];
+    EXPECT_EQ(python[i]["class"], predictions[0]["class"]) << python[i]["image"];
+    for (const auto& prediction : predictions) {
+      const size_t index = prediction["index"].get<size_t>();
+      ASSERT_LT(index, classes.size());
+      EXPECT_NEAR(python[i]["outputs"][index].get<double>(), prediction["probability"].get<double>(), tolerance)
+          << python[i]["image"] << " " << classes[index];
+    }
+  }
 }
 
 class SyntheticRun : public ::testing::Test {
@@ -220,6 +260,34 @@ TEST_F(SyntheticRun, ABackboneWithoutJsonTrainsWithMetadataInTheConfig) {
   EXPECT_GE(read_json(dir / "eval.json")["top1"].get<double>(), 0.9);
 }
 
+TEST_F(SyntheticRun, ExportedModuleRunsInPyTorchLikeTlPredict) {
+  ASSERT_EQ(train("--set model.head.type=mlp --set model.head.hidden=[16,8]"), 0) << read_file(dir / "train.log");
+  const auto module = dir / "exported/synthetic.pt";
+  ASSERT_EQ(run_command(kExport + " --run " + (dir / "run").string() + " --out " + module.string() + " --softmax",
+                        dir / "export.log"),
+            0)
+      << read_file(dir / "export.log");
+  const auto metadata = read_json(dir / "exported/synthetic.json");
+  EXPECT_EQ(metadata["classes"], nlohmann::json({"blue", "red"}));
+  EXPECT_EQ(metadata["input_size"], nlohmann::json({32, 32}));
+  EXPECT_EQ(metadata["source"]["head"]["hidden"], nlohmann::json({16, 8}));
+
+  std::vector<std::filesystem::path> images;
+  for (const char* name : {"blue/0.jpg", "blue/5.jpg", "red/1.jpg", "red/7.jpg"}) images.push_back(dir / "data" / name);
+  expect_same_predictions(predict(dir / "run", images, dir.path()), run_exported_in_python(module, images, dir.path()),
+                          {"blue", "red"}, 1e-3);
+
+  EXPECT_EQ(run_command(kExport + " --run " + (dir / "run").string() + " --out " + (dir / "x.json").string(),
+                        dir / "json.log"),
+            1);
+  EXPECT_NE(read_file(dir / "json.log").find("needs another extension"), std::string::npos);
+  EXPECT_EQ(run_command(kExport + " --run " + (dir / "data").string() + " --out " + (dir / "x.pt").string(),
+                        dir / "notrun.log"),
+            1);
+  EXPECT_NE(read_file(dir / "notrun.log").find("not a tl run directory"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.pt"));
+}
+
 TEST_F(SyntheticRun, EvalRefusesABackboneThatChangedSinceTraining) {
   ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
   std::filesystem::copy_file(tl::testing::tiny_backbones() / "flat.pt", dir / "tiny.pt",
@@ -306,6 +374,15 @@ output: {dir: run}
   const auto metrics = read_json_lines(dir / "run/metrics.jsonl");
   ASSERT_EQ(metrics.size(), 4u);
   EXPECT_LT(metrics.back()["train_loss"].get<double>(), metrics.front()["train_loss"].get<double>());
+
+  // tl-export checks the module reproduces tl's outputs before writing it; PyTorch must load and run it.
+  ASSERT_EQ(run_command(kExport + " --run " + (dir / "run").string() + " --out " + (dir / "classifier.pt").string(),
+                        dir / "export.log"),
+            0)
+      << read_file(dir / "export.log");
+  const auto python = run_exported_in_python(dir / "classifier.pt", {dir / "data/Cat/0.jpg"}, dir.path());
+  ASSERT_EQ(python.size(), 1u);
+  EXPECT_EQ(python[0]["outputs"].size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, ExportedFamily,
@@ -315,6 +392,32 @@ INSTANTIATE_TEST_SUITE_P(Families, ExportedFamily,
                          [](const ::testing::TestParamInfo<std::pair<std::string, int>>& param_info) {
                            return param_info.param.first;
                          });
+
+TEST(RealDataExport, ExportedCatsVsDogsModelAgreesWithTlPredictInPyTorch) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  const auto run = dir / "run";
+  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "cats_vs_dogs.yaml").string() + " --set output.dir=" +
+                            run.string() + " --set train.epochs=3",
+                        dir / "train.log"),
+            0)
+      << read_file(dir / "train.log");
+  ASSERT_EQ(run_command(kExport + " --run " + run.string() + " --out " + (dir / "cats_vs_dogs.pt").string() +
+                            " --softmax",
+                        dir / "export.log"),
+            0)
+      << read_file(dir / "export.log");
+  // Real photos the run never trained on: Oxford's cats and dogs, of several sizes.
+  std::vector<std::filesystem::path> all;
+  for (const auto& entry : std::filesystem::directory_iterator(tl::testing::oxford_pets_root() / "images")) {
+    if (entry.path().extension() == ".jpg") all.push_back(entry.path());
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<std::filesystem::path> images;  // every breed's share, cats and dogs alike
+  for (size_t i = 0; i < all.size(); i += all.size() / 24 + 1) images.push_back(all[i]);
+  expect_same_predictions(predict(run, images, dir.path()),
+                          run_exported_in_python(dir / "cats_vs_dogs.pt", images, dir.path()), {"Cat", "Dog"}, 0.02);
+}
 
 TEST(RealDataMapping, CatsVsDogsRunEvaluatesOxfordSpeciesByClassName) {
   TL_REQUIRE_SHARED_DATA();

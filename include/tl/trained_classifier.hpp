@@ -28,6 +28,7 @@ class TrainedClassifier {
   const Preprocessing& preprocessing() const { return backbone_.preprocessing; }
   Backbone& backbone() { return *backbone_.backbone; }
   const CheckpointRecord& record() const { return record_; }
+  Head& head() { return head_; }
 
   // Logits [N, classes] for backbone features [N, D] (on any device).
   torch::Tensor logits(const torch::Tensor& features);

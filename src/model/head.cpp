@@ -23,6 +23,14 @@ HeadImpl::HeadImpl(int in_features, int classes, const HeadConfig& config)
   register_module("layers", layers_);
 }
 
+std::vector<torch::nn::Linear> HeadImpl::linear_layers() const {
+  std::vector<torch::nn::Linear> linears;
+  for (const auto& layer : layers_->children()) {
+    if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(layer)) linears.emplace_back(linear);
+  }
+  return linears;
+}
+
 torch::Tensor HeadImpl::forward(const torch::Tensor& features) { return layers_->forward(features); }
 
 }  // namespace tl

@@ -1,0 +1,35 @@
+// tl-export: a trained run as one TorchScript module (backbone + head) plus a JSON describing its
+// input and classes, loadable with torch.jit.load anywhere LibTorch or PyTorch runs.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "app_main.hpp"
+#include "tl/classifier_export.hpp"
+#include "tl/device.hpp"
+#include "tl/logging.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Export a trained run as one TorchScript module: backbone + head, with its metadata JSON beside it."};
+  std::string run, out;
+  tl::ExportOptions options;
+  bool verbose = false;
+  int threads = 0;
+  app.add_option("--run", run, "run directory written by tl-train")->required()->check(CLI::ExistingDirectory);
+  app.add_option("--out", out, "module file to write, e.g. cats_vs_dogs.pt (the JSON goes beside it)")->required();
+  app.add_option("--checkpoint", options.checkpoint, "checkpoint to export instead of <run>/best.pt")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--softmax", options.softmax, "output class probabilities instead of logits");
+  app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
+  app.add_flag("-v,--verbose", verbose, "debug logging");
+  if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
+
+  return tl::app::guarded("tl-export", [&] {
+    tl::configure_logging(verbose);
+    tl::configure_cpu_runtime(threads);
+    const tl::ExportedFiles files = tl::export_classifier(run, out, options);
+    std::printf("wrote %s (%zu classes, %s) and %s\n", files.module.c_str(), files.description["classes"].size(),
+                options.softmax ? "probabilities" : "logits", files.metadata.c_str());
+    return 0;
+  });
+}
