@@ -23,6 +23,7 @@ const std::string kTrain = TL_TRAIN_EXE;
 const std::string kEval = TL_EVAL_EXE;
 const std::string kPredict = TL_PREDICT_EXE;
 const std::string kExport = TL_EXPORT_EXE;
+const std::string kSweep = TL_SWEEP_EXE;
 const std::filesystem::path kConfigs = TL_CONFIGS_DIR;
 const std::filesystem::path kTools = TL_TOOLS_DIR;
 
@@ -288,6 +289,72 @@ TEST_F(SyntheticRun, ExportedModuleRunsInPyTorchLikeTlPredict) {
   EXPECT_FALSE(std::filesystem::exists(dir / "x.pt"));
 }
 
+TEST_F(SyntheticRun, SweepRecordsAFailedVariantAndGoesOn) {
+  write_file(dir / "sweep.yaml", R"(base: experiment.yaml
+dir: sweep
+set: {train.epochs: 3}
+grid: {train.optimizer.lr: [0.05, 0.1]}
+variants: [{name: no_backbone, set: {model.backbone: missing.pt}}]
+)");
+  const std::string sweep = kSweep + " " + (dir / "sweep.yaml").string();
+  EXPECT_EQ(run_command(sweep, dir / "table.md", dir / "sweep.log"), 4) << read_file(dir / "sweep.log");
+  const auto results = read_json(dir / "sweep/results.json");
+  ASSERT_EQ(results["variants"].size(), 3u);
+  EXPECT_EQ(results["variants"][0]["best"], true);
+  for (int i : {0, 1}) {
+    EXPECT_EQ(results["variants"][i]["status"], "ok");
+    EXPECT_GE(results["variants"][i]["metrics"]["top1"].get<double>(), 0.8);
+    EXPECT_EQ(results["variants"][i]["epochs"], 3);
+    EXPECT_TRUE(std::filesystem::exists(dir / "sweep" / results["variants"][i]["name"].get<std::string>() /
+                                        "eval_test.json"));
+  }
+  EXPECT_EQ(results["variants"][2]["name"], "no_backbone");
+  EXPECT_EQ(results["variants"][2]["status"], "failed");
+  EXPECT_NE(results["variants"][2]["error"].get<std::string>().find("missing.pt: backbone file not found"),
+            std::string::npos)
+      << results["variants"][2]["error"];
+  EXPECT_NE(read_file(dir / "table.md").find("| failed |"), std::string::npos) << "the table goes to stdout";
+  EXPECT_NE(read_file(dir / "sweep.log").find("1 of 3 variants failed"), std::string::npos);
+  for (const char* file : {"results.csv", "results.md", "logs/no_backbone.log", "configs/lr-0.1.json"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / "sweep" / file)) << file;
+  }
+
+  EXPECT_EQ(run_command(sweep, dir / "again.md", dir / "again.log"), 1);
+  EXPECT_NE(read_file(dir / "again.log").find("holds an earlier run of this sweep; use --resume"), std::string::npos);
+  EXPECT_EQ(run_command(kSweep, dir / "usage.log"), 2);
+  EXPECT_EQ(run_command(sweep + " --overwrite --fail-under top1", dir / "bad_gate.md", dir / "bad_gate.log"), 1);
+  EXPECT_NE(read_file(dir / "bad_gate.log").find("expected METRIC=VALUE"), std::string::npos);
+}
+
+TEST_F(SyntheticRun, SweepGatesAndResume) {
+  write_file(dir / "sweep.yaml", R"(base: experiment.yaml
+dir: sweep
+set: {train.epochs: 3}
+grid: {train.optimizer.lr: [0.05, 0.1]}
+)");
+  const std::string sweep = kSweep + " " + (dir / "sweep.yaml").string();
+  EXPECT_EQ(run_command(sweep + " --fail-under top1=1.01", dir / "table.md", dir / "sweep.log"), 3)
+      << read_file(dir / "sweep.log");
+  const std::string log = read_file(dir / "sweep.log");
+  EXPECT_NE(log.find("gate missed: lr-0.05: top1 "), std::string::npos) << log;
+  EXPECT_NE(log.find("gate missed: lr-0.1: top1 "), std::string::npos) << log;
+  EXPECT_NE(log.find(" < 1.0100 (--fail-under)"), std::string::npos) << log;
+
+  // An interrupted sweep: the second variant never finished.
+  const std::string first_metrics = read_file(dir / "sweep/lr-0.05/metrics.jsonl");
+  std::filesystem::remove(dir / "sweep/lr-0.1/summary.json");
+  std::filesystem::remove(dir / "sweep/lr-0.1/eval_test.json");
+  ASSERT_EQ(run_command(sweep + " --resume --fail-under top1=0.5", dir / "resumed.md", dir / "resumed.log"), 0)
+      << read_file(dir / "resumed.log");
+  EXPECT_NE(read_file(dir / "resumed.log").find("[1/2] lr-0.05: finished earlier, skipped"), std::string::npos);
+  EXPECT_NE(read_file(dir / "resumed.log").find("[2/2] lr-0.1: training"), std::string::npos);
+  EXPECT_EQ(read_file(dir / "sweep/lr-0.05/metrics.jsonl"), first_metrics) << "a finished variant is left alone";
+  EXPECT_TRUE(std::filesystem::exists(dir / "sweep/lr-0.1/summary.json"));
+  const auto results = read_json(dir / "sweep/results.json");
+  ASSERT_EQ(results["variants"].size(), 2u);
+  for (const auto& variant : results["variants"]) EXPECT_EQ(variant["status"], "ok");
+}
+
 TEST_F(SyntheticRun, EvalRefusesABackboneThatChangedSinceTraining) {
   ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
   std::filesystem::copy_file(tl::testing::tiny_backbones() / "flat.pt", dir / "tiny.pt",
@@ -417,6 +484,22 @@ TEST(RealDataExport, ExportedCatsVsDogsModelAgreesWithTlPredictInPyTorch) {
   for (size_t i = 0; i < all.size(); i += all.size() / 24 + 1) images.push_back(all[i]);
   expect_same_predictions(predict(run, images, dir.path()),
                           run_exported_in_python(dir / "cats_vs_dogs.pt", images, dir.path()), {"Cat", "Dog"}, 0.02);
+}
+
+TEST(RealDataSweep, ExampleSweepRanksTwoBackbonesAndPassesItsGate) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  ASSERT_EQ(run_command(kSweep + " " + (kConfigs / "cats_vs_dogs_sweep.yaml").string() + " --dir " +
+                            (dir / "sweep").string() + " --fail-under mean_per_class=0.8",
+                        dir / "table.md", dir / "sweep.log"),
+            0)
+      << read_file(dir / "sweep.log");
+  std::cout << read_file(dir / "table.md");
+  const auto results = read_json(dir / "sweep/results.json");
+  ASSERT_EQ(results["variants"].size(), 4u);
+  EXPECT_NE(results["variants"][0]["values"]["model.backbone"].get<std::string>().find("mobilenet_v2_1.0_224"), std::string::npos)
+      << "MobileNetV2 at 224 px beats MobileNetV1 0.25 at 128 px";
+  EXPECT_GE(results["variants"][0]["metrics"]["top1"].get<double>(), 0.97);
 }
 
 TEST(RealDataMapping, CatsVsDogsRunEvaluatesOxfordSpeciesByClassName) {

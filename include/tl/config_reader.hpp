@@ -22,6 +22,8 @@ class ConfigReader {
 
   // A nested object; absent means empty (all its fields take their defaults).
   ConfigReader section(const std::string& key);
+  // A list of objects, one reader each (errors name them "key[i].field"); absent means none.
+  std::vector<ConfigReader> sections(const std::string& key);
 
   std::string string(const std::string& key, const std::string& fallback);
   std::string required_string(const std::string& key);

@@ -3,7 +3,7 @@
 // YAML is converted into the same JSON tree, so both formats share one schema. `--set a.b=value`
 // overrides are applied to the tree before validation, so they are checked like everything else.
 #include <filesystem>
-#include <set>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -14,7 +14,9 @@ struct ConfigSource {
   std::string file_label;                // how errors name the document (the file path as given)
   std::filesystem::path base_directory;  // relative paths in the file resolve against this
   nlohmann::json tree = nlohmann::json::object();
-  std::set<std::string> command_line_keys;  // dotted keys set by --set: their paths resolve against the cwd
+  // Dotted keys set from outside the file, and the folder their relative paths resolve against:
+  // the cwd for --set, a sweep file's folder for its values.
+  std::map<std::string, std::filesystem::path> override_bases;
 
   // Reads a .json, .yaml or .yml file. Throws tl::Error naming the file on I/O or syntax errors.
   static ConfigSource from_file(const std::filesystem::path& path);
@@ -23,6 +25,9 @@ struct ConfigSource {
 
   // Applies "a.b.c=value"; the value is read as a YAML scalar or flow sequence ("0.1", "true", "[64, 32]").
   void apply_override(const std::string& assignment);
+  // Sets a dotted key to a value; `origin` names where it came from in errors.
+  void set(const std::string& key, nlohmann::json value, const std::string& origin,
+           const std::filesystem::path& base_directory);
 };
 
 // Converts a YAML document into the JSON tree tl validates. Scalars keep YAML's typing rules

@@ -80,6 +80,25 @@ ConfigReader ConfigReader::section(const std::string& key) {
   return ConfigReader(*source_, child, dotted(key), resolved_root_, &resolved_child);
 }
 
+std::vector<ConfigReader> ConfigReader::sections(const std::string& key) {
+  const nlohmann::json* list = lookup(key);
+  if (list != nullptr && !list->is_array()) expected(key, "a list of mappings", *list);
+  nlohmann::json& resolved_list = (*resolved_node_)[key];
+  resolved_list = nlohmann::json::array();
+  std::vector<ConfigReader> readers;
+  if (list == nullptr) return readers;
+  // Sized before any pointer into it is taken: the readers keep pointers to their elements.
+  for (size_t i = 0; i < list->size(); ++i) resolved_list.push_back(nlohmann::json::object());
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string item = dotted(key) + "[" + std::to_string(i) + "]";
+    if (!(*list)[i].is_object()) {
+      throw Error(source_->file_label + ": " + item + ": expected a mapping of settings, got " + describe((*list)[i]));
+    }
+    readers.push_back(ConfigReader(*source_, &(*list)[i], item, resolved_root_, &resolved_list[i]));
+  }
+  return readers;
+}
+
 std::string ConfigReader::string(const std::string& key, const std::string& fallback) {
   const nlohmann::json* value = lookup(key);
   std::string result = fallback;
@@ -184,9 +203,9 @@ std::vector<int> ConfigReader::integers(const std::string& key, const std::vecto
 std::filesystem::path ConfigReader::resolve_path(const std::string& key, const std::string& text) const {
   const std::filesystem::path given(text);
   if (given.is_absolute()) return given.lexically_normal();
-  const bool from_command_line = source_->command_line_keys.count(dotted(key)) > 0;
-  const std::filesystem::path base =
-      from_command_line ? std::filesystem::current_path() : source_->base_directory;
+  const auto overridden = source_->override_bases.find(dotted(key));
+  const std::filesystem::path& base =
+      overridden != source_->override_bases.end() ? overridden->second : source_->base_directory;
   return (base / given).lexically_normal();
 }
 

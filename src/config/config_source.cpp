@@ -114,27 +114,29 @@ void ConfigSource::apply_override(const std::string& assignment) {
     throw Error("--set " + assignment + ": expected key.path=value");
   }
   const std::string key = assignment.substr(0, equals);
-  const std::string value_text = assignment.substr(equals + 1);
-  const nlohmann::json value = yaml_to_json(value_text, "--set " + key);
+  set(key, yaml_to_json(assignment.substr(equals + 1), "--set " + key), "--set " + assignment,
+      std::filesystem::current_path());
+}
 
+void ConfigSource::set(const std::string& key, nlohmann::json value, const std::string& origin,
+                       const std::filesystem::path& base_directory) {
   nlohmann::json* node = &tree;
   std::stringstream parts(key);
   std::string part;
   std::vector<std::string> names;
   while (std::getline(parts, part, '.')) {
-    if (part.empty()) throw Error("--set " + assignment + ": empty name in key path \"" + key + "\"");
+    if (part.empty()) throw Error(origin + ": empty name in key path \"" + key + "\"");
     names.push_back(part);
   }
+  if (names.empty()) throw Error(origin + ": empty key path");
   for (size_t i = 0; i + 1 < names.size(); ++i) {
     nlohmann::json& child = (*node)[names[i]];
     if (child.is_null()) child = nlohmann::json::object();
-    if (!child.is_object()) {
-      throw Error("--set " + assignment + ": " + names[i] + " is not a section");
-    }
+    if (!child.is_object()) throw Error(origin + ": " + names[i] + " is not a section");
     node = &child;
   }
-  (*node)[names.back()] = value;
-  command_line_keys.insert(key);
+  (*node)[names.back()] = std::move(value);
+  override_bases[key] = base_directory;
 }
 
 }  // namespace tl

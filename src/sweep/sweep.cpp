@@ -1,0 +1,198 @@
+#include "tl/sweep.hpp"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "tl/config_reader.hpp"
+#include "tl/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tl {
+namespace {
+
+const std::regex kNamePattern("[A-Za-z0-9._-]+");
+
+bool is_sweep_metric(const std::string& metric) {
+  return std::find(kSweepMetrics.begin(), kSweepMetrics.end(), metric) != kSweepMetrics.end();
+}
+
+std::string sanitized(const std::string& text) {
+  std::string result;
+  for (char c : text) result += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+  return result;
+}
+
+// A short readable token for one value of a grid key; paths are named by their file stem, or by
+// their folder when the stems alone would not tell the values apart (.../mobilenet/backbone.pt).
+std::vector<std::string> value_tokens(const nlohmann::json& values) {
+  std::vector<std::string> stems, folders, tokens;
+  for (const auto& value : values) {
+    std::string token;
+    if (value.is_string()) {
+      const fs::path path(value.get<std::string>());
+      stems.push_back(path.has_stem() ? path.stem().string() : value.get<std::string>());
+      folders.push_back(path.parent_path().filename().string());
+      token = stems.back();
+    } else if (value.is_array()) {
+      for (const auto& item : value) token += (token.empty() ? "" : "x") + (item.is_string() ? item.get<std::string>() : item.dump());
+    } else {
+      token = value.dump();
+    }
+    tokens.push_back(sanitized(token));
+  }
+  const auto distinct = [](const std::vector<std::string>& names) {
+    return std::set<std::string>(names.begin(), names.end()).size() == names.size();
+  };
+  if (!distinct(tokens) && stems.size() == tokens.size() && distinct(folders)) {
+    tokens.clear();
+    for (const auto& folder : folders) tokens.push_back(sanitized(folder));
+  }
+  if (!distinct(tokens)) {
+    for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = std::to_string(i + 1);
+  }
+  return tokens;
+}
+
+// The last part of each dotted key, or the whole key where two keys end alike.
+std::map<std::string, std::string> short_key_names(const std::vector<std::string>& keys) {
+  std::map<std::string, int> uses;
+  const auto last_part = [](const std::string& key) { return key.substr(key.rfind('.') + 1); };
+  for (const auto& key : keys) ++uses[last_part(key)];
+  std::map<std::string, std::string> names;
+  for (const auto& key : keys) names[key] = sanitized(uses[last_part(key)] > 1 ? key : last_part(key));
+  return names;
+}
+
+std::vector<Gate> read_gates(ConfigReader& reader, const std::string& key) {
+  std::vector<Gate> gates;
+  const nlohmann::json* thresholds = reader.mapping(key);
+  if (thresholds == nullptr) return gates;
+  for (const auto& [metric, minimum] : thresholds->items()) {
+    if (!is_sweep_metric(metric) || metric == "val_loss") {
+      reader.fail(key + "." + metric, "expected one of top1|mean_per_class|val_accuracy");
+    }
+    if (!minimum.is_number()) reader.fail(key + "." + metric, "expected a number, got " + minimum.dump());
+    gates.push_back({metric, minimum.get<double>(), reader.location(key)});
+  }
+  return gates;
+}
+
+// A mapping of dotted config keys to values, as `set:` holds them.
+std::vector<std::pair<std::string, nlohmann::json>> read_assignments(ConfigReader& reader, const std::string& key) {
+  std::vector<std::pair<std::string, nlohmann::json>> assignments;
+  const nlohmann::json* values = reader.mapping(key);
+  if (values == nullptr) return assignments;
+  for (const auto& [dotted, value] : values->items()) assignments.emplace_back(dotted, value);
+  return assignments;
+}
+
+}  // namespace
+
+Gate parse_gate(const std::string& text, const std::string& origin) {
+  const auto equals = text.find('=');
+  const std::string metric = text.substr(0, equals);
+  if (equals == std::string::npos || !is_sweep_metric(metric) || metric == "val_loss") {
+    throw Error(origin + " " + text + ": expected METRIC=VALUE with METRIC one of top1|mean_per_class|val_accuracy");
+  }
+  try {
+    size_t used = 0;
+    const double minimum = std::stod(text.substr(equals + 1), &used);
+    if (used != text.size() - equals - 1) throw std::invalid_argument("trailing text");
+    return {metric, minimum, origin};
+  } catch (const std::exception&) {
+    throw Error(origin + " " + text + ": expected a number after '='");
+  }
+}
+
+Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory) {
+  const ConfigSource source = ConfigSource::from_file(file);
+  ConfigReader reader(source);
+  Sweep sweep;
+  sweep.file = file;
+  sweep.name = reader.string("name", file.stem().string());
+  if (!std::regex_match(sweep.name, kNamePattern)) {
+    reader.fail("name", "expected letters, digits, '.', '_' or '-' (it names the sweep directory)");
+  }
+  const fs::path base = reader.required_path("base");
+  sweep.directory = reader.optional_path("dir").value_or((fs::current_path() / "runs" / sweep.name).lexically_normal());
+  if (directory) sweep.directory = fs::absolute(*directory).lexically_normal();
+  sweep.split = reader.choice("split", {"val", "test"}, sweep.split);
+  sweep.metric = reader.choice("metric", {"top1", "mean_per_class", "val_accuracy", "val_loss"}, sweep.metric);
+  sweep.gates = read_gates(reader, "fail_under");
+  const auto common = read_assignments(reader, "set");
+
+  // Grid: every combination of the listed values, the last key varying fastest.
+  std::vector<std::vector<std::pair<std::string, nlohmann::json>>> combinations{{}};
+  std::vector<std::vector<std::string>> combination_tokens{{}};
+  if (const nlohmann::json* grid = reader.mapping("grid")) {
+    std::vector<std::string> keys;
+    for (const auto& [key, values] : grid->items()) keys.push_back(key);
+    const auto short_names = short_key_names(keys);
+    for (const auto& [key, values] : grid->items()) {
+      if (!values.is_array() || values.empty()) reader.fail("grid." + key, "expected a non-empty list of values");
+      sweep.varied_keys.push_back(key);
+      const auto tokens = value_tokens(values);
+      std::vector<std::vector<std::pair<std::string, nlohmann::json>>> expanded;
+      std::vector<std::vector<std::string>> expanded_tokens;
+      for (size_t c = 0; c < combinations.size(); ++c) {
+        for (size_t v = 0; v < values.size(); ++v) {
+          expanded.push_back(combinations[c]);
+          expanded.back().emplace_back(key, values[v]);
+          expanded_tokens.push_back(combination_tokens[c]);
+          expanded_tokens.back().push_back(short_names.at(key) + "-" + tokens[v]);
+        }
+      }
+      combinations = std::move(expanded);
+      combination_tokens = std::move(expanded_tokens);
+    }
+    for (size_t c = 0; c < combinations.size(); ++c) {
+      SweepVariant variant;
+      for (const auto& token : combination_tokens[c]) variant.name += (variant.name.empty() ? "" : "__") + token;
+      variant.values = combinations[c];
+      sweep.variants.push_back(std::move(variant));
+    }
+  }
+
+  for (ConfigReader item : reader.sections("variants")) {
+    SweepVariant variant;
+    variant.name = item.required_string("name");
+    if (!std::regex_match(variant.name, kNamePattern)) {
+      item.fail("name", "expected letters, digits, '.', '_' or '-' (it names the run directory), got \"" +
+                            variant.name + "\"");
+    }
+    variant.values = read_assignments(item, "set");
+    variant.gates = read_gates(item, "fail_under");
+    item.finish();
+    for (const auto& [key, value] : variant.values) {
+      if (std::find(sweep.varied_keys.begin(), sweep.varied_keys.end(), key) == sweep.varied_keys.end()) {
+        sweep.varied_keys.push_back(key);
+      }
+    }
+    sweep.variants.push_back(std::move(variant));
+  }
+  reader.finish();
+  if (sweep.variants.empty()) reader.fail("grid", "a sweep needs a grid or a list of variants");
+
+  std::set<std::string> names;
+  for (auto& variant : sweep.variants) {
+    if (!names.insert(variant.name).second) {
+      throw Error(source.file_label + ": two variants are named \"" + variant.name + "\"");
+    }
+    try {
+      ConfigSource config = ConfigSource::from_file(base);
+      for (const auto& [key, value] : common) config.set(key, value, "set." + key, source.base_directory);
+      for (const auto& [key, value] : variant.values) config.set(key, value, key, source.base_directory);
+      config.set("name", variant.name, "name", source.base_directory);
+      config.set("output.dir", (sweep.directory / variant.name).string(), "dir", source.base_directory);
+      variant.experiment = load_experiment(config);
+    } catch (const Error& error) {
+      throw Error(source.file_label + ": variant " + variant.name + ": " + error.what());
+    }
+  }
+  return sweep;
+}
+
+}  // namespace tl

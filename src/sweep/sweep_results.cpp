@@ -1,0 +1,214 @@
+#include "tl/sweep_results.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "tl/atomic_file.hpp"
+#include "tl/error.hpp"
+#include "tl/file_bytes.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tl {
+namespace {
+
+nlohmann::json read_json(const fs::path& path) {
+  const auto bytes = read_file_bytes(path);
+  if (!bytes) throw Error(path.string() + ": missing");
+  try {
+    return nlohmann::json::parse(*bytes);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(path.string() + ": not valid JSON: " + error.what());
+  }
+}
+
+double number_at(const nlohmann::json& json, const nlohmann::json::json_pointer& pointer, const fs::path& file) {
+  if (!json.contains(pointer) || !json[pointer].is_number()) {
+    throw Error(file.string() + ": " + pointer.to_string() + ": expected a number");
+  }
+  return json[pointer].get<double>();
+}
+
+bool lower_is_better(const std::string& metric) { return metric == "val_loss"; }
+
+std::string format_value(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+std::string format_fixed(double value, int digits) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", digits, value);
+  return text;
+}
+
+// The table's cells, shared by the CSV and Markdown forms.
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+Table make_table(const Sweep& sweep, const std::vector<VariantResult>& results) {
+  Table table;
+  table.header = {"best", "variant"};
+  for (const auto& key : sweep.varied_keys) table.header.push_back(key);
+  for (const char* column : {"status", "top1", "mean_per_class", "val_accuracy", "val_loss", "epochs", "wall_s",
+                             "images_per_s", "gates", "error"}) {
+    table.header.emplace_back(column);
+  }
+  for (const auto& result : results) {
+    std::vector<std::string> row{result.best ? "*" : "", result.name};
+    for (const auto& key : sweep.varied_keys) {
+      const auto found = std::find_if(result.values.begin(), result.values.end(),
+                                      [&](const auto& value) { return value.first == key; });
+      row.push_back(found == result.values.end() ? "" : format_value(found->second));
+    }
+    row.emplace_back(result.ok ? "ok" : "failed");
+    for (const char* metric : {"top1", "mean_per_class", "val_accuracy", "val_loss"}) {
+      row.push_back(result.ok ? format_fixed(result.metrics.at(metric), 4) : "");
+    }
+    row.push_back(result.ok ? std::to_string(result.epochs) : "");
+    row.push_back(format_fixed(result.wall_seconds, 1));
+    row.push_back(result.ok ? format_fixed(result.images_per_second, 1) : "");
+    row.emplace_back(!result.ok ? "" : result.missed_gates.empty() ? "passed" : "missed");
+    row.push_back(result.error);
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+std::string csv_cell(const std::string& cell) {
+  if (cell.find_first_of(",\"\n") == std::string::npos) return cell;
+  std::string quoted = "\"";
+  for (char c : cell) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+std::string markdown_cell(const std::string& cell) {
+  std::string escaped;
+  for (char c : cell) escaped += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
+  return escaped;
+}
+
+}  // namespace
+
+VariantResult read_variant_result(const SweepVariant& variant, const std::string& split) {
+  const fs::path run = variant.experiment.run_directory;
+  const fs::path summary_file = run / "summary.json", eval_file = run / ("eval_" + split + ".json");
+  const nlohmann::json summary = read_json(summary_file), report = read_json(eval_file);
+  using pointer = nlohmann::json::json_pointer;
+  VariantResult result;
+  result.name = variant.name;
+  result.values = variant.values;
+  result.ok = true;
+  result.metrics["top1"] = number_at(report, pointer("/top1"), eval_file);
+  result.metrics["mean_per_class"] = number_at(report, pointer("/mean_per_class_accuracy"), eval_file);
+  result.metrics["val_accuracy"] = number_at(summary, pointer("/best/val_accuracy"), summary_file);
+  result.metrics["val_loss"] = number_at(summary, pointer("/best/val_loss"), summary_file);
+  result.epochs = static_cast<int>(number_at(summary, pointer("/epochs"), summary_file));
+  result.images_per_second = number_at(summary, pointer("/feature_extraction/images_per_second"), summary_file);
+  return result;
+}
+
+void rank_results(std::vector<VariantResult>& results, const std::string& metric) {
+  const bool ascending = lower_is_better(metric);
+  std::stable_sort(results.begin(), results.end(), [&](const VariantResult& a, const VariantResult& b) {
+    if (a.ok != b.ok) return a.ok;
+    if (!a.ok) return false;
+    const double x = a.metrics.at(metric), y = b.metrics.at(metric);
+    return ascending ? x < y : x > y;
+  });
+  for (auto& result : results) result.best = false;
+  if (!results.empty() && results.front().ok) results.front().best = true;
+}
+
+std::vector<std::string> apply_gates(std::vector<VariantResult>& results, const Sweep& sweep,
+                                     const std::vector<Gate>& extra) {
+  std::vector<std::string> missed;
+  for (auto& result : results) {
+    result.missed_gates.clear();
+    if (!result.ok) continue;
+    std::vector<Gate> gates = sweep.gates;
+    gates.insert(gates.end(), extra.begin(), extra.end());
+    const auto own = std::find_if(sweep.variants.begin(), sweep.variants.end(),
+                                  [&](const SweepVariant& variant) { return variant.name == result.name; });
+    if (own != sweep.variants.end()) gates.insert(gates.end(), own->gates.begin(), own->gates.end());
+    for (const auto& gate : gates) {
+      const double value = result.metrics.at(gate.metric);
+      if (value >= gate.minimum) continue;
+      result.missed_gates.push_back("gate missed: " + result.name + ": " + gate.metric + " " + format_fixed(value, 4) +
+                                    " < " + format_fixed(gate.minimum, 4) + " (" + gate.origin + ")");
+      missed.push_back(result.missed_gates.back());
+    }
+  }
+  return missed;
+}
+
+std::string results_markdown(const Sweep& sweep, const std::vector<VariantResult>& results) {
+  const Table table = make_table(sweep, results);
+  std::ostringstream text;
+  text << "Sweep " << sweep.name << ": " << results.size() << " variants, evaluated on " << sweep.split
+       << ", ranked by " << sweep.metric << "\n\n|";
+  for (const auto& column : table.header) text << " " << markdown_cell(column) << " |";
+  text << "\n|";
+  for (size_t i = 0; i < table.header.size(); ++i) text << "---|";
+  text << "\n";
+  for (const auto& row : table.rows) {
+    text << "|";
+    for (const auto& cell : row) text << " " << markdown_cell(cell) << " |";
+    text << "\n";
+  }
+  return text.str();
+}
+
+void write_results(const Sweep& sweep, const std::vector<VariantResult>& results) {
+  const Table table = make_table(sweep, results);
+  std::ostringstream csv;
+  const auto write_csv_row = [&csv](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size(); ++i) csv << (i ? "," : "") << csv_cell(row[i]);
+    csv << "\n";
+  };
+  write_csv_row(table.header);
+  for (const auto& row : table.rows) write_csv_row(row);
+
+  nlohmann::json variants = nlohmann::json::array();
+  for (const auto& result : results) {
+    nlohmann::json values = nlohmann::json::object();
+    for (const auto& [key, value] : result.values) values[key] = value;
+    nlohmann::json entry = {{"name", result.name},
+                            {"values", values},
+                            {"status", result.ok ? "ok" : "failed"},
+                            {"best", result.best},
+                            {"wall_seconds", result.wall_seconds},
+                            {"run", (sweep.directory / result.name).string()}};
+    if (result.ok) {
+      entry["metrics"] = result.metrics;
+      entry["epochs"] = result.epochs;
+      entry["images_per_second"] = result.images_per_second;
+      entry["missed_gates"] = result.missed_gates;
+    } else {
+      entry["error"] = result.error;
+    }
+    variants.push_back(std::move(entry));
+  }
+  const nlohmann::json json = {{"sweep", sweep.name}, {"file", sweep.file.string()}, {"split", sweep.split},
+                               {"metric", sweep.metric}, {"variants", variants}};
+
+  write_file_atomically(sweep.directory / "results.csv", csv.str());
+  write_file_atomically(sweep.directory / "results.json", json.dump(2) + "\n");
+  write_file_atomically(sweep.directory / "results.md", results_markdown(sweep, results));
+}
+
+std::map<std::string, nlohmann::json> previous_results(const Sweep& sweep) {
+  std::map<std::string, nlohmann::json> previous;
+  const auto bytes = read_file_bytes(sweep.directory / "results.json");
+  if (!bytes) return previous;
+  const auto json = nlohmann::json::parse(*bytes, nullptr, false);
+  if (json.is_discarded() || !json.contains("variants") || !json["variants"].is_array()) return previous;
+  for (const auto& entry : json["variants"]) {
+    if (entry.contains("name") && entry["name"].is_string()) previous[entry["name"].get<std::string>()] = entry;
+  }
+  return previous;
+}
+
+}  // namespace tl

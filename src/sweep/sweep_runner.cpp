@@ -1,0 +1,142 @@
+#include "tl/sweep_runner.hpp"
+
+#include <chrono>
+#include <sstream>
+
+#include "tl/atomic_file.hpp"
+#include "tl/error.hpp"
+#include "tl/file_bytes.hpp"
+#include "tl/subprocess.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tl {
+namespace {
+
+// The line that says why a tl command failed: its last "error" line, else its last line.
+std::string failure_reason(const fs::path& log, const ProcessResult& process) {
+  std::string reason;
+  if (const auto text = read_file_bytes(log)) {
+    std::istringstream lines(*text);
+    std::string last_line;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty()) continue;
+      last_line = line;
+      if (line.find("error") != std::string::npos) reason = line;
+    }
+    if (reason.empty()) reason = last_line;
+  }
+  constexpr size_t kLongest = 400;
+  if (reason.size() > kLongest) reason = reason.substr(0, kLongest) + "...";
+  return reason.empty() ? process.describe() : reason + " (" + process.describe() + ")";
+}
+
+bool finished_with_same_config(const SweepVariant& variant, const std::string& split) {
+  const fs::path run = variant.experiment.run_directory;
+  if (!fs::exists(run / "summary.json") || !fs::exists(run / ("eval_" + split + ".json"))) return false;
+  const auto recorded = read_file_bytes(run / "config.json");
+  if (!recorded) return false;
+  return nlohmann::json::parse(*recorded, nullptr, false) == variant.experiment.resolved;
+}
+
+bool holds_earlier_sweep(const Sweep& sweep) {
+  if (fs::exists(sweep.directory / "results.json")) return true;
+  for (const auto& variant : sweep.variants) {
+    if (fs::exists(variant.experiment.run_directory / "config.json")) return true;
+  }
+  return false;
+}
+
+VariantResult run_variant(const Sweep& sweep, const SweepVariant& variant, const SweepOptions& options) {
+  const fs::path config = sweep.directory / "configs" / (variant.name + ".json");
+  const fs::path log = sweep.directory / "logs" / (variant.name + ".log");
+  write_file_atomically(config, variant.experiment.resolved.dump(2) + "\n");
+  write_file_atomically(log, "", Durability::rename_only);
+
+  VariantResult failed;
+  failed.name = variant.name;
+  failed.values = variant.values;
+  std::vector<std::string> train_arguments{"--config", config.string()};
+  // The sweep owns its variants' run directories: a rerun replaces what an earlier attempt left.
+  if (options.overwrite || options.resume) train_arguments.emplace_back("--overwrite");
+  const ProcessResult trained = run_process(options.train_program, train_arguments, log);
+  if (!trained.succeeded()) {
+    failed.error = failure_reason(log, trained);
+    return failed;
+  }
+  const ProcessResult evaluated = run_process(
+      options.eval_program, {"--run", variant.experiment.run_directory.string(), "--split", sweep.split}, log);
+  if (!evaluated.succeeded()) {
+    failed.error = failure_reason(log, evaluated);
+    return failed;
+  }
+  try {
+    return read_variant_result(variant, sweep.split);
+  } catch (const Error& error) {
+    failed.error = error.what();
+    return failed;
+  }
+}
+
+std::string format_seconds(double seconds) {
+  std::ostringstream text;
+  text.precision(1);
+  text << std::fixed << seconds << " s";
+  return text.str();
+}
+
+}  // namespace
+
+SweepOutcome run_sweep(const Sweep& sweep, const SweepOptions& options,
+                       const std::function<void(const std::string&)>& report) {
+  if (!options.resume && !options.overwrite && holds_earlier_sweep(sweep)) {
+    throw Error(sweep.directory.string() + ": holds an earlier run of this sweep; use --resume to finish it or "
+                                           "--overwrite to start again");
+  }
+  fs::create_directories(sweep.directory / "configs");
+  fs::create_directories(sweep.directory / "logs");
+  const auto previous = options.resume ? previous_results(sweep) : std::map<std::string, nlohmann::json>{};
+
+  SweepOutcome outcome;
+  const size_t total = sweep.variants.size();
+  for (size_t i = 0; i < total; ++i) {
+    const SweepVariant& variant = sweep.variants[i];
+    const std::string position = "[" + std::to_string(i + 1) + "/" + std::to_string(total) + "] " + variant.name;
+    VariantResult result;
+    if (options.resume && finished_with_same_config(variant, sweep.split)) {
+      result = read_variant_result(variant, sweep.split);
+      const auto earlier = previous.find(variant.name);
+      if (earlier != previous.end()) result.wall_seconds = earlier->second.value("wall_seconds", 0.0);
+      ++outcome.resumed_variants;
+      report(position + ": finished earlier, skipped");
+    } else {
+      report(position + ": training and evaluating");
+      const auto start = std::chrono::steady_clock::now();
+      result = run_variant(sweep, variant, options);
+      result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (result.ok) {
+        std::ostringstream line;
+        line << std::fixed;
+        line.precision(4);
+        line << position << ": " << sweep.metric << " " << result.metrics.at(sweep.metric) << " ("
+             << format_seconds(result.wall_seconds) << ")";
+        report(line.str());
+      } else {
+        report(position + ": failed: " + result.error);
+      }
+    }
+    outcome.results.push_back(std::move(result));
+    // Results so far, so an interrupted sweep still leaves a table.
+    std::vector<VariantResult> ranked = outcome.results;
+    rank_results(ranked, sweep.metric);
+    apply_gates(ranked, sweep, options.extra_gates);
+    write_results(sweep, ranked);
+  }
+  rank_results(outcome.results, sweep.metric);
+  outcome.missed_gates = apply_gates(outcome.results, sweep, options.extra_gates);
+  for (const auto& result : outcome.results) outcome.failed_variants += result.ok ? 0 : 1;
+  write_results(sweep, outcome.results);
+  return outcome;
+}
+
+}  // namespace tl
