@@ -22,6 +22,9 @@ class Backbone {
   virtual ~Backbone() = default;
   // Features for a batch already on device(); computed without autograd.
   virtual torch::Tensor features(const torch::Tensor& images) = 0;
+  // The same features with autograd on, so gradients reach the input pixels (the weights stay
+  // frozen): what image synthesis and adversarial attacks optimise through.
+  virtual torch::Tensor differentiable_features(const torch::Tensor& images) = 0;
   virtual int feature_dim() const = 0;
   virtual torch::Device device() const = 0;
   virtual const std::filesystem::path& path() const = 0;

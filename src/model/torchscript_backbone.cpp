@@ -43,6 +43,11 @@ class TorchScriptBackbone final : public Backbone {
     return output.clone();
   }
 
+  torch::Tensor differentiable_features(const torch::Tensor& images) override {
+    torch::Tensor output = module_.forward({images}).toTensor();
+    return output.dim() == 4 ? output.mean({2, 3}) : output;
+  }
+
   int feature_dim() const override { return feature_dim_; }
   torch::Device device() const override { return device_; }
   const std::filesystem::path& path() const override { return path_; }

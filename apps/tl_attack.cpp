@@ -1,0 +1,147 @@
+// tl-attack: an adversarial example: a photo changed by at most epsilon per pixel so that the
+// network sees the target class (targeted PGD), or stops seeing its own (FGSM).
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "app_main.hpp"
+#include "classifier_source.hpp"
+#include "tl/adversarial_attack.hpp"
+#include "tl/atomic_file.hpp"
+#include "tl/device.hpp"
+#include "tl/logging.hpp"
+
+namespace {
+
+nlohmann::json top_classes(tl::PixelClassifier& classifier, const torch::Tensor& pixels, int k) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor probabilities = torch::softmax(classifier.logits(pixels), 1)[0].to(torch::kCPU);
+  const auto [values, indices] = probabilities.topk(std::min<int64_t>(k, probabilities.size(0)));
+  nlohmann::json top = nlohmann::json::array();
+  for (int64_t i = 0; i < values.size(0); ++i) {
+    const auto index = indices[i].item<int64_t>();
+    top.push_back({{"class", classifier.class_names()[index]}, {"index", index}, {"probability", values[i].item<double>()}});
+  }
+  return top;
+}
+
+double probability_of(tl::PixelClassifier& classifier, const torch::Tensor& pixels, int index) {
+  torch::NoGradGuard no_grad;
+  return torch::softmax(classifier.logits(pixels), 1)[0][index].item<double>();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Adversarial example: change a photo by at most epsilon per pixel until the network sees the target\n"
+               "class (pgd), or stops seeing its own (fgsm). Writes the adversarial PNG, the magnified change and a JSON."};
+  tl::app::ClassifierSource source, transfer;
+  std::string image, out, device = "auto";
+  std::optional<std::string> target, perturbation_path, json_path;
+  tl::AttackOptions options;
+  int threads = 0;
+  bool verbose = false;
+  source.add_options(app);
+  transfer.add_options(app, "transfer-", " (a second network: does the attack transfer?)");
+  app.add_option("image", image, "the photo to attack")->required()->check(CLI::ExistingFile);
+  app.add_option("-t,--target", target, "class to reach: name (or alias) or number; pgd needs one");
+  app.add_option("--method", options.method, "pgd (targeted, iterative) or fgsm (one step)")
+      ->check(CLI::IsMember({"pgd", "fgsm"}));
+  app.add_option("--epsilon", options.epsilon, "largest change per pixel, in pixel units (0-255)")
+      ->check(CLI::Range(0.5, 255.0));
+  app.add_option("--step-size", options.step_size, "pgd: change per step, in pixel units")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--steps", options.steps, "pgd: steps")->check(CLI::PositiveNumber);
+  app.add_option("-o,--out", out, "adversarial PNG to write")->required();
+  app.add_option("--perturbation", perturbation_path, "magnified change PNG (default <out stem>_perturbation.png)");
+  app.add_option("--json", json_path, "report to write (default <out stem>.json)");
+  app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
+  app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
+  app.add_flag("-v,--verbose", verbose, "debug logging");
+  if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
+  if (!source.given()) {
+    std::fprintf(stderr, "tl-attack: give --run DIR or --model FILE\n");
+    return tl::app::kExitUsage;
+  }
+  if (options.method == "pgd" && !target) {
+    std::fprintf(stderr, "tl-attack: --method pgd needs --target\n");
+    return tl::app::kExitUsage;
+  }
+
+  return tl::app::guarded("tl-attack", [&] {
+    tl::configure_logging(verbose);
+    tl::configure_cpu_runtime(threads);
+    const torch::Device torch_device = tl::resolve_device(device);
+    tl::PixelClassifier classifier = source.open(torch_device);
+    if (target) options.target = classifier.resolve_class(*target);
+    const torch::Tensor original = classifier.load_pixels(image);
+    const tl::AttackResult result = tl::attack(classifier, original, options);
+
+    const std::filesystem::path out_path(out);
+    const auto beside = [&](const std::string& suffix) {
+      return out_path.parent_path() / (out_path.stem().string() + suffix);
+    };
+    const std::filesystem::path change_path = perturbation_path ? std::filesystem::path(*perturbation_path) : beside("_perturbation.png");
+    const std::filesystem::path report_path = json_path ? std::filesystem::path(*json_path) : beside(".json");
+    tl::write_png(out_path, result.adversarial);
+    tl::write_png(change_path, tl::perturbation_image(original, result.adversarial, options.epsilon));
+
+    const nlohmann::json source_top = top_classes(classifier, original, 5);
+    const nlohmann::json result_top = top_classes(classifier, result.adversarial, 5);
+    const bool success = options.target ? result_top[0]["index"] == *options.target
+                                        : result_top[0]["index"] != source_top[0]["index"];
+    nlohmann::json report = {{"classifier", classifier.description()},
+                             {"image", image},
+                             {"method", options.method},
+                             {"epsilon", options.epsilon},
+                             {"adversarial", out_path.string()},
+                             {"perturbation", change_path.string()},
+                             {"source_top5", source_top},
+                             {"result_top5", result_top},
+                             {"success", success},
+                             {"linf", result.linf},
+                             {"l2", result.l2}};
+    if (options.method == "pgd") {
+      report["steps"] = options.steps;
+      report["step_size"] = options.step_size;
+    }
+    if (options.target) {
+      report["target"] = {{"name", classifier.class_names()[*options.target]},
+                          {"index", *options.target},
+                          {"source_probability", probability_of(classifier, original, *options.target)},
+                          {"result_probability", probability_of(classifier, result.adversarial, *options.target)}};
+    }
+    if (transfer.given()) {
+      tl::PixelClassifier second = transfer.open(torch_device);
+      const auto& p = second.preprocessing();
+      const auto resized = [&](const torch::Tensor& pixels) {
+        if (pixels.size(2) == p.height && pixels.size(3) == p.width) return pixels;
+        return torch::nn::functional::interpolate(
+            pixels, torch::nn::functional::InterpolateFuncOptions()
+                        .size(std::vector<int64_t>{p.height, p.width})
+                        .mode(torch::kBilinear)
+                        .align_corners(false));
+      };
+      nlohmann::json transferred = {{"classifier", second.description()},
+                                    {"source_top5", top_classes(second, resized(original), 5)},
+                                    {"result_top5", top_classes(second, resized(result.adversarial), 5)}};
+      if (options.target) {
+        try {
+          const int index = second.resolve_class(classifier.class_names()[*options.target]);
+          transferred["target_probability"] = probability_of(second, resized(result.adversarial), index);
+        } catch (const tl::Error&) {
+          transferred["target_probability"] = nullptr;  // the second network has no class of that name
+        }
+      }
+      report["transfer"] = transferred;
+    }
+    tl::write_file_atomically(report_path, report.dump(2) + "\n");
+    std::printf("%s: %s %.4f -> %s %.4f (L-inf %.0f, L2 %.1f pixel units)%s\n", out_path.c_str(),
+                source_top[0]["class"].get<std::string>().c_str(), source_top[0]["probability"].get<double>(),
+                result_top[0]["class"].get<std::string>().c_str(), result_top[0]["probability"].get<double>(),
+                result.linf, result.l2, success ? "" : "  (not reached)");
+    return 0;
+  });
+}

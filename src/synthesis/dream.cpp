@@ -1,0 +1,70 @@
+#include "tl/dream.hpp"
+
+#include <torch/torch.h>
+
+#include "tl/error.hpp"
+
+namespace tl {
+
+torch::Tensor total_variation(const torch::Tensor& pixels) {
+  using torch::indexing::Slice;
+  const auto down = pixels.index({Slice(), Slice(), Slice(1), Slice()}) -
+                    pixels.index({Slice(), Slice(), Slice(0, -1), Slice()});
+  const auto right = pixels.index({Slice(), Slice(), Slice(), Slice(1)}) -
+                     pixels.index({Slice(), Slice(), Slice(), Slice(0, -1)});
+  return down.abs().sum() + right.abs().sum();
+}
+
+DreamResult dream(PixelClassifier& classifier, const DreamOptions& options,
+                  const std::function<void(int step, const torch::Tensor& pixels)>& after_step) {
+  if (options.steps < 1) throw Error("steps: expected at least 1");
+  const torch::Device device = classifier.device();
+  torch::Tensor pixels;
+  if (options.start) {
+    pixels = options.start->to(device).clone();
+  } else {
+    torch::Generator generator = at::detail::createCPUGenerator(options.seed);
+    pixels = (0.5 + 0.1 * torch::randn({1, 3, options.height, options.width}, generator)).clamp(0, 1).to(device);
+  }
+  pixels.set_requires_grad(true);
+
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  if (options.optimizer == "adam") {
+    optimizer = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{pixels},
+                                                     torch::optim::AdamOptions(options.lr));
+  } else if (options.optimizer == "sgd") {
+    optimizer = std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{pixels},
+                                                    torch::optim::SGDOptions(options.lr).momentum(0.9));
+  } else {
+    throw Error("optimizer: expected adam or sgd, got \"" + options.optimizer + "\"");
+  }
+  const torch::Tensor target = torch::full({1}, options.target, torch::TensorOptions(torch::kLong).device(device));
+
+  DreamResult result;
+  for (int step = 1; step <= options.steps; ++step) {
+    optimizer->zero_grad();
+    const torch::Tensor logits = classifier.logits(pixels);
+    const torch::Tensor cross_entropy = torch::nn::functional::cross_entropy(logits, target);
+    const torch::Tensor variation = total_variation(pixels);
+    const torch::Tensor loss = options.ce_weight * cross_entropy + options.tv_weight * variation;
+    loss.backward();
+    optimizer->step();
+    {
+      torch::NoGradGuard no_grad;
+      pixels.clamp_(0, 1);  // projected: every step's image is a valid one
+    }
+    if (step % options.log_every == 0 || step == 1 || step == options.steps) {
+      result.log.push_back({step, torch::softmax(logits.detach(), 1)[0][options.target].item<double>(),
+                            cross_entropy.item<double>(), variation.item<double>(), loss.item<double>()});
+    }
+    if (after_step) after_step(step, pixels.detach());
+  }
+
+  torch::NoGradGuard no_grad;
+  result.pixels = quantize_pixels(pixels.detach());
+  result.target_probability = torch::softmax(classifier.logits(result.pixels), 1)[0][options.target].item<double>();
+  result.total_variation = total_variation(result.pixels).item<double>();
+  return result;
+}
+
+}  // namespace tl
