@@ -36,7 +36,8 @@ double probability_of(tl::PixelClassifier& classifier, const torch::Tensor& pixe
 
 int main(int argc, char** argv) {
   CLI::App app{"Adversarial example: change a photo by at most epsilon per pixel until the network sees the target\n"
-               "class (pgd), or stops seeing its own (fgsm). Writes the adversarial PNG, the magnified change and a JSON."};
+               "class (pgd), or stops seeing its own (fgsm). Writes the adversarial PNG, the photo as the network saw it,\n"
+               "the magnified change and a JSON with both top-5s, the target probability and the size of the change."};
   tl::app::ClassifierSource source, transfer;
   std::string image, out, device = "auto";
   std::optional<std::string> target, perturbation_path, json_path;
@@ -85,6 +86,9 @@ int main(int argc, char** argv) {
     };
     const std::filesystem::path change_path = perturbation_path ? std::filesystem::path(*perturbation_path) : beside("_perturbation.png");
     const std::filesystem::path report_path = json_path ? std::filesystem::path(*json_path) : beside(".json");
+    // The photo as the network saw it (resized, cropped), beside the result, to compare pixel by pixel.
+    const std::filesystem::path source_path = beside("_source.png");
+    tl::write_png(source_path, original);
     tl::write_png(out_path, result.adversarial);
     tl::write_png(change_path, tl::perturbation_image(original, result.adversarial, options.epsilon));
 
@@ -96,6 +100,7 @@ int main(int argc, char** argv) {
                              {"image", image},
                              {"method", options.method},
                              {"epsilon", options.epsilon},
+                             {"source", source_path.string()},
                              {"adversarial", out_path.string()},
                              {"perturbation", change_path.string()},
                              {"source_top5", source_top},

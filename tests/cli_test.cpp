@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "support/fixtures.hpp"
 #include "support/shared_data.hpp"
@@ -24,6 +26,8 @@ const std::string kEval = TL_EVAL_EXE;
 const std::string kPredict = TL_PREDICT_EXE;
 const std::string kExport = TL_EXPORT_EXE;
 const std::string kSweep = TL_SWEEP_EXE;
+const std::string kDream = TL_DREAM_EXE;
+const std::string kAttack = TL_ATTACK_EXE;
 const std::filesystem::path kConfigs = TL_CONFIGS_DIR;
 const std::filesystem::path kTools = TL_TOOLS_DIR;
 
@@ -521,6 +525,134 @@ TEST(RealDataMapping, CatsVsDogsRunEvaluatesOxfordSpeciesByClassName) {
   EXPECT_EQ(report["samples"], 136) << "the official test lines";
   EXPECT_EQ(report["confusion_matrix"]["classes"], nlohmann::json({"Cat", "Dog"}));
   EXPECT_GE(report["top1"].get<double>(), 0.9);
+}
+
+// tl-attack and tl-dream with real ImageNet weights (../shared/models) on real photos.
+const char* kImageNetModel = "mobilenet_v2_1.0_224_ptq";
+
+// The largest per-pixel change between two 8-bit images of the same size, read back from the PNGs.
+double largest_pixel_change(const std::filesystem::path& a, const std::filesystem::path& b) {
+  const cv::Mat first = cv::imread(a.string(), cv::IMREAD_COLOR), second = cv::imread(b.string(), cv::IMREAD_COLOR);
+  EXPECT_FALSE(first.empty()) << a;
+  EXPECT_EQ(first.size(), second.size());
+  cv::Mat difference;
+  cv::absdiff(first, second, difference);
+  double largest = 0;
+  cv::minMaxLoc(difference.reshape(1), nullptr, &largest);
+  return largest;
+}
+
+TEST(RealDataAttack, TargetedAttackMakesAnImageNetModelSeeACatInDogPhotos) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  const auto model = tl::testing::model_dir(kImageNetModel) / "model.pt";
+  int reached = 0;
+  const int photos = 5;
+  for (int i = 0; i < photos; ++i) {
+    const auto photo = tl::testing::cats_vs_dogs_root() / "PetImages/Dog" / (std::to_string(i) + ".jpg");
+    const auto out = dir / ("dog" + std::to_string(i) + ".png");
+    ASSERT_EQ(run_command(kAttack + " --model " + model.string() + " " + photo.string() +
+                              " --target tabby --epsilon 8 --step-size 2 --steps 10 -o " + out.string(),
+                          dir / "attack.log"),
+              0)
+        << read_file(dir / "attack.log");
+    const auto report = read_json(dir / ("dog" + std::to_string(i) + ".json"));
+    EXPECT_EQ(report["target"]["name"], "tabby, tabby cat");
+    EXPECT_LT(report["target"]["source_probability"].get<double>(), 0.05) << photo << " is a dog photo";
+    if (report["target"]["result_probability"].get<double>() >= 0.5) ++reached;
+    EXPECT_LE(report["linf"].get<double>(), 8.0);
+    EXPECT_LE(largest_pixel_change(dir / ("dog" + std::to_string(i) + "_source.png"), out), 8.0)
+        << "the saved images differ by at most epsilon";
+    EXPECT_TRUE(std::filesystem::exists(dir / ("dog" + std::to_string(i) + "_perturbation.png")));
+  }
+  EXPECT_GE(reached, photos - 1) << "target probability >= 0.5 for most photos";
+
+  EXPECT_EQ(run_command(kAttack + " --model " + model.string() + " " +
+                            (tl::testing::cats_vs_dogs_root() / "PetImages/Dog/0.jpg").string() + " --target kitty -o " +
+                            (dir / "x.png").string(),
+                        dir / "unknown.log"),
+            1);
+  EXPECT_NE(read_file(dir / "unknown.log").find("class \"kitty\" is not one of the 1001 classes"), std::string::npos);
+  EXPECT_EQ(run_command(kAttack + " --model " + model.string() + " " +
+                            (tl::testing::cats_vs_dogs_root() / "PetImages/Dog/0.jpg").string() + " -o " +
+                            (dir / "x.png").string(),
+                        dir / "no_target.log"),
+            2)
+      << "pgd needs a target";
+}
+
+TEST(RealDataAttack, DogToCatOnATrainedCatsVsDogsRun) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  const auto run = dir / "run";
+  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "cats_vs_dogs.yaml").string() + " --set output.dir=" +
+                            run.string() + " --set train.epochs=3",
+                        dir / "train.log"),
+            0)
+      << read_file(dir / "train.log");
+  int reached = 0;
+  const int photos = 3;
+  for (const char* name : {"beagle_10.jpg", "beagle_117.jpg", "beagle_121.jpg"}) {
+    const auto photo = tl::testing::oxford_pets_root() / "images" / name;
+    ASSERT_EQ(run_command(kAttack + " --run " + run.string() + " " + photo.string() +
+                              " --target Cat --epsilon 8 --steps 10 -o " + (dir / "adversarial.png").string(),
+                          dir / "attack.log"),
+              0)
+        << read_file(dir / "attack.log");
+    const auto report = read_json(dir / "adversarial.json");
+    EXPECT_EQ(report["source_top5"][0]["class"], "Dog") << photo;
+    if (report["result_top5"][0]["class"] == "Cat" && report["target"]["result_probability"].get<double>() >= 0.5) {
+      ++reached;
+    }
+    EXPECT_LE(report["linf"].get<double>(), 8.0);
+  }
+  EXPECT_GE(reached, photos - 1);
+
+  // FGSM: one step away from the photo's own class.
+  ASSERT_EQ(run_command(kAttack + " --run " + run.string() + " " +
+                            (tl::testing::oxford_pets_root() / "images/beagle_10.jpg").string() +
+                            " --method fgsm --epsilon 4 -o " + (dir / "fgsm.png").string(),
+                        dir / "fgsm.log"),
+            0)
+      << read_file(dir / "fgsm.log");
+  const auto fgsm = read_json(dir / "fgsm.json");
+  EXPECT_LE(fgsm["linf"].get<double>(), 4.0);
+  EXPECT_LT(fgsm["result_top5"][0]["class"] == "Dog" ? fgsm["result_top5"][0]["probability"].get<double>() : 0.0,
+            fgsm["source_top5"][0]["probability"].get<double>())
+      << "the step lowers the confidence in the photo's own class";
+}
+
+TEST(RealDataDream, TotalVariationMakesTheClassImageSmoothAtComparableProbability) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  const auto model = tl::testing::model_dir(kImageNetModel) / "model.pt";
+  // 112 px keeps it quick: the network is fully convolutional with global pooling.
+  const std::string common = kDream + " --model " + model.string() +
+                             " --target \"Siamese cat\" --size 112 --steps 100 --lr 0.03 --seed 1 ";
+  ASSERT_EQ(run_command(common + "--tv-weight 0 -o " + (dir / "plain.png").string(), dir / "plain.log"), 0)
+      << read_file(dir / "plain.log");
+  ASSERT_EQ(run_command(common + "--tv-weight 0.03 --snapshot-every 50 -o " + (dir / "smooth.png").string(),
+                        dir / "smooth.log"),
+            0)
+      << read_file(dir / "smooth.log");
+  const auto plain = read_json(dir / "plain.json"), smooth = read_json(dir / "smooth.json");
+  std::cout << "[ dream ] without TV: p " << plain["target_probability"] << ", TV " << plain["total_variation"]
+            << "; with TV: p " << smooth["target_probability"] << ", TV " << smooth["total_variation"] << "\n";
+  EXPECT_GE(plain["target_probability"].get<double>(), 0.9);
+  EXPECT_GE(smooth["target_probability"].get<double>(), 0.9);
+  EXPECT_LT(smooth["total_variation"].get<double>(), 0.5 * plain["total_variation"].get<double>());
+
+  EXPECT_EQ(smooth["target"]["name"], "Siamese cat, Siamese");
+  const auto& log = smooth["log"];
+  ASSERT_EQ(log.size(), 11u) << "step 1, every 10th step";
+  EXPECT_EQ(log.back()["step"], 100);
+  EXPECT_LT(log.back()["cross_entropy"].get<double>(), log.front()["cross_entropy"].get<double>());
+  for (const char* snapshot : {"smooth_step00050.png", "smooth_step00100.png"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / snapshot)) << snapshot;
+  }
+  const cv::Mat image = cv::imread((dir / "smooth.png").string());
+  EXPECT_EQ(image.rows, 112);
+  EXPECT_EQ(image.cols, 112);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include "tl/error.hpp"
+#include "tl/lr_schedule.hpp"
+#include "tl/optimizer.hpp"
 
 namespace tl {
 
@@ -40,8 +42,15 @@ DreamResult dream(PixelClassifier& classifier, const DreamOptions& options,
   }
   const torch::Tensor target = torch::full({1}, options.target, torch::TensorOptions(torch::kLong).device(device));
 
+  // Cosine decay to zero: with a constant rate, Adam's per-pixel steps keep the L1 total variation
+  // oscillating, and late in a long run the image measured falling back to noise.
+  ScheduleConfig cosine;
+  cosine.name = "cosine";
+  const LrSchedule schedule(cosine, options.lr, options.steps);
+
   DreamResult result;
   for (int step = 1; step <= options.steps; ++step) {
+    set_learning_rate(*optimizer, schedule.at(step - 1));
     optimizer->zero_grad();
     const torch::Tensor logits = classifier.logits(pixels);
     const torch::Tensor cross_entropy = torch::nn::functional::cross_entropy(logits, target);
