@@ -10,11 +10,13 @@
 #include <c10/util/Exception.h>
 
 #include "tl/error.hpp"
+#include "tl/interruption.hpp"
 
 namespace tl::app {
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;  // the shell's convention for SIGINT
 
 // Parses the command line; returns an exit code when the program should stop here.
 inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
@@ -30,6 +32,9 @@ inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** arg
 inline int guarded(const char* program, const std::function<int()>& body) {
   try {
     return body();
+  } catch (const tl::Interrupted& error) {
+    std::fprintf(stderr, "%s: %s\n", program, error.what());
+    return kExitInterrupted;
   } catch (const tl::Error& error) {
     std::fprintf(stderr, "%s: error: %s\n", program, error.what());
   } catch (const c10::Error& error) {

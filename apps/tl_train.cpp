@@ -1,27 +1,46 @@
 // tl-train: train a classifier head on a frozen backbone from an experiment config.
+#include <cstdio>
+
 #include <CLI/CLI.hpp>
 
 #include "app_main.hpp"
 #include "tl/experiment.hpp"
 #include "tl/logging.hpp"
+#include "tl/run_directory.hpp"
 #include "tl/trainer.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a classifier head on a frozen pretrained backbone.\n"
                "Writes config, classes, metrics, checkpoints and a summary to the run directory."};
-  std::string config;
+  std::string config, resume;
   std::vector<std::string> overrides;
   bool verbose = false, overwrite = false;
-  app.add_option("-c,--config", config, "experiment config (.yaml, .yml or .json)")->required()->check(CLI::ExistingFile);
-  app.add_option("--set", overrides, "override a config value, e.g. --set train.epochs=5 (repeatable)");
-  app.add_flag("--overwrite", overwrite, "replace a previous run in the run directory");
+  auto* config_option =
+      app.add_option("-c,--config", config, "experiment config (.yaml, .yml or .json)")->check(CLI::ExistingFile);
+  auto* resume_option = app.add_option("--resume", resume, "continue the interrupted run in this directory from last.pt")
+                            ->check(CLI::ExistingDirectory)
+                            ->excludes(config_option);
+  app.add_option("--set", overrides, "override a config value, e.g. --set train.epochs=5 (repeatable)")
+      ->excludes(resume_option);
+  app.add_flag("--overwrite", overwrite, "replace a previous run in the run directory")->excludes(resume_option);
   app.add_flag("-v,--verbose", verbose, "debug logging");
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
+  if (config.empty() && resume.empty()) {
+    std::fprintf(stderr, "tl-train: give --config FILE, or --resume RUN_DIR\n");
+    return tl::app::kExitUsage;
+  }
 
   return tl::app::guarded("tl-train", [&] {
     tl::configure_logging(verbose);
-    const tl::Experiment experiment = tl::load_experiment_file(config, overrides);
-    tl::train(experiment, tl::TrainingOptions{overwrite});
+    tl::install_interrupt_handler();
+    if (!resume.empty()) {
+      tl::Experiment experiment = tl::RunDirectory(resume).load_experiment();
+      // The folder given, wherever the run was first written (it may have been moved since).
+      experiment.run_directory = std::filesystem::absolute(resume).lexically_normal();
+      tl::train(experiment, tl::TrainingOptions{false, true});
+    } else {
+      tl::train(tl::load_experiment_file(config, overrides), tl::TrainingOptions{overwrite, false});
+    }
     return 0;
   });
 }

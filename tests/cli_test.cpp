@@ -2,7 +2,10 @@
 // data with a tiny backbone (fast, every behaviour) and on the real ../shared data with the real
 // MobileNetV2 (the accuracy the product promises).
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -357,6 +360,102 @@ grid: {train.optimizer.lr: [0.05, 0.1]}
   const auto results = read_json(dir / "sweep/results.json");
   ASSERT_EQ(results["variants"].size(), 2u);
   for (const auto& variant : results["variants"]) EXPECT_EQ(variant["status"], "ok");
+}
+
+TEST_F(SyntheticRun, WarmupClippingClassWeightsAndEarlyStopping) {
+  ASSERT_EQ(train("--set train.schedule.warmup_epochs=2 --set train.clip_grad_norm=1.0 "
+                  "--set train.class_weights=balanced"),
+            0)
+      << read_file(dir / "train.log");
+  const auto metrics = read_json_lines(dir / "run/metrics.jsonl");
+  ASSERT_EQ(metrics.size(), 6u);
+  EXPECT_DOUBLE_EQ(metrics[0]["lr"].get<double>(), 0.0) << "warmup starts from zero";
+  EXPECT_DOUBLE_EQ(metrics[1]["lr"].get<double>(), 0.025) << "half-way through a 2-epoch warmup";
+  EXPECT_DOUBLE_EQ(metrics[2]["lr"].get<double>(), 0.05);
+  EXPECT_GE(read_json(dir / "run/summary.json")["best"]["val_accuracy"].get<double>(), 0.9);
+
+  // A learning rate too small to move the loss: stopped after 1 + patience epochs.
+  ASSERT_EQ(train("--overwrite --set train.optimizer.lr=1e-9 --set train.early_stopping.patience=2 "
+                  "--set train.early_stopping.min_delta=0.001"),
+            0)
+      << read_file(dir / "train.log");
+  EXPECT_EQ(read_json_lines(dir / "run/metrics.jsonl").size(), 3u);
+  const auto summary = read_json(dir / "run/summary.json");
+  EXPECT_EQ(summary["stopped_early"], true);
+  EXPECT_EQ(summary["epochs"], 3);
+  EXPECT_EQ(summary["epochs_configured"], 6);
+  EXPECT_NE(read_file(dir / "train.log").find("early stopping"), std::string::npos);
+}
+
+// Long enough to interrupt: hundreds of cheap epochs on cached features.
+const char* kLongRun = " --set train.epochs=300 --set model.head.type=mlp --set model.head.hidden=[16] "
+                       "--set model.head.dropout=0.2";
+
+size_t metric_lines(const std::filesystem::path& file) {
+  const std::string text = read_file(file);
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+void wait_for_epochs(const std::filesystem::path& metrics, size_t epochs) {
+  while (!std::filesystem::exists(metrics) || metric_lines(metrics) < epochs) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling a file, not timing anything
+  }
+}
+
+void expect_same_training(const std::filesystem::path& a, const std::filesystem::path& b) {
+  const auto first = read_json_lines(a / "metrics.jsonl"), second = read_json_lines(b / "metrics.jsonl");
+  ASSERT_EQ(first.size(), second.size());
+  for (size_t i = 0; i < first.size(); ++i) {
+    for (const char* key : {"epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy"}) {
+      EXPECT_EQ(first[i][key], second[i][key]) << "epoch " << i + 1 << " " << key;
+    }
+  }
+  EXPECT_EQ(read_json(a / "summary.json")["best"]["epoch"], read_json(b / "summary.json")["best"]["epoch"]);
+}
+
+TEST_F(SyntheticRun, AKilledRunResumesToTheSameResult) {
+  ASSERT_EQ(train(std::string(kLongRun) + " --set output.dir=" + (dir / "whole").string()), 0)
+      << read_file(dir / "train.log");
+  {
+    tl::testing::BackgroundCommand killed(
+        kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun, dir / "killed.log");
+    wait_for_epochs(dir / "run/metrics.jsonl", 40);
+    killed.send(SIGKILL);
+    EXPECT_EQ(killed.wait(), 128 + SIGKILL);
+  }
+  ASSERT_FALSE(std::filesystem::exists(dir / "run/summary.json")) << "killed before the end";
+  // Every file the run had written is whole.
+  for (const char* file : {"config.json", "classes.json", "skipped.json"}) read_json(dir / "run" / file);
+  read_json_lines(dir / "run/metrics.jsonl");
+
+  ASSERT_EQ(run_command(kTrain + " --resume " + (dir / "run").string(), dir / "resume.log"), 0)
+      << read_file(dir / "resume.log");
+  EXPECT_NE(read_file(dir / "resume.log").find("resuming"), std::string::npos);
+  // Same seed, same cached features, restored head, optimizer and generator state: the same numbers.
+  expect_same_training(dir / "whole", dir / "run");
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "run")) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(SyntheticRun, CtrlCSavesACheckpointAndResumeFinishesTheRun) {
+  ASSERT_EQ(train(std::string(kLongRun) + " --set output.dir=" + (dir / "whole").string()), 0)
+      << read_file(dir / "train.log");
+  tl::testing::BackgroundCommand interrupted(
+      kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun, dir / "interrupted.log");
+  wait_for_epochs(dir / "run/metrics.jsonl", 40);
+  interrupted.send(SIGINT);
+  EXPECT_EQ(interrupted.wait(), 130) << read_file(dir / "interrupted.log");
+  const std::string log = read_file(dir / "interrupted.log");
+  EXPECT_NE(log.find("training interrupted after epoch"), std::string::npos) << log;
+  EXPECT_NE(log.find("continue with tl-train --resume " + (dir / "run").string()), std::string::npos) << log;
+  EXPECT_LT(metric_lines(dir / "run/metrics.jsonl"), 300u);
+
+  ASSERT_EQ(run_command(kTrain + " --resume " + (dir / "run").string(), dir / "resume.log"), 0)
+      << read_file(dir / "resume.log");
+  expect_same_training(dir / "whole", dir / "run");
+  EXPECT_EQ(run_command(kTrain + " --resume " + (dir / "data").string(), dir / "notrun.log"), 1);
+  EXPECT_NE(read_file(dir / "notrun.log").find("not a tl run directory"), std::string::npos);
 }
 
 TEST_F(SyntheticRun, EvalRefusesABackboneThatChangedSinceTraining) {

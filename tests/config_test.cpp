@@ -147,6 +147,13 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"hidden_for_linear_head",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {hidden: [3]}}\n",
                     "model.head.hidden: only used by head type mlp"},
+        InvalidCase{"warmup_longer_than_training",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "train: {epochs: 3, schedule: {warmup_epochs: 3}}\n",
+                    "train.schedule: warmup_epochs must be less than epochs (3)"},
+        InvalidCase{"unknown_class_weights",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {class_weights: inverse}\n",
+                    "train.class_weights: expected one of none|balanced, got \"inverse\""},
         InvalidCase{"inline_metadata_missing_field",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, metadata: {input_size: 224, "
                     "mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], color: RGB}}\n",

@@ -44,5 +44,7 @@ struct LoadedCheckpoint {
 LoadedCheckpoint load_checkpoint(const std::filesystem::path& path, torch::Device device);
 // Restores optimizer state saved with the head; `optimizer` must be built over that head's parameters.
 void load_optimizer_state(const std::filesystem::path& path, torch::optim::Optimizer& optimizer);
+// Restores the CPU generator to its state when the checkpoint was written (dropout masks continue alike).
+void restore_generator_state(const std::filesystem::path& path);
 
 }  // namespace tl

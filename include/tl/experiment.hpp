@@ -55,6 +55,7 @@ struct ScheduleConfig {
   std::string name = "cosine";  // constant | step | cosine
   int step_size = 10;           // step: epochs between decays
   double gamma = 0.1;           // step: decay factor
+  double warmup_epochs = 0.0;   // linear rise from 0 to the base rate first; the schedule follows
 };
 
 struct TrainConfig {
@@ -63,6 +64,12 @@ struct TrainConfig {
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   double label_smoothing = 0.0;
+  double clip_grad_norm = 0.0;         // clip the head's gradient to this L2 norm; 0 = off
+  std::string class_weights = "none";  // none | balanced (loss weights inversely proportional to class size)
+  // Stop after `patience` epochs in which the validation loss (training loss without a validation
+  // split) did not fall below its lowest value by more than min_delta; patience 0 = off.
+  int early_stopping_patience = 0;
+  double early_stopping_min_delta = 0.0;
 };
 
 struct Experiment {

@@ -95,6 +95,7 @@ ScheduleConfig read_schedule(ConfigReader reader) {
   }
   schedule.step_size = step ? reader.integer("step_size", schedule.step_size, 1, kIntMax) : 0;
   schedule.gamma = step ? reader.number("gamma", schedule.gamma, 0.0, 1.0) : 1.0;
+  schedule.warmup_epochs = reader.number("warmup_epochs", schedule.warmup_epochs, 0.0, 100000.0);
   reader.finish();
   return schedule;
 }
@@ -106,7 +107,16 @@ TrainConfig read_train(ConfigReader reader) {
   train.optimizer = read_optimizer(reader.section("optimizer"));
   train.schedule = read_schedule(reader.section("schedule"));
   train.label_smoothing = reader.number("label_smoothing", train.label_smoothing, 0.0, 0.99);
+  train.clip_grad_norm = reader.number("clip_grad_norm", train.clip_grad_norm, 0.0, 1e6);
+  train.class_weights = reader.choice("class_weights", {"none", "balanced"}, train.class_weights);
+  ConfigReader early_stopping = reader.section("early_stopping");
+  train.early_stopping_patience = early_stopping.integer("patience", train.early_stopping_patience, 0, 100000);
+  train.early_stopping_min_delta = early_stopping.number("min_delta", train.early_stopping_min_delta, 0.0, 1e6);
+  early_stopping.finish();
   reader.finish();
+  if (train.schedule.warmup_epochs >= train.epochs) {
+    reader.fail("schedule", "warmup_epochs must be less than epochs (" + std::to_string(train.epochs) + ")");
+  }
   return train;
 }
 

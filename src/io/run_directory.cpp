@@ -1,5 +1,7 @@
 #include "tl/run_directory.hpp"
 
+#include <sstream>
+
 
 #include "tl/atomic_file.hpp"
 #include "tl/config_source.hpp"
@@ -55,6 +57,33 @@ void RunDirectory::start(const Experiment& experiment, const std::vector<std::st
 void RunDirectory::append_metrics(const nlohmann::json& line) const {
   // Rewritten whole each time: a few hundred lines at most, and a reader never sees half a line.
   write_file_atomically(metrics(), read_file_bytes(metrics()).value_or("") + line.dump() + "\n");
+}
+
+std::vector<nlohmann::json> RunDirectory::load_metrics() const {
+  std::vector<nlohmann::json> lines;
+  std::istringstream text(read_file_bytes(metrics()).value_or(""));
+  for (std::string line; std::getline(text, line);) {
+    if (line.empty()) continue;
+    auto parsed = nlohmann::json::parse(line, nullptr, false);
+    if (parsed.is_discarded() || !parsed.contains("epoch")) {
+      throw Error(metrics().string() + ": not a metrics line: " + line);
+    }
+    lines.push_back(std::move(parsed));
+  }
+  return lines;
+}
+
+void RunDirectory::remove_stale_temporaries() const {
+  for (const auto& entry : fs::directory_iterator(path_)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 1 && name[0] == '.' && name.find(".tmp-") != std::string::npos) fs::remove(entry.path());
+  }
+}
+
+void RunDirectory::rewrite_metrics(const std::vector<nlohmann::json>& lines) const {
+  std::string text;
+  for (const auto& line : lines) text += line.dump() + "\n";
+  write_file_atomically(metrics(), text);
 }
 
 void RunDirectory::write_json(const fs::path& file, const nlohmann::json& content) const {

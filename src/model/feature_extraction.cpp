@@ -8,6 +8,7 @@
 
 #include "tl/content_hash.hpp"
 #include "tl/file_bytes.hpp"
+#include "tl/interruption.hpp"
 #include "tl/progress.hpp"
 
 namespace tl {
@@ -58,6 +59,8 @@ FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const st
     BatchLoader loader(dataset, to_compute, preprocessing, loader_options, skipped);
     size_t images_seen = 0;
     while (auto batch = loader.next()) {
+      // Features already computed are in the cache: a rerun continues from here.
+      throw_if_interrupted("the backbone pass");
       if (!batch->sample_indices.empty()) {
         const torch::Tensor images = batch->images.to(backbone.device(), /*non_blocking=*/true);
         const torch::Tensor computed = backbone.features(images).to(torch::kCPU).contiguous();

@@ -108,4 +108,12 @@ void load_optimizer_state(const std::filesystem::path& path, torch::optim::Optim
   optimizer.load(optimizer_archive);
 }
 
+void restore_generator_state(const std::filesystem::path& path) {
+  auto archive = open_archive(path, torch::kCPU);
+  torch::Tensor state;
+  if (!archive.try_read("rng_cpu", state)) throw Error(path.string() + ": checkpoint has no generator state");
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  generator.set_state(state);
+}
+
 }  // namespace tl

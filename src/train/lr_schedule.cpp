@@ -8,11 +8,14 @@ LrSchedule::LrSchedule(const ScheduleConfig& config, double base_lr, int total_e
     : config_(config), base_lr_(base_lr), total_epochs_(total_epochs) {}
 
 double LrSchedule::at(double progress) const {
+  const double warmup = config_.warmup_epochs;
+  if (progress < warmup) return base_lr_ * progress / warmup;
   if (config_.name == "step") {
     return base_lr_ * std::pow(config_.gamma, std::floor(progress / config_.step_size));
   }
   if (config_.name == "cosine") {
-    return base_lr_ * 0.5 * (1.0 + std::cos(M_PI * progress / total_epochs_));
+    // Cosine over what is left after the warmup.
+    return base_lr_ * 0.5 * (1.0 + std::cos(M_PI * (progress - warmup) / (total_epochs_ - warmup)));
   }
   return base_lr_;
 }

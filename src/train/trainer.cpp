@@ -9,12 +9,14 @@
 
 #include "tl/backbone.hpp"
 #include "tl/checkpoint.hpp"
+#include "tl/class_balance.hpp"
 #include "tl/dataset.hpp"
 #include "tl/device.hpp"
 #include "tl/error.hpp"
 #include "tl/feature_cache.hpp"
 #include "tl/feature_extraction.hpp"
 #include "tl/head.hpp"
+#include "tl/interruption.hpp"
 #include "tl/lr_schedule.hpp"
 #include "tl/optimizer.hpp"
 #include "tl/progress.hpp"
@@ -39,7 +41,8 @@ DeviceFeatures to_device(const FeatureSet& set, torch::Device device) {
 }
 
 EpochResult train_epoch(Head& head, torch::optim::Optimizer& optimizer, const DeviceFeatures& data,
-                        const TrainConfig& config, const LrSchedule& schedule, int epoch, uint64_t seed) {
+                        const TrainConfig& config, const LrSchedule& schedule, const torch::Tensor& class_weights,
+                        int epoch, uint64_t seed) {
   head->train();
   std::vector<size_t> order(static_cast<size_t>(data.size()));
   std::iota(order.begin(), order.end(), 0);
@@ -47,7 +50,8 @@ EpochResult train_epoch(Head& head, torch::optim::Optimizer& optimizer, const De
   const auto order_tensor =
       torch::tensor(std::vector<int64_t>(order.begin(), order.end()), torch::kInt64).to(data.labels.device());
   const int64_t batches = (data.size() + config.batch_size - 1) / config.batch_size;
-  const auto loss_options = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(config.label_smoothing);
+  auto loss_options = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(config.label_smoothing);
+  if (class_weights.defined()) loss_options.weight(class_weights);
   EpochResult result;
   double loss_sum = 0;
   int64_t correct = 0;
@@ -65,6 +69,7 @@ EpochResult train_epoch(Head& head, torch::optim::Optimizer& optimizer, const De
                   " (lower train.optimizer.lr)");
     }
     loss.backward();
+    if (config.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(head->parameters(), config.clip_grad_norm);
     optimizer.step();
     loss_sum += loss_value * rows.size(0);
     correct += logits.argmax(1).eq(targets).sum().item<int64_t>();
@@ -95,12 +100,48 @@ bool improves(const EpochResult& candidate, const EpochResult& best, bool first,
   return candidate.accuracy > best.accuracy || (candidate.accuracy == best.accuracy && candidate.loss < best.loss);
 }
 
+// Early stopping watches the loss (validation, else training) for falls larger than min_delta.
+class EarlyStopping {
+ public:
+  EarlyStopping(int patience, double min_delta) : patience_(patience), min_delta_(min_delta) {}
+  void observe(double loss) {
+    if (!seen_ || loss < lowest_ - min_delta_) {
+      lowest_ = loss;
+      seen_ = true;
+      stale_epochs_ = 0;
+    } else {
+      ++stale_epochs_;
+    }
+  }
+  bool should_stop() const { return patience_ > 0 && stale_epochs_ >= patience_; }
+  int stale_epochs() const { return stale_epochs_; }
+
+ private:
+  int patience_;
+  double min_delta_;
+  bool seen_ = false;
+  double lowest_ = 0;
+  int stale_epochs_ = 0;
+};
+
+EpochResult selection_of(const nlohmann::json& line, bool has_validation) {
+  EpochResult result;
+  result.loss = line[has_validation ? "val_loss" : "train_loss"].get<double>();
+  result.accuracy = line[has_validation ? "val_accuracy" : "train_accuracy"].get<double>();
+  return result;
+}
+
 }  // namespace
 
 nlohmann::json train(const Experiment& experiment, const TrainingOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   const RunDirectory run(experiment.run_directory);
-  run.claim(options.overwrite);
+  if (options.resume) {
+    if (!run.holds_run()) throw Error(run.path().string() + ": no run to resume (no config.json)");
+    run.remove_stale_temporaries();
+  } else {
+    run.claim(options.overwrite);
+  }
   const int threads = configure_cpu_runtime(experiment.threads);
   const torch::Device device = resolve_device(experiment.device);
   torch::manual_seed(static_cast<uint64_t>(experiment.seed));
@@ -117,7 +158,11 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
   spdlog::info("backbone {} ({} features, {}), {} CPU threads, device {}", experiment.model.backbone.string(),
                loaded.backbone->feature_dim(), loaded.preprocessing.describe(), threads, device.str());
 
-  run.start(experiment, dataset.class_names);
+  if (!options.resume || !std::filesystem::exists(run.last_checkpoint())) {
+    run.start(experiment, dataset.class_names);
+  } else if (run.load_class_names() != dataset.class_names) {
+    throw Error(run.classes().string() + ": the run's classes differ from the data's now; cannot resume");
+  }
 
   SkippedFiles skipped;
   const LoaderOptions loader{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
@@ -144,10 +189,15 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
   const bool has_validation = val_data.size() > 0;
   if (!has_validation) spdlog::warn("no validation images: best.pt is chosen by training loss");
 
-  Head head(loaded.backbone->feature_dim(), static_cast<int>(dataset.class_names.size()), experiment.model.head);
+  const int64_t class_count = static_cast<int64_t>(dataset.class_names.size());
+  Head head(loaded.backbone->feature_dim(), static_cast<int>(class_count), experiment.model.head);
   head->to(device);
   auto optimizer = make_optimizer(experiment.train.optimizer, head->parameters());
   const LrSchedule schedule(experiment.train.schedule, experiment.train.optimizer.lr, experiment.train.epochs);
+  torch::Tensor class_weights;
+  if (experiment.train.class_weights == "balanced") {
+    class_weights = balanced_class_weights(train_set.labels, class_count).to(device);
+  }
 
   CheckpointRecord record;
   record.class_names = dataset.class_names;
@@ -159,14 +209,56 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
 
   EpochResult best;
   nlohmann::json best_line, last_line;
+  int first_epoch = 0;
+  EarlyStopping early_stopping(experiment.train.early_stopping_patience, experiment.train.early_stopping_min_delta);
+  if (options.resume && std::filesystem::exists(run.last_checkpoint())) {
+    LoadedCheckpoint last = load_checkpoint(run.last_checkpoint(), device);
+    if (last.record.backbone_sha256 != record.backbone_sha256 || last.record.preprocessing != record.preprocessing ||
+        last.record.class_names != record.class_names || last.record.in_features != record.in_features) {
+      throw Error(run.last_checkpoint().string() + ": was trained with another backbone, preprocessing or classes "
+                                                   "than the data and config give now; cannot resume");
+    }
+    head = last.head;
+    optimizer = make_optimizer(experiment.train.optimizer, head->parameters());
+    load_optimizer_state(run.last_checkpoint(), *optimizer);
+    first_epoch = last.record.epoch;
+    // Lines written after last.pt (a crash between the two) are dropped: those epochs run again.
+    std::vector<nlohmann::json> lines;
+    for (const auto& line : run.load_metrics()) {
+      if (line["epoch"].get<int>() <= first_epoch) lines.push_back(line);
+    }
+    run.rewrite_metrics(lines);
+    for (const auto& line : lines) {
+      const EpochResult selection = selection_of(line, has_validation);
+      if (improves(selection, best, best_line.is_null(), has_validation)) {
+        best = selection;
+        best_line = line;
+      }
+      early_stopping.observe(selection.loss);
+      last_line = line;
+    }
+    // best.pt is written after last.pt: a crash between them leaves it one improvement behind.
+    if (!best_line.is_null() && best_line["epoch"].get<int>() == first_epoch &&
+        (!std::filesystem::exists(run.best_checkpoint()) ||
+         load_checkpoint(run.best_checkpoint(), torch::kCPU).record.epoch != first_epoch)) {
+      save_checkpoint(run.best_checkpoint(), head, optimizer.get(), last.record);
+    }
+    // Last: building heads (load_checkpoint) draws initial weights from this generator.
+    restore_generator_state(run.last_checkpoint());
+    spdlog::info("resuming {} after epoch {} of {}", run.path().string(), first_epoch, experiment.train.epochs);
+  }
+
+  bool stopped_early = early_stopping.should_stop();
   // A bar on a terminal; one log line per epoch otherwise.
   std::optional<Progress> progress;
-  if (Progress::on_terminal()) progress.emplace("epochs", static_cast<size_t>(experiment.train.epochs), "epoch");
-  for (int epoch = 0; epoch < experiment.train.epochs; ++epoch) {
+  if (Progress::on_terminal() && first_epoch < experiment.train.epochs && !stopped_early) {
+    progress.emplace("epochs", static_cast<size_t>(experiment.train.epochs - first_epoch), "epoch");
+  }
+  for (int epoch = first_epoch; epoch < experiment.train.epochs && !stopped_early; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
     const double lr = schedule.at(epoch);
-    const EpochResult trained = train_epoch(head, *optimizer, train_data, experiment.train, schedule, epoch,
-                                            static_cast<uint64_t>(experiment.seed));
+    const EpochResult trained = train_epoch(head, *optimizer, train_data, experiment.train, schedule, class_weights,
+                                            epoch, static_cast<uint64_t>(experiment.seed));
     const EpochResult validated = evaluate_epoch(head, val_data, experiment.train.label_smoothing);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     nlohmann::json line = {{"epoch", epoch + 1},
@@ -182,11 +274,12 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
     record.metrics = line;
     save_checkpoint(run.last_checkpoint(), head, optimizer.get(), record);
     const EpochResult& selection = has_validation ? validated : trained;
-    if (improves(selection, best, epoch == 0, has_validation)) {
+    if (improves(selection, best, best_line.is_null(), has_validation)) {
       best = selection;
       best_line = line;
       save_checkpoint(run.best_checkpoint(), head, optimizer.get(), record);
     }
+    early_stopping.observe(selection.loss);
     last_line = line;
     char status[160];
     std::snprintf(status, sizeof status, "loss %.4f acc %.3f | val loss %.4f acc %.3f", trained.loss, trained.accuracy,
@@ -195,6 +288,16 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
       progress->advance(1, status);
     } else {
       spdlog::info("epoch {}/{}: {}", epoch + 1, experiment.train.epochs, status);
+    }
+    stopped_early = early_stopping.should_stop();
+    if (stopped_early) {
+      spdlog::info("early stopping: {} loss has not fallen for {} epochs", has_validation ? "validation" : "training",
+                   early_stopping.stale_epochs());
+    }
+    if (interrupt_requested() && epoch + 1 < experiment.train.epochs && !stopped_early) {
+      throw Interrupted("training interrupted after epoch " + std::to_string(epoch + 1) + " of " +
+                        std::to_string(experiment.train.epochs) + "; " + run.last_checkpoint().string() +
+                        " is saved: continue with tl-train --resume " + run.path().string());
     }
   }
   if (progress) progress->finish();
@@ -206,7 +309,9 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
       {"classes", dataset.class_names},
       {"samples", {{"train", train_set.size()}, {"val", val_set.size()}, {"test", split.test.size()}}},
       {"skipped_files", skipped.count()},
-      {"epochs", experiment.train.epochs},
+      {"epochs", last_line["epoch"]},
+      {"epochs_configured", experiment.train.epochs},
+      {"stopped_early", stopped_early},
       {"best_epoch", best_line["epoch"]},
       {"selected_by", has_validation ? "val_accuracy" : "train_loss"},
       {"best", best_line},

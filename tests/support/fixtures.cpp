@@ -1,5 +1,7 @@
 #include "support/fixtures.hpp"
 
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <random>
 #include <stdexcept>
@@ -7,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
@@ -60,6 +63,34 @@ int run_command(const std::string& command, const std::filesystem::path& output,
     full += " 2>&1";
   }
   const int status = std::system(full.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+BackgroundCommand::BackgroundCommand(const std::string& command, const std::filesystem::path& log) {
+  // exec replaces the shell, so signals reach the program itself.
+  const std::string full = "exec " + command + " > " + log.string() + " 2>&1";
+  pid_ = fork();
+  if (pid_ == 0) {
+    execl("/bin/sh", "sh", "-c", full.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  if (!finished_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    wait();
+  }
+}
+
+void BackgroundCommand::send(int signal_number) const { kill(pid_, signal_number); }
+
+int BackgroundCommand::wait() {
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  finished_ = true;
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

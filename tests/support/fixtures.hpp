@@ -21,4 +21,18 @@ std::vector<std::filesystem::path> make_image_folder(const std::filesystem::path
 int run_command(const std::string& command, const std::filesystem::path& output = {},
                 const std::filesystem::path& errors = {});
 
+// A command running in the background (sh -c), for tests that interrupt or kill it.
+class BackgroundCommand {
+ public:
+  BackgroundCommand(const std::string& command, const std::filesystem::path& log);
+  ~BackgroundCommand();
+  void send(int signal_number) const;
+  // Waits for it to end: its exit code, or 128 + the signal that ended it.
+  int wait();
+
+ private:
+  int pid_ = -1;
+  bool finished_ = false;
+};
+
 }  // namespace tl::testing
