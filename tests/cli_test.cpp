@@ -563,15 +563,21 @@ INSTANTIATE_TEST_SUITE_P(Families, ExportedFamily,
                            return param_info.param.first;
                          });
 
+// A 3-epoch run of configs/cats_vs_dogs.yaml (features from the cache after the first test).
+void train_short_cats_vs_dogs(const std::filesystem::path& run, const std::string& extra = "") {
+  const auto log = run.parent_path() / "train.log";
+  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "cats_vs_dogs.yaml").string() + " --set output.dir=" +
+                            run.string() + " --set train.epochs=3" + extra,
+                        log),
+            0)
+      << read_file(log);
+}
+
 TEST(RealDataExport, ExportedCatsVsDogsModelAgreesWithTlPredictInPyTorch) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
   const auto run = dir / "run";
-  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "cats_vs_dogs.yaml").string() + " --set output.dir=" +
-                            run.string() + " --set train.epochs=3",
-                        dir / "train.log"),
-            0)
-      << read_file(dir / "train.log");
+  ASSERT_NO_FATAL_FAILURE(train_short_cats_vs_dogs(run));
   ASSERT_EQ(run_command(kExport + " --run " + run.string() + " --out " + (dir / "cats_vs_dogs.pt").string() +
                             " --softmax",
                         dir / "export.log"),
@@ -610,11 +616,7 @@ TEST(RealDataMapping, CatsVsDogsRunEvaluatesOxfordSpeciesByClassName) {
   TempDirectory dir;
   const auto run = dir / "run";
   // A short run is enough: the point is the Cat/cat, Dog/dog mapping on real data.
-  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "cats_vs_dogs.yaml").string() + " --set output.dir=" +
-                            run.string() + " --set train.epochs=3 --set data.val_fraction=0.05 --set data.test_fraction=0.0",
-                        dir / "train.log"),
-            0)
-      << read_file(dir / "train.log");
+  ASSERT_NO_FATAL_FAILURE(train_short_cats_vs_dogs(run, " --set data.val_fraction=0.05 --set data.test_fraction=0.0"));
   ASSERT_EQ(run_command(kEval + " --run " + run.string() + " --data-root " + tl::testing::oxford_pets_root().string() +
                             " --layout oxford_pets --target species --out " + (dir / "eval.json").string(),
                         dir / "eval.log"),
@@ -684,11 +686,7 @@ TEST(RealDataAttack, DogToCatOnATrainedCatsVsDogsRun) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
   const auto run = dir / "run";
-  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "cats_vs_dogs.yaml").string() + " --set output.dir=" +
-                            run.string() + " --set train.epochs=3",
-                        dir / "train.log"),
-            0)
-      << read_file(dir / "train.log");
+  ASSERT_NO_FATAL_FAILURE(train_short_cats_vs_dogs(run));
   int reached = 0;
   const int photos = 3;
   for (const char* name : {"beagle_10.jpg", "beagle_117.jpg", "beagle_121.jpg"}) {
