@@ -23,7 +23,7 @@ std::filesystem::path sibling_program(const std::string& name) {
 int main(int argc, char** argv) {
   CLI::App app{"Run a sweep: many experiments from one base config, a results table, pass/fail gates.\n"
                "Exit codes: 0 all variants ran and passed every gate, 1 error before running, 2 usage,\n"
-               "3 a gate was missed, 4 a variant failed (takes precedence over 3)."};
+               "3 a gate was missed, 4 a variant failed (takes precedence over 3), 130 interrupted (Ctrl-C)."};
   std::string file;
   std::vector<std::string> gate_texts;
   tl::SweepOptions options;
@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
 
   return tl::app::guarded("tl-sweep", [&] {
     const tl::Sweep sweep = tl::load_sweep(file, directory);
+    tl::install_interrupt_handler();  // Ctrl-C: the running variant stops after its epoch, then the sweep
     for (const auto& text : gate_texts) options.extra_gates.push_back(tl::parse_gate(text, "--fail-under"));
     if (list_only) {
       for (const auto& variant : sweep.variants) {

@@ -458,6 +458,34 @@ TEST_F(SyntheticRun, CtrlCSavesACheckpointAndResumeFinishesTheRun) {
   EXPECT_NE(read_file(dir / "notrun.log").find("not a tl run directory"), std::string::npos);
 }
 
+TEST_F(SyntheticRun, CtrlCStopsASweepAndResumeContinuesTheInterruptedVariant) {
+  write_file(dir / "sweep.yaml", std::string(R"(base: experiment.yaml
+dir: sweep
+set: {train.epochs: 300, model.head.type: mlp, model.head.hidden: [16]}
+grid: {train.optimizer.lr: [0.05, 0.1]}
+)"));
+  tl::testing::BackgroundCommand sweep(kSweep + " " + (dir / "sweep.yaml").string(), dir / "sweep.log");
+  wait_for_epochs(dir / "sweep/lr-0.05/metrics.jsonl", 20);
+  sweep.send(SIGINT);
+  EXPECT_EQ(sweep.wait(), 130) << read_file(dir / "sweep.log");
+  EXPECT_NE(read_file(dir / "sweep.log").find("sweep interrupted during variant lr-0.05"), std::string::npos)
+      << read_file(dir / "sweep.log");
+  EXPECT_FALSE(std::filesystem::exists(dir / "sweep/lr-0.1")) << "the next variant never started";
+
+  ASSERT_EQ(run_command(kSweep + " " + (dir / "sweep.yaml").string() + " --resume", dir / "table.md",
+                        dir / "resumed.log"),
+            0)
+      << read_file(dir / "resumed.log");
+  EXPECT_NE(read_file(dir / "sweep/logs/lr-0.05.log").find("resuming"), std::string::npos)
+      << "the interrupted variant continued from its last.pt";
+  const auto results = read_json(dir / "sweep/results.json");
+  ASSERT_EQ(results["variants"].size(), 2u);
+  for (const auto& variant : results["variants"]) {
+    EXPECT_EQ(variant["status"], "ok");
+    EXPECT_EQ(variant["epochs"], 300);
+  }
+}
+
 TEST_F(SyntheticRun, EvalRefusesABackboneThatChangedSinceTraining) {
   ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
   std::filesystem::copy_file(tl::testing::tiny_backbones() / "flat.pt", dir / "tiny.pt",

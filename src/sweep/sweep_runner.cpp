@@ -1,11 +1,13 @@
 #include "tl/sweep_runner.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <sstream>
 
 #include "tl/atomic_file.hpp"
 #include "tl/error.hpp"
 #include "tl/file_bytes.hpp"
+#include "tl/interruption.hpp"
 #include "tl/subprocess.hpp"
 
 namespace fs = std::filesystem;
@@ -31,12 +33,15 @@ std::string failure_reason(const fs::path& log, const ProcessResult& process) {
   return reason.empty() ? process.describe() : reason + " (" + process.describe() + ")";
 }
 
+bool started_with_same_config(const SweepVariant& variant) {
+  const auto recorded = read_file_bytes(variant.experiment.run_directory / "config.json");
+  return recorded && nlohmann::json::parse(*recorded, nullptr, false) == variant.experiment.resolved;
+}
+
 bool finished_with_same_config(const SweepVariant& variant, const std::string& split) {
   const fs::path run = variant.experiment.run_directory;
-  if (!fs::exists(run / "summary.json") || !fs::exists(run / ("eval_" + split + ".json"))) return false;
-  const auto recorded = read_file_bytes(run / "config.json");
-  if (!recorded) return false;
-  return nlohmann::json::parse(*recorded, nullptr, false) == variant.experiment.resolved;
+  return fs::exists(run / "summary.json") && fs::exists(run / ("eval_" + split + ".json")) &&
+         started_with_same_config(variant);
 }
 
 bool holds_earlier_sweep(const Sweep& sweep) {
@@ -45,6 +50,15 @@ bool holds_earlier_sweep(const Sweep& sweep) {
     if (fs::exists(variant.experiment.run_directory / "config.json")) return true;
   }
   return false;
+}
+
+// Ctrl-C reaches the variant's process too (one process group): the sweep stops rather than
+// recording an interrupted variant as failed and starting the next.
+void stop_if_interrupted(const ProcessResult& process, const SweepVariant& variant) {
+  constexpr int kInterruptedExitCode = 130;
+  if (interrupt_requested() || process.exit_code == kInterruptedExitCode || process.signal == SIGINT) {
+    throw Interrupted("sweep interrupted during variant " + variant.name + "; run it again with --resume to finish");
+  }
 }
 
 VariantResult run_variant(const Sweep& sweep, const SweepVariant& variant, const SweepOptions& options) {
@@ -57,15 +71,22 @@ VariantResult run_variant(const Sweep& sweep, const SweepVariant& variant, const
   failed.name = variant.name;
   failed.values = variant.values;
   std::vector<std::string> train_arguments{"--config", config.string()};
-  // The sweep owns its variants' run directories: a rerun replaces what an earlier attempt left.
-  if (options.overwrite || options.resume) train_arguments.emplace_back("--overwrite");
+  const fs::path run = variant.experiment.run_directory;
+  if (options.resume && fs::exists(run / "last.pt") && started_with_same_config(variant)) {
+    train_arguments = {"--resume", run.string()};  // an interrupted variant continues where it stopped
+  } else if (options.overwrite || options.resume) {
+    // The sweep owns its variants' run directories: a rerun replaces what an earlier attempt left.
+    train_arguments.emplace_back("--overwrite");
+  }
   const ProcessResult trained = run_process(options.train_program, train_arguments, log);
+  stop_if_interrupted(trained, variant);
   if (!trained.succeeded()) {
     failed.error = failure_reason(log, trained);
     return failed;
   }
   const ProcessResult evaluated = run_process(
       options.eval_program, {"--run", variant.experiment.run_directory.string(), "--split", sweep.split}, log);
+  stop_if_interrupted(evaluated, variant);
   if (!evaluated.succeeded()) {
     failed.error = failure_reason(log, evaluated);
     return failed;

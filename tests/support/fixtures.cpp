@@ -71,6 +71,7 @@ BackgroundCommand::BackgroundCommand(const std::string& command, const std::file
   const std::string full = "exec " + command + " > " + log.string() + " 2>&1";
   pid_ = fork();
   if (pid_ == 0) {
+    setpgid(0, 0);  // a group of its own, like a terminal's foreground job
     execl("/bin/sh", "sh", "-c", full.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -78,12 +79,16 @@ BackgroundCommand::BackgroundCommand(const std::string& command, const std::file
 
 BackgroundCommand::~BackgroundCommand() {
   if (!finished_ && pid_ > 0) {
-    kill(pid_, SIGKILL);
+    kill(-pid_, SIGKILL);
     wait();
   }
 }
 
-void BackgroundCommand::send(int signal_number) const { kill(pid_, signal_number); }
+void BackgroundCommand::send(int signal_number) const {
+  // To the whole group, as a terminal does: the command and any process it started.
+  setpgid(pid_, pid_);  // in case the child has not run setpgid yet
+  kill(-pid_, signal_number);
+}
 
 int BackgroundCommand::wait() {
   int status = 0;

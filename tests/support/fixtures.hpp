@@ -21,7 +21,8 @@ std::vector<std::filesystem::path> make_image_folder(const std::filesystem::path
 int run_command(const std::string& command, const std::filesystem::path& output = {},
                 const std::filesystem::path& errors = {});
 
-// A command running in the background (sh -c), for tests that interrupt or kill it.
+// A command running in the background (sh -c) in a process group of its own, for tests that
+// interrupt or kill it; signals go to the whole group, as from a terminal.
 class BackgroundCommand {
  public:
   BackgroundCommand(const std::string& command, const std::filesystem::path& log);
