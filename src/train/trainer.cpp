@@ -245,7 +245,11 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
     }
     // Last: building heads (load_checkpoint) draws initial weights from this generator.
     restore_generator_state(run.last_checkpoint());
-    spdlog::info("resuming {} after epoch {} of {}", run.path().string(), first_epoch, experiment.train.epochs);
+    if (first_epoch >= experiment.train.epochs || early_stopping.should_stop()) {
+      spdlog::info("{} already finished after epoch {}; nothing left to train", run.path().string(), first_epoch);
+    } else {
+      spdlog::info("resuming {} after epoch {} of {}", run.path().string(), first_epoch, experiment.train.epochs);
+    }
   }
 
   bool stopped_early = early_stopping.should_stop();
