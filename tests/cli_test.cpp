@@ -396,10 +396,13 @@ size_t metric_lines(const std::filesystem::path& file) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
-void wait_for_epochs(const std::filesystem::path& metrics, size_t epochs) {
+// Until the run has written `epochs` metric lines; false if the command ended first.
+bool wait_for_epochs(tl::testing::BackgroundCommand& command, const std::filesystem::path& metrics, size_t epochs) {
   while (!std::filesystem::exists(metrics) || metric_lines(metrics) < epochs) {
+    if (!command.running()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling a file, not timing anything
   }
+  return true;
 }
 
 void expect_same_training(const std::filesystem::path& a, const std::filesystem::path& b) {
@@ -419,7 +422,7 @@ TEST_F(SyntheticRun, AKilledRunResumesToTheSameResult) {
   {
     tl::testing::BackgroundCommand killed(
         kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun, dir / "killed.log");
-    wait_for_epochs(dir / "run/metrics.jsonl", 40);
+    ASSERT_TRUE(wait_for_epochs(killed, dir / "run/metrics.jsonl", 40)) << read_file(dir / "killed.log");
     killed.send(SIGKILL);
     EXPECT_EQ(killed.wait(), 128 + SIGKILL);
   }
@@ -443,7 +446,7 @@ TEST_F(SyntheticRun, CtrlCSavesACheckpointAndResumeFinishesTheRun) {
       << read_file(dir / "train.log");
   tl::testing::BackgroundCommand interrupted(
       kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun, dir / "interrupted.log");
-  wait_for_epochs(dir / "run/metrics.jsonl", 40);
+  ASSERT_TRUE(wait_for_epochs(interrupted, dir / "run/metrics.jsonl", 40)) << read_file(dir / "interrupted.log");
   interrupted.send(SIGINT);
   EXPECT_EQ(interrupted.wait(), 130) << read_file(dir / "interrupted.log");
   const std::string log = read_file(dir / "interrupted.log");
@@ -465,7 +468,7 @@ set: {train.epochs: 300, model.head.type: mlp, model.head.hidden: [16]}
 grid: {train.optimizer.lr: [0.05, 0.1]}
 )"));
   tl::testing::BackgroundCommand sweep(kSweep + " " + (dir / "sweep.yaml").string(), dir / "sweep.log");
-  wait_for_epochs(dir / "sweep/lr-0.05/metrics.jsonl", 20);
+  ASSERT_TRUE(wait_for_epochs(sweep, dir / "sweep/lr-0.05/metrics.jsonl", 20)) << read_file(dir / "sweep.log");
   sweep.send(SIGINT);
   EXPECT_EQ(sweep.wait(), 130) << read_file(dir / "sweep.log");
   EXPECT_NE(read_file(dir / "sweep.log").find("sweep interrupted during variant lr-0.05"), std::string::npos)

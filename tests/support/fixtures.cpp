@@ -90,13 +90,25 @@ void BackgroundCommand::send(int signal_number) const {
   kill(-pid_, signal_number);
 }
 
+int BackgroundCommand::exit_code(int status) {
+  finished_ = true;
+  if (WIFSIGNALED(status)) return result_ = 128 + WTERMSIG(status);
+  return result_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool BackgroundCommand::running() {
+  if (finished_) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) exit_code(status);
+  return !finished_;
+}
+
 int BackgroundCommand::wait() {
+  if (finished_) return result_;
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
-  finished_ = true;
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return exit_code(status);
 }
 
 }  // namespace tl::testing

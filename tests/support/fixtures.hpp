@@ -28,12 +28,16 @@ class BackgroundCommand {
   BackgroundCommand(const std::string& command, const std::filesystem::path& log);
   ~BackgroundCommand();
   void send(int signal_number) const;
+  bool running();
   // Waits for it to end: its exit code, or 128 + the signal that ended it.
   int wait();
 
  private:
+  int exit_code(int status);
+
   int pid_ = -1;
   bool finished_ = false;
+  int result_ = -1;
 };
 
 }  // namespace tl::testing
