@@ -1,12 +1,12 @@
 #include "tl/dataset.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "tl/ascii_case.hpp"
 #include "tl/error.hpp"
 
 namespace fs = std::filesystem;
@@ -20,10 +20,7 @@ bool has_image_extension(const fs::path& path) {
   static const std::set<std::string> extensions = {".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".dib", ".gif",
                                                    ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".pbm", ".pnm",
                                                    ".jp2", ".pfm", ".sr", ".ras", ".exr", ".hdr", ".pic"};
-  std::string extension = path.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return extensions.count(extension) > 0;
+  return extensions.count(ascii_lowercase(path.extension().string())) > 0;
 }
 
 bool is_hidden(const fs::path& path) {

@@ -1,21 +1,16 @@
 #include "tl/evaluation.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include <torch/torch.h>
 
+#include "tl/ascii_case.hpp"
 #include "tl/error.hpp"
 #include "tl/feature_extraction.hpp"
 #include "tl/split.hpp"
 
 namespace tl {
 namespace {
-
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 std::vector<size_t> official_or_all(const Dataset& dataset, const std::string& split) {
   std::vector<size_t> indices;
@@ -33,7 +28,7 @@ void map_classes_by_name(Dataset& dataset, const std::vector<std::string>& known
   for (const auto& name : dataset.class_names) {
     auto found = std::find(known.begin(), known.end(), name);
     if (found == known.end()) {
-      found = std::find_if(known.begin(), known.end(), [&](const std::string& k) { return lowercase(k) == lowercase(name); });
+      found = std::find_if(known.begin(), known.end(), [&](const std::string& k) { return ascii_lowercase(k) == ascii_lowercase(name); });
     }
     if (found == known.end()) {
       std::string list;

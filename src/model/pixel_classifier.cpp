@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <torch/torch.h>
 
+#include "tl/ascii_case.hpp"
 #include "tl/atomic_file.hpp"
 #include "tl/backbone_metadata.hpp"
 #include "tl/error.hpp"
@@ -21,11 +21,6 @@ namespace fs = std::filesystem;
 namespace tl {
 namespace {
 
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
 std::string trimmed(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r");
   if (first == std::string::npos) return "";
@@ -33,10 +28,11 @@ std::string trimmed(const std::string& text) {
 }
 
 std::vector<std::string> read_labels(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path.string() + ": labels file not found (one class name per line, in output order)");
+  const auto bytes = read_file_bytes(path);
+  if (!bytes) throw Error(path.string() + ": labels file not found (one class name per line, in output order)");
+  std::istringstream lines(*bytes);
   std::vector<std::string> labels;
-  for (std::string line; std::getline(in, line);) labels.push_back(trimmed(line));
+  for (std::string line; std::getline(lines, line);) labels.push_back(trimmed(line));
   while (!labels.empty() && labels.back().empty()) labels.pop_back();
   if (labels.empty()) throw Error(path.string() + ": labels file is empty");
   return labels;
@@ -119,11 +115,11 @@ int PixelClassifier::resolve_class(const std::string& target) const {
     }
     return static_cast<int>(index);
   }
-  const std::string wanted = lowercase(trimmed(target));
+  const std::string wanted = ascii_lowercase(trimmed(target));
   std::vector<int> exact;
   std::vector<std::string> near;
   for (int i = 0; i < count; ++i) {
-    const std::string label = lowercase(class_names_[i]);
+    const std::string label = ascii_lowercase(class_names_[i]);
     bool matched = label == wanted;
     std::stringstream aliases(label);
     for (std::string alias; !matched && std::getline(aliases, alias, ',');) matched = trimmed(alias) == wanted;
