@@ -7,6 +7,7 @@
 #include "tl/config_source.hpp"
 #include "tl/error.hpp"
 #include "tl/file_bytes.hpp"
+#include "tl/json_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -17,11 +18,7 @@ nlohmann::json read_json(const fs::path& path, const fs::path& run) {
   if (!fs::is_regular_file(path)) {
     throw Error(run.string() + ": not a tl run directory (missing " + path.filename().string() + ")");
   }
-  try {
-    return nlohmann::json::parse(read_file_bytes(path).value_or(""));
-  } catch (const nlohmann::json::parse_error& error) {
-    throw Error(path.string() + ": not valid JSON: " + error.what());
-  }
+  return read_json_file(path);
 }
 
 }  // namespace

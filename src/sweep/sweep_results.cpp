@@ -7,21 +7,12 @@
 #include "tl/atomic_file.hpp"
 #include "tl/error.hpp"
 #include "tl/file_bytes.hpp"
+#include "tl/json_file.hpp"
 
 namespace fs = std::filesystem;
 
 namespace tl {
 namespace {
-
-nlohmann::json read_json(const fs::path& path) {
-  const auto bytes = read_file_bytes(path);
-  if (!bytes) throw Error(path.string() + ": missing");
-  try {
-    return nlohmann::json::parse(*bytes);
-  } catch (const nlohmann::json::exception& error) {
-    throw Error(path.string() + ": not valid JSON: " + error.what());
-  }
-}
 
 double number_at(const nlohmann::json& json, const nlohmann::json::json_pointer& pointer, const fs::path& file) {
   if (!json.contains(pointer) || !json[pointer].is_number()) {
@@ -95,7 +86,7 @@ std::string markdown_cell(const std::string& cell) {
 VariantResult read_variant_result(const SweepVariant& variant, const std::string& split) {
   const fs::path run = variant.experiment.run_directory;
   const fs::path summary_file = run / "summary.json", eval_file = run / ("eval_" + split + ".json");
-  const nlohmann::json summary = read_json(summary_file), report = read_json(eval_file);
+  const nlohmann::json summary = read_json_file(summary_file), report = read_json_file(eval_file);
   using pointer = nlohmann::json::json_pointer;
   VariantResult result;
   result.name = variant.name;
