@@ -119,6 +119,7 @@ SweepOutcome run_sweep(const Sweep& sweep, const SweepOptions& options,
   const auto previous = options.resume ? previous_results(sweep) : std::map<std::string, nlohmann::json>{};
 
   SweepOutcome outcome;
+  std::vector<VariantResult> finished;  // in sweep order
   const size_t total = sweep.variants.size();
   for (size_t i = 0; i < total; ++i) {
     const SweepVariant& variant = sweep.variants[i];
@@ -146,17 +147,14 @@ SweepOutcome run_sweep(const Sweep& sweep, const SweepOptions& options,
         report(position + ": failed: " + result.error);
       }
     }
-    outcome.results.push_back(std::move(result));
-    // Results so far, so an interrupted sweep still leaves a table.
-    std::vector<VariantResult> ranked = outcome.results;
-    rank_results(ranked, sweep.metric);
-    apply_gates(ranked, sweep, options.extra_gates);
-    write_results(sweep, ranked);
+    finished.push_back(std::move(result));
+    // The table after every variant, so an interrupted sweep still leaves one; the last is the outcome.
+    outcome.results = finished;
+    rank_results(outcome.results, sweep.metric);
+    outcome.missed_gates = apply_gates(outcome.results, sweep, options.extra_gates);
+    write_results(sweep, outcome.results);
   }
-  rank_results(outcome.results, sweep.metric);
-  outcome.missed_gates = apply_gates(outcome.results, sweep, options.extra_gates);
   for (const auto& result : outcome.results) outcome.failed_variants += result.ok ? 0 : 1;
-  write_results(sweep, outcome.results);
   return outcome;
 }
 
