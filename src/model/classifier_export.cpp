@@ -81,8 +81,9 @@ ExportedFiles export_classifier(const fs::path& run_directory, const fs::path& o
 
   // The module must answer exactly as tl does before anyone relies on it.
   const Preprocessing& preprocessing = classifier.preprocessing();
-  torch::manual_seed(0);
-  const auto probe = torch::randn({2, 3, preprocessing.height, preprocessing.width});
+  // A generator of its own: exporting must not reseed the caller's global one.
+  const auto probe =
+      torch::randn({2, 3, preprocessing.height, preprocessing.width}, at::detail::createCPUGenerator(0));
   torch::Tensor expected, produced;
   {
     torch::NoGradGuard no_grad;
