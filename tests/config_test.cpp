@@ -154,6 +154,34 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"unknown_class_weights",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {class_weights: inverse}\n",
                     "train.class_weights: expected one of none|balanced, got \"inverse\""},
+        InvalidCase{"crop_scale_without_crop",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "train: {augmentation: {crop_scale: [0.5, 1]}}\n",
+                    "train.augmentation.crop_scale: only used with random_resized_crop: true"},
+        InvalidCase{"crop_scale_reversed",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "train: {augmentation: {random_resized_crop: true, crop_scale: [0.9, 0.5]}}\n",
+                    "train.augmentation.crop_scale: expected [low, high] with 0.01 <= low <= high <= 1.0, got a list "
+                    "[0.9,0.5]"},
+        InvalidCase{"views_without_augmentation",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {augmentation: {views: 4}}\n",
+                    "train.augmentation.views: only used when an augmentation is on (random_resized_crop, "
+                    "horizontal_flip or a jitter)"},
+        InvalidCase{"fine_tune_without_what_to_unfreeze",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {fine_tune: {epochs: 2}}\n",
+                    "train.fine_tune.unfreeze_blocks: fine-tuning needs exactly one of unfreeze_blocks (the last N "
+                    "blocks) or unfreeze (parameter-name patterns)"},
+        InvalidCase{"fine_tune_settings_without_epochs",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "train: {fine_tune: {unfreeze_blocks: 2}}\n",
+                    "train.fine_tune.unfreeze_blocks: only used when fine_tune.epochs > 0"},
+        InvalidCase{"unknown_bn_policy",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "train: {fine_tune: {epochs: 2, unfreeze_blocks: 1, bn: update}}\n",
+                    "train.fine_tune.bn: expected one of frozen|train, got \"update\""},
+        InvalidCase{"unknown_sampling",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {sampling: oversample}\n",
+                    "train.sampling: expected one of shuffle|balanced, got \"oversample\""},
         InvalidCase{"inline_metadata_missing_field",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, metadata: {input_size: 224, "
                     "mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], color: RGB}}\n",
@@ -190,6 +218,23 @@ TEST(Config, BackboneMetadataCanBeGivenInline) {
   const auto with_file = tl::load_experiment_file(dir / "x.yaml", {"model.metadata=meta.json"});
   EXPECT_EQ(with_file.model.metadata, std::filesystem::current_path() / "meta.json");
   EXPECT_FALSE(with_file.model.inline_metadata.has_value());
+}
+
+TEST(Config, AugmentationAndFineTuningDefaultsAreResolved) {
+  TempDirectory dir;
+  write_file(dir / "x.yaml", std::string(kMinimalYaml) +
+                                 "train:\n  epochs: 12\n  optimizer: {lr: 0.01}\n"
+                                 "  augmentation: {horizontal_flip: true}\n"
+                                 "  fine_tune: {epochs: 3, unfreeze: [layer4]}\n");
+  const tl::Experiment experiment = tl::load_experiment_file(dir / "x.yaml");
+  EXPECT_TRUE(experiment.train.augmentation.enabled());
+  EXPECT_EQ(experiment.train.augmentation.views, 12) << "a fresh view per epoch unless views says otherwise";
+  EXPECT_DOUBLE_EQ(experiment.train.fine_tune.lr, 0.001) << "a tenth of the head's rate";
+  EXPECT_EQ(experiment.train.fine_tune.bn, "frozen");
+  EXPECT_EQ(experiment.train.fine_tune.unfreeze, std::vector<std::string>{"layer4"});
+  EXPECT_EQ(experiment.resolved["train"]["augmentation"]["views"], 12);
+  EXPECT_EQ(experiment.resolved["train"]["fine_tune"]["backbone_lr_multiplier"], 0.1);
+  EXPECT_EQ(experiment.resolved["train"]["sampling"], "shuffle");
 }
 
 TEST(Config, SyntaxErrorsNameTheFileAndLine) {

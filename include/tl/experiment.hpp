@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tl/augmentation.hpp"
 #include "tl/backbone_metadata.hpp"
 #include "tl/config_source.hpp"
 
@@ -58,6 +59,21 @@ struct ScheduleConfig {
   double warmup_epochs = 0.0;   // linear rise from 0 to the base rate first; the schedule follows
 };
 
+// Stage two of a staged recipe (fastai's fine_tune, the lesson's unfreeze-after-head): after
+// train.epochs on the frozen backbone, the chosen top of the backbone trains with the head.
+struct FineTuneConfig {
+  int epochs = 0;  // 0 = no fine-tuning
+  // What to unfreeze: the last N blocks of the backbone (see backbone_blocks in backbone.hpp), or
+  // parameter-name patterns ('*' matches anything; a pattern that names a module takes all of it).
+  int unfreeze_blocks = 0;
+  std::vector<std::string> unfreeze;
+  double lr = 0;                        // the head's rate in this stage (default: train.optimizer.lr / 10)
+  double backbone_lr_multiplier = 0.1;  // the backbone's rate = this x the head's
+  std::string bn = "frozen";            // frozen: BatchNorm keeps its running statistics | train: updates them
+
+  bool enabled() const { return epochs > 0; }
+};
+
 struct TrainConfig {
   int epochs = 10;
   int batch_size = 64;
@@ -66,6 +82,11 @@ struct TrainConfig {
   double label_smoothing = 0.0;
   double clip_grad_norm = 0.0;         // clip the head's gradient to this L2 norm; 0 = off
   std::string class_weights = "none";  // none | balanced (loss weights inversely proportional to class size)
+  // shuffle: every image once per epoch | balanced: as many draws per epoch, with replacement, each
+  // class equally likely (for imbalanced data)
+  std::string sampling = "shuffle";
+  Augmentation augmentation;  // train split only
+  FineTuneConfig fine_tune;
   // Stop after `patience` epochs in which the validation loss (training loss without a validation
   // split) did not fall below its lowest value by more than min_delta; patience 0 = off.
   int early_stopping_patience = 0;

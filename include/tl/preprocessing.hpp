@@ -40,12 +40,13 @@ struct Preprocessing {
   std::string describe() const;
 };
 
+// Resizes to exactly `size` with the preprocessing's interpolation.
+cv::Mat resize_to(const cv::Mat& rgb, const cv::Size& size, Interpolation interpolation);
+
 // Resizes the shorter side to resize_shorter (more if needed to cover the crop), keeping the aspect.
 cv::Mat resize_shorter_side(const cv::Mat& rgb, const Preprocessing& preprocessing);
 
-// The region an evaluation-time centre crop takes. Train-time augmentation (random resized crops,
-// flips, colour jitter) plugs in here: it chooses another region and edits the pixels before
-// write_normalized_chw, and everything downstream stays the same.
+// The region an evaluation-time centre crop takes (augmentation.hpp chooses others at train time).
 cv::Rect centre_crop(const cv::Size& image, const Preprocessing& preprocessing);
 
 // Writes 3 x height x width floats to `chw` from an RGB image of exactly height x width.

@@ -200,6 +200,40 @@ std::vector<int> ConfigReader::integers(const std::string& key, const std::vecto
   return result;
 }
 
+std::vector<double> ConfigReader::number_range(const std::string& key, const std::vector<double>& fallback, double min,
+                                              double max) {
+  const nlohmann::json* value = lookup(key);
+  std::vector<double> result = fallback;
+  if (value != nullptr) {
+    const std::string what =
+        "[low, high] with " + format_number(min) + " <= low <= high <= " + format_number(max);
+    if (!value->is_array() || value->size() != 2) expected(key, what, *value);
+    result.clear();
+    for (const auto& item : *value) {
+      if (!item.is_number() || item.get<double>() < min || item.get<double>() > max) expected(key, what, *value);
+      result.push_back(item.get<double>());
+    }
+    if (result[0] > result[1]) expected(key, what, *value);
+  }
+  record(key, result);
+  return result;
+}
+
+std::vector<std::string> ConfigReader::strings(const std::string& key, const std::vector<std::string>& fallback) {
+  const nlohmann::json* value = lookup(key);
+  std::vector<std::string> result = fallback;
+  if (value != nullptr) {
+    if (!value->is_array()) expected(key, "a list of strings", *value);
+    result.clear();
+    for (const auto& item : *value) {
+      if (!item.is_string() || item.get<std::string>().empty()) expected(key, "a list of non-empty strings", *value);
+      result.push_back(item.get<std::string>());
+    }
+  }
+  record(key, result);
+  return result;
+}
+
 std::filesystem::path ConfigReader::resolve_path(const std::string& key, const std::string& text) const {
   const std::filesystem::path given(text);
   if (given.is_absolute()) return given.lexically_normal();

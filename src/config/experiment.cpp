@@ -100,6 +100,55 @@ ScheduleConfig read_schedule(ConfigReader reader) {
   return schedule;
 }
 
+Augmentation read_augmentation(ConfigReader reader, int epochs) {
+  Augmentation augmentation;
+  augmentation.random_resized_crop = reader.boolean("random_resized_crop", augmentation.random_resized_crop);
+  for (const char* key : {"crop_scale", "crop_ratio"}) {
+    if (!augmentation.random_resized_crop && reader.has(key)) reader.fail(key, "only used with random_resized_crop: true");
+  }
+  if (augmentation.random_resized_crop) {
+    const auto scale = reader.number_range("crop_scale", {augmentation.crop_scale[0], augmentation.crop_scale[1]}, 0.01, 1.0);
+    const auto ratio = reader.number_range("crop_ratio", {augmentation.crop_ratio[0], augmentation.crop_ratio[1]}, 0.05, 20.0);
+    augmentation.crop_scale = {scale[0], scale[1]};
+    augmentation.crop_ratio = {ratio[0], ratio[1]};
+  }
+  augmentation.horizontal_flip = reader.boolean("horizontal_flip", augmentation.horizontal_flip);
+  augmentation.brightness = reader.number("brightness", augmentation.brightness, 0.0, 1.0);
+  augmentation.contrast = reader.number("contrast", augmentation.contrast, 0.0, 1.0);
+  augmentation.saturation = reader.number("saturation", augmentation.saturation, 0.0, 1.0);
+  if (augmentation.enabled()) {
+    augmentation.views = reader.integer("views", epochs, 1, 100000);
+  } else if (reader.has("views")) {
+    reader.fail("views", "only used when an augmentation is on (random_resized_crop, horizontal_flip or a jitter)");
+  }
+  reader.finish();
+  return augmentation;
+}
+
+FineTuneConfig read_fine_tune(ConfigReader reader, double head_lr) {
+  FineTuneConfig fine_tune;
+  fine_tune.epochs = reader.integer("epochs", fine_tune.epochs, 0, 100000);
+  if (!fine_tune.enabled()) {
+    for (const char* key : {"unfreeze_blocks", "unfreeze", "lr", "backbone_lr_multiplier", "bn"}) {
+      if (reader.has(key)) reader.fail(key, "only used when fine_tune.epochs > 0");
+    }
+    reader.finish();
+    return fine_tune;
+  }
+  if (reader.has("unfreeze_blocks") == reader.has("unfreeze")) {
+    reader.fail("unfreeze_blocks", "fine-tuning needs exactly one of unfreeze_blocks (the last N blocks) or unfreeze "
+                                   "(parameter-name patterns)");
+  }
+  fine_tune.unfreeze_blocks = reader.has("unfreeze_blocks") ? reader.integer("unfreeze_blocks", 1, 1, 100000) : 0;
+  fine_tune.unfreeze = reader.has("unfreeze") ? reader.strings("unfreeze", {}) : std::vector<std::string>{};
+  if (reader.has("unfreeze") && fine_tune.unfreeze.empty()) reader.fail("unfreeze", "expected at least one pattern");
+  fine_tune.lr = reader.number("lr", head_lr / 10, 1e-12, 100.0);
+  fine_tune.backbone_lr_multiplier = reader.number("backbone_lr_multiplier", fine_tune.backbone_lr_multiplier, 0.0, 100.0);
+  fine_tune.bn = reader.choice("bn", {"frozen", "train"}, fine_tune.bn);
+  reader.finish();
+  return fine_tune;
+}
+
 TrainConfig read_train(ConfigReader reader) {
   TrainConfig train;
   train.epochs = reader.integer("epochs", train.epochs, 1, 100000);
@@ -109,6 +158,9 @@ TrainConfig read_train(ConfigReader reader) {
   train.label_smoothing = reader.number("label_smoothing", train.label_smoothing, 0.0, 0.99);
   train.clip_grad_norm = reader.number("clip_grad_norm", train.clip_grad_norm, 0.0, 1e6);
   train.class_weights = reader.choice("class_weights", {"none", "balanced"}, train.class_weights);
+  train.sampling = reader.choice("sampling", {"shuffle", "balanced"}, train.sampling);
+  train.augmentation = read_augmentation(reader.section("augmentation"), train.epochs);
+  train.fine_tune = read_fine_tune(reader.section("fine_tune"), train.optimizer.lr);
   ConfigReader early_stopping = reader.section("early_stopping");
   train.early_stopping_patience = early_stopping.integer("patience", train.early_stopping_patience, 0, 100000);
   train.early_stopping_min_delta = early_stopping.number("min_delta", train.early_stopping_min_delta, 0.0, 1e6);
@@ -116,6 +168,10 @@ TrainConfig read_train(ConfigReader reader) {
   reader.finish();
   if (train.schedule.warmup_epochs >= train.epochs) {
     reader.fail("schedule", "warmup_epochs must be less than epochs (" + std::to_string(train.epochs) + ")");
+  }
+  if (train.fine_tune.enabled() && train.schedule.warmup_epochs >= train.fine_tune.epochs) {
+    reader.fail("schedule", "warmup_epochs (which each stage starts with) must be less than fine_tune.epochs (" +
+                                std::to_string(train.fine_tune.epochs) + ")");
   }
   return train;
 }

@@ -137,6 +137,17 @@ int Preprocessing::decode_shorter_side() const {
   return reduced_decode ? std::max({resize_shorter, height, width}) : 0;
 }
 
+cv::Mat resize_to(const cv::Mat& rgb, const cv::Size& size, Interpolation interpolation) {
+  if (size == rgb.size()) return rgb;
+  if (interpolation == Interpolation::antialias) return pillow_bilinear_resize(rgb, size);
+  const int flag = interpolation == Interpolation::area    ? cv::INTER_AREA
+                   : interpolation == Interpolation::cubic ? cv::INTER_CUBIC
+                                                           : cv::INTER_LINEAR;
+  cv::Mat resized;
+  cv::resize(rgb, resized, size, 0, 0, flag);
+  return resized;
+}
+
 cv::Mat resize_shorter_side(const cv::Mat& rgb, const Preprocessing& preprocessing) {
   const bool portrait = rgb.rows > rgb.cols;
   const int shorter = std::min(rgb.rows, rgb.cols);
@@ -153,22 +164,7 @@ cv::Mat resize_shorter_side(const cv::Mat& rgb, const Preprocessing& preprocessi
     new_longer = crop_longer;
   }
   const cv::Size size = portrait ? cv::Size(new_shorter, new_longer) : cv::Size(new_longer, new_shorter);
-  if (size == rgb.size()) return rgb;
-  switch (preprocessing.interpolation) {
-    case Interpolation::antialias:
-      return pillow_bilinear_resize(rgb, size);
-    case Interpolation::area:
-    case Interpolation::cubic:
-    case Interpolation::linear: {
-      const int flag = preprocessing.interpolation == Interpolation::area    ? cv::INTER_AREA
-                       : preprocessing.interpolation == Interpolation::cubic ? cv::INTER_CUBIC
-                                                                             : cv::INTER_LINEAR;
-      cv::Mat resized;
-      cv::resize(rgb, resized, size, 0, 0, flag);
-      return resized;
-    }
-  }
-  return rgb;
+  return resize_to(rgb, size, preprocessing.interpolation);
 }
 
 cv::Rect centre_crop(const cv::Size& image, const Preprocessing& preprocessing) {
