@@ -116,3 +116,74 @@ TEST(Backbone, RealMobileNetV2LoadsWithItsMetadata) {
 }
 
 }  // namespace
+
+namespace {
+
+// One optimisation step of the backbone's unfrozen parameters towards larger features.
+void step_towards_larger_features(tl::Backbone& backbone, const std::vector<torch::Tensor>& trained) {
+  torch::optim::SGD optimizer(trained, torch::optim::SGDOptions(0.1));
+  backbone.set_training(true);
+  optimizer.zero_grad();
+  (-backbone.differentiable_features(torch::randn({4, 3, 32, 32})).sum()).backward();
+  optimizer.step();
+  backbone.set_training(false);
+}
+
+TEST(BackboneFineTuning, OnlyTheUnfrozenParametersChangeAndTheirStateReloads) {
+  torch::manual_seed(1);
+  auto backbone = load("tiny");
+  EXPECT_EQ(backbone->parameter_names(),
+            (std::vector<std::string>{"conv.weight", "conv.bias", "bn.weight", "bn.bias"}));
+  EXPECT_TRUE(backbone->tuned_state().empty()) << "a frozen backbone has nothing tuned";
+  const auto images = torch::randn({2, 3, 32, 32});
+  const auto before = backbone->features(images);
+
+  const auto trained = backbone->unfreeze({"bn.weight", "bn.bias"}, /*batch_norm_trains=*/false);
+  ASSERT_EQ(trained.size(), 2u);
+  step_towards_larger_features(*backbone, trained);
+  const auto after = backbone->features(images);
+  EXPECT_FALSE(torch::allclose(before, after)) << "training changed the features";
+
+  tl::NamedTensors state = backbone->tuned_state();
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : state) names.push_back(name);
+  // The BatchNorm module's buffers travel with its parameters; the conv's do not exist.
+  EXPECT_EQ(names, (std::vector<std::string>{"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var",
+                                             "bn.num_batches_tracked"}));
+  auto fresh = load("tiny");
+  EXPECT_TRUE(torch::allclose(fresh->features(images), before)) << "the file itself is unchanged";
+  fresh->load_tuned_state(state, "test");
+  EXPECT_TRUE(torch::equal(fresh->features(images), after)) << "file + tuned state = the tuned backbone";
+}
+
+TEST(BackboneFineTuning, BatchNormStatisticsMoveOnlyWhenBatchNormTrains) {
+  torch::manual_seed(2);
+  for (const bool batch_norm_trains : {false, true}) {
+    auto backbone = load("tiny");
+    const auto trained = backbone->unfreeze({"bn.weight", "bn.bias"}, batch_norm_trains);
+    const auto running_mean = [&] {
+      for (const auto& [name, tensor] : backbone->tuned_state()) {
+        if (name == "bn.running_mean") return tensor;
+      }
+      return torch::Tensor();
+    };
+    const auto before = running_mean();
+    step_towards_larger_features(*backbone, trained);
+    EXPECT_EQ(!torch::equal(before, running_mean()), batch_norm_trains) << "bn trains: " << batch_norm_trains;
+  }
+}
+
+TEST(BackboneFineTuning, AStateForAnotherBackboneIsAClearError) {
+  auto backbone = load("tiny");
+  try {
+    backbone->load_tuned_state({{"layer4.0.conv1.weight", torch::zeros({2})}}, "run/best.pt");
+    FAIL() << "no such tensor";
+  } catch (const tl::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("run/best.pt: tuned backbone tensor layer4.0.conv1.weight is not in"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_THROW(backbone->load_tuned_state({{"bn.weight", torch::zeros({3})}}, "run/best.pt"), tl::Error);
+}
+
+}  // namespace

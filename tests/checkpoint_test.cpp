@@ -102,3 +102,23 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Checkpoint, TunedBackboneTensorsRoundTripByName) {
+  TempDirectory dir;
+  tl::Head head(12, 3, tl::HeadConfig{});
+  const tl::NamedTensors tuned = {{"features.18.conv.weight", torch::randn({4, 2, 1, 1})},
+                                  {"features.18.bn.num_batches_tracked", torch::tensor(7, torch::kInt64)}};
+  tl::save_checkpoint(dir / "tuned.pt", head, nullptr, record_for(head), tuned);
+  const auto loaded = tl::load_checkpoint(dir / "tuned.pt", torch::kCPU);
+  ASSERT_EQ(loaded.backbone_state.size(), 2u);
+  for (size_t i = 0; i < tuned.size(); ++i) {
+    EXPECT_EQ(loaded.backbone_state[i].first, tuned[i].first);
+    EXPECT_TRUE(torch::equal(loaded.backbone_state[i].second, tuned[i].second));
+  }
+  tl::save_checkpoint(dir / "frozen.pt", head, nullptr, record_for(head));
+  EXPECT_TRUE(tl::load_checkpoint(dir / "frozen.pt", torch::kCPU).backbone_state.empty());
+}
+
+}  // namespace

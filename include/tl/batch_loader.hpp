@@ -14,6 +14,7 @@
 
 #include <torch/types.h>
 
+#include "tl/augmentation.hpp"
 #include "tl/dataset.hpp"
 #include "tl/preprocessing.hpp"
 #include "tl/skipped_files.hpp"
@@ -31,14 +32,18 @@ struct LoaderOptions {
   int workers = 0;  // 0 = all cores
   int prefetch = 4;
   bool pin_memory = false;  // page-locked host memory, for faster copies to a GPU
+  // Train-time augmentation instead of the evaluation transform; images then decode at full size
+  // (a random crop may need every pixel). Each image's view is chosen by its key (see BatchLoader).
+  std::optional<Augmentation> augmentation = std::nullopt;
 };
 
 class BatchLoader {
  public:
   // `order` lists sample indices in the order batches should come out; the dataset, preprocessing
-  // and skipped list must outlive the loader.
+  // and skipped list must outlive the loader. With options.augmentation, `augmentation_keys` holds
+  // one key per entry of `order` (augmentation.hpp).
   BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
-              const LoaderOptions& options, SkippedFiles& skipped);
+              const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys = {});
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -53,6 +58,7 @@ class BatchLoader {
 
   const Dataset& dataset_;
   const std::vector<size_t> order_;
+  const std::vector<uint64_t> augmentation_keys_;
   const Preprocessing preprocessing_;
   const LoaderOptions options_;
   SkippedFiles& skipped_;

@@ -4,6 +4,8 @@
 // state, and a JSON record: format version, epoch, class names in label order, the head's shape and
 // config, the backbone's path and sha256, the preprocessing, and the epoch's metrics. The class
 // names travel with the weights, so the label order can never change between training and inference.
+// After fine-tuning it also holds the backbone tensors that changed (Backbone::tuned_state), and
+// the backbone file plus those tensors are the trained backbone.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -12,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/optim/optimizer.h>
 
+#include "tl/backbone.hpp"
 #include "tl/head.hpp"
 
 namespace tl {
@@ -31,12 +34,14 @@ struct CheckpointRecord {
   static CheckpointRecord from_json(const nlohmann::json& json, const std::string& file);
 };
 
+// `backbone_state` empty: the backbone file as it is (no fine-tuning yet).
 void save_checkpoint(const std::filesystem::path& path, Head& head, const torch::optim::Optimizer* optimizer,
-                     const CheckpointRecord& record);
+                     const CheckpointRecord& record, const NamedTensors& backbone_state = {});
 
 struct LoadedCheckpoint {
   CheckpointRecord record;
   Head head{nullptr};
+  NamedTensors backbone_state;  // on the CPU; empty unless the backbone was fine-tuned
 };
 
 // Rebuilds the head from the record and loads its weights onto `device`, in evaluation mode.

@@ -1,8 +1,9 @@
 #pragma once
-// Feature extraction: runs a frozen backbone once over a list of samples. With the backbone frozen
-// and no train-time augmentation, features do not change between epochs, so the trainer computes
-// them once and trains the head on them for every epoch. With a FeatureCache, images whose features
-// are already cached (same backbone file, preprocessing and image bytes) are not decoded at all.
+// Feature extraction: runs a frozen backbone once over a list of samples. With the backbone frozen,
+// features do not change between epochs, so the trainer computes them once and trains the head on
+// them for every epoch; with augmentation, once per augmented view. With a FeatureCache, images
+// whose features are already cached (same backbone file, preprocessing, view and image bytes) are
+// not decoded at all.
 #include <string>
 #include <vector>
 
@@ -24,9 +25,21 @@ struct FeatureSet {
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 };
 
-// `cache` may be null (no caching).
+// View `index` of every image under an augmentation, for a run seeded with `seed`. An image's view
+// is keyed by its bytes, not its path, so a cached view is the one this image would get anywhere.
+struct AugmentedView {
+  Augmentation augmentation;
+  uint64_t seed = 0;
+  int index = 0;
+
+  uint64_t key_for(const std::string& image_sha256) const;
+};
+
+// `cache` may be null (no caching); `view` null means the evaluation transform. A cache must be
+// opened for the view it serves (the namespace includes the augmentation, seed and view index).
 FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const std::vector<size_t>& indices,
                             const Preprocessing& preprocessing, const LoaderOptions& options, SkippedFiles& skipped,
-                            FeatureCache* cache, const std::string& progress_label);
+                            FeatureCache* cache, const std::string& progress_label,
+                            const AugmentedView* view = nullptr);
 
 }  // namespace tl

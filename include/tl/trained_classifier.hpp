@@ -3,6 +3,7 @@
 // trained head, ready to score images. Opening checks that the backbone file is the one the head
 // was trained on (by sha256) and that the preprocessing derived today matches the recorded one, so
 // an edited metadata file or a swapped backbone is an error rather than silently wrong predictions.
+// A fine-tuned run's backbone is the file with the checkpoint's tuned tensors put in.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ class TrainedClassifier {
   Backbone& backbone() { return *backbone_.backbone; }
   const CheckpointRecord& record() const { return record_; }
   Head& head() { return head_; }
+  // The checkpoint's fine-tuned backbone tensors (empty: the backbone file as it is). Features of a
+  // tuned backbone are not the file's, so they must not be cached under the file's hash.
+  const NamedTensors& backbone_state() const { return backbone_state_; }
 
   // Logits [N, classes] for backbone features [N, D] (on any device).
   torch::Tensor logits(const torch::Tensor& features);
@@ -40,6 +44,7 @@ class TrainedClassifier {
   CheckpointRecord record_;
   LoadedBackbone backbone_;
   Head head_{nullptr};
+  NamedTensors backbone_state_;
 };
 
 }  // namespace tl

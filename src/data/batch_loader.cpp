@@ -1,19 +1,24 @@
 #include "tl/batch_loader.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "tl/image_decoder.hpp"
 
 namespace tl {
 
 BatchLoader::BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
-                         const LoaderOptions& options, SkippedFiles& skipped)
+                         const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys)
     : dataset_(dataset),
       order_(std::move(order)),
+      augmentation_keys_(std::move(augmentation_keys)),
       preprocessing_(preprocessing),
       options_(options),
       skipped_(skipped),
       batch_count_((order_.size() + options.batch_size - 1) / options.batch_size) {
+  if (options.augmentation && augmentation_keys_.size() != order_.size()) {
+    throw std::invalid_argument("BatchLoader: one augmentation key per image is needed");
+  }
   const int threads = options.workers > 0 ? options.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int useful = static_cast<int>(std::min<size_t>(threads, std::max<size_t>(batch_count_, 1)));
   for (int i = 0; i < useful; ++i) workers_.emplace_back([this] { work(); });
@@ -68,12 +73,18 @@ ImageBatch BatchLoader::load(size_t batch_number) {
   for (size_t position = begin; position < end; ++position) {
     const size_t index = order_[position];
     const Sample& sample = dataset_.samples[index];
-    const DecodedImage decoded = decode_image_file(sample.path, preprocessing_.decode_shorter_side());
+    const DecodedImage decoded =
+        decode_image_file(sample.path, options_.augmentation ? 0 : preprocessing_.decode_shorter_side());
     if (!decoded.error.empty()) {
       skipped_.add(sample.path, decoded.error);
       continue;
     }
-    preprocess_for_eval(decoded.rgb, preprocessing_, destination + labels.size() * image_floats);
+    float* chw = destination + labels.size() * image_floats;
+    if (options_.augmentation) {
+      preprocess_augmented(decoded.rgb, preprocessing_, *options_.augmentation, augmentation_keys_[position], chw);
+    } else {
+      preprocess_for_eval(decoded.rgb, preprocessing_, chw);
+    }
     labels.push_back(sample.label);
     batch.sample_indices.push_back(index);
   }

@@ -62,7 +62,7 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
 
   const LoaderOptions loader{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
   std::optional<FeatureCache> cache;
-  if (experiment.cache) {
+  if (experiment.cache && classifier.backbone_state().empty()) {
     cache = open_feature_cache(experiment.cache_directory, classifier.backbone().content_hash(),
                                classifier.preprocessing().describe());
   }

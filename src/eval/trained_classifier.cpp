@@ -15,6 +15,7 @@ TrainedClassifier::TrainedClassifier(const std::filesystem::path& run_directory,
   LoadedCheckpoint loaded = load_checkpoint(checkpoint_path, device);
   record_ = loaded.record;
   head_ = loaded.head;
+  backbone_state_ = std::move(loaded.backbone_state);
   if (record_.class_names != run.load_class_names()) {
     throw Error(checkpoint_path.string() + ": its classes differ from " + run.classes().string() +
                 " (a checkpoint from another run?)");
@@ -31,6 +32,7 @@ TrainedClassifier::TrainedClassifier(const std::filesystem::path& run_directory,
     throw Error(backbone_.metadata.source + ": preprocessing changed since training (now " +
                 backbone_.preprocessing.describe() + ", trained with " + record_.preprocessing.get<std::string>() + ")");
   }
+  backbone_.backbone->load_tuned_state(backbone_state_, checkpoint_path.string());
   if (backbone_.backbone->feature_dim() != record_.in_features) {
     throw Error(checkpoint_path.string() + ": head expects " + std::to_string(record_.in_features) +
                 " features, backbone gives " + std::to_string(backbone_.backbone->feature_dim()));

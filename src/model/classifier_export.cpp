@@ -7,6 +7,7 @@
 
 #include "tl/atomic_file.hpp"
 #include "tl/error.hpp"
+#include "tl/torchscript_tensors.hpp"
 #include "tl/trained_classifier.hpp"
 
 namespace fs = std::filesystem;
@@ -69,7 +70,9 @@ ExportedFiles export_classifier(const fs::path& run_directory, const fs::path& o
   const fs::path checkpoint = options.checkpoint.value_or(run_directory / "best.pt");
 
   torch::jit::Module exported("__torch__.tl.ExportedClassifier");
-  exported.register_module("backbone", torch::jit::load(classifier.record().backbone_path, torch::kCPU));
+  torch::jit::Module backbone = torch::jit::load(classifier.record().backbone_path, torch::kCPU);
+  load_named_tensors(backbone, classifier.backbone_state(), checkpoint.string());
+  exported.register_module("backbone", backbone);
   const auto linears = classifier.head()->linear_layers();
   for (size_t i = 0; i < linears.size(); ++i) {
     const std::string prefix = "head_" + std::to_string(i) + "_";

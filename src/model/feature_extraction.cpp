@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "tl/augmentation.hpp"
 #include "tl/content_hash.hpp"
 #include "tl/file_bytes.hpp"
 #include "tl/interruption.hpp"
@@ -22,9 +23,13 @@ std::string image_hash(const std::filesystem::path& path) {
 
 }  // namespace
 
+uint64_t AugmentedView::key_for(const std::string& image_sha256) const {
+  return mix_key(mix_key(seed, static_cast<uint64_t>(index)), key_of_hash(image_sha256));
+}
+
 FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const std::vector<size_t>& indices,
                             const Preprocessing& preprocessing, const LoaderOptions& options, SkippedFiles& skipped,
-                            FeatureCache* cache, const std::string& progress_label) {
+                            FeatureCache* cache, const std::string& progress_label, const AugmentedView* view) {
   const auto started = std::chrono::steady_clock::now();
   const int dim = backbone.feature_dim();
   const auto rows = static_cast<int64_t>(indices.size());
@@ -35,11 +40,12 @@ FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const st
   if (!indices.empty()) progress.emplace(progress_label, indices.size(), "img");
 
   std::vector<size_t> to_compute;  // sample indices
+  std::vector<uint64_t> augmentation_keys;
   std::unordered_map<size_t, size_t> row_of_sample;
   for (size_t row = 0; row < indices.size(); ++row) {
     row_of_sample[indices[row]] = row;
+    if (cache != nullptr || view != nullptr) hashes[row] = image_hash(dataset.samples[indices[row]].path);
     if (cache != nullptr) {
-      hashes[row] = image_hash(dataset.samples[indices[row]].path);
       if (!hashes[row].empty()) {
         if (auto cached = cache->load(hashes[row], dim)) {
           std::copy(cached->begin(), cached->end(), features[static_cast<int64_t>(row)].data_ptr<float>());
@@ -50,13 +56,16 @@ FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const st
       }
     }
     to_compute.push_back(indices[row]);
+    // An unreadable file has no hash; the loader skips and reports it, so its key is never used.
+    if (view != nullptr) augmentation_keys.push_back(hashes[row].empty() ? 0 : view->key_for(hashes[row]));
   }
 
   FeatureSet result;
   if (!to_compute.empty()) {
     LoaderOptions loader_options = options;
     loader_options.pin_memory = backbone.device().is_cuda();
-    BatchLoader loader(dataset, to_compute, preprocessing, loader_options, skipped);
+    if (view != nullptr) loader_options.augmentation = view->augmentation;
+    BatchLoader loader(dataset, to_compute, preprocessing, loader_options, skipped, std::move(augmentation_keys));
     size_t images_seen = 0;
     while (auto batch = loader.next()) {
       // Features already computed are in the cache: a rerun continues from here.

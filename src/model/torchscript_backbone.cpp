@@ -1,8 +1,13 @@
+#include <algorithm>
+#include <map>
+#include <set>
+
 #include <torch/script.h>
 
 #include "tl/backbone.hpp"
 #include "tl/content_hash.hpp"
 #include "tl/error.hpp"
+#include "tl/torchscript_tensors.hpp"
 
 namespace tl {
 namespace {
@@ -44,8 +49,56 @@ class TorchScriptBackbone final : public Backbone {
   }
 
   torch::Tensor differentiable_features(const torch::Tensor& images) override {
-    torch::Tensor output = module_.forward({images}).toTensor();
+    torch::Tensor output = module_.forward({images.contiguous(at::MemoryFormat::ChannelsLast)}).toTensor();
     return output.dim() == 4 ? output.mean({2, 3}) : output;
+  }
+
+  std::vector<std::string> parameter_names() const override {
+    std::vector<std::string> names;
+    for (const auto& parameter : module_.named_parameters(/*recurse=*/true)) names.push_back(parameter.name);
+    return names;
+  }
+
+  std::vector<torch::Tensor> unfreeze(const std::vector<std::string>& names, bool batch_norm_trains) override {
+    std::vector<torch::Tensor> unfrozen;
+    for (const auto& parameter : module_.named_parameters(/*recurse=*/true)) {
+      if (std::find(names.begin(), names.end(), parameter.name) == names.end()) continue;
+      parameter.value.set_requires_grad(true);
+      unfrozen.push_back(parameter.value);
+      tuned_modules_.insert(module_path_of(parameter.name));
+    }
+    batch_norm_trains_ = batch_norm_trains;
+    return unfrozen;
+  }
+
+  void set_training(bool training) override {
+    module_.eval();
+    if (!training || !batch_norm_trains_) return;
+    for (const auto& child : module_.named_modules()) {
+      const auto type_name = child.value.type()->name();
+      const bool batch_norm = type_name && type_name->name().find("BatchNorm") != std::string::npos;
+      if (batch_norm && tuned_modules_.count(child.name) > 0) {
+        torch::jit::Module layer = child.value;  // a handle to the same module
+        layer.train(true);
+      }
+    }
+  }
+
+  NamedTensors tuned_state() const override {
+    NamedTensors state;
+    for (const auto& parameter : module_.named_parameters(/*recurse=*/true)) {
+      if (parameter.value.requires_grad()) state.emplace_back(parameter.name, parameter.value.detach().to(torch::kCPU).clone());
+    }
+    for (const auto& buffer : module_.named_buffers(/*recurse=*/true)) {
+      if (tuned_modules_.count(module_path_of(buffer.name)) > 0) {
+        state.emplace_back(buffer.name, buffer.value.detach().to(torch::kCPU).clone());
+      }
+    }
+    return state;
+  }
+
+  void load_tuned_state(const NamedTensors& state, const std::string& source) override {
+    load_named_tensors(module_, state, source);
   }
 
   int feature_dim() const override { return feature_dim_; }
@@ -83,11 +136,34 @@ class TorchScriptBackbone final : public Backbone {
   std::filesystem::path path_;
   torch::Device device_;
   std::string content_hash_;
+  static std::string module_path_of(const std::string& tensor_name) {
+    const size_t dot = tensor_name.rfind('.');
+    return dot == std::string::npos ? std::string() : tensor_name.substr(0, dot);
+  }
+
   torch::jit::script::Module module_;
   int feature_dim_ = 0;
+  std::set<std::string> tuned_modules_;  // modules holding unfrozen parameters
+  bool batch_norm_trains_ = false;
 };
 
 }  // namespace
+
+void load_named_tensors(torch::jit::Module& module, const NamedTensors& tensors, const std::string& source) {
+  std::map<std::string, torch::Tensor> targets;
+  for (const auto& parameter : module.named_parameters(/*recurse=*/true)) targets[parameter.name] = parameter.value;
+  for (const auto& buffer : module.named_buffers(/*recurse=*/true)) targets[buffer.name] = buffer.value;
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, value] : tensors) {
+    const auto found = targets.find(name);
+    if (found == targets.end()) throw Error(source + ": tuned backbone tensor " + name + " is not in the backbone");
+    if (!found->second.sizes().equals(value.sizes())) {
+      throw Error(source + ": tuned backbone tensor " + name + " has shape " + shape_of(value) +
+                  ", the backbone's has " + shape_of(found->second));
+    }
+    found->second.copy_(value);
+  }
+}
 
 std::unique_ptr<Backbone> load_torchscript_backbone(const std::filesystem::path& path, const BackboneMetadata& metadata,
                                                     int height, int width, torch::Device device) {

@@ -59,8 +59,19 @@ CheckpointRecord CheckpointRecord::from_json(const nlohmann::json& json, const s
 }
 
 void save_checkpoint(const std::filesystem::path& path, Head& head, const torch::optim::Optimizer* optimizer,
-                     const CheckpointRecord& record) {
+                     const CheckpointRecord& record, const NamedTensors& backbone_state) {
   torch::serialize::OutputArchive archive;
+  if (!backbone_state.empty()) {
+    // Archive keys cannot hold the dots of parameter names, so names and tensors go side by side.
+    nlohmann::json names = nlohmann::json::array();
+    torch::serialize::OutputArchive tensors;
+    for (size_t i = 0; i < backbone_state.size(); ++i) {
+      names.push_back(backbone_state[i].first);
+      tensors.write(std::to_string(i), backbone_state[i].second, /*is_buffer=*/true);
+    }
+    archive.write("backbone_names", c10::IValue(names.dump()));
+    archive.write("backbone_tensors", tensors);
+  }
   torch::serialize::OutputArchive head_archive;
   head->save(head_archive);
   archive.write("head", head_archive);
@@ -98,6 +109,22 @@ LoadedCheckpoint load_checkpoint(const std::filesystem::path& path, torch::Devic
   }
   loaded.head->to(device);
   loaded.head->eval();
+  c10::IValue backbone_names;
+  if (archive.try_read("backbone_names", backbone_names)) {
+    torch::serialize::InputArchive tensors;
+    if (!backbone_names.isString() || !archive.try_read("backbone_tensors", tensors)) {
+      throw Error(path.string() + ": checkpoint's tuned backbone tensors are incomplete");
+    }
+    const auto names = nlohmann::json::parse(backbone_names.toStringRef(), nullptr, /*allow_exceptions=*/false);
+    if (!names.is_array()) throw Error(path.string() + ": checkpoint's tuned backbone names are damaged");
+    for (size_t i = 0; i < names.size(); ++i) {
+      torch::Tensor tensor;
+      if (!names[i].is_string() || !tensors.try_read(std::to_string(i), tensor, /*is_buffer=*/true)) {
+        throw Error(path.string() + ": checkpoint's tuned backbone tensor " + std::to_string(i) + " is missing");
+      }
+      loaded.backbone_state.emplace_back(names[i].get<std::string>(), tensor.to(torch::kCPU));
+    }
+  }
   return loaded;
 }
 

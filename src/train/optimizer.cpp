@@ -6,8 +6,10 @@
 
 namespace tl {
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config,
-                                                        const std::vector<torch::Tensor>& parameters) {
+namespace {
+
+std::unique_ptr<torch::optim::Optimizer> make_single_group(const OptimizerConfig& config,
+                                                           const std::vector<torch::Tensor>& parameters) {
   if (config.name == "sgd") {
     return std::make_unique<torch::optim::SGD>(parameters, torch::optim::SGDOptions(config.lr)
                                                                .momentum(config.momentum)
@@ -22,8 +24,22 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
                                               torch::optim::AdamOptions(config.lr).weight_decay(config.weight_decay));
 }
 
-void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}  // namespace
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config,
+                                                        const std::vector<torch::Tensor>& parameters,
+                                                        const std::vector<torch::Tensor>& backbone_parameters) {
+  auto optimizer = make_single_group(config, parameters);
+  if (!backbone_parameters.empty()) {
+    optimizer->add_param_group(
+        torch::optim::OptimizerParamGroup(backbone_parameters, optimizer->param_groups().front().options().clone()));
+  }
+  return optimizer;
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr, double backbone_multiplier) {
+  auto& groups = optimizer.param_groups();
+  for (size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(i == 0 ? lr : lr * backbone_multiplier);
 }
 
 }  // namespace tl

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <numeric>
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
@@ -12,6 +11,7 @@
 #include "tl/class_balance.hpp"
 #include "tl/dataset.hpp"
 #include "tl/device.hpp"
+#include "tl/epoch_order.hpp"
 #include "tl/error.hpp"
 #include "tl/feature_cache.hpp"
 #include "tl/feature_extraction.hpp"
@@ -19,6 +19,7 @@
 #include "tl/interruption.hpp"
 #include "tl/lr_schedule.hpp"
 #include "tl/optimizer.hpp"
+#include "tl/parameter_selection.hpp"
 #include "tl/progress.hpp"
 #include "tl/run_directory.hpp"
 #include "tl/split.hpp"
@@ -40,44 +41,113 @@ DeviceFeatures to_device(const FeatureSet& set, torch::Device device) {
   return {set.features.to(device), set.labels.to(device)};
 }
 
-EpochResult train_epoch(Head& head, torch::optim::Optimizer& optimizer, const DeviceFeatures& data,
-                        const TrainConfig& config, const LrSchedule& schedule, const torch::Tensor& class_weights,
-                        int epoch, uint64_t seed) {
-  head->train();
-  std::vector<size_t> order(static_cast<size_t>(data.size()));
-  std::iota(order.begin(), order.end(), 0);
-  portable_shuffle(order, seed * 7919u + static_cast<uint64_t>(epoch));
-  const auto order_tensor =
-      torch::tensor(std::vector<int64_t>(order.begin(), order.end()), torch::kInt64).to(data.labels.device());
-  const int64_t batches = (data.size() + config.batch_size - 1) / config.batch_size;
-  auto loss_options = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(config.label_smoothing);
-  if (class_weights.defined()) loss_options.weight(class_weights);
-  EpochResult result;
-  double loss_sum = 0;
-  int64_t correct = 0;
-  for (int64_t b = 0; b < batches; ++b) {
-    set_learning_rate(optimizer, schedule.at(epoch + static_cast<double>(b) / batches));
-    const auto rows = order_tensor.slice(0, b * config.batch_size, std::min(data.size(), (b + 1) * config.batch_size));
-    const auto inputs = data.features.index_select(0, rows);
-    const auto targets = data.labels.index_select(0, rows);
-    optimizer.zero_grad();
-    const auto logits = head->forward(inputs);
-    const auto loss = torch::nn::functional::cross_entropy(logits, targets, loss_options);
+// The loss, step and bookkeeping shared by both stages: one call per batch.
+class EpochSteps {
+ public:
+  EpochSteps(torch::optim::Optimizer& optimizer, std::vector<torch::Tensor> trained, const TrainConfig& config,
+             const torch::Tensor& class_weights, int epoch)
+      : optimizer_(optimizer), trained_(std::move(trained)), config_(config), epoch_(epoch) {
+    loss_options_.label_smoothing(config.label_smoothing);
+    if (class_weights.defined()) loss_options_.weight(class_weights);
+  }
+
+  // `forward` computes the logits; gradients are cleared before it and applied after.
+  template <typename Forward>
+  void step(const torch::Tensor& targets, Forward&& forward) {
+    optimizer_.zero_grad();
+    const torch::Tensor logits = forward();
+    const auto loss = torch::nn::functional::cross_entropy(logits, targets, loss_options_);
     const double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value)) {
-      throw Error("training diverged: loss is " + std::to_string(loss_value) + " in epoch " + std::to_string(epoch + 1) +
-                  " (lower train.optimizer.lr)");
+      throw Error("training diverged: loss is " + std::to_string(loss_value) + " in epoch " +
+                  std::to_string(epoch_ + 1) + " (lower train.optimizer.lr)");
     }
     loss.backward();
-    if (config.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(head->parameters(), config.clip_grad_norm);
-    optimizer.step();
-    loss_sum += loss_value * rows.size(0);
-    correct += logits.argmax(1).eq(targets).sum().item<int64_t>();
+    if (config_.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(trained_, config_.clip_grad_norm);
+    optimizer_.step();
+    loss_sum_ += loss_value * static_cast<double>(targets.size(0));
+    correct_ += logits.argmax(1).eq(targets).sum().item<int64_t>();
+    samples_ += targets.size(0);
   }
-  result.samples = data.size();
-  result.loss = loss_sum / std::max<int64_t>(1, data.size());
-  result.accuracy = static_cast<double>(correct) / std::max<int64_t>(1, data.size());
-  return result;
+
+  EpochResult result() const {
+    const auto samples = std::max<int64_t>(1, samples_);
+    return {loss_sum_ / static_cast<double>(samples), static_cast<double>(correct_) / static_cast<double>(samples),
+            samples_};
+  }
+
+ private:
+  torch::optim::Optimizer& optimizer_;
+  std::vector<torch::Tensor> trained_;
+  const TrainConfig& config_;
+  int epoch_;
+  torch::nn::functional::CrossEntropyFuncOptions loss_options_;
+  double loss_sum_ = 0;
+  int64_t correct_ = 0, samples_ = 0;
+};
+
+// Stage one: the head on precomputed features. `stage_epoch` places it in the stage's schedule.
+EpochResult train_head_epoch(Head& head, torch::optim::Optimizer& optimizer, const DeviceFeatures& data,
+                             const std::vector<int64_t>& labels, const TrainConfig& config,
+                             const LrSchedule& schedule, const torch::Tensor& class_weights, int epoch,
+                             int stage_epoch, uint64_t seed) {
+  head->train();
+  const std::vector<size_t> order = epoch_order(labels, config.sampling, seed, epoch);
+  const auto order_tensor =
+      torch::tensor(std::vector<int64_t>(order.begin(), order.end()), torch::kInt64).to(data.labels.device());
+  const auto rows_total = static_cast<int64_t>(order.size());
+  const int64_t batches = (rows_total + config.batch_size - 1) / config.batch_size;
+  EpochSteps steps(optimizer, head->parameters(), config, class_weights, epoch);
+  for (int64_t b = 0; b < batches; ++b) {
+    set_learning_rate(optimizer, schedule.at(stage_epoch + static_cast<double>(b) / batches));
+    const auto rows = order_tensor.slice(0, b * config.batch_size, std::min(rows_total, (b + 1) * config.batch_size));
+    const auto inputs = data.features.index_select(0, rows);
+    steps.step(data.labels.index_select(0, rows), [&] { return head->forward(inputs); });
+  }
+  return steps.result();
+}
+
+// What stage two trains on: the training images that decoded, through the unfrozen backbone.
+struct FineTuneData {
+  const Dataset& dataset;
+  std::vector<size_t> samples;  // Dataset::samples
+  std::vector<int64_t> labels;
+  Preprocessing preprocessing;
+  LoaderOptions loader;  // with the augmentation, if any
+};
+
+// Keys of stage two's fresh views: another range than the cached views' (seed, view) pairs.
+constexpr uint64_t kFineTuneKeySpace = 0xF17E70000000ull;
+
+EpochResult fine_tune_epoch(Backbone& backbone, Head& head, torch::optim::Optimizer& optimizer,
+                            const std::vector<torch::Tensor>& trained, const FineTuneData& data,
+                            const TrainConfig& config, const LrSchedule& schedule, const torch::Tensor& class_weights,
+                            int epoch, int stage_epoch, uint64_t seed, SkippedFiles& skipped) {
+  head->train();
+  backbone.set_training(true);
+  std::vector<size_t> order;
+  std::vector<uint64_t> augmentation_keys;
+  for (const size_t row : epoch_order(data.labels, config.sampling, seed, epoch)) {
+    order.push_back(data.samples[row]);
+    augmentation_keys.push_back(mix_key(mix_key(seed, kFineTuneKeySpace + static_cast<uint64_t>(epoch)), row));
+  }
+  LoaderOptions loader_options = data.loader;
+  loader_options.batch_size = config.batch_size;
+  loader_options.pin_memory = backbone.device().is_cuda();
+  BatchLoader loader(data.dataset, order, data.preprocessing, loader_options, skipped, augmentation_keys);
+  const auto batches = static_cast<double>(loader.batch_count());
+  EpochSteps steps(optimizer, trained, config, class_weights, epoch);
+  int64_t b = 0;
+  while (auto batch = loader.next()) {
+    set_learning_rate(optimizer, schedule.at(stage_epoch + static_cast<double>(b++) / batches),
+                      config.fine_tune.backbone_lr_multiplier);
+    if (batch->sample_indices.empty()) continue;
+    const torch::Tensor images = batch->images.to(backbone.device(), /*non_blocking=*/true);
+    steps.step(batch->labels.to(backbone.device()),
+               [&] { return head->forward(backbone.differentiable_features(images)); });
+  }
+  backbone.set_training(false);
+  return steps.result();
 }
 
 EpochResult evaluate_epoch(Head& head, const DeviceFeatures& data, double label_smoothing) {
@@ -131,6 +201,23 @@ EpochResult selection_of(const nlohmann::json& line, bool has_validation) {
   return result;
 }
 
+// Which stage an epoch belongs to, recorded in every metrics line.
+constexpr const char* kHeadStage = "head";
+constexpr const char* kFineTuneStage = "fine_tune";
+
+// The names of the backbone parameters the config unfreezes (checked before any training).
+std::vector<std::string> parameters_to_unfreeze(Backbone& backbone, const FineTuneConfig& fine_tune) {
+  const auto names = backbone.parameter_names();
+  return fine_tune.unfreeze_blocks > 0 ? parameters_of_last_blocks(names, fine_tune.unfreeze_blocks)
+                                       : parameters_matching(names, fine_tune.unfreeze);
+}
+
+std::string cache_description(const Preprocessing& preprocessing, const AugmentedView* view) {
+  if (view == nullptr) return preprocessing.describe();
+  return preprocessing.describe() + " " + view->augmentation.describe() + " seed=" + std::to_string(view->seed) +
+         " view=" + std::to_string(view->index);
+}
+
 }  // namespace
 
 nlohmann::json train(const Experiment& experiment, const TrainingOptions& options) {
@@ -144,19 +231,24 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
   }
   const int threads = configure_cpu_runtime(experiment.threads);
   const torch::Device device = resolve_device(experiment.device);
-  torch::manual_seed(static_cast<uint64_t>(experiment.seed));
+  const auto seed = static_cast<uint64_t>(experiment.seed);
+  torch::manual_seed(seed);
+  const TrainConfig& config = experiment.train;
+  const FineTuneConfig& fine_tune = config.fine_tune;
 
   const Dataset dataset = load_dataset({experiment.data.layout, experiment.data.root, experiment.data.target});
-  const Split split = make_split(dataset, {experiment.data.val_fraction, experiment.data.test_fraction,
-                                           static_cast<uint64_t>(experiment.seed)});
+  const Split split = make_split(dataset, {experiment.data.val_fraction, experiment.data.test_fraction, seed});
   if (split.train.empty()) throw Error(experiment.data.root.string() + ": no training images found");
   spdlog::info("{}: {} classes, {} train / {} val / {} test images ({} non-image files ignored)",
                experiment.data.root.string(), dataset.class_names.size(), split.train.size(), split.val.size(),
                split.test.size(), dataset.ignored_files);
 
   LoadedBackbone loaded = load_backbone(experiment.model, experiment.data, device);
+  Backbone& backbone = *loaded.backbone;
   spdlog::info("backbone {} ({} features, {}), {} CPU threads, device {}", experiment.model.backbone.string(),
-               loaded.backbone->feature_dim(), loaded.preprocessing.describe(), threads, device.str());
+               backbone.feature_dim(), loaded.preprocessing.describe(), threads, device.str());
+  const std::vector<std::string> unfrozen_names =
+      fine_tune.enabled() ? parameters_to_unfreeze(backbone, fine_tune) : std::vector<std::string>{};
 
   if (!options.resume || !std::filesystem::exists(run.last_checkpoint())) {
     run.start(experiment, dataset.class_names);
@@ -166,51 +258,111 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
 
   SkippedFiles skipped;
   const LoaderOptions loader{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
-  std::optional<FeatureCache> cache;
-  if (experiment.cache) {
-    cache = open_feature_cache(experiment.cache_directory, loaded.backbone->content_hash(), loaded.preprocessing.describe());
-  }
-  FeatureCache* cache_pointer = cache ? &*cache : nullptr;
-  const FeatureSet train_set = extract_features(*loaded.backbone, dataset, split.train, loaded.preprocessing, loader,
-                                                skipped, cache_pointer, "features (train)");
-  const FeatureSet val_set = extract_features(*loaded.backbone, dataset, split.val, loaded.preprocessing, loader,
-                                              skipped, cache_pointer, "features (val)");
+  // Augmented views need every pixel: a random crop of a reduced decode would be a blurred one.
+  Preprocessing augmented_preprocessing = loaded.preprocessing;
+  augmented_preprocessing.reduced_decode = false;
+  const bool augmenting = config.augmentation.enabled();
+  std::optional<std::filesystem::path> cache_used;  // the first namespace, for the summary
+  int64_t damaged_cache_entries = 0;
+  double extraction_seconds = 0;
+  int64_t extracted = 0, computed_by_backbone = 0;
+  // Features of the training images for one view (the evaluation transform without augmentation)
+  // or of the validation images, through the backbone as it is now.
+  const auto extract = [&](const std::vector<size_t>& indices, const AugmentedView* view, bool cached,
+                           const std::string& label) {
+    std::optional<FeatureCache> cache;
+    const Preprocessing& preprocessing = view != nullptr ? augmented_preprocessing : loaded.preprocessing;
+    if (cached && experiment.cache) {
+      cache = open_feature_cache(experiment.cache_directory, backbone.content_hash(),
+                                 cache_description(preprocessing, view));
+    }
+    FeatureSet set = extract_features(backbone, dataset, indices, preprocessing, loader, skipped,
+                                      cache ? &*cache : nullptr, label, view);
+    if (cache) {
+      damaged_cache_entries += cache->statistics().damaged;
+      if (!cache_used) cache_used = cache->directory();
+    }
+    extraction_seconds += set.seconds;
+    extracted += set.size();
+    computed_by_backbone += set.computed;
+    return set;
+  };
+  const int views = augmenting ? config.augmentation.views : 1;
+  // Views are computed when an epoch first needs them, so a run shows progress early and an
+  // interrupted one keeps (in the cache) every view it finished.
+  std::vector<std::optional<DeviceFeatures>> train_views(static_cast<size_t>(views));
+  const auto extract_train_view = [&](int index) {
+    if (!augmenting) return extract(split.train, nullptr, true, "features (train)");
+    const AugmentedView view{config.augmentation, seed, index};
+    return extract(split.train, &view, true,
+                   "features (train, view " + std::to_string(index + 1) + "/" + std::to_string(views) + ")");
+  };
+  const auto train_view = [&](int index) -> const DeviceFeatures& {
+    auto& slot = train_views[static_cast<size_t>(index)];
+    if (!slot) slot = to_device(extract_train_view(index), device);
+    return *slot;
+  };
+  const FeatureSet first_view = extract_train_view(0);
+  train_views[0] = to_device(first_view, device);
+  const FeatureSet val_set = extract(split.val, nullptr, true, "features (val)");
   run.write_json(run.skipped(), skipped.to_json());
-  if (cache && cache->statistics().damaged > 0) {
-    spdlog::warn("{} damaged feature cache entries were recomputed ({})", cache->statistics().damaged,
-                 cache->directory().string());
+  if (damaged_cache_entries > 0) {
+    spdlog::warn("{} damaged feature cache entries were recomputed ({})", damaged_cache_entries,
+                 experiment.cache_directory.string());
   }
-  if (train_set.size() == 0) throw Error(experiment.data.root.string() + ": none of the training images could be decoded");
-  const double extraction_seconds = train_set.seconds + val_set.seconds;
-  const int64_t extracted = train_set.size() + val_set.size();
-
-  const DeviceFeatures train_data = to_device(train_set, device);
-  const DeviceFeatures val_data = to_device(val_set, device);
+  if (first_view.size() == 0) {
+    throw Error(experiment.data.root.string() + ": none of the training images could be decoded");
+  }
+  const std::vector<int64_t> train_labels(first_view.labels.data_ptr<int64_t>(),
+                                          first_view.labels.data_ptr<int64_t>() + first_view.size());
+  DeviceFeatures val_data = to_device(val_set, device);
   const bool has_validation = val_data.size() > 0;
   if (!has_validation) spdlog::warn("no validation images: best.pt is chosen by training loss");
 
   const int64_t class_count = static_cast<int64_t>(dataset.class_names.size());
-  Head head(loaded.backbone->feature_dim(), static_cast<int>(class_count), experiment.model.head);
+  Head head(backbone.feature_dim(), static_cast<int>(class_count), experiment.model.head);
   head->to(device);
-  auto optimizer = make_optimizer(experiment.train.optimizer, head->parameters());
-  const LrSchedule schedule(experiment.train.schedule, experiment.train.optimizer.lr, experiment.train.epochs);
+  auto optimizer = make_optimizer(config.optimizer, head->parameters());
+  const LrSchedule head_schedule(config.schedule, config.optimizer.lr, config.epochs);
+  const LrSchedule fine_tune_schedule(config.schedule, fine_tune.lr, std::max(1, fine_tune.epochs));
   torch::Tensor class_weights;
-  if (experiment.train.class_weights == "balanced") {
-    class_weights = balanced_class_weights(train_set.labels, class_count).to(device);
+  if (config.class_weights == "balanced") {
+    class_weights = balanced_class_weights(first_view.labels, class_count).to(device);
   }
+
+  // Stage two, entered once: unfreeze, and train head and backbone with one optimizer of two groups.
+  std::vector<torch::Tensor> fine_tuned;  // head and unfrozen backbone parameters, for clipping
+  const auto enter_fine_tuning = [&] {
+    const auto backbone_parameters = backbone.unfreeze(unfrozen_names, fine_tune.bn == "train");
+    OptimizerConfig stage_optimizer = config.optimizer;
+    stage_optimizer.lr = fine_tune.lr;
+    optimizer = make_optimizer(stage_optimizer, head->parameters(), backbone_parameters);
+    fine_tuned = head->parameters();
+    fine_tuned.insert(fine_tuned.end(), backbone_parameters.begin(), backbone_parameters.end());
+    int64_t values = 0;
+    for (const auto& parameter : backbone_parameters) values += parameter.numel();
+    const auto blocks = backbone_blocks(unfrozen_names);
+    spdlog::info("fine-tuning: {} backbone tensors ({} values) in {} blocks ({} .. {}) train with the head, backbone "
+                 "rate x{}, BatchNorm {}",
+                 backbone_parameters.size(), values, blocks.size(), blocks.front(), blocks.back(),
+                 fine_tune.backbone_lr_multiplier, fine_tune.bn);
+  };
 
   CheckpointRecord record;
   record.class_names = dataset.class_names;
   record.head = experiment.model.head;
-  record.in_features = loaded.backbone->feature_dim();
-  record.backbone_path = loaded.backbone->path().string();
-  record.backbone_sha256 = loaded.backbone->content_hash();
+  record.in_features = backbone.feature_dim();
+  record.backbone_path = backbone.path().string();
+  record.backbone_sha256 = backbone.content_hash();
   record.preprocessing = loaded.preprocessing.describe();
 
   EpochResult best;
   nlohmann::json best_line, last_line;
-  int first_epoch = 0;
-  EarlyStopping early_stopping(experiment.train.early_stopping_patience, experiment.train.early_stopping_min_delta);
+  int epoch = 0;              // epochs completed
+  std::string stage = kHeadStage;
+  int stage_start = 0;        // epochs completed when the current stage began
+  bool stopped_early = false;
+  EarlyStopping early_stopping(config.early_stopping_patience, config.early_stopping_min_delta);
   if (options.resume && std::filesystem::exists(run.last_checkpoint())) {
     LoadedCheckpoint last = load_checkpoint(run.last_checkpoint(), device);
     if (last.record.backbone_sha256 != record.backbone_sha256 || last.record.preprocessing != record.preprocessing ||
@@ -219,16 +371,20 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
                                                    "than the data and config give now; cannot resume");
     }
     head = last.head;
-    optimizer = make_optimizer(experiment.train.optimizer, head->parameters());
-    load_optimizer_state(run.last_checkpoint(), *optimizer);
-    first_epoch = last.record.epoch;
+    epoch = last.record.epoch;
     // Lines written after last.pt (a crash between the two) are dropped: those epochs run again.
     std::vector<nlohmann::json> lines;
     for (const auto& line : run.load_metrics()) {
-      if (line["epoch"].get<int>() <= first_epoch) lines.push_back(line);
+      if (line["epoch"].get<int>() <= epoch) lines.push_back(line);
     }
     run.rewrite_metrics(lines);
     for (const auto& line : lines) {
+      if (line.value("stage", kHeadStage) != stage) {
+        stopped_early = stopped_early || early_stopping.should_stop();
+        stage = kFineTuneStage;
+        stage_start = line["epoch"].get<int>() - 1;
+        early_stopping = EarlyStopping(config.early_stopping_patience, config.early_stopping_min_delta);
+      }
       const EpochResult selection = selection_of(line, has_validation);
       if (improves(selection, best, best_line.is_null(), has_validation)) {
         best = selection;
@@ -237,35 +393,78 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
       early_stopping.observe(selection.loss);
       last_line = line;
     }
+    if (stage == kFineTuneStage) {
+      enter_fine_tuning();
+      backbone.load_tuned_state(last.backbone_state, run.last_checkpoint().string());
+    } else {
+      optimizer = make_optimizer(config.optimizer, head->parameters());
+    }
+    load_optimizer_state(run.last_checkpoint(), *optimizer);
     // best.pt is written after last.pt: a crash between them leaves it one improvement behind.
-    if (!best_line.is_null() && best_line["epoch"].get<int>() == first_epoch &&
+    if (!best_line.is_null() && best_line["epoch"].get<int>() == epoch &&
         (!std::filesystem::exists(run.best_checkpoint()) ||
-         load_checkpoint(run.best_checkpoint(), torch::kCPU).record.epoch != first_epoch)) {
-      save_checkpoint(run.best_checkpoint(), head, optimizer.get(), last.record);
+         load_checkpoint(run.best_checkpoint(), torch::kCPU).record.epoch != epoch)) {
+      save_checkpoint(run.best_checkpoint(), head, optimizer.get(), last.record, last.backbone_state);
     }
     // Last: building heads (load_checkpoint) draws initial weights from this generator.
     restore_generator_state(run.last_checkpoint());
-    if (first_epoch >= experiment.train.epochs || early_stopping.should_stop()) {
-      spdlog::info("{} already finished after epoch {}; nothing left to train", run.path().string(), first_epoch);
+  }
+
+  const auto stage_over = [&] {
+    const int stage_epochs = stage == kHeadStage ? config.epochs : fine_tune.epochs;
+    return epoch - stage_start >= stage_epochs || early_stopping.should_stop();
+  };
+  const auto run_over = [&] { return stage_over() && (stage == kFineTuneStage || !fine_tune.enabled()); };
+  const int epochs_planned = config.epochs + fine_tune.epochs;
+  if (options.resume && epoch > 0) {
+    if (run_over()) {
+      spdlog::info("{} already finished after epoch {}; nothing left to train", run.path().string(), epoch);
     } else {
-      spdlog::info("resuming {} after epoch {} of {}", run.path().string(), first_epoch, experiment.train.epochs);
+      spdlog::info("resuming {} after epoch {} of {}", run.path().string(), epoch, epochs_planned);
     }
   }
 
-  bool stopped_early = early_stopping.should_stop();
+  const FineTuneData fine_tune_data{dataset, first_view.sample_indices, train_labels,
+                                    augmenting ? augmented_preprocessing : loaded.preprocessing,
+                                    [&] {
+                                      LoaderOptions options_for_stage = loader;
+                                      if (augmenting) options_for_stage.augmentation = config.augmentation;
+                                      return options_for_stage;
+                                    }()};
   // A bar on a terminal; one log line per epoch otherwise.
   std::optional<Progress> progress;
-  if (Progress::on_terminal() && first_epoch < experiment.train.epochs && !stopped_early) {
-    progress.emplace("epochs", static_cast<size_t>(experiment.train.epochs - first_epoch), "epoch");
+  if (Progress::on_terminal() && epoch < epochs_planned) {
+    progress.emplace("epochs", static_cast<size_t>(epochs_planned - epoch), "epoch");
   }
-  for (int epoch = first_epoch; epoch < experiment.train.epochs && !stopped_early; ++epoch) {
+  while (!run_over()) {
+    if (stage_over()) {
+      stopped_early = stopped_early || early_stopping.should_stop();
+      stage = kFineTuneStage;
+      stage_start = epoch;
+      early_stopping = EarlyStopping(config.early_stopping_patience, config.early_stopping_min_delta);
+      enter_fine_tuning();
+    }
     const auto epoch_start = std::chrono::steady_clock::now();
-    const double lr = schedule.at(epoch);
-    const EpochResult trained = train_epoch(head, *optimizer, train_data, experiment.train, schedule, class_weights,
-                                            epoch, static_cast<uint64_t>(experiment.seed));
-    const EpochResult validated = evaluate_epoch(head, val_data, experiment.train.label_smoothing);
+    const int stage_epoch = epoch - stage_start;
+    EpochResult trained, validated;
+    double lr = 0;
+    if (stage == kHeadStage) {
+      lr = head_schedule.at(stage_epoch);
+      trained = train_head_epoch(head, *optimizer, train_view(epoch % views), train_labels, config, head_schedule,
+                                 class_weights, epoch, stage_epoch, seed);
+    } else {
+      lr = fine_tune_schedule.at(stage_epoch);
+      trained = fine_tune_epoch(backbone, head, *optimizer, fine_tuned, fine_tune_data, config, fine_tune_schedule,
+                                class_weights, epoch, stage_epoch, seed, skipped);
+      // The backbone changed: validation features are computed afresh, never cached.
+      const FeatureSet val_now = extract(split.val, nullptr, false, "validate (tuned backbone)");
+      val_data = to_device(val_now, device);
+    }
+    validated = evaluate_epoch(head, val_data, config.label_smoothing);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-    nlohmann::json line = {{"epoch", epoch + 1},
+    ++epoch;
+    nlohmann::json line = {{"epoch", epoch},
+                           {"stage", stage},
                            {"lr", lr},
                            {"train_loss", trained.loss},
                            {"train_accuracy", trained.accuracy},
@@ -274,14 +473,15 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
                            {"seconds", seconds},
                            {"images_per_second", seconds > 0 ? trained.samples / seconds : 0.0}};
     run.append_metrics(line);
-    record.epoch = epoch + 1;
+    record.epoch = epoch;
     record.metrics = line;
-    save_checkpoint(run.last_checkpoint(), head, optimizer.get(), record);
+    const NamedTensors tuned = backbone.tuned_state();
+    save_checkpoint(run.last_checkpoint(), head, optimizer.get(), record, tuned);
     const EpochResult& selection = has_validation ? validated : trained;
     if (improves(selection, best, best_line.is_null(), has_validation)) {
       best = selection;
       best_line = line;
-      save_checkpoint(run.best_checkpoint(), head, optimizer.get(), record);
+      save_checkpoint(run.best_checkpoint(), head, optimizer.get(), record, tuned);
     }
     early_stopping.observe(selection.loss);
     last_line = line;
@@ -291,45 +491,51 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
     if (progress) {
       progress->advance(1, status);
     } else {
-      spdlog::info("epoch {}/{}: {}", epoch + 1, experiment.train.epochs, status);
+      spdlog::info("epoch {}/{} ({}): {}", epoch, epochs_planned, stage, status);
     }
-    stopped_early = early_stopping.should_stop();
-    if (stopped_early) {
-      spdlog::info("early stopping: {} loss has not fallen for {} epochs", has_validation ? "validation" : "training",
-                   early_stopping.stale_epochs());
+    if (early_stopping.should_stop()) {
+      spdlog::info("early stopping ({}): {} loss has not fallen for {} epochs", stage,
+                   has_validation ? "validation" : "training", early_stopping.stale_epochs());
     }
-    if (interrupt_requested() && epoch + 1 < experiment.train.epochs && !stopped_early) {
-      throw Interrupted("training interrupted after epoch " + std::to_string(epoch + 1) + " of " +
-                        std::to_string(experiment.train.epochs) + "; " + run.last_checkpoint().string() +
+    if (interrupt_requested() && !run_over()) {
+      throw Interrupted("training interrupted after epoch " + std::to_string(epoch) + " of " +
+                        std::to_string(epochs_planned) + "; " + run.last_checkpoint().string() +
                         " is saved: continue with tl-train --resume " + run.path().string());
     }
   }
   if (progress) progress->finish();
+  stopped_early = stopped_early || early_stopping.should_stop();
 
   const double total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const nlohmann::json summary = {
+  nlohmann::json summary = {
       {"name", experiment.name},
       {"run_directory", run.path().string()},
       {"classes", dataset.class_names},
-      {"samples", {{"train", train_set.size()}, {"val", val_set.size()}, {"test", split.test.size()}}},
+      {"samples", {{"train", first_view.size()}, {"val", val_set.size()}, {"test", split.test.size()}}},
       {"skipped_files", skipped.count()},
       {"epochs", last_line["epoch"]},
-      {"epochs_configured", experiment.train.epochs},
+      {"epochs_configured", epochs_planned},
       {"stopped_early", stopped_early},
       {"best_epoch", best_line["epoch"]},
       {"selected_by", has_validation ? "val_accuracy" : "train_loss"},
       {"best", best_line},
       {"last", last_line},
+      {"augmentation",
+       augmenting ? nlohmann::json{{"views", views}, {"settings", config.augmentation.describe()}} : nlohmann::json()},
+      {"fine_tune",
+       fine_tune.enabled() ? nlohmann::json{{"epochs_run", epoch - (stage == kFineTuneStage ? stage_start : epoch)},
+                                            {"unfrozen_tensors", unfrozen_names.size()},
+                                            {"unfrozen_blocks", backbone_blocks(unfrozen_names)}}
+                           : nlohmann::json()},
       {"feature_extraction",
        {{"images", extracted},
-        {"computed_by_backbone", train_set.computed + val_set.computed},
-        {"from_cache", extracted - train_set.computed - val_set.computed},
+        {"computed_by_backbone", computed_by_backbone},
+        {"from_cache", extracted - computed_by_backbone},
         {"seconds", extraction_seconds},
         {"images_per_second", extraction_seconds > 0 ? extracted / extraction_seconds : 0.0},
-        {"cache", cache ? nlohmann::json(cache->directory().string()) : nlohmann::json("off")},
-        {"cache_damaged_entries", cache ? cache->statistics().damaged : 0}}},
-      {"backbone",
-       {{"path", record.backbone_path}, {"sha256", record.backbone_sha256}, {"feature_dim", record.in_features}}},
+        {"cache", cache_used ? nlohmann::json(cache_used->string()) : nlohmann::json("off")},
+        {"cache_damaged_entries", damaged_cache_entries}}},
+      {"backbone", {{"path", record.backbone_path}, {"sha256", record.backbone_sha256}, {"feature_dim", record.in_features}}},
       {"device", device.str()},
       {"cpu_threads", threads},
       {"seconds", total_seconds}};
