@@ -56,7 +56,7 @@ std::vector<std::string> backbone_blocks(const std::vector<std::string>& paramet
 std::vector<std::string> parameters_of_last_blocks(const std::vector<std::string>& parameter_names, int count) {
   const auto blocks = backbone_blocks(parameter_names);
   if (count > static_cast<int>(blocks.size())) {
-    throw Error("fine_tune.unfreeze_blocks: " + std::to_string(count) + " blocks asked for, the backbone has " +
+    throw Error("train.fine_tune.unfreeze_blocks: " + std::to_string(count) + " blocks asked for, the backbone has " +
                 std::to_string(blocks.size()) + " (the last ones: " + some_blocks(parameter_names) + ")");
   }
   const std::vector<std::string> chosen(blocks.end() - count, blocks.end());
@@ -73,7 +73,7 @@ std::vector<std::string> parameters_matching(const std::vector<std::string>& par
     const bool used = std::any_of(parameter_names.begin(), parameter_names.end(),
                                   [&](const std::string& name) { return matches(name, pattern); });
     if (!used) {
-      throw Error("fine_tune.unfreeze: \"" + pattern + "\" matches no backbone parameter (the last blocks are: " +
+      throw Error("train.fine_tune.unfreeze: \"" + pattern + "\" matches no backbone parameter (the last blocks are: " +
                   some_blocks(parameter_names) + ")");
     }
   }

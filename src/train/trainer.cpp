@@ -208,8 +208,12 @@ constexpr const char* kFineTuneStage = "fine_tune";
 // The names of the backbone parameters the config unfreezes (checked before any training).
 std::vector<std::string> parameters_to_unfreeze(Backbone& backbone, const FineTuneConfig& fine_tune) {
   const auto names = backbone.parameter_names();
-  return fine_tune.unfreeze_blocks > 0 ? parameters_of_last_blocks(names, fine_tune.unfreeze_blocks)
-                                       : parameters_matching(names, fine_tune.unfreeze);
+  try {
+    return fine_tune.unfreeze_blocks > 0 ? parameters_of_last_blocks(names, fine_tune.unfreeze_blocks)
+                                         : parameters_matching(names, fine_tune.unfreeze);
+  } catch (const Error& error) {
+    throw Error(backbone.path().string() + ": " + error.what());
+  }
 }
 
 std::string cache_description(const Preprocessing& preprocessing, const AugmentedView* view) {
