@@ -13,16 +13,20 @@ namespace {
 // Independent streams per edit, so that e.g. turning the flip on does not change which crop is taken.
 enum Stream : uint64_t { kCropStream = 1, kFlipStream = 2, kJitterStream = 3 };
 
+constexpr uint64_t kGoldenGamma = 0x9E3779B97F4A7C15ull;
+
+// SplitMix64's output function: every input bit affects every output bit.
+uint64_t splitmix64_finalise(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
 // SplitMix64: tiny, and the same numbers on every platform (std distributions are not).
 class KeyedRandom {
  public:
   explicit KeyedRandom(uint64_t key) : state_(key) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  uint64_t next() { return splitmix64_finalise(state_ += kGoldenGamma); }
   double uniform(double low, double high) { return low + (high - low) * static_cast<double>(next() >> 11) * 0x1.0p-53; }
   int integer(int low, int high) {  // inclusive
     return low + static_cast<int>(next() % static_cast<uint64_t>(high - low + 1));
@@ -90,10 +94,7 @@ std::string Augmentation::describe() const {
 }
 
 uint64_t mix_key(uint64_t key, uint64_t value) {
-  uint64_t z = key ^ (value + 0x9E3779B97F4A7C15ull + (key << 6) + (key >> 2));
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+  return splitmix64_finalise(key ^ (value + kGoldenGamma + (key << 6) + (key >> 2)));
 }
 
 uint64_t key_of_hash(const std::string& hex_sha256) {

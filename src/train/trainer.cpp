@@ -113,7 +113,7 @@ struct FineTuneData {
   std::vector<size_t> samples;  // Dataset::samples
   std::vector<int64_t> labels;
   Preprocessing preprocessing;
-  LoaderOptions loader;  // with the augmentation, if any
+  LoaderOptions loader;  // training batches, with the augmentation if any
 };
 
 // Keys of stage two's fresh views: another range than the cached views' (seed, view) pairs.
@@ -131,10 +131,7 @@ EpochResult fine_tune_epoch(Backbone& backbone, Head& head, torch::optim::Optimi
     order.push_back(data.samples[row]);
     augmentation_keys.push_back(mix_key(mix_key(seed, kFineTuneKeySpace + static_cast<uint64_t>(epoch)), row));
   }
-  LoaderOptions loader_options = data.loader;
-  loader_options.batch_size = config.batch_size;
-  loader_options.pin_memory = backbone.device().is_cuda();
-  BatchLoader loader(data.dataset, order, data.preprocessing, loader_options, skipped, augmentation_keys);
+  BatchLoader loader(data.dataset, order, data.preprocessing, data.loader, skipped, augmentation_keys);
   const auto batches = static_cast<double>(loader.batch_count());
   EpochSteps steps(optimizer, trained, config, class_weights, epoch);
   int64_t b = 0;
@@ -367,6 +364,13 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
   int stage_start = 0;        // epochs completed when the current stage began
   bool stopped_early = false;
   EarlyStopping early_stopping(config.early_stopping_patience, config.early_stopping_min_delta);
+  // Stage two begins after `completed` epochs; early stopping starts afresh for it.
+  const auto begin_fine_tune_stage = [&](int completed) {
+    stopped_early = stopped_early || early_stopping.should_stop();
+    stage = kFineTuneStage;
+    stage_start = completed;
+    early_stopping = EarlyStopping(config.early_stopping_patience, config.early_stopping_min_delta);
+  };
   if (options.resume && std::filesystem::exists(run.last_checkpoint())) {
     LoadedCheckpoint last = load_checkpoint(run.last_checkpoint(), device);
     if (last.record.backbone_sha256 != record.backbone_sha256 || last.record.preprocessing != record.preprocessing ||
@@ -383,12 +387,7 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
     }
     run.rewrite_metrics(lines);
     for (const auto& line : lines) {
-      if (line.value("stage", kHeadStage) != stage) {
-        stopped_early = stopped_early || early_stopping.should_stop();
-        stage = kFineTuneStage;
-        stage_start = line["epoch"].get<int>() - 1;
-        early_stopping = EarlyStopping(config.early_stopping_patience, config.early_stopping_min_delta);
-      }
+      if (line.value("stage", kHeadStage) != stage) begin_fine_tune_stage(line["epoch"].get<int>() - 1);
       const EpochResult selection = selection_of(line, has_validation);
       if (improves(selection, best, best_line.is_null(), has_validation)) {
         best = selection;
@@ -432,6 +431,8 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
                                     augmenting ? augmented_preprocessing : loaded.preprocessing,
                                     [&] {
                                       LoaderOptions options_for_stage = loader;
+                                      options_for_stage.batch_size = config.batch_size;
+                                      options_for_stage.pin_memory = device.is_cuda();
                                       if (augmenting) options_for_stage.augmentation = config.augmentation;
                                       return options_for_stage;
                                     }()};
@@ -442,15 +443,12 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
   }
   while (!run_over()) {
     if (stage_over()) {
-      stopped_early = stopped_early || early_stopping.should_stop();
-      stage = kFineTuneStage;
-      stage_start = epoch;
-      early_stopping = EarlyStopping(config.early_stopping_patience, config.early_stopping_min_delta);
+      begin_fine_tune_stage(epoch);
       enter_fine_tuning();
     }
     const auto epoch_start = std::chrono::steady_clock::now();
     const int stage_epoch = epoch - stage_start;
-    EpochResult trained, validated;
+    EpochResult trained;
     double lr = 0;
     if (stage == kHeadStage) {
       lr = head_schedule.at(stage_epoch);
@@ -464,7 +462,7 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
       const FeatureSet val_now = extract(split.val, nullptr, false, "validate (tuned backbone)");
       val_data = to_device(val_now, device);
     }
-    validated = evaluate_epoch(head, val_data, config.label_smoothing);
+    const EpochResult validated = evaluate_epoch(head, val_data, config.label_smoothing);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     ++epoch;
     nlohmann::json line = {{"epoch", epoch},
@@ -511,7 +509,7 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
   stopped_early = stopped_early || early_stopping.should_stop();
 
   const double total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  nlohmann::json summary = {
+  const nlohmann::json summary = {
       {"name", experiment.name},
       {"run_directory", run.path().string()},
       {"classes", dataset.class_names},
@@ -527,7 +525,7 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
       {"augmentation",
        augmenting ? nlohmann::json{{"views", views}, {"settings", config.augmentation.describe()}} : nlohmann::json()},
       {"fine_tune",
-       fine_tune.enabled() ? nlohmann::json{{"epochs_run", epoch - (stage == kFineTuneStage ? stage_start : epoch)},
+       fine_tune.enabled() ? nlohmann::json{{"epochs_run", stage == kFineTuneStage ? epoch - stage_start : 0},
                                             {"unfrozen_tensors", unfrozen_names.size()},
                                             {"unfrozen_blocks", backbone_blocks(unfrozen_names)}}
                            : nlohmann::json()},
