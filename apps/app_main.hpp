@@ -9,8 +9,8 @@
 #include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
 
-#include "tl/error.hpp"
-#include "tl/interruption.hpp"
+#include "tl/base/error.hpp"
+#include "tl/base/interruption.hpp"
 
 namespace tl::app {
 

@@ -6,7 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "tl/pixel_classifier.hpp"
+#include "tl/synthesis/pixel_classifier.hpp"
 
 namespace tl::app {
 

@@ -8,10 +8,10 @@
 
 #include "app_main.hpp"
 #include "classifier_source.hpp"
-#include "tl/adversarial_attack.hpp"
-#include "tl/atomic_file.hpp"
-#include "tl/device.hpp"
-#include "tl/logging.hpp"
+#include "tl/synthesis/adversarial_attack.hpp"
+#include "tl/base/atomic_file.hpp"
+#include "tl/features/device.hpp"
+#include "tl/base/logging.hpp"
 
 namespace {
 

@@ -8,11 +8,11 @@
 
 #include "app_main.hpp"
 #include "classifier_source.hpp"
-#include "tl/atomic_file.hpp"
-#include "tl/device.hpp"
-#include "tl/dream.hpp"
-#include "tl/logging.hpp"
-#include "tl/progress.hpp"
+#include "tl/base/atomic_file.hpp"
+#include "tl/features/device.hpp"
+#include "tl/synthesis/dream.hpp"
+#include "tl/base/logging.hpp"
+#include "tl/base/progress.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Dream an image of a class: optimise pixels until the network calls them the target class.\n"

@@ -4,10 +4,10 @@
 #include <CLI/CLI.hpp>
 
 #include "app_main.hpp"
-#include "tl/atomic_file.hpp"
-#include "tl/device.hpp"
-#include "tl/evaluation.hpp"
-#include "tl/logging.hpp"
+#include "tl/base/atomic_file.hpp"
+#include "tl/features/device.hpp"
+#include "tl/eval/evaluation.hpp"
+#include "tl/base/logging.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Evaluate a trained run: accuracy, per-class metrics and the confusion matrix."};

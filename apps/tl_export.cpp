@@ -5,9 +5,9 @@
 #include <CLI/CLI.hpp>
 
 #include "app_main.hpp"
-#include "tl/classifier_export.hpp"
-#include "tl/device.hpp"
-#include "tl/logging.hpp"
+#include "tl/eval/classifier_export.hpp"
+#include "tl/features/device.hpp"
+#include "tl/base/logging.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Export a trained run as one TorchScript module: backbone + head, with its metadata JSON beside it."};

@@ -7,10 +7,10 @@
 #include <torch/torch.h>
 
 #include "app_main.hpp"
-#include "tl/device.hpp"
-#include "tl/image_decoder.hpp"
-#include "tl/logging.hpp"
-#include "tl/trained_classifier.hpp"
+#include "tl/features/device.hpp"
+#include "tl/data/image_decoder.hpp"
+#include "tl/base/logging.hpp"
+#include "tl/eval/trained_classifier.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Classify images with a trained run: the top-k classes and their probabilities."};

@@ -5,8 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include "app_main.hpp"
-#include "tl/sweep.hpp"
-#include "tl/sweep_runner.hpp"
+#include "tl/sweep/sweep.hpp"
+#include "tl/sweep/sweep_runner.hpp"
 
 namespace {
 

@@ -4,10 +4,10 @@
 #include <CLI/CLI.hpp>
 
 #include "app_main.hpp"
-#include "tl/experiment.hpp"
-#include "tl/logging.hpp"
-#include "tl/run_directory.hpp"
-#include "tl/trainer.hpp"
+#include "tl/config/experiment.hpp"
+#include "tl/base/logging.hpp"
+#include "tl/run/run_directory.hpp"
+#include "tl/train/trainer.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a classifier head on a frozen pretrained backbone.\n"

@@ -10,7 +10,7 @@
 
 #include <torch/script.h>
 
-#include "tl/device.hpp"
+#include "tl/features/device.hpp"
 
 namespace {
 

@@ -12,13 +12,13 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "tl/backbone.hpp"
-#include "tl/batch_loader.hpp"
-#include "tl/device.hpp"
-#include "tl/experiment.hpp"
-#include "tl/feature_extraction.hpp"
-#include "tl/logging.hpp"
-#include "tl/split.hpp"
+#include "tl/features/backbone.hpp"
+#include "tl/features/batch_loader.hpp"
+#include "tl/features/device.hpp"
+#include "tl/config/experiment.hpp"
+#include "tl/features/feature_extraction.hpp"
+#include "tl/base/logging.hpp"
+#include "tl/data/split.hpp"
 
 namespace {
 

@@ -1,9 +1,9 @@
-#include "tl/config_reader.hpp"
+#include "tl/config/config_reader.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "tl/error.hpp"
+#include "tl/base/error.hpp"
 
 namespace tl {
 namespace {

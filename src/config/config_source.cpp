@@ -1,11 +1,11 @@
-#include "tl/config_source.hpp"
+#include "tl/config/config_source.hpp"
 
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
-#include "tl/error.hpp"
-#include "tl/file_bytes.hpp"
+#include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
 
 namespace tl {
 namespace {

@@ -1,11 +1,11 @@
-#include "tl/experiment.hpp"
+#include "tl/config/experiment.hpp"
 
 #include <algorithm>
 #include <limits>
 #include <regex>
 
-#include "tl/config_reader.hpp"
-#include "tl/feature_cache.hpp"
+#include "tl/config/config_reader.hpp"
+#include "tl/features/feature_cache.hpp"
 
 namespace tl {
 namespace {

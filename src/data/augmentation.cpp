@@ -1,4 +1,4 @@
-#include "tl/augmentation.hpp"
+#include "tl/data/augmentation.hpp"
 
 #include <algorithm>
 #include <cmath>

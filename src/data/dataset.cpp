@@ -1,4 +1,4 @@
-#include "tl/dataset.hpp"
+#include "tl/data/dataset.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -6,8 +6,8 @@
 #include <set>
 #include <sstream>
 
-#include "tl/ascii_case.hpp"
-#include "tl/error.hpp"
+#include "tl/base/ascii_case.hpp"
+#include "tl/base/error.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,6 +1,6 @@
-#include "tl/image_decoder.hpp"
+#include "tl/data/image_decoder.hpp"
 
-#include "tl/file_bytes.hpp"
+#include "tl/base/file_bytes.hpp"
 
 #include <algorithm>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "tl/preprocessing.hpp"
+#include "tl/data/preprocessing.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "tl/error.hpp"
+#include "tl/base/error.hpp"
 
 namespace tl {
 namespace {

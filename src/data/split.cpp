@@ -1,11 +1,11 @@
-#include "tl/split.hpp"
+#include "tl/data/split.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <random>
 
-#include "tl/error.hpp"
+#include "tl/base/error.hpp"
 
 namespace tl {
 namespace {

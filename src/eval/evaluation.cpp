@@ -1,13 +1,13 @@
-#include "tl/evaluation.hpp"
+#include "tl/eval/evaluation.hpp"
 
 #include <algorithm>
 
 #include <torch/torch.h>
 
-#include "tl/ascii_case.hpp"
-#include "tl/error.hpp"
-#include "tl/feature_extraction.hpp"
-#include "tl/split.hpp"
+#include "tl/base/ascii_case.hpp"
+#include "tl/base/error.hpp"
+#include "tl/features/feature_extraction.hpp"
+#include "tl/data/split.hpp"
 
 namespace tl {
 namespace {

@@ -1,9 +1,9 @@
-#include "tl/trained_classifier.hpp"
+#include "tl/eval/trained_classifier.hpp"
 
 #include <torch/torch.h>
 
-#include "tl/error.hpp"
-#include "tl/run_directory.hpp"
+#include "tl/base/error.hpp"
+#include "tl/run/run_directory.hpp"
 
 namespace tl {
 

@@ -1,12 +1,12 @@
-#include "tl/sweep.hpp"
+#include "tl/sweep/sweep.hpp"
 
 #include <algorithm>
 #include <map>
 #include <regex>
 #include <set>
 
-#include "tl/config_reader.hpp"
-#include "tl/error.hpp"
+#include "tl/config/config_reader.hpp"
+#include "tl/base/error.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,13 +1,13 @@
-#include "tl/sweep_results.hpp"
+#include "tl/sweep/sweep_results.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
 
-#include "tl/atomic_file.hpp"
-#include "tl/error.hpp"
-#include "tl/file_bytes.hpp"
-#include "tl/json_file.hpp"
+#include "tl/base/atomic_file.hpp"
+#include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
+#include "tl/base/json_file.hpp"
 
 namespace fs = std::filesystem;
 

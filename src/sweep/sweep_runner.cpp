@@ -1,14 +1,14 @@
-#include "tl/sweep_runner.hpp"
+#include "tl/sweep/sweep_runner.hpp"
 
 #include <chrono>
 #include <csignal>
 #include <sstream>
 
-#include "tl/atomic_file.hpp"
-#include "tl/error.hpp"
-#include "tl/file_bytes.hpp"
-#include "tl/interruption.hpp"
-#include "tl/subprocess.hpp"
+#include "tl/base/atomic_file.hpp"
+#include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
+#include "tl/base/interruption.hpp"
+#include "tl/base/subprocess.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,10 +1,10 @@
-#include "tl/adversarial_attack.hpp"
+#include "tl/synthesis/adversarial_attack.hpp"
 
 #include <cmath>
 
 #include <torch/torch.h>
 
-#include "tl/error.hpp"
+#include "tl/base/error.hpp"
 
 namespace tl {
 namespace {

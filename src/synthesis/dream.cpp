@@ -1,10 +1,10 @@
-#include "tl/dream.hpp"
+#include "tl/synthesis/dream.hpp"
 
 #include <torch/torch.h>
 
-#include "tl/error.hpp"
-#include "tl/lr_schedule.hpp"
-#include "tl/optimizer.hpp"
+#include "tl/base/error.hpp"
+#include "tl/train/lr_schedule.hpp"
+#include "tl/train/optimizer.hpp"
 
 namespace tl {
 

@@ -1,12 +1,12 @@
-#include "tl/checkpoint.hpp"
+#include "tl/train/checkpoint.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/serialize.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
-#include "tl/atomic_file.hpp"
-#include "tl/error.hpp"
+#include "tl/base/atomic_file.hpp"
+#include "tl/base/error.hpp"
 
 namespace tl {
 namespace {

@@ -1,4 +1,4 @@
-#include "tl/class_balance.hpp"
+#include "tl/train/class_balance.hpp"
 
 #include <torch/torch.h>
 

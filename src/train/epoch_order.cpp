@@ -1,10 +1,10 @@
-#include "tl/epoch_order.hpp"
+#include "tl/train/epoch_order.hpp"
 
 #include <map>
 #include <numeric>
 
-#include "tl/augmentation.hpp"
-#include "tl/split.hpp"
+#include "tl/data/augmentation.hpp"
+#include "tl/data/split.hpp"
 
 namespace tl {
 

@@ -1,4 +1,4 @@
-#include "tl/lr_schedule.hpp"
+#include "tl/train/lr_schedule.hpp"
 
 #include <cmath>
 

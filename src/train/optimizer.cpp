@@ -1,4 +1,4 @@
-#include "tl/optimizer.hpp"
+#include "tl/train/optimizer.hpp"
 
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>

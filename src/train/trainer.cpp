@@ -1,4 +1,4 @@
-#include "tl/trainer.hpp"
+#include "tl/train/trainer.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -6,23 +6,23 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
-#include "tl/backbone.hpp"
-#include "tl/checkpoint.hpp"
-#include "tl/class_balance.hpp"
-#include "tl/dataset.hpp"
-#include "tl/device.hpp"
-#include "tl/epoch_order.hpp"
-#include "tl/error.hpp"
-#include "tl/feature_cache.hpp"
-#include "tl/feature_extraction.hpp"
-#include "tl/head.hpp"
-#include "tl/interruption.hpp"
-#include "tl/lr_schedule.hpp"
-#include "tl/optimizer.hpp"
-#include "tl/parameter_selection.hpp"
-#include "tl/progress.hpp"
-#include "tl/run_directory.hpp"
-#include "tl/split.hpp"
+#include "tl/features/backbone.hpp"
+#include "tl/train/checkpoint.hpp"
+#include "tl/train/class_balance.hpp"
+#include "tl/data/dataset.hpp"
+#include "tl/features/device.hpp"
+#include "tl/train/epoch_order.hpp"
+#include "tl/base/error.hpp"
+#include "tl/features/feature_cache.hpp"
+#include "tl/features/feature_extraction.hpp"
+#include "tl/train/head.hpp"
+#include "tl/base/interruption.hpp"
+#include "tl/train/lr_schedule.hpp"
+#include "tl/train/optimizer.hpp"
+#include "tl/features/parameter_selection.hpp"
+#include "tl/base/progress.hpp"
+#include "tl/run/run_directory.hpp"
+#include "tl/data/split.hpp"
 
 namespace tl {
 namespace {

@@ -1,0 +1,19 @@
+#pragma once
+// Ctrl-C for long commands: the first SIGINT asks the work to stop at the next safe point (after an
+// epoch, with its checkpoint written; between batches of the backbone pass, whose cached features
+// are kept); a second SIGINT ends the process at once, as usual.
+#include "tl/base/error.hpp"
+
+namespace tl {
+
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
+void install_interrupt_handler();
+bool interrupt_requested();
+// Throws Interrupted("<what> interrupted ...") when an interrupt is pending.
+void throw_if_interrupted(const char* what);
+
+}  // namespace tl

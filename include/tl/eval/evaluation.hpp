@@ -1,0 +1,30 @@
+#pragma once
+// Evaluation of a trained run: on a split of its own dataset (the same deterministic split it was
+// trained with), or on another dataset in any supported layout whose class names are mapped by
+// name onto the run's classes. A class the run does not know is an error; classes absent from the
+// evaluated data are fine (they simply have no support).
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "tl/run/classification_report.hpp"
+#include "tl/data/dataset.hpp"
+#include "tl/data/skipped_files.hpp"
+#include "tl/eval/trained_classifier.hpp"
+
+namespace tl {
+
+struct EvaluationRequest {
+  std::string split = "test";                    // train | val | test
+  std::optional<LayoutOptions> other_dataset;    // evaluate this instead of the run's own data
+};
+
+// With another dataset: layouts with an official split use its lists (test -> test lines,
+// train/val -> trainval lines); other layouts are evaluated whole.
+ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped);
+
+// Relabels a dataset's samples with the indices of `known` classes, matching names exactly and then
+// ignoring case ("Cat" matches "cat"). Throws tl::Error naming the unknown class.
+void map_classes_by_name(Dataset& dataset, const std::vector<std::string>& known);
+
+}  // namespace tl

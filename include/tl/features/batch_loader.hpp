@@ -1,0 +1,76 @@
+#pragma once
+// BatchLoader: decodes and preprocesses images in worker threads and hands out batches in the
+// order given, while the caller works on the previous batches. At most `prefetch` finished batches
+// wait at any time, so memory stays bounded however large the dataset. Files that cannot be decoded
+// are left out of their batch and reported to SkippedFiles; a batch may therefore be smaller than
+// batch_size, or empty. The destructor stops and joins the workers.
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "tl/data/augmentation.hpp"
+#include "tl/data/dataset.hpp"
+#include "tl/data/preprocessing.hpp"
+#include "tl/data/skipped_files.hpp"
+
+namespace tl {
+
+struct ImageBatch {
+  torch::Tensor images;               // [n, 3, H, W] float32, normalised
+  torch::Tensor labels;               // [n] int64
+  std::vector<size_t> sample_indices; // which Dataset::samples these are
+};
+
+struct LoaderOptions {
+  int batch_size = 32;
+  int workers = 0;  // 0 = all cores
+  int prefetch = 4;
+  bool pin_memory = false;  // page-locked host memory, for faster copies to a GPU
+  // Train-time augmentation instead of the evaluation transform; images then decode at full size
+  // (a random crop may need every pixel). Each image's view is chosen by its key (see BatchLoader).
+  std::optional<Augmentation> augmentation = std::nullopt;
+};
+
+class BatchLoader {
+ public:
+  // `order` lists sample indices in the order batches should come out; the dataset, preprocessing
+  // and skipped list must outlive the loader. With options.augmentation, `augmentation_keys` holds
+  // one key per entry of `order` (augmentation.hpp).
+  BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
+              const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys = {});
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  // The next batch in order, or nothing when all are done. Rethrows a worker's unexpected exception.
+  std::optional<ImageBatch> next();
+  size_t batch_count() const { return batch_count_; }
+
+ private:
+  void work();
+  ImageBatch load(size_t batch_number);
+
+  const Dataset& dataset_;
+  const std::vector<size_t> order_;
+  const std::vector<uint64_t> augmentation_keys_;
+  const Preprocessing preprocessing_;
+  const LoaderOptions options_;
+  SkippedFiles& skipped_;
+  const size_t batch_count_;
+
+  std::mutex mutex_;
+  std::condition_variable ready_, room_;
+  std::map<size_t, ImageBatch> finished_;
+  size_t next_to_claim_ = 0, next_to_hand_out_ = 0;
+  bool stopping_ = false;
+  std::exception_ptr failure_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace tl

@@ -1,0 +1,45 @@
+#pragma once
+// Feature extraction: runs a frozen backbone once over a list of samples. With the backbone frozen,
+// features do not change between epochs, so the trainer computes them once and trains the head on
+// them for every epoch; with augmentation, once per augmented view. With a FeatureCache, images
+// whose features are already cached (same backbone file, preprocessing, view and image bytes) are
+// not decoded at all.
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "tl/features/backbone.hpp"
+#include "tl/features/batch_loader.hpp"
+#include "tl/features/feature_cache.hpp"
+
+namespace tl {
+
+struct FeatureSet {
+  torch::Tensor features;              // [n, D] float32, on the CPU, in the order of the requested indices
+  torch::Tensor labels;                // [n] int64
+  std::vector<size_t> sample_indices;  // Dataset::samples of each row; skipped files are absent
+  double seconds = 0;                  // wall time of the pass (hashing, cache, decode, backbone)
+  int64_t computed = 0;                // rows the backbone computed (the rest came from the cache)
+
+  int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+};
+
+// View `index` of every image under an augmentation, for a run seeded with `seed`. An image's view
+// is keyed by its bytes, not its path, so a cached view is the one this image would get anywhere.
+struct AugmentedView {
+  Augmentation augmentation;
+  uint64_t seed = 0;
+  int index = 0;
+
+  uint64_t key_for(const std::string& image_sha256) const;
+};
+
+// `cache` may be null (no caching); `view` null means the evaluation transform. A cache must be
+// opened for the view it serves (the namespace includes the augmentation, seed and view index).
+FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const std::vector<size_t>& indices,
+                            const Preprocessing& preprocessing, const LoaderOptions& options, SkippedFiles& skipped,
+                            FeatureCache* cache, const std::string& progress_label,
+                            const AugmentedView* view = nullptr);
+
+}  // namespace tl

@@ -1,0 +1,49 @@
+#pragma once
+// RunDirectory: the unit of everything tl does. One folder per training run holding the resolved
+// config, the class map, per-epoch metrics, checkpoints, the summary and the skipped files, so every
+// later command needs only the folder. Every file in it is replaced atomically.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tl/config/experiment.hpp"
+
+namespace tl {
+
+class RunDirectory {
+ public:
+  explicit RunDirectory(std::filesystem::path path);
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path config() const { return path_ / "config.json"; }
+  std::filesystem::path classes() const { return path_ / "classes.json"; }
+  std::filesystem::path metrics() const { return path_ / "metrics.jsonl"; }
+  std::filesystem::path best_checkpoint() const { return path_ / "best.pt"; }
+  std::filesystem::path last_checkpoint() const { return path_ / "last.pt"; }
+  std::filesystem::path summary() const { return path_ / "summary.json"; }
+  std::filesystem::path skipped() const { return path_ / "skipped.json"; }
+
+  bool holds_run() const;  // a previous run's config.json is there
+  // Refuses a folder that holds a previous run unless `replace` is set; then removes that run's
+  // files (and only those) so old and new results never mix.
+  void claim(bool replace) const;
+  // Creates the folder and records the experiment and its classes.
+  void start(const Experiment& experiment, const std::vector<std::string>& class_names) const;
+  void append_metrics(const nlohmann::json& line) const;
+  std::vector<nlohmann::json> load_metrics() const;
+  // Temporary files a killed process left mid-write (the files they were replacing are intact).
+  void remove_stale_temporaries() const;
+  void rewrite_metrics(const std::vector<nlohmann::json>& lines) const;
+  void write_json(const std::filesystem::path& file, const nlohmann::json& content) const;
+
+  // For commands that open a finished run: tl::Error naming the folder when it is not a run.
+  Experiment load_experiment() const;
+  std::vector<std::string> load_class_names() const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace tl

@@ -1,0 +1,49 @@
+#pragma once
+// The results of a sweep: one row per variant (the values it varied, its metrics, how long it took,
+// or why it failed), ranked by the sweep's metric with the best variant marked, checked against
+// the gates, and written as CSV, JSON and Markdown for people and scripts alike.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tl/sweep/sweep.hpp"
+
+namespace tl {
+
+struct VariantResult {
+  std::string name;
+  std::vector<std::pair<std::string, nlohmann::json>> values;
+  bool ok = false;
+  std::string error;                      // why it failed
+  std::map<std::string, double> metrics;  // kSweepMetrics
+  int epochs = 0;
+  double wall_seconds = 0.0;              // training + evaluation, as the sweep timed them
+  double images_per_second = 0.0;         // the backbone pass (features from the cache count too)
+  bool best = false;
+  std::vector<std::string> missed_gates;  // one line per gate this variant missed
+};
+
+// Metrics of a finished variant from its run directory (summary.json, eval_<split>.json).
+// Throws tl::Error naming the missing or malformed file.
+VariantResult read_variant_result(const SweepVariant& variant, const std::string& split);
+
+// Sorts by `metric` (highest first; val_loss lowest first), failed variants last, and marks the best.
+void rank_results(std::vector<VariantResult>& results, const std::string& metric);
+
+// Checks each finished variant against the sweep's gates, its own and `extra`; records and returns
+// one line per missed gate.
+std::vector<std::string> apply_gates(std::vector<VariantResult>& results, const Sweep& sweep,
+                                     const std::vector<Gate>& extra);
+
+// results.csv, results.json and results.md in the sweep directory, each written atomically.
+void write_results(const Sweep& sweep, const std::vector<VariantResult>& results);
+std::string results_markdown(const Sweep& sweep, const std::vector<VariantResult>& results);
+
+// Results a previous, interrupted sweep left in its results.json (by variant name); empty if none.
+std::map<std::string, nlohmann::json> previous_results(const Sweep& sweep);
+
+}  // namespace tl

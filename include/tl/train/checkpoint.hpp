@@ -1,0 +1,55 @@
+#pragma once
+// Checkpoint: everything needed to use or resume a trained head, in one LibTorch archive written
+// atomically. It holds the head's weights, the optimizer state (for resuming), the CPU generator
+// state, and a JSON record: format version, epoch, class names in label order, the head's shape and
+// config, the backbone's path and sha256, the preprocessing, and the epoch's metrics. The class
+// names travel with the weights, so the label order can never change between training and inference.
+// After fine-tuning it also holds the backbone tensors that changed (Backbone::tuned_state), and
+// the backbone file plus those tensors are the trained backbone.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/optim/optimizer.h>
+
+#include "tl/features/backbone.hpp"
+#include "tl/train/head.hpp"
+
+namespace tl {
+
+constexpr int kCheckpointFormat = 1;
+
+struct CheckpointRecord {
+  int epoch = 0;
+  std::vector<std::string> class_names;
+  HeadConfig head;
+  int in_features = 0;
+  std::string backbone_path, backbone_sha256;
+  nlohmann::json preprocessing;  // as the run recorded it
+  nlohmann::json metrics;        // the epoch's metrics line
+
+  nlohmann::json to_json() const;
+  static CheckpointRecord from_json(const nlohmann::json& json, const std::string& file);
+};
+
+// `backbone_state` empty: the backbone file as it is (no fine-tuning yet).
+void save_checkpoint(const std::filesystem::path& path, Head& head, const torch::optim::Optimizer* optimizer,
+                     const CheckpointRecord& record, const NamedTensors& backbone_state = {});
+
+struct LoadedCheckpoint {
+  CheckpointRecord record;
+  Head head{nullptr};
+  NamedTensors backbone_state;  // on the CPU; empty unless the backbone was fine-tuned
+};
+
+// Rebuilds the head from the record and loads its weights onto `device`, in evaluation mode.
+// Throws tl::Error naming the file if it is missing, damaged or of another format.
+LoadedCheckpoint load_checkpoint(const std::filesystem::path& path, torch::Device device);
+// Restores optimizer state saved with the head; `optimizer` must be built over that head's parameters.
+void load_optimizer_state(const std::filesystem::path& path, torch::optim::Optimizer& optimizer);
+// Restores the CPU generator to its state when the checkpoint was written (dropout masks continue alike).
+void restore_generator_state(const std::filesystem::path& path);
+
+}  // namespace tl

@@ -1,0 +1,26 @@
+#pragma once
+// Training a head on a frozen backbone, end to end: dataset and split, backbone features computed
+// once, head epochs on those features with the configured optimizer and schedule, metrics and
+// checkpoints written to the run directory after every epoch (best.pt by validation accuracy,
+// ties broken by validation loss; last.pt always), then summary.json. Optional: linear warmup,
+// gradient clipping, balanced class weights, early stopping. After an interrupt (Ctrl-C, see
+// interruption.hpp) it stops at the end of the epoch and throws tl::Interrupted; resume continues.
+#include <nlohmann/json.hpp>
+
+#include "tl/config/experiment.hpp"
+
+namespace tl {
+
+struct TrainingOptions {
+  bool overwrite = false;  // replace a previous run in the run directory instead of refusing
+  // Continue the run in the directory from last.pt: head, optimizer state, CPU generator state and
+  // epoch (so the schedule position) are restored, metrics after last.pt's epoch are dropped, and
+  // the result matches an uninterrupted run with the same seed.
+  bool resume = false;
+};
+
+// Returns the summary it wrote. Throws tl::Error on bad data, backbone or settings, and before any
+// work when the run directory already holds a run and `overwrite` is not set.
+nlohmann::json train(const Experiment& experiment, const TrainingOptions& options = {});
+
+}  // namespace tl

@@ -1,0 +1,18 @@
+#include "tl/base/json_file.hpp"
+
+#include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
+
+namespace tl {
+
+nlohmann::json read_json_file(const std::filesystem::path& path) {
+  const auto bytes = read_file_bytes(path);
+  if (!bytes) throw Error(path.string() + ": missing");
+  try {
+    return nlohmann::json::parse(*bytes);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw Error(path.string() + ": not valid JSON: " + error.what());
+  }
+}
+
+}  // namespace tl

@@ -1,0 +1,115 @@
+#include "tl/eval/classifier_export.hpp"
+
+#include <sstream>
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include "tl/base/atomic_file.hpp"
+#include "tl/base/error.hpp"
+#include "tl/features/torchscript_tensors.hpp"
+#include "tl/eval/trained_classifier.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tl {
+namespace {
+
+// TorchScript source of the forward pass: the backbone, tl's pooling of a 4-D output, then the
+// head's Linear layers with a ReLU between consecutive ones.
+std::string forward_source(size_t linear_layers, bool softmax) {
+  std::ostringstream source;
+  source << "def forward(self, images: Tensor) -> Tensor:\n"
+         << "    x = self.backbone.forward(images)\n"
+         << "    if x.dim() == 4:\n"
+         << "        x = x.mean([2, 3])\n";
+  for (size_t i = 0; i < linear_layers; ++i) {
+    if (i > 0) source << "    x = torch.relu(x)\n";
+    source << "    x = torch.linear(x, self.head_" << i << "_weight, self.head_" << i << "_bias)\n";
+  }
+  source << (softmax ? "    return torch.softmax(x, 1)\n" : "    return x\n");
+  return source.str();
+}
+
+nlohmann::json describe_export(TrainedClassifier& classifier, const fs::path& run_directory,
+                               const fs::path& checkpoint, bool softmax) {
+  const Preprocessing& preprocessing = classifier.preprocessing();
+  const CheckpointRecord& record = classifier.record();
+  return {
+      {"format", "tl exported classifier 1"},
+      {"input", "float32 [N, 3, " + std::to_string(preprocessing.height) + ", " + std::to_string(preprocessing.width) +
+                    "], channels in `color` order, (x/255 - mean) / std"},
+      {"output", softmax ? "class probabilities [N, classes] (softmax applied)" : "logits [N, classes] (no softmax)"},
+      {"classes", record.class_names},
+      {"num_classes", record.class_names.size()},
+      // The backbone metadata schema (../shared/models/*/model.json), for the preprocessing.
+      {"input_size", {preprocessing.height, preprocessing.width}},
+      {"resize_shorter", preprocessing.resize_shorter},
+      {"interpolation", interpolation_name(preprocessing.interpolation)},
+      {"mean", preprocessing.mean},
+      {"std", preprocessing.std},
+      {"color", preprocessing.channel_order == ChannelOrder::rgb ? "RGB" : "BGR"},
+      {"reduced_decode", preprocessing.reduced_decode},
+      {"source",
+       {{"run", fs::absolute(run_directory).lexically_normal().string()},
+        {"checkpoint", fs::absolute(checkpoint).lexically_normal().string()},
+        {"epoch", record.epoch},
+        {"metrics", record.metrics},
+        {"backbone", record.backbone_path},
+        {"backbone_sha256", record.backbone_sha256},
+        {"head", {{"type", record.head.type}, {"hidden", record.head.hidden}}}}},
+  };
+}
+
+}  // namespace
+
+ExportedFiles export_classifier(const fs::path& run_directory, const fs::path& out, const ExportOptions& options) {
+  if (out.extension() == ".json") throw Error(out.string() + ": the module file needs another extension (e.g. .pt)");
+  // TrainedClassifier checks the backbone file and preprocessing against what the head was trained on.
+  TrainedClassifier classifier(run_directory, options.checkpoint, torch::kCPU);
+  const fs::path checkpoint = options.checkpoint.value_or(run_directory / "best.pt");
+
+  torch::jit::Module exported("__torch__.tl.ExportedClassifier");
+  torch::jit::Module backbone = torch::jit::load(classifier.record().backbone_path, torch::kCPU);
+  load_named_tensors(backbone, classifier.backbone_state(), checkpoint.string());
+  exported.register_module("backbone", backbone);
+  const auto linears = classifier.head()->linear_layers();
+  for (size_t i = 0; i < linears.size(); ++i) {
+    const std::string prefix = "head_" + std::to_string(i) + "_";
+    exported.register_parameter(prefix + "weight", linears[i]->weight.detach().clone(), false);
+    exported.register_parameter(prefix + "bias", linears[i]->bias.detach().clone(), false);
+  }
+  exported.define(forward_source(linears.size(), options.softmax));
+  exported.eval();
+
+  // The module must answer exactly as tl does before anyone relies on it.
+  const Preprocessing& preprocessing = classifier.preprocessing();
+  // A generator of its own: exporting must not reseed the caller's global one.
+  const auto probe =
+      torch::randn({2, 3, preprocessing.height, preprocessing.width}, at::detail::createCPUGenerator(0));
+  torch::Tensor expected, produced;
+  {
+    torch::NoGradGuard no_grad;
+    expected = classifier.logits(classifier.backbone().features(probe));
+    if (options.softmax) expected = torch::softmax(expected, 1);
+    produced = exported.forward({probe}).toTensor();
+  }
+  // tl runs the backbone channels-last, the exported module as stored: same maths, other rounding.
+  if (!produced.sizes().equals(expected.sizes()) || !torch::allclose(produced, expected, 1e-4, 1e-3)) {
+    throw Error(out.string() + ": the exported module does not reproduce the run's outputs (max difference " +
+                std::to_string((produced - expected).abs().max().item<double>()) + "); nothing written");
+  }
+
+  ExportedFiles files;
+  files.module = out;
+  files.metadata = fs::path(out).replace_extension(".json");
+  files.description = describe_export(classifier, run_directory, checkpoint, options.softmax);
+  if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
+  std::ostringstream archive;
+  exported.save(archive);
+  write_file_atomically(files.module, archive.str());
+  write_file_atomically(files.metadata, files.description.dump(2) + "\n");
+  return files;
+}
+
+}  // namespace tl

@@ -1,0 +1,108 @@
+#include "tl/features/batch_loader.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "tl/data/image_decoder.hpp"
+
+namespace tl {
+
+BatchLoader::BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
+                         const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys)
+    : dataset_(dataset),
+      order_(std::move(order)),
+      augmentation_keys_(std::move(augmentation_keys)),
+      preprocessing_(preprocessing),
+      options_(options),
+      skipped_(skipped),
+      batch_count_((order_.size() + options.batch_size - 1) / options.batch_size) {
+  if (options.augmentation && augmentation_keys_.size() != order_.size()) {
+    throw std::invalid_argument("BatchLoader: one augmentation key per image is needed");
+  }
+  const int threads = options.workers > 0 ? options.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int useful = static_cast<int>(std::min<size_t>(threads, std::max<size_t>(batch_count_, 1)));
+  for (int i = 0; i < useful; ++i) workers_.emplace_back([this] { work(); });
+}
+
+BatchLoader::~BatchLoader() {
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  room_.notify_all();
+  for (auto& worker : workers_) worker.join();
+}
+
+void BatchLoader::work() {
+  while (true) {
+    size_t batch_number = 0;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      // A worker may run ahead of the consumer by at most `prefetch` batches.
+      room_.wait(lock, [&] {
+        return stopping_ || next_to_claim_ >= batch_count_ ||
+               next_to_claim_ < next_to_hand_out_ + static_cast<size_t>(options_.prefetch);
+      });
+      if (stopping_ || next_to_claim_ >= batch_count_) return;
+      batch_number = next_to_claim_++;
+    }
+    try {
+      ImageBatch batch = load(batch_number);
+      const std::lock_guard<std::mutex> lock(mutex_);
+      finished_.emplace(batch_number, std::move(batch));
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (!failure_) failure_ = std::current_exception();
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    room_.notify_all();
+  }
+}
+
+ImageBatch BatchLoader::load(size_t batch_number) {
+  const size_t begin = batch_number * options_.batch_size;
+  const size_t end = std::min(order_.size(), begin + options_.batch_size);
+  const int64_t capacity = static_cast<int64_t>(end - begin);
+  const int64_t image_floats = 3LL * preprocessing_.height * preprocessing_.width;
+  auto tensor_options = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(options_.pin_memory);
+  torch::Tensor images = torch::empty({capacity, 3, preprocessing_.height, preprocessing_.width}, tensor_options);
+  std::vector<int64_t> labels;
+  ImageBatch batch;
+  float* destination = images.data_ptr<float>();
+  for (size_t position = begin; position < end; ++position) {
+    const size_t index = order_[position];
+    const Sample& sample = dataset_.samples[index];
+    const DecodedImage decoded =
+        decode_image_file(sample.path, options_.augmentation ? 0 : preprocessing_.decode_shorter_side());
+    if (!decoded.error.empty()) {
+      skipped_.add(sample.path, decoded.error);
+      continue;
+    }
+    float* chw = destination + labels.size() * image_floats;
+    if (options_.augmentation) {
+      preprocess_augmented(decoded.rgb, preprocessing_, *options_.augmentation, augmentation_keys_[position], chw);
+    } else {
+      preprocess_for_eval(decoded.rgb, preprocessing_, chw);
+    }
+    labels.push_back(sample.label);
+    batch.sample_indices.push_back(index);
+  }
+  const auto kept = static_cast<int64_t>(labels.size());
+  batch.images = kept == capacity ? images : images.narrow(0, 0, kept);
+  batch.labels = torch::tensor(labels, torch::kInt64);
+  return batch;
+}
+
+std::optional<ImageBatch> BatchLoader::next() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (next_to_hand_out_ >= batch_count_) return std::nullopt;
+  ready_.wait(lock, [&] { return failure_ || finished_.count(next_to_hand_out_) > 0; });
+  if (failure_) std::rethrow_exception(failure_);
+  auto node = finished_.extract(next_to_hand_out_++);
+  lock.unlock();
+  room_.notify_all();
+  return std::move(node.mapped());
+}
+
+}  // namespace tl

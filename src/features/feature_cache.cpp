@@ -1,0 +1,113 @@
+#include "tl/features/feature_cache.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+#include <zlib.h>
+
+#include "tl/base/atomic_file.hpp"
+#include "tl/base/content_hash.hpp"
+#include "tl/base/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tl {
+namespace {
+
+constexpr char kMagic[8] = {'T', 'L', 'F', 'E', 'A', 'T', '0', '1'};
+constexpr size_t kHeaderSize = sizeof(kMagic) + 2 * sizeof(uint32_t);
+
+uint32_t checksum(const char* bytes, size_t size) {
+  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes), static_cast<uInt>(size)));
+}
+
+}  // namespace
+
+fs::path default_cache_directory() {
+  if (const char* explicit_directory = std::getenv("TL_CACHE_DIR"); explicit_directory && *explicit_directory) {
+    return explicit_directory;
+  }
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "tl";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "tl";
+  return fs::temp_directory_path() / "tl-cache";
+}
+
+FeatureCache::FeatureCache(const fs::path& directory, const std::string& backbone_sha256,
+                           const std::string& preprocessing_description) {
+  const std::string key = std::string(kMagic, sizeof kMagic) + "\n" + backbone_sha256 + "\n" + preprocessing_description;
+  namespace_directory_ = directory / "features" / sha256_bytes(key).substr(0, 32);
+  std::error_code error;
+  fs::create_directories(namespace_directory_, error);
+  if (error) throw Error(namespace_directory_.string() + ": cannot create feature cache directory: " + error.message());
+}
+
+fs::path FeatureCache::entry_path(const std::string& image_sha256) const {
+  return namespace_directory_ / image_sha256.substr(0, 2) / (image_sha256 + ".feat");
+}
+
+std::optional<std::vector<float>> FeatureCache::load(const std::string& image_sha256, int dim) {
+  std::ifstream in(entry_path(image_sha256), std::ios::binary);
+  if (!in) {
+    ++statistics_.misses;
+    return std::nullopt;
+  }
+  const size_t payload = static_cast<size_t>(dim) * sizeof(float);
+  std::string bytes(kHeaderSize + payload + 1, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  const auto size = static_cast<size_t>(in.gcount());
+  uint32_t stored_dim = 0, stored_checksum = 0;
+  if (size == kHeaderSize + payload) {
+    std::memcpy(&stored_dim, bytes.data() + sizeof kMagic, sizeof stored_dim);
+    std::memcpy(&stored_checksum, bytes.data() + sizeof kMagic + sizeof stored_dim, sizeof stored_checksum);
+  }
+  const bool intact = size == kHeaderSize + payload && std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0 &&
+                      stored_dim == static_cast<uint32_t>(dim) &&
+                      stored_checksum == checksum(bytes.data() + kHeaderSize, payload);
+  if (!intact) {
+    ++statistics_.damaged;
+    ++statistics_.misses;
+    return std::nullopt;
+  }
+  ++statistics_.hits;
+  std::vector<float> features(static_cast<size_t>(dim));
+  std::memcpy(features.data(), bytes.data() + kHeaderSize, payload);
+  return features;
+}
+
+void FeatureCache::store(const std::string& image_sha256, const float* features, int dim) {
+  const size_t payload = static_cast<size_t>(dim) * sizeof(float);
+  std::string bytes(kHeaderSize + payload, '\0');
+  const auto stored_dim = static_cast<uint32_t>(dim);
+  std::memcpy(bytes.data(), kMagic, sizeof kMagic);
+  std::memcpy(bytes.data() + sizeof kMagic, &stored_dim, sizeof stored_dim);
+  std::memcpy(bytes.data() + kHeaderSize, features, payload);
+  const uint32_t sum = checksum(bytes.data() + kHeaderSize, payload);
+  std::memcpy(bytes.data() + sizeof kMagic + sizeof stored_dim, &sum, sizeof sum);
+  if (!writable_) return;
+  const fs::path path = entry_path(image_sha256);
+  try {
+    std::error_code error;
+    fs::create_directories(path.parent_path(), error);
+    // A cache entry can always be recomputed, so it skips the fsync that run files get; the rename still
+    // keeps readers from seeing half an entry, and the checksum catches what a power cut might leave.
+    write_file_atomically(path, bytes, Durability::rename_only);
+    ++statistics_.stored;
+  } catch (const Error& error) {
+    writable_ = false;
+    spdlog::warn("feature cache not written from now on: {}", error.what());
+  }
+}
+
+std::optional<FeatureCache> open_feature_cache(const fs::path& directory, const std::string& backbone_sha256,
+                                               const std::string& preprocessing_description) {
+  try {
+    return FeatureCache(directory, backbone_sha256, preprocessing_description);
+  } catch (const Error& error) {
+    spdlog::warn("running without the feature cache: {}", error.what());
+    return std::nullopt;
+  }
+}
+
+}  // namespace tl

@@ -1,0 +1,100 @@
+#include "tl/run/run_directory.hpp"
+
+#include <sstream>
+
+
+#include "tl/base/atomic_file.hpp"
+#include "tl/config/config_source.hpp"
+#include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
+#include "tl/base/json_file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tl {
+namespace {
+
+nlohmann::json read_json(const fs::path& path, const fs::path& run) {
+  if (!fs::is_regular_file(path)) {
+    throw Error(run.string() + ": not a tl run directory (missing " + path.filename().string() + ")");
+  }
+  return read_json_file(path);
+}
+
+}  // namespace
+
+RunDirectory::RunDirectory(fs::path path) : path_(std::move(path)) {}
+
+bool RunDirectory::holds_run() const { return fs::exists(config()); }
+
+void RunDirectory::claim(bool replace) const {
+  if (!holds_run()) return;
+  if (!replace) {
+    throw Error(path_.string() + ": already holds a run; choose another output.dir (--set output.dir=DIR) "
+                                 "or replace it with --overwrite");
+  }
+  for (const auto& file : {config(), classes(), metrics(), best_checkpoint(), last_checkpoint(), summary(), skipped()}) {
+    fs::remove(file);
+  }
+  for (const auto& entry : fs::directory_iterator(path_)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("eval_", 0) == 0 && entry.path().extension() == ".json") fs::remove(entry.path());
+  }
+}
+
+void RunDirectory::start(const Experiment& experiment, const std::vector<std::string>& class_names) const {
+  std::error_code error;
+  fs::create_directories(path_, error);
+  if (error) throw Error(path_.string() + ": cannot create run directory: " + error.message());
+  write_json(config(), experiment.resolved);
+  write_json(classes(), class_names);
+  write_file_atomically(metrics(), "");
+}
+
+void RunDirectory::append_metrics(const nlohmann::json& line) const {
+  // Rewritten whole each time: a few hundred lines at most, and a reader never sees half a line.
+  write_file_atomically(metrics(), read_file_bytes(metrics()).value_or("") + line.dump() + "\n");
+}
+
+std::vector<nlohmann::json> RunDirectory::load_metrics() const {
+  std::vector<nlohmann::json> lines;
+  std::istringstream text(read_file_bytes(metrics()).value_or(""));
+  for (std::string line; std::getline(text, line);) {
+    if (line.empty()) continue;
+    auto parsed = nlohmann::json::parse(line, nullptr, false);
+    if (parsed.is_discarded() || !parsed.contains("epoch")) {
+      throw Error(metrics().string() + ": not a metrics line: " + line);
+    }
+    lines.push_back(std::move(parsed));
+  }
+  return lines;
+}
+
+void RunDirectory::remove_stale_temporaries() const {
+  for (const auto& entry : fs::directory_iterator(path_)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 1 && name[0] == '.' && name.find(".tmp-") != std::string::npos) fs::remove(entry.path());
+  }
+}
+
+void RunDirectory::rewrite_metrics(const std::vector<nlohmann::json>& lines) const {
+  std::string text;
+  for (const auto& line : lines) text += line.dump() + "\n";
+  write_file_atomically(metrics(), text);
+}
+
+void RunDirectory::write_json(const fs::path& file, const nlohmann::json& content) const {
+  write_file_atomically(file, content.dump(2) + "\n");
+}
+
+Experiment RunDirectory::load_experiment() const {
+  return tl::load_experiment(ConfigSource::from_json(read_json(config(), path_), config().string(), path_));
+}
+
+std::vector<std::string> RunDirectory::load_class_names() const {
+  const auto json = read_json(classes(), path_);
+  if (!json.is_array() || json.empty()) throw Error(classes().string() + ": expected a list of class names");
+  return json.get<std::vector<std::string>>();
+}
+
+}  // namespace tl

@@ -1,0 +1,70 @@
+// Backbone metadata: the real files parse; every missing or malformed field names the file and field.
+#include <gtest/gtest.h>
+
+#include "support/shared_data.hpp"
+#include "support/temp_directory.hpp"
+#include "tl/config/backbone_metadata.hpp"
+#include "tl/base/error.hpp"
+
+namespace {
+
+using tl::testing::TempDirectory;
+using tl::testing::write_file;
+
+std::string error_of(const std::filesystem::path& path) {
+  try {
+    tl::load_backbone_metadata(path);
+  } catch (const tl::Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(BackboneMetadata, RealMobileNetV2) {
+  TL_REQUIRE_SHARED_DATA();
+  const auto backbone = tl::testing::model_dir("mobilenet_v2_1.0_224_ptq") / "backbone.pt";
+  const auto metadata = tl::load_backbone_metadata(tl::default_metadata_path(backbone));
+  EXPECT_EQ(metadata.feature_dim, 1280);
+  EXPECT_EQ(metadata.input_height, 224);
+  const auto p = metadata.preprocessing();
+  EXPECT_EQ(p.resize_shorter, 256);
+  EXPECT_EQ(p.interpolation, tl::Interpolation::linear);
+  EXPECT_FLOAT_EQ(p.mean[1], 0.5f);
+  const auto smaller = metadata.preprocessing(112);
+  EXPECT_EQ(smaller.height, 112);
+  EXPECT_EQ(smaller.resize_shorter, 128);
+}
+
+TEST(BackboneMetadata, DefaultPathPrefersTheStemJson) {
+  TempDirectory dir;
+  write_file(dir / "net.pt", "x");
+  EXPECT_EQ(tl::default_metadata_path(dir / "net.pt"), dir / "model.json");
+  write_file(dir / "net.json", "{}");
+  EXPECT_EQ(tl::default_metadata_path(dir / "net.pt"), dir / "net.json");
+}
+
+TEST(BackboneMetadata, ErrorsNameTheFileAndField) {
+  TempDirectory dir;
+  const auto file = dir / "m.json";
+  EXPECT_NE(error_of(file).find(file.string() + ": backbone metadata not found"), std::string::npos);
+  write_file(file, "{not json");
+  EXPECT_NE(error_of(file).find("backbone metadata is not valid JSON"), std::string::npos);
+  write_file(file, R"({"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "color": "RGB", "feature_dim": 8})");
+  EXPECT_EQ(error_of(file), file.string() +
+                                ": input_size: expected [height, width] in pixels (missing). tl needs input_size [H, W], "
+                                "mean [3], std [3], color (RGB|BGR) and feature_dim to use a backbone");
+  write_file(file, R"({"input_size": [224, 224], "mean": [0.5, 0.5], "std": [0.5, 0.5, 0.5], "color": "RGB",
+                       "feature_dim": 8})");
+  EXPECT_NE(error_of(file).find("mean: expected a list of 3 numbers, got [0.5,0.5]"), std::string::npos);
+  write_file(file, R"({"input_size": 224, "mean": [0.5, 0.5, 0.5], "std": [0.5, 0, 0.5], "color": "RGB",
+                       "feature_dim": 8})");
+  EXPECT_NE(error_of(file).find("std: expected a list of 3 positive numbers"), std::string::npos);
+  write_file(file, R"({"input_size": 224, "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "color": "YUV",
+                       "feature_dim": 8})");
+  EXPECT_NE(error_of(file).find("color: expected \"RGB\" or \"BGR\", got \"YUV\""), std::string::npos);
+  write_file(file, R"({"input_size": 224, "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "color": "BGR",
+                       "feature_dim": 8, "interpolation": "lanczos"})");
+  EXPECT_NE(error_of(file).find("interpolation: expected one of linear|area|cubic|antialias"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,263 @@
+// Config files: YAML and JSON share one schema; every invalid field is an error naming the file,
+// the field path and what was expected; --set overrides; paths resolve against the config's folder.
+#include <gtest/gtest.h>
+
+#include "support/temp_directory.hpp"
+#include "tl/config/config_source.hpp"
+#include "tl/base/error.hpp"
+#include "tl/config/experiment.hpp"
+
+namespace {
+
+using tl::testing::TempDirectory;
+using tl::testing::write_file;
+
+const char* kMinimalYaml = R"(
+data:
+  layout: petimages
+  root: data/pets
+model:
+  backbone: models/backbone.pt
+)";
+
+std::string error_of(const std::filesystem::path& file, const std::vector<std::string>& overrides = {}) {
+  try {
+    tl::load_experiment_file(file, overrides);
+  } catch (const tl::Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(Config, YamlAndJsonGiveTheSameExperiment) {
+  TempDirectory dir;
+  write_file(dir / "a.yaml", std::string(kMinimalYaml) + "train:\n  epochs: 3\n  optimizer: {name: sgd, lr: 0.01}\n");
+  write_file(dir / "a.json", R"({"data": {"layout": "petimages", "root": "data/pets"},
+    "model": {"backbone": "models/backbone.pt"},
+    "train": {"epochs": 3, "optimizer": {"name": "sgd", "lr": 0.01}}})");
+  const auto yaml = tl::load_experiment_file(dir / "a.yaml");
+  const auto json = tl::load_experiment_file(dir / "a.json");
+  EXPECT_EQ(yaml.resolved, json.resolved);
+  EXPECT_EQ(yaml.train.epochs, 3);
+  EXPECT_EQ(yaml.train.optimizer.name, "sgd");
+  EXPECT_DOUBLE_EQ(yaml.train.optimizer.lr, 0.01);
+  EXPECT_DOUBLE_EQ(yaml.train.optimizer.momentum, 0.9);
+  EXPECT_EQ(yaml.name, "a");
+}
+
+TEST(Config, RelativePathsResolveAgainstTheConfigDirectory) {
+  TempDirectory dir;
+  write_file(dir / "configs" / "x.yaml", kMinimalYaml);
+  const auto experiment = tl::load_experiment_file(dir / "configs" / "x.yaml");
+  EXPECT_EQ(experiment.data.root, (dir / "configs" / "data" / "pets").lexically_normal());
+  EXPECT_EQ(experiment.model.backbone, (dir / "configs" / "models" / "backbone.pt").lexically_normal());
+  EXPECT_EQ(experiment.resolved["data"]["root"], experiment.data.root.string());
+  EXPECT_EQ(experiment.run_directory, std::filesystem::current_path() / "runs" / "x");
+}
+
+TEST(Config, DefaultsAreRecordedInTheResolvedTree) {
+  TempDirectory dir;
+  write_file(dir / "x.yaml", kMinimalYaml);
+  const auto experiment = tl::load_experiment_file(dir / "x.yaml");
+  EXPECT_EQ(experiment.resolved["train"]["epochs"], 10);
+  EXPECT_EQ(experiment.resolved["train"]["optimizer"]["name"], "adam");
+  EXPECT_EQ(experiment.resolved["model"]["head"]["type"], "linear");
+  EXPECT_EQ(experiment.resolved["device"], "auto");
+  EXPECT_FALSE(experiment.resolved["train"]["optimizer"].contains("momentum")) << "adam has no momentum";
+}
+
+TEST(Config, ResolvedTreeReloadsToTheSameExperiment) {
+  TempDirectory dir;
+  write_file(dir / "x.yaml", std::string(kMinimalYaml) + "train: {optimizer: {name: sgd, nesterov: true}}\n");
+  const auto first = tl::load_experiment_file(dir / "x.yaml");
+  const auto reloaded = tl::load_experiment(tl::ConfigSource::from_json(first.resolved, "config.json", "/elsewhere"));
+  EXPECT_EQ(reloaded.resolved, first.resolved);
+  EXPECT_EQ(reloaded.data.root, first.data.root);
+  EXPECT_TRUE(reloaded.train.optimizer.nesterov);
+}
+
+TEST(Config, OverridesReplaceValuesAndAreValidated) {
+  TempDirectory dir;
+  write_file(dir / "x.yaml", kMinimalYaml);
+  const auto experiment = tl::load_experiment_file(
+      dir / "x.yaml", {"train.epochs=2", "train.optimizer.lr=0.5", "model.head.type=mlp", "model.head.hidden=[64, 32]",
+                       "name=quick", "data.root=elsewhere"});
+  EXPECT_EQ(experiment.train.epochs, 2);
+  EXPECT_DOUBLE_EQ(experiment.train.optimizer.lr, 0.5);
+  EXPECT_EQ(experiment.model.head.hidden, (std::vector<int>{64, 32}));
+  EXPECT_EQ(experiment.name, "quick");
+  // A path typed on the command line is relative to where the user typed it.
+  EXPECT_EQ(experiment.data.root, std::filesystem::current_path() / "elsewhere");
+
+  EXPECT_EQ(error_of(dir / "x.yaml", {"train.epochs=zero"}),
+            dir.path().string() + "/x.yaml: train.epochs: expected an integer in [1, 100000], got \"zero\"");
+  EXPECT_NE(error_of(dir / "x.yaml", {"train.epoch=3"}).find("train.epoch: unknown key"), std::string::npos);
+  EXPECT_NE(error_of(dir / "x.yaml", {"noequals"}).find("expected key.path=value"), std::string::npos);
+}
+
+struct InvalidCase {
+  const char* name;
+  const char* yaml;
+  const char* expected_message;  // the whole message after "<file>: "
+};
+
+class InvalidConfig : public ::testing::TestWithParam<InvalidCase> {};
+
+TEST_P(InvalidConfig, NamesFileFieldAndExpectation) {
+  TempDirectory dir;
+  write_file(dir / "x.yaml", GetParam().yaml);
+  EXPECT_EQ(error_of(dir / "x.yaml"), (dir / "x.yaml").string() + ": " + GetParam().expected_message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Config, InvalidConfig,
+    ::testing::Values(
+        InvalidCase{"misspelt_layout", "data: {layout: petimage, root: d}\nmodel: {backbone: b.pt}\n",
+                    "data.layout: expected one of petimages|oxford_pets|image_folder, got \"petimage\""},
+        InvalidCase{"missing_layout", "data: {root: d}\nmodel: {backbone: b.pt}\n",
+                    "data.layout: required, expected one of petimages|oxford_pets|image_folder"},
+        InvalidCase{"missing_root", "data: {layout: petimages}\nmodel: {backbone: b.pt}\n",
+                    "data.root: required, expected a path"},
+        InvalidCase{"missing_backbone", "data: {layout: petimages, root: d}\n",
+                    "model.backbone: required, expected a path"},
+        InvalidCase{"unknown_top_level_key", "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\nepochs: 3\n",
+                    "epochs: unknown key (known keys here: name, seed, device, threads, cache, cache_dir, data, model, train, output)"},
+        InvalidCase{"unknown_nested_key",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {optimizer: {name: adam, lrr: 1}}\n",
+                    "train.optimizer.lrr: unknown key (known keys here: name, lr, weight_decay)"},
+        InvalidCase{"wrong_type", "data: {layout: petimages, root: d, batch_size: [1]}\nmodel: {backbone: b.pt}\n",
+                    "data.batch_size: expected an integer in [1, 4096], got a list [1]"},
+        InvalidCase{"out_of_range", "data: {layout: petimages, root: d, val_fraction: 1.5}\nmodel: {backbone: b.pt}\n",
+                    "data.val_fraction: expected a number in [0.0, 0.9], got 1.5"},
+        InvalidCase{"fractions_leave_no_training",
+                    "data: {layout: petimages, root: d, val_fraction: 0.5, test_fraction: 0.45}\nmodel: {backbone: b.pt}\n",
+                    "data.val_fraction: val_fraction + test_fraction must leave at least 10% for training"},
+        InvalidCase{"target_outside_oxford", "data: {layout: petimages, root: d, target: breed}\nmodel: {backbone: b.pt}\n",
+                    "data.target: only used by layout oxford_pets"},
+        InvalidCase{"test_fraction_with_official_split",
+                    "data: {layout: oxford_pets, root: d, test_fraction: 0.2}\nmodel: {backbone: b.pt}\n",
+                    "data.test_fraction: not used by layout oxford_pets, which has an official test split"},
+        InvalidCase{"momentum_for_adam",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {optimizer: {momentum: 0.5}}\n",
+                    "train.optimizer.momentum: only used by optimizer sgd"},
+        InvalidCase{"bad_device", "device: gpu\ndata: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n",
+                    "device: expected one of auto|cpu|cuda|cuda:N, got \"gpu\""},
+        InvalidCase{"section_not_a_mapping", "data: petimages\nmodel: {backbone: b.pt}\n",
+                    "data: expected a mapping of settings, got \"petimages\""},
+        InvalidCase{"hidden_for_linear_head",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {hidden: [3]}}\n",
+                    "model.head.hidden: only used by head type mlp"},
+        InvalidCase{"warmup_longer_than_training",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "train: {epochs: 3, schedule: {warmup_epochs: 3}}\n",
+                    "train.schedule: warmup_epochs must be less than epochs (3)"},
+        InvalidCase{"unknown_class_weights",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {class_weights: inverse}\n",
+                    "train.class_weights: expected one of none|balanced, got \"inverse\""},
+        InvalidCase{"crop_scale_without_crop",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "train: {augmentation: {crop_scale: [0.5, 1]}}\n",
+                    "train.augmentation.crop_scale: only used with random_resized_crop: true"},
+        InvalidCase{"crop_scale_reversed",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "train: {augmentation: {random_resized_crop: true, crop_scale: [0.9, 0.5]}}\n",
+                    "train.augmentation.crop_scale: expected [low, high] with 0.01 <= low <= high <= 1.0, got a list "
+                    "[0.9,0.5]"},
+        InvalidCase{"views_without_augmentation",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {augmentation: {views: 4}}\n",
+                    "train.augmentation.views: only used when an augmentation is on (random_resized_crop, "
+                    "horizontal_flip or a jitter)"},
+        InvalidCase{"fine_tune_without_what_to_unfreeze",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {fine_tune: {epochs: 2}}\n",
+                    "train.fine_tune.unfreeze_blocks: fine-tuning needs exactly one of unfreeze_blocks (the last N "
+                    "blocks) or unfreeze (parameter-name patterns)"},
+        InvalidCase{"fine_tune_settings_without_epochs",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "train: {fine_tune: {unfreeze_blocks: 2}}\n",
+                    "train.fine_tune.unfreeze_blocks: only used when fine_tune.epochs > 0"},
+        InvalidCase{"unknown_bn_policy",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "train: {fine_tune: {epochs: 2, unfreeze_blocks: 1, bn: update}}\n",
+                    "train.fine_tune.bn: expected one of frozen|train, got \"update\""},
+        InvalidCase{"unknown_sampling",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {sampling: oversample}\n",
+                    "train.sampling: expected one of shuffle|balanced, got \"oversample\""},
+        InvalidCase{"inline_metadata_missing_field",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, metadata: {input_size: 224, "
+                    "mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], color: RGB}}\n",
+                    "model.metadata.feature_dim: expected a positive integer (missing). tl needs input_size [H, W], "
+                    "mean [3], std [3], color (RGB|BGR) and feature_dim to use a backbone"},
+        InvalidCase{"inline_metadata_unknown_field",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, metadata: {input_size: 224, "
+                    "mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], color: RGB, feature_dim: 8, colour: RGB}}\n",
+                    "model.metadata.colour: unknown key (known keys here: input_size, mean, std, color, feature_dim, "
+                    "resize_shorter, interpolation)"}),
+    [](const ::testing::TestParamInfo<InvalidCase>& param_info) { return std::string(param_info.param.name); });
+
+TEST(Config, BackboneMetadataCanBeGivenInline) {
+  TempDirectory dir;
+  write_file(dir / "x.yaml", std::string(kMinimalYaml) +
+                                 "  metadata: {input_size: [96, 128], mean: [0.1, 0.2, 0.3], std: [1, 2, 3], "
+                                 "color: BGR, feature_dim: 64, interpolation: area}\n");
+  const auto experiment = tl::load_experiment_file(dir / "x.yaml");
+  ASSERT_TRUE(experiment.model.inline_metadata.has_value());
+  EXPECT_FALSE(experiment.model.metadata.has_value());
+  const auto& metadata = *experiment.model.inline_metadata;
+  EXPECT_EQ(metadata.input_height, 96);
+  EXPECT_EQ(metadata.input_width, 128);
+  EXPECT_EQ(metadata.feature_dim, 64);
+  EXPECT_EQ(metadata.color, tl::ChannelOrder::bgr);
+  EXPECT_EQ(metadata.interpolation, tl::Interpolation::area);
+  EXPECT_FLOAT_EQ(metadata.std[2], 3.0f);
+  // A run's config.json reloads to the same metadata.
+  const auto reloaded =
+      tl::load_experiment(tl::ConfigSource::from_json(experiment.resolved, "config.json", "/elsewhere"));
+  ASSERT_TRUE(reloaded.model.inline_metadata.has_value());
+  EXPECT_EQ(reloaded.model.inline_metadata->preprocessing().describe(), metadata.preprocessing().describe());
+  // A path still names a JSON file.
+  const auto with_file = tl::load_experiment_file(dir / "x.yaml", {"model.metadata=meta.json"});
+  EXPECT_EQ(with_file.model.metadata, std::filesystem::current_path() / "meta.json");
+  EXPECT_FALSE(with_file.model.inline_metadata.has_value());
+}
+
+TEST(Config, AugmentationAndFineTuningDefaultsAreResolved) {
+  TempDirectory dir;
+  write_file(dir / "x.yaml", std::string(kMinimalYaml) +
+                                 "train:\n  epochs: 12\n  optimizer: {lr: 0.01}\n"
+                                 "  augmentation: {horizontal_flip: true}\n"
+                                 "  fine_tune: {epochs: 3, unfreeze: [layer4]}\n");
+  const tl::Experiment experiment = tl::load_experiment_file(dir / "x.yaml");
+  EXPECT_TRUE(experiment.train.augmentation.enabled());
+  EXPECT_EQ(experiment.train.augmentation.views, 12) << "a fresh view per epoch unless views says otherwise";
+  EXPECT_DOUBLE_EQ(experiment.train.fine_tune.lr, 0.001) << "a tenth of the head's rate";
+  EXPECT_EQ(experiment.train.fine_tune.bn, "frozen");
+  EXPECT_EQ(experiment.train.fine_tune.unfreeze, std::vector<std::string>{"layer4"});
+  EXPECT_EQ(experiment.resolved["train"]["augmentation"]["views"], 12);
+  EXPECT_EQ(experiment.resolved["train"]["fine_tune"]["backbone_lr_multiplier"], 0.1);
+  EXPECT_EQ(experiment.resolved["train"]["sampling"], "shuffle");
+}
+
+TEST(Config, SyntaxErrorsNameTheFileAndLine) {
+  TempDirectory dir;
+  write_file(dir / "bad.yaml", "data:\n  layout: [petimages\n");
+  EXPECT_NE(error_of(dir / "bad.yaml").find((dir / "bad.yaml").string() + ": line "), std::string::npos);
+  write_file(dir / "bad.json", "{\"data\": ");
+  EXPECT_NE(error_of(dir / "bad.json").find((dir / "bad.json").string() + ": invalid JSON"), std::string::npos);
+  write_file(dir / "dup.yaml", "seed: 1\nseed: 2\n");
+  EXPECT_NE(error_of(dir / "dup.yaml").find("duplicate key \"seed\""), std::string::npos);
+  EXPECT_EQ(error_of(dir / "missing.yaml"), (dir / "missing.yaml").string() + ": cannot open config file");
+  write_file(dir / "x.toml", "");
+  EXPECT_NE(error_of(dir / "x.toml").find("expected a .json, .yaml or .yml config file"), std::string::npos);
+}
+
+TEST(Config, QuotedYamlScalarsStayStrings) {
+  const auto tree = tl::yaml_to_json("a: '3'\nb: 3\nc: true\nd: \"true\"\ne: 1e-3\nf: ~\n", "t");
+  EXPECT_TRUE(tree["a"].is_string());
+  EXPECT_TRUE(tree["b"].is_number_integer());
+  EXPECT_TRUE(tree["c"].is_boolean());
+  EXPECT_TRUE(tree["d"].is_string());
+  EXPECT_DOUBLE_EQ(tree["e"].get<double>(), 1e-3);
+  EXPECT_TRUE(tree["f"].is_null());
+}
+
+}  // namespace

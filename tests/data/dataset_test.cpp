@@ -1,0 +1,135 @@
+// Dataset layouts on the real ../shared data and on small trees built in a temp directory.
+#include <algorithm>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "support/shared_data.hpp"
+#include "support/temp_directory.hpp"
+#include "tl/data/dataset.hpp"
+#include "tl/base/error.hpp"
+
+namespace {
+
+using tl::testing::TempDirectory;
+using tl::testing::write_file;
+
+int count_split(const tl::Dataset& dataset, tl::OfficialSplit split) {
+  return static_cast<int>(std::count(dataset.official.begin(), dataset.official.end(), split));
+}
+
+std::string error_of(const tl::LayoutOptions& options) {
+  try {
+    tl::load_dataset(options);
+  } catch (const tl::Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(Dataset, ImageFolderSortsClassesAndFilesAndIgnoresNonImages) {
+  TempDirectory dir;
+  for (const char* file : {"zebra/b.png", "zebra/a.JPG", "ant/x.jpeg", "ant/notes.txt", "ant/.hidden.jpg",
+                           "ant/Thumbs.db", "Bee/1.bmp", ".git/config.jpg"}) {
+    write_file(dir / file, "bytes");
+  }
+  write_file(dir / "README.md", "not a class");
+  const auto dataset = tl::load_image_folder(dir.path());
+  EXPECT_EQ(dataset.class_names, (std::vector<std::string>{"Bee", "ant", "zebra"}));
+  ASSERT_EQ(dataset.samples.size(), 4u);
+  EXPECT_EQ(dataset.samples[0].path, dir / "Bee/1.bmp");
+  EXPECT_EQ(dataset.samples[1].path, dir / "ant/x.jpeg");
+  EXPECT_EQ(dataset.samples[1].label, 1);
+  EXPECT_EQ(dataset.samples[2].path, dir / "zebra/a.JPG");
+  EXPECT_EQ(dataset.samples[3].label, 2);
+  EXPECT_EQ(dataset.ignored_files, 2) << "notes.txt and Thumbs.db";
+  EXPECT_FALSE(dataset.has_official_split());
+}
+
+TEST(Dataset, ImageFolderErrorsNameTheRoot) {
+  TempDirectory dir;
+  EXPECT_EQ(error_of({"image_folder", dir / "absent", ""}),
+            (dir / "absent").string() + ": dataset root is not a directory (expected <root>/<class>/<image>)");
+  EXPECT_EQ(error_of({"image_folder", dir.path(), ""}),
+            dir.path().string() + ": no class folders found (expected <root>/<class>/<image>)");
+}
+
+TEST(Dataset, PetImagesAcceptsTheDownloadRootOrPetImagesItself) {
+  TempDirectory dir;
+  write_file(dir / "PetImages/Cat/0.jpg", "x");
+  write_file(dir / "PetImages/Dog/0.jpg", "x");
+  write_file(dir / "PetImages/Dog/Thumbs.db", "x");
+  const auto from_root = tl::load_dataset({"petimages", dir.path(), ""});
+  const auto from_pet_images = tl::load_dataset({"petimages", dir / "PetImages", ""});
+  EXPECT_EQ(from_root.class_names, (std::vector<std::string>{"Cat", "Dog"}));
+  EXPECT_EQ(from_root.samples.size(), 2u);
+  EXPECT_EQ(from_pet_images.samples.size(), 2u);
+  EXPECT_EQ(from_root.ignored_files, 1);
+}
+
+TEST(Dataset, PetImagesWithoutCatAndDogIsAClearError) {
+  TempDirectory dir;
+  write_file(dir / "PetImages/Cat/0.jpg", "x");
+  EXPECT_NE(error_of({"petimages", dir.path(), ""}).find("PetImages/Dog: missing; the petimages layout is"),
+            std::string::npos);
+}
+
+TEST(Dataset, OxfordPetsOnASmallTree) {
+  TempDirectory dir;
+  write_file(dir / "annotations/list.txt",
+             "#Image CLASS-ID SPECIES BREED ID\nAbyssinian_1 1 1 1\nbeagle_3 5 2 4\nAbyssinian_2 1 1 1\n");
+  write_file(dir / "annotations/trainval.txt", "Abyssinian_1 1 1 1\r\nbeagle_3 5 2 4\r\n");
+  write_file(dir / "annotations/test.txt", "Abyssinian_2 1 1 1\n");
+  write_file(dir / "images/Abyssinian_1.mat", "not an image");
+  const auto breeds = tl::load_oxford_pets(dir.path(), "breed");
+  EXPECT_EQ(breeds.class_names, (std::vector<std::string>{"Abyssinian", "beagle"}));
+  ASSERT_EQ(breeds.samples.size(), 3u);
+  EXPECT_EQ(breeds.samples[0].path, dir / "images/Abyssinian_1.jpg");
+  EXPECT_EQ(breeds.samples[2].label, 1);
+  EXPECT_EQ(count_split(breeds, tl::OfficialSplit::test), 1);
+  const auto species = tl::load_oxford_pets(dir.path(), "species");
+  EXPECT_EQ(species.class_names, (std::vector<std::string>{"cat", "dog"}));
+  EXPECT_EQ(species.samples[2].label, 1);
+}
+
+TEST(Dataset, OxfordPetsMalformedAnnotationNamesFileAndLine) {
+  TempDirectory dir;
+  write_file(dir / "images/a_1.jpg", "x");
+  write_file(dir / "annotations/trainval.txt", "Abyssinian_1 1 1 1\nAbyssinian_2 one 1 1\n");
+  write_file(dir / "annotations/test.txt", "");
+  EXPECT_EQ(error_of({"oxford_pets", dir.path(), "breed"}),
+            (dir / "annotations/trainval.txt").string() +
+                ":2: expected \"Image CLASS-ID SPECIES BREED-ID\" (class id >= 1, species 1 or 2), got "
+                "\"Abyssinian_2 one 1 1\"");
+  write_file(dir / "annotations/trainval.txt", "Abyssinian_1 1 1 1\nBengal_1 1 1 2\n");
+  EXPECT_NE(error_of({"oxford_pets", dir.path(), "breed"}).find("class id 1 names both \"Abyssinian\" and \"Bengal\""),
+            std::string::npos);
+}
+
+TEST(Dataset, RealOxfordPetsMini) {
+  TL_REQUIRE_SHARED_DATA();
+  const auto breeds = tl::load_dataset({"oxford_pets", tl::testing::oxford_pets_root(), "breed"});
+  EXPECT_EQ(breeds.class_names.size(), 37u);
+  EXPECT_EQ(breeds.class_names.front(), "Abyssinian");
+  EXPECT_EQ(breeds.class_names[1], "american_bulldog");
+  EXPECT_EQ(breeds.class_names.back(), "yorkshire_terrier");
+  EXPECT_EQ(count_split(breeds, tl::OfficialSplit::trainval), 527);
+  EXPECT_EQ(count_split(breeds, tl::OfficialSplit::test), 136);
+  const auto species = tl::load_dataset({"oxford_pets", tl::testing::oxford_pets_root(), "species"});
+  EXPECT_EQ(species.samples.size(), 663u);
+  const auto cats = std::count_if(species.samples.begin(), species.samples.end(), [](auto& s) { return s.label == 0; });
+  EXPECT_EQ(cats, 362);
+}
+
+TEST(Dataset, RealCatsVsDogsMini) {
+  TL_REQUIRE_SHARED_DATA();
+  const auto dataset = tl::load_dataset({"petimages", tl::testing::cats_vs_dogs_root(), ""});
+  EXPECT_EQ(dataset.class_names, (std::vector<std::string>{"Cat", "Dog"}));
+  EXPECT_EQ(dataset.samples.size(), 2002u);
+  EXPECT_TRUE(std::is_sorted(dataset.samples.begin(), dataset.samples.end(),
+                             [](auto& a, auto& b) { return a.path < b.path; }));
+  const auto as_folder = tl::load_dataset({"image_folder", tl::testing::cats_vs_dogs_root() / "PetImages", ""});
+  EXPECT_EQ(as_folder.samples.size(), 2002u);
+}
+
+}  // namespace

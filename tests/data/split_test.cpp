@@ -1,0 +1,110 @@
+// Splits are stratified, seeded and the same on every machine.
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include <gtest/gtest.h>
+
+#include "support/shared_data.hpp"
+#include "tl/data/split.hpp"
+
+namespace {
+
+tl::Dataset synthetic_dataset(const std::vector<int>& per_class) {
+  tl::Dataset dataset;
+  for (size_t label = 0; label < per_class.size(); ++label) {
+    dataset.class_names.push_back("c" + std::to_string(label));
+    for (int i = 0; i < per_class[label]; ++i) {
+      dataset.samples.push_back({"c" + std::to_string(label) + "/" + std::to_string(1000 + i) + ".jpg",
+                                 static_cast<int>(label)});
+      dataset.official.push_back(tl::OfficialSplit::none);
+    }
+  }
+  return dataset;
+}
+
+std::map<int, int> per_label(const tl::Dataset& dataset, const std::vector<size_t>& indices) {
+  std::map<int, int> counts;
+  for (size_t index : indices) ++counts[dataset.samples[index].label];
+  return counts;
+}
+
+TEST(Split, PortableShuffleIsFixedForASeed) {
+  // Pinned: a change here would silently move samples between train and test on every machine.
+  std::vector<size_t> items(10);
+  std::iota(items.begin(), items.end(), 0);
+  tl::portable_shuffle(items, 42);
+  std::vector<size_t> again(10);
+  std::iota(again.begin(), again.end(), 0);
+  tl::portable_shuffle(again, 42);
+  EXPECT_EQ(items, again);
+  std::vector<size_t> other(10);
+  std::iota(other.begin(), other.end(), 0);
+  tl::portable_shuffle(other, 43);
+  EXPECT_NE(items, other);
+  std::vector<size_t> sorted = items;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<size_t> expected(10);
+  std::iota(expected.begin(), expected.end(), 0);
+  EXPECT_EQ(sorted, expected);
+}
+
+TEST(Split, StratifiedFractionsPartitionEverySample) {
+  const auto dataset = synthetic_dataset({100, 40, 7, 1});
+  const auto split = tl::make_split(dataset, {0.2, 0.1, 7});
+  EXPECT_EQ(split.train.size() + split.val.size() + split.test.size(), dataset.samples.size());
+  std::vector<size_t> all;
+  for (auto* part : {&split.train, &split.val, &split.test}) all.insert(all.end(), part->begin(), part->end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a sample is in two splits";
+  const auto val = per_label(dataset, split.val);
+  const auto test = per_label(dataset, split.test);
+  EXPECT_EQ(val.at(0), 20);
+  EXPECT_EQ(test.at(0), 10);
+  EXPECT_EQ(val.at(1), 8);
+  EXPECT_EQ(test.at(1), 4);
+  EXPECT_EQ(per_label(dataset, split.train).at(3), 1) << "a class of one keeps its sample for training";
+}
+
+TEST(Split, SameSeedSameSplitOtherSeedOtherSplit) {
+  const auto dataset = synthetic_dataset({50, 50});
+  const auto a = tl::make_split(dataset, {0.2, 0.2, 1});
+  const auto b = tl::make_split(dataset, {0.2, 0.2, 1});
+  const auto c = tl::make_split(dataset, {0.2, 0.2, 2});
+  EXPECT_EQ(a.test, b.test);
+  EXPECT_EQ(a.val, b.val);
+  EXPECT_NE(a.test, c.test);
+}
+
+TEST(Split, OfficialTestStaysAndValIsCarvedFromTrainval) {
+  auto dataset = synthetic_dataset({20, 20});
+  for (size_t i = 0; i < dataset.samples.size(); ++i) {
+    dataset.official[i] = i % 4 == 0 ? tl::OfficialSplit::test : tl::OfficialSplit::trainval;
+  }
+  const auto split = tl::make_split(dataset, {0.2, 0.5, 3});
+  EXPECT_EQ(split.test.size(), 10u) << "the official test lines, whatever test_fraction says";
+  for (size_t index : split.test) EXPECT_EQ(dataset.official[index], tl::OfficialSplit::test);
+  for (size_t index : split.val) EXPECT_EQ(dataset.official[index], tl::OfficialSplit::trainval);
+  EXPECT_EQ(split.val.size(), 6u);  // round(15 * 0.2) = 3 per class
+}
+
+TEST(Split, RealCatsVsDogsSplitIsPinned) {
+  TL_REQUIRE_SHARED_DATA();
+  const auto dataset = tl::load_dataset({"petimages", tl::testing::cats_vs_dogs_root(), ""});
+  const auto split = tl::make_split(dataset, {0.15, 0.15, 0});
+  EXPECT_EQ(split.test.size(), 300u);
+  EXPECT_EQ(split.val.size(), 300u);
+  EXPECT_EQ(split.train.size(), 1402u);
+  // Pinned membership (FNV-1a over "Class/file" of every test sample): identical on every machine
+  // and standard library. If this changes, every user's held-out split changed.
+  uint64_t hash = 14695981039346656037ull;
+  for (size_t index : split.test) {
+    const auto& path = dataset.samples[index].path;
+    for (char c : path.parent_path().filename().string() + "/" + path.filename().string() + "\n") {
+      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+  }
+  EXPECT_EQ(hash, 4937644074777092062ull);
+}
+
+}  // namespace

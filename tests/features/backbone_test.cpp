@@ -1,0 +1,189 @@
+// Backbones: each way a user's file can be wrong gives an error naming it; a loaded backbone is
+// frozen (bit-identical features before and after head training, BatchNorm statistics untouched).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "support/fixtures.hpp"
+#include "support/shared_data.hpp"
+#include "support/temp_directory.hpp"
+#include "tl/features/backbone.hpp"
+#include "tl/base/error.hpp"
+#include "tl/train/head.hpp"
+#include "tl/train/optimizer.hpp"
+
+namespace {
+
+using tl::testing::tiny_backbones;
+
+std::unique_ptr<tl::Backbone> load(const std::string& name, const std::string& metadata_name = "") {
+  const auto metadata = tl::load_backbone_metadata(tiny_backbones() / ((metadata_name.empty() ? name : metadata_name) + ".json"));
+  return tl::load_torchscript_backbone(tiny_backbones() / (name + ".pt"), metadata, 32, 32, torch::kCPU);
+}
+
+std::string error_of(const std::string& name, const std::string& metadata_name = "") {
+  try {
+    load(name, metadata_name.empty() ? "tiny" : metadata_name);
+  } catch (const tl::Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(Backbone, FourDimensionalOutputIsPooled) {
+  auto pooled_inside = load("flat");
+  auto pooled_by_tl = load("tiny");
+  EXPECT_EQ(pooled_by_tl->feature_dim(), 8);
+  const auto images = torch::randn({3, 3, 32, 32});
+  const auto features = pooled_by_tl->features(images);
+  EXPECT_EQ(features.sizes(), (std::vector<int64_t>{3, 8}));
+  EXPECT_TRUE(torch::allclose(features, pooled_inside->features(images), 1e-6, 1e-6));
+  EXPECT_EQ(pooled_by_tl->content_hash().size(), 64u);
+}
+
+TEST(Backbone, EachBadBackboneNamesTheFileAndTheProblem) {
+  const auto dir = tiny_backbones().string();
+  EXPECT_EQ(error_of("absent"), dir + "/absent.pt: backbone file not found");
+  EXPECT_NE(error_of("not_torchscript").find(dir + "/not_torchscript.pt: not a TorchScript file LibTorch can load"),
+            std::string::npos);
+  EXPECT_NE(error_of("three_d").find(dir + "/three_d.pt: backbone output has shape [1, 8, 256] for one image"),
+            std::string::npos);
+  EXPECT_NE(error_of("pair").find(dir + "/pair.pt: backbone returns Tuple"), std::string::npos);
+  EXPECT_EQ(error_of("tiny", "wrong_dim"),
+            dir + "/tiny.pt: backbone produces 8 features but " + dir + "/wrong_dim.json says feature_dim 16");
+}
+
+TEST(Backbone, ABackboneWithoutMetadataSaysWhatToSupply) {
+  tl::testing::TempDirectory dir;
+  std::filesystem::copy_file(tiny_backbones() / "tiny.pt", dir / "mine.pt");
+  tl::ModelConfig model;
+  model.backbone = dir / "mine.pt";
+  try {
+    tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
+    FAIL() << "expected an error";
+  } catch (const tl::Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find((dir / "mine.pt").string() + ": no metadata for this backbone (looked for " +
+                           (dir / "mine.json").string() + " and " + (dir / "model.json").string() + ")"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("input_size [H, W], mean [3], std [3], color (RGB|BGR) and feature_dim"), std::string::npos);
+    EXPECT_NE(message.find("in the config as a mapping under model.metadata"), std::string::npos);
+  }
+}
+
+TEST(Backbone, InlineMetadataStandsInForTheJson) {
+  tl::testing::TempDirectory dir;
+  std::filesystem::copy_file(tiny_backbones() / "tiny.pt", dir / "mine.pt");
+  tl::ModelConfig model;
+  model.backbone = dir / "mine.pt";
+  model.inline_metadata = tl::load_backbone_metadata(tiny_backbones() / "tiny.json");
+  const auto loaded = tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
+  EXPECT_EQ(loaded.backbone->feature_dim(), 8);
+  EXPECT_EQ(loaded.preprocessing.height, 32);
+}
+
+TEST(Backbone, FrozenFeaturesAreBitIdenticalAfterHeadTraining) {
+  auto backbone = load("tiny");
+  torch::manual_seed(1);
+  const auto probe = torch::randn({4, 3, 32, 32});
+  const auto before = backbone->features(probe).clone();
+
+  tl::Head head(8, 2, tl::HeadConfig{});
+  auto optimizer = tl::make_optimizer(tl::OptimizerConfig{"sgd", 0.5, 0.9, false, 0.0}, head->parameters());
+  for (int step = 0; step < 5; ++step) {
+    // Batches with statistics far from BatchNorm's running ones: training mode would move them.
+    const auto images = torch::randn({8, 3, 32, 32}) * 5 + 3;
+    const auto labels = torch::randint(0, 2, {8}, torch::kInt64);
+    optimizer->zero_grad();
+    const auto features = backbone->features(images);
+    EXPECT_FALSE(features.requires_grad());
+    const auto loss = torch::nn::functional::cross_entropy(head->forward(features), labels);
+    loss.backward();
+    optimizer->step();
+  }
+  EXPECT_TRUE(torch::equal(backbone->features(probe), before));
+}
+
+TEST(Backbone, RealMobileNetV2LoadsWithItsMetadata) {
+  TL_REQUIRE_SHARED_DATA();
+  tl::ModelConfig model;
+  model.backbone = tl::testing::model_dir("mobilenet_v2_1.0_224_ptq") / "backbone.pt";
+  const auto loaded = tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
+  EXPECT_EQ(loaded.backbone->feature_dim(), 1280);
+  EXPECT_EQ(loaded.preprocessing.height, 224);
+  const auto features = loaded.backbone->features(torch::zeros({2, 3, 224, 224}));
+  EXPECT_EQ(features.sizes(), (std::vector<int64_t>{2, 1280}));
+}
+
+}  // namespace
+
+namespace {
+
+// One optimisation step of the backbone's unfrozen parameters towards larger features.
+void step_towards_larger_features(tl::Backbone& backbone, const std::vector<torch::Tensor>& trained) {
+  torch::optim::SGD optimizer(trained, torch::optim::SGDOptions(0.1));
+  backbone.set_training(true);
+  optimizer.zero_grad();
+  (-backbone.differentiable_features(torch::randn({4, 3, 32, 32})).sum()).backward();
+  optimizer.step();
+  backbone.set_training(false);
+}
+
+TEST(BackboneFineTuning, OnlyTheUnfrozenParametersChangeAndTheirStateReloads) {
+  torch::manual_seed(1);
+  auto backbone = load("tiny");
+  EXPECT_EQ(backbone->parameter_names(),
+            (std::vector<std::string>{"conv.weight", "conv.bias", "bn.weight", "bn.bias"}));
+  EXPECT_TRUE(backbone->tuned_state().empty()) << "a frozen backbone has nothing tuned";
+  const auto images = torch::randn({2, 3, 32, 32});
+  const auto before = backbone->features(images);
+
+  const auto trained = backbone->unfreeze({"bn.weight", "bn.bias"}, /*batch_norm_trains=*/false);
+  ASSERT_EQ(trained.size(), 2u);
+  step_towards_larger_features(*backbone, trained);
+  const auto after = backbone->features(images);
+  EXPECT_FALSE(torch::allclose(before, after)) << "training changed the features";
+
+  tl::NamedTensors state = backbone->tuned_state();
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : state) names.push_back(name);
+  // The BatchNorm module's buffers travel with its parameters; the conv's do not exist.
+  EXPECT_EQ(names, (std::vector<std::string>{"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var",
+                                             "bn.num_batches_tracked"}));
+  auto fresh = load("tiny");
+  EXPECT_TRUE(torch::allclose(fresh->features(images), before)) << "the file itself is unchanged";
+  fresh->load_tuned_state(state, "test");
+  EXPECT_TRUE(torch::equal(fresh->features(images), after)) << "file + tuned state = the tuned backbone";
+}
+
+TEST(BackboneFineTuning, BatchNormStatisticsMoveOnlyWhenBatchNormTrains) {
+  torch::manual_seed(2);
+  for (const bool batch_norm_trains : {false, true}) {
+    auto backbone = load("tiny");
+    const auto trained = backbone->unfreeze({"bn.weight", "bn.bias"}, batch_norm_trains);
+    const auto running_mean = [&] {
+      for (const auto& [name, tensor] : backbone->tuned_state()) {
+        if (name == "bn.running_mean") return tensor;
+      }
+      return torch::Tensor();
+    };
+    const auto before = running_mean();
+    step_towards_larger_features(*backbone, trained);
+    EXPECT_EQ(!torch::equal(before, running_mean()), batch_norm_trains) << "bn trains: " << batch_norm_trains;
+  }
+}
+
+TEST(BackboneFineTuning, AStateForAnotherBackboneIsAClearError) {
+  auto backbone = load("tiny");
+  try {
+    backbone->load_tuned_state({{"layer4.0.conv1.weight", torch::zeros({2})}}, "run/best.pt");
+    FAIL() << "no such tensor";
+  } catch (const tl::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("run/best.pt: tuned backbone tensor layer4.0.conv1.weight is not in"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_THROW(backbone->load_tuned_state({{"bn.weight", torch::zeros({3})}}, "run/best.pt"), tl::Error);
+}
+
+}  // namespace

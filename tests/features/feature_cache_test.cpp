@@ -1,0 +1,82 @@
+// The feature cache's file level: round trips, namespaces, and damage that must never be trusted.
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "support/temp_directory.hpp"
+#include "tl/features/feature_cache.hpp"
+
+namespace {
+
+using tl::testing::TempDirectory;
+
+const std::string kImage(64, 'c');  // stands for an image's sha256
+
+std::filesystem::path only_entry(const std::filesystem::path& directory) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory)) {
+    if (entry.path().extension() == ".feat") return entry.path();
+  }
+  return {};
+}
+
+TEST(FeatureCache, StoresAndLoadsExactly) {
+  TempDirectory dir;
+  tl::FeatureCache cache(dir.path(), "backbone-a", "size=224");
+  EXPECT_FALSE(cache.load(kImage, 3).has_value());
+  const std::vector<float> features{1.5f, -2.25f, 3e-7f};
+  cache.store(kImage, features.data(), 3);
+  const auto loaded = cache.load(kImage, 3);
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(*loaded, features);
+  EXPECT_EQ(cache.statistics().hits, 1);
+  EXPECT_EQ(cache.statistics().misses, 1);
+  EXPECT_EQ(cache.statistics().stored, 1);
+}
+
+TEST(FeatureCache, BackboneAndPreprocessingSeparateTheEntries) {
+  TempDirectory dir;
+  const std::vector<float> features{1, 2};
+  tl::FeatureCache(dir.path(), "backbone-a", "size=224").store(kImage, features.data(), 2);
+  EXPECT_TRUE(tl::FeatureCache(dir.path(), "backbone-a", "size=224").load(kImage, 2).has_value());
+  EXPECT_FALSE(tl::FeatureCache(dir.path(), "backbone-b", "size=224").load(kImage, 2).has_value());
+  EXPECT_FALSE(tl::FeatureCache(dir.path(), "backbone-a", "size=192").load(kImage, 2).has_value());
+}
+
+TEST(FeatureCache, DamagedEntriesAreMissesNeverData) {
+  TempDirectory dir;
+  tl::FeatureCache cache(dir.path(), "b", "p");
+  const std::vector<float> features{1, 2, 3, 4};
+  cache.store(kImage, features.data(), 4);
+  const auto entry = only_entry(dir.path());
+  ASSERT_FALSE(entry.empty());
+  const std::string intact = tl::testing::read_file(entry);
+
+  std::string flipped = intact;
+  flipped[flipped.size() - 3] ^= 0x10;  // one bit in the payload
+  tl::testing::write_file(entry, flipped);
+  EXPECT_FALSE(cache.load(kImage, 4).has_value());
+
+  tl::testing::write_file(entry, intact.substr(0, intact.size() - 4));
+  EXPECT_FALSE(cache.load(kImage, 4).has_value());
+
+  tl::testing::write_file(entry, intact);
+  EXPECT_FALSE(cache.load(kImage, 5).has_value()) << "a different feature size is not this entry";
+  EXPECT_EQ(cache.statistics().damaged, 3);
+
+  cache.store(kImage, features.data(), 4);  // recomputed and rewritten
+  EXPECT_EQ(cache.load(kImage, 4), features);
+}
+
+TEST(FeatureCache, DefaultDirectoryFollowsTheEnvironment) {
+  const char* saved = std::getenv("TL_CACHE_DIR");
+  const std::string restore = saved ? saved : "";
+  setenv("TL_CACHE_DIR", "/somewhere/cache", 1);
+  EXPECT_EQ(tl::default_cache_directory(), "/somewhere/cache");
+  if (saved) {
+    setenv("TL_CACHE_DIR", restore.c_str(), 1);
+  } else {
+    unsetenv("TL_CACHE_DIR");
+  }
+}
+
+}  // namespace

@@ -1,0 +1,72 @@
+// Metrics on hand-made predictions, where every number can be worked out on paper.
+#include <gtest/gtest.h>
+
+#include "tl/run/classification_report.hpp"
+#include "tl/base/error.hpp"
+
+namespace {
+
+// Three classes, six samples; true -> predicted (argmax): a->a, a->a, a->b, b->b, c->a, c->c.
+const std::vector<std::string> kNames{"a", "b", "c"};
+const std::vector<int> kLabels{0, 0, 0, 1, 2, 2};
+const std::vector<float> kScores{
+    0.9f, 0.1f, 0.0f,  // true a, predicted a
+    0.6f, 0.3f, 0.1f,  // true a, predicted a
+    0.3f, 0.6f, 0.1f,  // true a, predicted b; a ranks second
+    0.1f, 0.8f, 0.1f,  // true b, predicted b
+    0.5f, 0.4f, 0.1f,  // true c, predicted a; c ranks third
+    0.0f, 0.2f, 0.8f,  // true c, predicted c
+};
+
+TEST(ClassificationReport, HandComputedNumbers) {
+  // Confusion, rows true, columns predicted: a: [2, 1, 0]   b: [0, 1, 0]   c: [1, 0, 1]
+  const auto report = tl::make_classification_report(kScores, kLabels, kNames, 2);
+  EXPECT_EQ(report.samples, 6);
+  EXPECT_EQ(report.confusion, (std::vector<std::vector<int>>{{2, 1, 0}, {0, 1, 0}, {1, 0, 1}}));
+  EXPECT_DOUBLE_EQ(report.top1, 4.0 / 6);
+  // Top-2 misses only the c sample scored (a 0.5, b 0.4, c 0.1).
+  EXPECT_DOUBLE_EQ(report.topk, 5.0 / 6);
+  EXPECT_EQ(report.k, 2);
+  // Recall a 2/3, b 1, c 1/2 -> mean 13/18.
+  EXPECT_DOUBLE_EQ(report.mean_per_class_accuracy, (2.0 / 3 + 1.0 + 0.5) / 3);
+  EXPECT_DOUBLE_EQ(report.classes[0].precision, 2.0 / 3);  // predicted a: 3, right 2
+  EXPECT_DOUBLE_EQ(report.classes[1].precision, 0.5);      // predicted b: 2, right 1
+  EXPECT_DOUBLE_EQ(report.classes[2].precision, 1.0);
+  EXPECT_DOUBLE_EQ(report.classes[2].recall, 0.5);
+  EXPECT_DOUBLE_EQ(report.classes[2].f1, 2 * 1.0 * 0.5 / 1.5);
+  EXPECT_EQ(report.classes[0].support, 3);
+}
+
+TEST(ClassificationReport, DefaultKIsFiveOrTheClassCount) {
+  EXPECT_EQ(tl::make_classification_report(kScores, kLabels, kNames).k, 3);
+  EXPECT_DOUBLE_EQ(tl::make_classification_report(kScores, kLabels, kNames).topk, 1.0);
+  std::vector<std::string> many(7, "x");
+  std::vector<float> scores(7, 0.0f);
+  scores[6] = 1.0f;
+  const auto report = tl::make_classification_report(scores, {0}, many);
+  EXPECT_EQ(report.k, 5);
+  EXPECT_DOUBLE_EQ(report.topk, 1.0) << "ties rank by index: class 0 is second";
+}
+
+TEST(ClassificationReport, ClassesWithoutSamplesDoNotCountInTheMean) {
+  const auto report = tl::make_classification_report({1, 0, 0, 0, 1, 0}, {0, 1}, kNames);
+  EXPECT_DOUBLE_EQ(report.mean_per_class_accuracy, 1.0);
+  EXPECT_EQ(report.classes[2].support, 0);
+  EXPECT_DOUBLE_EQ(report.classes[2].f1, 0.0);
+}
+
+TEST(ClassificationReport, JsonCarriesNamesAndMatrix) {
+  const auto json = tl::to_json(tl::make_classification_report(kScores, kLabels, kNames, 2));
+  EXPECT_EQ(json["confusion_matrix"]["classes"], nlohmann::json(kNames));
+  EXPECT_EQ(json["confusion_matrix"]["rows_true_columns_predicted"][2][0], 1);
+  EXPECT_EQ(json["per_class"][1]["class"], "b");
+  EXPECT_NE(tl::format_report(tl::make_classification_report(kScores, kLabels, kNames)).find("top-1 66.67%"),
+            std::string::npos);
+}
+
+TEST(ClassificationReport, InconsistentInputIsAnError) {
+  EXPECT_THROW(tl::make_classification_report({1, 2}, {0}, kNames), tl::Error);
+  EXPECT_THROW(tl::make_classification_report({1, 2, 3}, {3}, kNames), tl::Error);
+}
+
+}  // namespace

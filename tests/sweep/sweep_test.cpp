@@ -1,0 +1,200 @@
+// Sweeps: grid and explicit variants expand into validated experiments (a bad key or value is an
+// error before anything runs); results read from run directories rank, gate and tabulate.
+#include <gtest/gtest.h>
+
+#include "support/temp_directory.hpp"
+#include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
+#include "tl/sweep/sweep.hpp"
+#include "tl/sweep/sweep_results.hpp"
+
+namespace {
+
+using tl::testing::TempDirectory;
+using tl::testing::write_file;
+
+class SweepFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_file(dir / "configs/base.yaml", R"(name: base
+data: {layout: image_folder, root: ../data}
+model: {backbone: ../models/a/backbone.pt}
+train: {epochs: 4}
+)");
+  }
+
+  std::string error_of(const std::string& sweep_yaml) {
+    write_file(dir / "sweeps/s.yaml", sweep_yaml);
+    try {
+      tl::load_sweep(dir / "sweeps/s.yaml");
+    } catch (const tl::Error& error) {
+      return error.what();
+    }
+    return "no error";
+  }
+
+  TempDirectory dir;
+};
+
+TEST_F(SweepFile, GridExpandsToEveryCombinationWithReadableNames) {
+  write_file(dir / "sweeps/s.yaml", R"(base: ../configs/base.yaml
+dir: out
+set: {train.epochs: 2}
+grid:
+  model.backbone: [../models/a/backbone.pt, ../models/b/backbone.pt]
+  train.optimizer.lr: [0.001, 0.01, 0.1]
+variants:
+  - name: mlp
+    set: {model.head.type: mlp, model.head.hidden: [16]}
+    fail_under: {top1: 0.5}
+fail_under: {mean_per_class: 0.7}
+)");
+  const tl::Sweep sweep = tl::load_sweep(dir / "sweeps/s.yaml");
+  EXPECT_EQ(sweep.name, "s");
+  EXPECT_EQ(sweep.directory, dir / "sweeps/out");
+  ASSERT_EQ(sweep.variants.size(), 7u);
+  EXPECT_EQ(sweep.variants[0].name, "backbone-a__lr-0.001");
+  EXPECT_EQ(sweep.variants[1].name, "backbone-a__lr-0.01");
+  EXPECT_EQ(sweep.variants[5].name, "backbone-b__lr-0.1");
+  EXPECT_EQ(sweep.variants[6].name, "mlp");
+  EXPECT_EQ(sweep.varied_keys,
+            (std::vector<std::string>{"model.backbone", "train.optimizer.lr", "model.head.hidden", "model.head.type"}))
+      << "grid keys, then the explicit variants' keys (a mapping's keys come in alphabetical order)";
+
+  const tl::Experiment& fifth = sweep.variants[5].experiment;
+  EXPECT_EQ(fifth.model.backbone, dir / "models/b/backbone.pt") << "sweep paths resolve against the sweep's folder";
+  EXPECT_EQ(fifth.data.root, dir / "data") << "base paths resolve against the base's folder";
+  EXPECT_DOUBLE_EQ(fifth.train.optimizer.lr, 0.1);
+  EXPECT_EQ(fifth.train.epochs, 2) << "set applies to every variant";
+  EXPECT_EQ(fifth.run_directory, dir / "sweeps/out/backbone-b__lr-0.1");
+  EXPECT_EQ(fifth.name, "backbone-b__lr-0.1");
+
+  const tl::Experiment& mlp = sweep.variants[6].experiment;
+  EXPECT_EQ(mlp.model.head.type, "mlp");
+  EXPECT_EQ(mlp.model.backbone, dir / "models/a/backbone.pt") << "an explicit variant keeps the base's values";
+  ASSERT_EQ(sweep.variants[6].gates.size(), 1u);
+  EXPECT_EQ(sweep.variants[6].gates[0].metric, "top1");
+  ASSERT_EQ(sweep.gates.size(), 1u);
+  EXPECT_DOUBLE_EQ(sweep.gates[0].minimum, 0.7);
+}
+
+TEST_F(SweepFile, NamesFallBackWhenValuesLookAlike) {
+  write_file(dir / "sweeps/s.yaml", R"(base: ../configs/base.yaml
+set: {model.head.type: mlp}
+grid:
+  model.head.hidden: [[64], [128, 32]]
+  data.root: [x/images, y/images]
+)");
+  const tl::Sweep sweep = tl::load_sweep(dir / "sweeps/s.yaml");
+  ASSERT_EQ(sweep.variants.size(), 4u);
+  EXPECT_EQ(sweep.variants[0].name, "root-x__hidden-64");
+  EXPECT_EQ(sweep.variants[3].name, "root-y__hidden-128x32");
+}
+
+TEST_F(SweepFile, InvalidKeysAndValuesAreErrorsBeforeAnythingRuns) {
+  const std::string file = (dir / "sweeps/s.yaml").string();
+  EXPECT_EQ(error_of("base: ../configs/base.yaml\ngrid: {train.optimizer.lrr: [0.1]}\n"),
+            file + ": variant lrr-0.1: " + (dir / "configs/base.yaml").string() +
+                ": train.optimizer.lrr: unknown key (known keys here: name, lr, weight_decay)");
+  EXPECT_EQ(error_of("base: ../configs/base.yaml\ngrid: {train.epochs: [2, zero]}\n"),
+            file + ": variant epochs-zero: " + (dir / "configs/base.yaml").string() +
+                ": train.epochs: expected an integer in [1, 100000], got \"zero\"");
+  EXPECT_EQ(error_of("base: ../configs/base.yaml\ngrid: {train.epochs: []}\n"),
+            file + ": grid.train.epochs: expected a non-empty list of values");
+  EXPECT_EQ(error_of("base: ../configs/base.yaml\n"), file + ": grid: a sweep needs a grid or a list of variants");
+  EXPECT_EQ(error_of("base: ../configs/base.yaml\nvariants: [{name: a}, {name: a}]\n"),
+            file + ": two variants are named \"a\"");
+  EXPECT_EQ(error_of("base: ../configs/base.yaml\nvariants: [{name: a b}]\n"),
+            file + ": variants[0].name: expected letters, digits, '.', '_' or '-' (it names the run directory), got "
+                   "\"a b\"");
+  EXPECT_EQ(error_of("base: ../configs/base.yaml\nvariants: [{name: a}]\nfail_under: {val_loss: 0.1}\n"),
+            file + ": fail_under.val_loss: expected one of top1|mean_per_class|val_accuracy");
+  EXPECT_EQ(error_of("base: ../configs/base.yaml\nvariants: [{name: a}]\nmetric: f1\n"),
+            file + ": metric: expected one of top1|mean_per_class|val_accuracy|val_loss, got \"f1\"");
+  EXPECT_EQ(error_of("base: ../configs/missing.yaml\nvariants: [{name: a}]\n"),
+            file + ": variant a: " + (dir / "configs/missing.yaml").string() + ": cannot open config file");
+  EXPECT_EQ(error_of("grid: {train.epochs: [1]}\n"), file + ": base: required, expected a path");
+}
+
+TEST(SweepGate, ParsesMetricEqualsValue) {
+  const tl::Gate gate = tl::parse_gate("top1=0.95", "--fail-under");
+  EXPECT_EQ(gate.metric, "top1");
+  EXPECT_DOUBLE_EQ(gate.minimum, 0.95);
+  EXPECT_THROW(tl::parse_gate("top1", "--fail-under"), tl::Error);
+  EXPECT_THROW(tl::parse_gate("top1=high", "--fail-under"), tl::Error);
+  EXPECT_THROW(tl::parse_gate("top1=0.9x", "--fail-under"), tl::Error);
+  EXPECT_THROW(tl::parse_gate("accuracy=0.9", "--fail-under"), tl::Error);
+}
+
+// Run directories as tl-train and tl-eval leave them, with known numbers.
+void write_finished_run(const std::filesystem::path& run, double top1, double mean_per_class, double val_loss) {
+  write_file(run / "summary.json", R"({"epochs": 6, "best": {"val_accuracy": 0.9, "val_loss": )" +
+                                       std::to_string(val_loss) +
+                                       R"(}, "feature_extraction": {"images_per_second": 80.5}})");
+  write_file(run / "eval_test.json", R"({"top1": )" + std::to_string(top1) + R"(, "mean_per_class_accuracy": )" +
+                                         std::to_string(mean_per_class) + "}");
+}
+
+TEST_F(SweepFile, ResultsRankGateAndTabulateKnownRuns) {
+  write_file(dir / "sweeps/s.yaml", R"(base: ../configs/base.yaml
+dir: out
+grid: {train.optimizer.lr: [0.001, 0.01, 0.1]}
+variants: [{name: strict, fail_under: {top1: 0.99}}]
+fail_under: {top1: 0.8}
+)");
+  const tl::Sweep sweep = tl::load_sweep(dir / "sweeps/s.yaml");
+  write_finished_run(sweep.variants[0].experiment.run_directory, 0.85, 0.84, 0.30);
+  write_finished_run(sweep.variants[1].experiment.run_directory, 0.95, 0.94, 0.20);
+  write_finished_run(sweep.variants[2].experiment.run_directory, 0.75, 0.70, 0.90);
+  write_finished_run(sweep.variants[3].experiment.run_directory, 0.90, 0.89, 0.25);
+
+  std::vector<tl::VariantResult> results;
+  for (size_t i = 0; i < 4; ++i) {
+    results.push_back(tl::read_variant_result(sweep.variants[i], "test"));
+    results.back().wall_seconds = 10.0 + i;
+  }
+  tl::VariantResult failed;
+  failed.name = "crashed";
+  failed.error = "tl-train: error: boom, \"quoted\"";
+  results.push_back(failed);
+
+  tl::rank_results(results, "top1");
+  std::vector<std::string> order;
+  for (const auto& result : results) order.push_back(result.name);
+  EXPECT_EQ(order, (std::vector<std::string>{"lr-0.01", "strict", "lr-0.001", "lr-0.1", "crashed"}));
+  EXPECT_TRUE(results[0].best);
+  EXPECT_FALSE(results[1].best);
+
+  const auto missed = tl::apply_gates(results, sweep, {tl::parse_gate("mean_per_class=0.8", "--fail-under")});
+  EXPECT_EQ(missed, (std::vector<std::string>{
+                        "gate missed: strict: top1 0.9000 < 0.9900 (" + (dir / "sweeps/s.yaml").string() +
+                            ": variants[0].fail_under)",
+                        "gate missed: lr-0.1: top1 0.7500 < 0.8000 (" + (dir / "sweeps/s.yaml").string() +
+                            ": fail_under)",
+                        "gate missed: lr-0.1: mean_per_class 0.7000 < 0.8000 (--fail-under)"}));
+
+  tl::write_results(sweep, results);
+  EXPECT_EQ(*tl::read_file_bytes(sweep.directory / "results.csv"),
+            "best,variant,train.optimizer.lr,status,top1,mean_per_class,val_accuracy,val_loss,epochs,wall_s,"
+            "images_per_s,gates,error\n"
+            "*,lr-0.01,0.01,ok,0.9500,0.9400,0.9000,0.2000,6,11.0,80.5,passed,\n"
+            ",strict,,ok,0.9000,0.8900,0.9000,0.2500,6,13.0,80.5,missed,\n"
+            ",lr-0.001,0.001,ok,0.8500,0.8400,0.9000,0.3000,6,10.0,80.5,passed,\n"
+            ",lr-0.1,0.1,ok,0.7500,0.7000,0.9000,0.9000,6,12.0,80.5,missed,\n"
+            ",crashed,,failed,,,,,,0.0,,,\"tl-train: error: boom, \"\"quoted\"\"\"\n");
+  const auto previous = tl::previous_results(sweep);
+  ASSERT_EQ(previous.size(), 5u);
+  EXPECT_DOUBLE_EQ(previous.at("lr-0.1")["wall_seconds"].get<double>(), 12.0);
+  EXPECT_EQ(previous.at("lr-0.01")["best"], true);
+  EXPECT_NE(tl::read_file_bytes(sweep.directory / "results.md")->find("| * | lr-0.01 | 0.01 | ok | 0.9500 |"),
+            std::string::npos);
+
+  tl::rank_results(results, "val_loss");
+  EXPECT_EQ(results[0].name, "lr-0.01") << "the lowest validation loss ranks first";
+  EXPECT_EQ(results[1].name, "strict");
+
+  std::filesystem::remove(sweep.variants[0].experiment.run_directory / "eval_test.json");
+  EXPECT_THROW(tl::read_variant_result(sweep.variants[0], "test"), tl::Error);
+}
+
+}  // namespace

@@ -1,0 +1,124 @@
+// Checkpoints: a reloaded head predicts exactly as before; its record and optimizer state survive;
+// damaged or foreign files are clear errors.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "support/temp_directory.hpp"
+#include "tl/train/checkpoint.hpp"
+#include "tl/base/error.hpp"
+#include "tl/train/optimizer.hpp"
+
+namespace {
+
+using tl::testing::TempDirectory;
+
+tl::CheckpointRecord record_for(const tl::Head& head) {
+  tl::CheckpointRecord record;
+  record.epoch = 3;
+  record.class_names = {"cat", "dog", "fox"};
+  record.head = head->config();
+  record.in_features = head->in_features();
+  record.backbone_path = "/models/b.pt";
+  record.backbone_sha256 = std::string(64, 'a');
+  record.preprocessing = "size=32x32";
+  record.metrics = {{"val_accuracy", 0.5}};
+  return record;
+}
+
+void train_a_little(tl::Head& head, torch::optim::Optimizer& optimizer) {
+  for (int step = 0; step < 3; ++step) {
+    optimizer.zero_grad();
+    torch::nn::functional::cross_entropy(head->forward(torch::randn({6, 12})), torch::randint(0, 3, {6}, torch::kInt64))
+        .backward();
+    optimizer.step();
+  }
+}
+
+TEST(Checkpoint, RoundTripGivesIdenticalPredictions) {
+  TempDirectory dir;
+  torch::manual_seed(0);
+  tl::Head head(12, 3, tl::HeadConfig{"mlp", {16}, 0.3});
+  auto optimizer = tl::make_optimizer({"adam", 0.01, 0, false, 0}, head->parameters());
+  train_a_little(head, *optimizer);
+  tl::save_checkpoint(dir / "c.pt", head, optimizer.get(), record_for(head));
+
+  auto loaded = tl::load_checkpoint(dir / "c.pt", torch::kCPU);
+  const auto features = torch::randn({10, 12});
+  head->eval();
+  EXPECT_TRUE(torch::equal(loaded.head->forward(features), head->forward(features)));
+  EXPECT_EQ(loaded.record.class_names, (std::vector<std::string>{"cat", "dog", "fox"}));
+  EXPECT_EQ(loaded.record.epoch, 3);
+  EXPECT_EQ(loaded.record.head.hidden, (std::vector<int>{16}));
+  EXPECT_EQ(loaded.record.backbone_sha256, std::string(64, 'a'));
+  EXPECT_EQ(loaded.record.metrics["val_accuracy"], 0.5);
+}
+
+TEST(Checkpoint, OptimizerStateResumesTheSameTrajectory) {
+  TempDirectory dir;
+  torch::manual_seed(0);
+  tl::Head head(12, 3, tl::HeadConfig{});
+  auto optimizer = tl::make_optimizer({"adam", 0.01, 0, false, 0}, head->parameters());
+  train_a_little(head, *optimizer);
+  tl::save_checkpoint(dir / "c.pt", head, optimizer.get(), record_for(head));
+
+  auto resumed = tl::load_checkpoint(dir / "c.pt", torch::kCPU).head;
+  resumed->train();
+  auto resumed_optimizer = tl::make_optimizer({"adam", 0.01, 0, false, 0}, resumed->parameters());
+  tl::load_optimizer_state(dir / "c.pt", *resumed_optimizer);
+
+  torch::manual_seed(42);
+  train_a_little(head, *optimizer);
+  torch::manual_seed(42);
+  train_a_little(resumed, *resumed_optimizer);
+  const auto features = torch::randn({4, 12});
+  EXPECT_TRUE(torch::allclose(resumed->forward(features), head->forward(features), 0, 0))
+      << "Adam's moments must be restored, not restarted";
+}
+
+TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors) {
+  TempDirectory dir;
+  auto error_of = [](const std::filesystem::path& path) -> std::string {
+    try {
+      tl::load_checkpoint(path, torch::kCPU);
+    } catch (const tl::Error& error) {
+      return error.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(error_of(dir / "absent.pt"), (dir / "absent.pt").string() + ": checkpoint not found");
+  tl::testing::write_file(dir / "garbage.pt", "not an archive");
+  EXPECT_NE(error_of(dir / "garbage.pt").find("not a readable tl checkpoint"), std::string::npos);
+
+  tl::Head head(12, 3, tl::HeadConfig{});
+  tl::save_checkpoint(dir / "good.pt", head, nullptr, record_for(head));
+  const std::string bytes = tl::testing::read_file(dir / "good.pt");
+  tl::testing::write_file(dir / "truncated.pt", bytes.substr(0, bytes.size() / 2));
+  EXPECT_NE(error_of(dir / "truncated.pt").find(dir.path().string() + "/truncated.pt: "), std::string::npos);
+
+  torch::serialize::OutputArchive foreign;
+  foreign.write("weights", torch::zeros({2}));
+  foreign.save_to((dir / "foreign.pt").string());
+  EXPECT_EQ(error_of(dir / "foreign.pt"), (dir / "foreign.pt").string() + ": not a tl checkpoint (no record)");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Checkpoint, TunedBackboneTensorsRoundTripByName) {
+  TempDirectory dir;
+  tl::Head head(12, 3, tl::HeadConfig{});
+  const tl::NamedTensors tuned = {{"features.18.conv.weight", torch::randn({4, 2, 1, 1})},
+                                  {"features.18.bn.num_batches_tracked", torch::tensor(7, torch::kInt64)}};
+  tl::save_checkpoint(dir / "tuned.pt", head, nullptr, record_for(head), tuned);
+  const auto loaded = tl::load_checkpoint(dir / "tuned.pt", torch::kCPU);
+  ASSERT_EQ(loaded.backbone_state.size(), 2u);
+  for (size_t i = 0; i < tuned.size(); ++i) {
+    EXPECT_EQ(loaded.backbone_state[i].first, tuned[i].first);
+    EXPECT_TRUE(torch::equal(loaded.backbone_state[i].second, tuned[i].second));
+  }
+  tl::save_checkpoint(dir / "frozen.pt", head, nullptr, record_for(head));
+  EXPECT_TRUE(tl::load_checkpoint(dir / "frozen.pt", torch::kCPU).backbone_state.empty());
+}
+
+}  // namespace
