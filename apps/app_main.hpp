@@ -1,14 +1,15 @@
 #pragma once
 // The one policy every tl executable shares: errors a user can act on are printed as one line and
 // exit 1; usage errors print CLI11's message and exit 2; --help exits 0.
+#include <array>
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <map>
 #include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
-#include <c10/util/Exception.h>
-
 #include "tl/base/error.hpp"
 #include "tl/base/interruption.hpp"
 
@@ -17,6 +18,15 @@ namespace tl::app {
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitInterrupted = 130;  // the shell's convention for SIGINT
+
+// The spellings of an enum's values (name_of) for CLI::CheckedTransformer, so a flag parses straight
+// into the library's enum and lists the valid choices in --help and in errors.
+template <typename Enum, size_t N>
+std::map<std::string, Enum> choices(const std::array<Enum, N>& values) {
+  std::map<std::string, Enum> named;
+  for (const Enum value : values) named.emplace(name_of(value), value);
+  return named;
+}
 
 // Parses the command line; returns an exit code when the program should stop here.
 inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
@@ -29,7 +39,14 @@ inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** arg
   return std::nullopt;
 }
 
-inline int guarded(const char* program, const std::function<int()>& body) {
+inline std::string describe_unexpected_error(const std::exception& error) {
+  return std::string("unexpected error: ") + error.what();
+}
+
+// Runs the program's body; tl::Error and anything unexpected become one line on stderr and exit 1.
+// `describe` words the unexpected ones (tl::describe_library_error for programs that use LibTorch).
+inline int guarded(const char* program, const std::function<std::string(const std::exception&)>& describe,
+                   const std::function<int()>& body) {
   try {
     return body();
   } catch (const tl::Interrupted& error) {
@@ -37,10 +54,8 @@ inline int guarded(const char* program, const std::function<int()>& body) {
     return kExitInterrupted;
   } catch (const tl::Error& error) {
     std::fprintf(stderr, "%s: error: %s\n", program, error.what());
-  } catch (const c10::Error& error) {
-    std::fprintf(stderr, "%s: error in LibTorch: %s\n", program, error.what_without_backtrace());
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "%s: unexpected error: %s\n", program, error.what());
+    std::fprintf(stderr, "%s: %s\n", program, describe(error).c_str());
   }
   return kExitError;
 }

@@ -4,32 +4,24 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 
 #include "app_main.hpp"
+#include "tl/features/library_error.hpp"
 #include "classifier_source.hpp"
 #include "tl/synthesis/adversarial_attack.hpp"
 #include "tl/base/atomic_file.hpp"
+#include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
 #include "tl/base/logging.hpp"
 
 namespace {
 
-nlohmann::json top_classes(tl::PixelClassifier& classifier, const torch::Tensor& pixels, int k) {
-  torch::NoGradGuard no_grad;
-  const torch::Tensor probabilities = torch::softmax(classifier.logits(pixels), 1)[0].to(torch::kCPU);
-  const auto [values, indices] = probabilities.topk(std::min<int64_t>(k, probabilities.size(0)));
-  nlohmann::json top = nlohmann::json::array();
-  for (int64_t i = 0; i < values.size(0); ++i) {
-    const auto index = indices[i].item<int64_t>();
-    top.push_back({{"class", classifier.class_names()[index]}, {"index", index}, {"probability", values[i].item<double>()}});
+nlohmann::json to_json(const std::vector<tl::ClassScore>& top) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& score : top) {
+    list.push_back({{"class", score.name}, {"index", score.index}, {"probability", score.probability}});
   }
-  return top;
-}
-
-double probability_of(tl::PixelClassifier& classifier, const torch::Tensor& pixels, int index) {
-  torch::NoGradGuard no_grad;
-  return torch::softmax(classifier.logits(pixels), 1)[0][index].item<double>();
+  return list;
 }
 
 }  // namespace
@@ -49,7 +41,7 @@ int main(int argc, char** argv) {
   app.add_option("image", image, "the photo to attack")->required()->check(CLI::ExistingFile);
   app.add_option("-t,--target", target, "class to reach: name (or alias) or number; pgd needs one");
   app.add_option("--method", options.method, "pgd (targeted, iterative) or fgsm (one step)")
-      ->check(CLI::IsMember({"pgd", "fgsm"}));
+      ->transform(CLI::CheckedTransformer(tl::app::choices(tl::kAttackMethods)));
   app.add_option("--epsilon", options.epsilon, "largest change per pixel, in pixel units (0-255)")
       ->check(CLI::Range(0.5, 255.0));
   app.add_option("--step-size", options.step_size, "pgd: change per step, in pixel units")
@@ -66,12 +58,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tl-attack: give --run DIR or --model FILE\n");
     return tl::app::kExitUsage;
   }
-  if (options.method == "pgd" && !target) {
+  if (options.method == tl::AttackMethod::pgd && !target) {
     std::fprintf(stderr, "tl-attack: --method pgd needs --target\n");
     return tl::app::kExitUsage;
   }
 
-  return tl::app::guarded("tl-attack", [&] {
+  return tl::app::guarded("tl-attack", tl::describe_library_error, [&] {
     tl::configure_logging(verbose);
     tl::configure_cpu_runtime(threads);
     const torch::Device torch_device = tl::resolve_device(device);
@@ -92,13 +84,13 @@ int main(int argc, char** argv) {
     tl::write_png(out_path, result.adversarial);
     tl::write_png(change_path, tl::perturbation_image(original, result.adversarial, options.epsilon));
 
-    const nlohmann::json source_top = top_classes(classifier, original, 5);
-    const nlohmann::json result_top = top_classes(classifier, result.adversarial, 5);
+    const nlohmann::json source_top = to_json(classifier.top_classes(original, 5));
+    const nlohmann::json result_top = to_json(classifier.top_classes(result.adversarial, 5));
     const bool success = options.target ? result_top[0]["index"] == *options.target
                                         : result_top[0]["index"] != source_top[0]["index"];
     nlohmann::json report = {{"classifier", classifier.description()},
                              {"image", image},
-                             {"method", options.method},
+                             {"method", tl::name_of(options.method)},
                              {"epsilon", options.epsilon},
                              {"source", source_path.string()},
                              {"adversarial", out_path.string()},
@@ -108,34 +100,25 @@ int main(int argc, char** argv) {
                              {"success", success},
                              {"linf", result.linf},
                              {"l2", result.l2}};
-    if (options.method == "pgd") {
+    if (options.method == tl::AttackMethod::pgd) {
       report["steps"] = options.steps;
       report["step_size"] = options.step_size;
     }
     if (options.target) {
       report["target"] = {{"name", classifier.class_names()[*options.target]},
                           {"index", *options.target},
-                          {"source_probability", probability_of(classifier, original, *options.target)},
-                          {"result_probability", probability_of(classifier, result.adversarial, *options.target)}};
+                          {"source_probability", classifier.probability_of(original, *options.target)},
+                          {"result_probability", classifier.probability_of(result.adversarial, *options.target)}};
     }
     if (transfer.given()) {
       tl::PixelClassifier second = transfer.open(torch_device);
-      const auto& p = second.preprocessing();
-      const auto resized = [&](const torch::Tensor& pixels) {
-        if (pixels.size(2) == p.height && pixels.size(3) == p.width) return pixels;
-        return torch::nn::functional::interpolate(
-            pixels, torch::nn::functional::InterpolateFuncOptions()
-                        .size(std::vector<int64_t>{p.height, p.width})
-                        .mode(torch::kBilinear)
-                        .align_corners(false));
-      };
       nlohmann::json transferred = {{"classifier", second.description()},
-                                    {"source_top5", top_classes(second, resized(original), 5)},
-                                    {"result_top5", top_classes(second, resized(result.adversarial), 5)}};
+                                    {"source_top5", to_json(second.top_classes(original, 5))},
+                                    {"result_top5", to_json(second.top_classes(result.adversarial, 5))}};
       if (options.target) {
         try {
           const int index = second.resolve_class(classifier.class_names()[*options.target]);
-          transferred["target_probability"] = probability_of(second, resized(result.adversarial), index);
+          transferred["target_probability"] = second.probability_of(result.adversarial, index);
         } catch (const tl::Error&) {
           transferred["target_probability"] = nullptr;  // the second network has no class of that name
         }

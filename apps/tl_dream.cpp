@@ -4,11 +4,12 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 
 #include "app_main.hpp"
+#include "tl/features/library_error.hpp"
 #include "classifier_source.hpp"
 #include "tl/base/atomic_file.hpp"
+#include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
 #include "tl/synthesis/dream.hpp"
 #include "tl/base/logging.hpp"
@@ -28,7 +29,8 @@ int main(int argc, char** argv) {
   app.add_option("-o,--out", out, "PNG to write")->required();
   app.add_option("--from", start_image, "start from this image instead of noise")->check(CLI::ExistingFile);
   app.add_option("--steps", options.steps, "optimisation steps")->check(CLI::PositiveNumber);
-  app.add_option("--optimizer", options.optimizer, "adam or sgd")->check(CLI::IsMember({"adam", "sgd"}));
+  app.add_option("--optimizer", options.optimizer, "adam or sgd (with momentum)")
+      ->transform(CLI::CheckedTransformer(tl::app::choices(tl::kDreamOptimizers)));
   app.add_option("--lr", options.lr, "learning rate on pixels in [0,1]")->check(CLI::PositiveNumber);
   app.add_option("--ce-weight", options.ce_weight, "weight of the cross-entropy toward the target")
       ->check(CLI::NonNegativeNumber);
@@ -50,7 +52,7 @@ int main(int argc, char** argv) {
     return tl::app::kExitUsage;
   }
 
-  return tl::app::guarded("tl-dream", [&] {
+  return tl::app::guarded("tl-dream", tl::describe_library_error, [&] {
     tl::configure_logging(verbose);
     tl::configure_cpu_runtime(threads);
     tl::PixelClassifier classifier = source.open(tl::resolve_device(device));
@@ -88,7 +90,7 @@ int main(int argc, char** argv) {
         {"start", start_image.value_or("noise")},
         {"size", {options.height, options.width}},
         {"steps", options.steps},
-        {"optimizer", options.optimizer},
+        {"optimizer", tl::name_of(options.optimizer)},
         {"lr", options.lr},
         {"ce_weight", options.ce_weight},
         {"tv_weight", options.tv_weight},

@@ -5,13 +5,17 @@
 
 #include "app_main.hpp"
 #include "tl/base/atomic_file.hpp"
-#include "tl/features/device.hpp"
-#include "tl/eval/evaluation.hpp"
 #include "tl/base/logging.hpp"
+#include "tl/eval/evaluation.hpp"
+#include "tl/features/cpu_runtime.hpp"
+#include "tl/features/library_error.hpp"
+#include "tl/run/run_directory.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Evaluate a trained run: accuracy, per-class metrics and the confusion matrix."};
-  std::string run, split = "test", layout, target = "breed", device = "auto", out;
+  std::string run, split = "test", device = "auto", out;
+  tl::Layout layout = tl::Layout::image_folder;
+  tl::OxfordTarget target = tl::OxfordTarget::breed;
   std::optional<std::string> checkpoint, data_root;
   int threads = 0;
   bool verbose = false;
@@ -20,30 +24,29 @@ int main(int argc, char** argv) {
   app.add_option("--checkpoint", checkpoint, "checkpoint to use instead of <run>/best.pt")->check(CLI::ExistingFile);
   auto* root_option = app.add_option("--data-root", data_root, "evaluate another dataset instead of the run's own");
   app.add_option("--layout", layout, "layout of --data-root")
-      ->check(CLI::IsMember({"petimages", "oxford_pets", "image_folder"}))
+      ->transform(CLI::CheckedTransformer(tl::app::choices(tl::kLayouts)))
       ->needs(root_option);
   root_option->needs(app.get_option("--layout"));
-  app.add_option("--target", target, "oxford_pets target of --data-root")->check(CLI::IsMember({"breed", "species"}));
+  app.add_option("--target", target, "oxford_pets target of --data-root")->transform(CLI::CheckedTransformer(tl::app::choices(tl::kOxfordTargets)));
   app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
   app.add_option("--out", out, "write the report as JSON to this file (default <run>/eval_<split>.json)");
   app.add_flag("-v,--verbose", verbose, "debug logging");
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
 
-  return tl::app::guarded("tl-eval", [&] {
+  return tl::app::guarded("tl-eval", tl::describe_library_error, [&] {
     tl::configure_logging(verbose);
     tl::configure_cpu_runtime(threads);
-    tl::TrainedClassifier classifier(run, checkpoint, tl::resolve_device(device));
     tl::EvaluationRequest request;
     request.split = split;
     if (data_root) request.other_dataset = tl::LayoutOptions{layout, *data_root, target};
     tl::SkippedFiles skipped;
-    const tl::ClassificationReport report = tl::evaluate(classifier, request, skipped);
+    const tl::ClassificationReport report = tl::evaluate_run(run, checkpoint, device, request, skipped);
     nlohmann::json json = tl::to_json(report);
     json["run"] = run;
     json["split"] = split;
     json["checkpoint"] = checkpoint.value_or((std::filesystem::path(run) / "best.pt").string());
-    json["data_root"] = data_root ? nlohmann::json(*data_root) : nlohmann::json(classifier.experiment().data.root.string());
+    json["data_root"] = data_root ? nlohmann::json(*data_root) : nlohmann::json(tl::RunDirectory(run).load_experiment().data.root.string());
     json["skipped"] = skipped.to_json();
     const std::filesystem::path out_path =
         out.empty() ? std::filesystem::path(run) / ("eval_" + split + ".json") : std::filesystem::path(out);

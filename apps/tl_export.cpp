@@ -5,8 +5,9 @@
 #include <CLI/CLI.hpp>
 
 #include "app_main.hpp"
+#include "tl/features/library_error.hpp"
 #include "tl/eval/classifier_export.hpp"
-#include "tl/features/device.hpp"
+#include "tl/features/cpu_runtime.hpp"
 #include "tl/base/logging.hpp"
 
 int main(int argc, char** argv) {
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "debug logging");
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
 
-  return tl::app::guarded("tl-export", [&] {
+  return tl::app::guarded("tl-export", tl::describe_library_error, [&] {
     tl::configure_logging(verbose);
     tl::configure_cpu_runtime(threads);
     const tl::ExportedFiles files = tl::export_classifier(run, out, options);

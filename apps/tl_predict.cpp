@@ -4,13 +4,12 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 
 #include "app_main.hpp"
-#include "tl/features/device.hpp"
-#include "tl/data/image_decoder.hpp"
 #include "tl/base/logging.hpp"
-#include "tl/eval/trained_classifier.hpp"
+#include "tl/eval/prediction.hpp"
+#include "tl/features/cpu_runtime.hpp"
+#include "tl/features/library_error.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Classify images with a trained run: the top-k classes and their probabilities."};
@@ -34,34 +33,25 @@ int main(int argc, char** argv) {
   }
   if (run.empty()) run = std::filesystem::path(*checkpoint).parent_path().string();
 
-  return tl::app::guarded("tl-predict", [&] {
+  return tl::app::guarded("tl-predict", tl::describe_library_error, [&] {
     tl::configure_logging(verbose);
     tl::configure_cpu_runtime(threads);
-    tl::TrainedClassifier classifier(run, checkpoint, tl::resolve_device(device));
-    const auto& preprocessing = classifier.preprocessing();
-    const auto& names = classifier.class_names();
-    const int k = std::min<int>(top_k, static_cast<int>(names.size()));
+    tl::Predictor predictor(run, checkpoint, device);
     nlohmann::json results = nlohmann::json::array();
     int failures = 0;
     for (const auto& image : images) {
-      const tl::DecodedImage decoded = tl::decode_image_file(image, preprocessing.decode_shorter_side());
-      if (!decoded.error.empty()) {
+      const tl::ImagePrediction prediction = predictor.predict(image, top_k);
+      if (!prediction.error.empty()) {
         ++failures;
-        results.push_back({{"image", image}, {"error", decoded.error}});
-        if (!json_output) std::cout << image << ": error: " << decoded.error << "\n";
+        results.push_back({{"image", image}, {"error", prediction.error}});
+        if (!json_output) std::cout << image << ": error: " << prediction.error << "\n";
         continue;
       }
-      torch::Tensor input = torch::empty({1, 3, preprocessing.height, preprocessing.width});
-      tl::preprocess_for_eval(decoded.rgb, preprocessing, input.data_ptr<float>());
-      const torch::Tensor probabilities = classifier.probabilities_for_images(input).to(torch::kCPU)[0];
-      const auto top = probabilities.topk(k);
       nlohmann::json predictions = nlohmann::json::array();
       if (!json_output) std::cout << image << "\n";
-      for (int i = 0; i < k; ++i) {
-        const int index = static_cast<int>(std::get<1>(top)[i].item<int64_t>());
-        const double probability = std::get<0>(top)[i].item<double>();
-        predictions.push_back({{"class", names[index]}, {"index", index}, {"probability", probability}});
-        if (!json_output) std::printf("  %-28s %6.2f%%\n", names[index].c_str(), 100 * probability);
+      for (const auto& score : prediction.top) {
+        predictions.push_back({{"class", score.name}, {"index", score.index}, {"probability", score.probability}});
+        if (!json_output) std::printf("  %-28s %6.2f%%\n", score.name.c_str(), 100 * score.probability);
       }
       results.push_back({{"image", image}, {"predictions", predictions}});
     }

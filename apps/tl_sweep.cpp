@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   app.add_flag("--list", list_only, "validate the sweep and list its variants without running them");
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
 
-  return tl::app::guarded("tl-sweep", [&] {
+  return tl::app::guarded("tl-sweep", tl::app::describe_unexpected_error, [&] {
     const tl::Sweep sweep = tl::load_sweep(file, directory);
     tl::install_interrupt_handler();  // Ctrl-C: the running variant stops after its epoch, then the sweep
     for (const auto& text : gate_texts) options.extra_gates.push_back(tl::parse_gate(text, "--fail-under"));

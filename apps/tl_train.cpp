@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app_main.hpp"
+#include "tl/features/library_error.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/base/logging.hpp"
 #include "tl/run/run_directory.hpp"
@@ -30,16 +31,20 @@ int main(int argc, char** argv) {
     return tl::app::kExitUsage;
   }
 
-  return tl::app::guarded("tl-train", [&] {
+  return tl::app::guarded("tl-train", tl::describe_library_error, [&] {
     tl::configure_logging(verbose);
     tl::install_interrupt_handler();
     if (!resume.empty()) {
       tl::Experiment experiment = tl::RunDirectory(resume).load_experiment();
       // The folder given, wherever the run was first written (it may have been moved since).
       experiment.run_directory = std::filesystem::absolute(resume).lexically_normal();
-      tl::train(experiment, tl::TrainingOptions{false, true});
+      tl::TrainingOptions options;
+      options.resume = true;
+      tl::train(experiment, options);
     } else {
-      tl::train(tl::load_experiment_file(config, overrides), tl::TrainingOptions{overwrite, false});
+      tl::TrainingOptions options;
+      options.overwrite = overwrite;
+      tl::train(tl::load_experiment_file(config, overrides), options);
     }
     return 0;
   });

@@ -10,6 +10,7 @@
 
 #include <torch/script.h>
 
+#include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
 
 namespace {

@@ -14,6 +14,7 @@
 
 #include "tl/features/backbone.hpp"
 #include "tl/features/batch_loader.hpp"
+#include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/features/feature_extraction.hpp"

@@ -16,9 +16,9 @@ std::string describe(const nlohmann::json& value) {
   return value.dump();
 }
 
-std::string join(std::initializer_list<const char*> options) {
+std::string join(const std::vector<std::string>& options) {
   std::string joined;
-  for (const char* option : options) {
+  for (const std::string& option : options) {
     if (!joined.empty()) joined += "|";
     joined += option;
   }
@@ -115,14 +115,14 @@ std::string ConfigReader::required_string(const std::string& key) {
   return string(key, "");
 }
 
-std::string ConfigReader::choice(const std::string& key, std::initializer_list<const char*> options,
+std::string ConfigReader::choice(const std::string& key, const std::vector<std::string>& options,
                                  const std::string& fallback) {
   const nlohmann::json* value = lookup(key);
   std::string result = fallback;
   if (value != nullptr) {
     const bool known = value->is_string() &&
                        std::any_of(options.begin(), options.end(),
-                                   [&](const char* option) { return value->get<std::string>() == option; });
+                                   [&](const std::string& option) { return value->get<std::string>() == option; });
     if (!known) expected(key, "one of " + join(options), *value);
     result = value->get<std::string>();
   }
@@ -130,7 +130,7 @@ std::string ConfigReader::choice(const std::string& key, std::initializer_list<c
   return result;
 }
 
-std::string ConfigReader::required_choice(const std::string& key, std::initializer_list<const char*> options) {
+std::string ConfigReader::required_choice(const std::string& key, const std::vector<std::string>& options) {
   if (!has(key)) fail(key, "required, expected one of " + join(options));
   return choice(key, options, "");
 }

@@ -5,7 +5,7 @@
 #include <regex>
 
 #include "tl/config/config_reader.hpp"
-#include "tl/features/feature_cache.hpp"
+#include "tl/config/cache_directory.hpp"
 
 namespace tl {
 namespace {
@@ -14,14 +14,14 @@ constexpr int kIntMax = std::numeric_limits<int>::max();
 
 DataConfig read_data(ConfigReader reader) {
   DataConfig data;
-  data.layout = reader.required_choice("layout", {"petimages", "oxford_pets", "image_folder"});
+  data.layout = reader.required_choice("layout", kLayouts);
   data.root = reader.required_path("root");
-  const bool oxford = data.layout == "oxford_pets";
+  const bool oxford = data.layout == Layout::oxford_pets;
   if (!oxford && reader.has("target")) reader.fail("target", "only used by layout oxford_pets");
   if (oxford && reader.has("test_fraction")) {
     reader.fail("test_fraction", "not used by layout oxford_pets, which has an official test split");
   }
-  data.target = oxford ? reader.choice("target", {"breed", "species"}, data.target) : "";
+  if (oxford) data.target = reader.choice("target", kOxfordTargets, data.target);
   data.val_fraction = reader.number("val_fraction", data.val_fraction, 0.0, 0.9);
   data.test_fraction = oxford ? 0.0 : reader.number("test_fraction", data.test_fraction, 0.0, 0.9);
   if (data.val_fraction + data.test_fraction > 0.9) {
@@ -38,10 +38,10 @@ DataConfig read_data(ConfigReader reader) {
 
 HeadConfig read_head(ConfigReader reader) {
   HeadConfig head;
-  head.type = reader.choice("type", {"linear", "mlp"}, head.type);
-  if (head.type == "linear" && reader.has("hidden")) reader.fail("hidden", "only used by head type mlp");
-  head.hidden = head.type == "mlp" ? reader.integers("hidden", head.hidden, 1, 1 << 16) : std::vector<int>{};
-  if (head.type == "mlp" && head.hidden.empty()) reader.fail("hidden", "expected at least one hidden size");
+  head.type = reader.choice("type", kHeadTypes, head.type);
+  if (head.type == HeadType::linear && reader.has("hidden")) reader.fail("hidden", "only used by head type mlp");
+  head.hidden = head.type == HeadType::mlp ? reader.integers("hidden", head.hidden, 1, 1 << 16) : std::vector<int>{};
+  if (head.type == HeadType::mlp && head.hidden.empty()) reader.fail("hidden", "expected at least one hidden size");
   head.dropout = reader.number("dropout", head.dropout, 0.0, 0.99);
   reader.finish();
   return head;
@@ -72,9 +72,9 @@ ModelConfig read_model(ConfigReader reader) {
 
 OptimizerConfig read_optimizer(ConfigReader reader) {
   OptimizerConfig optimizer;
-  optimizer.name = reader.choice("name", {"sgd", "adam", "adamw"}, optimizer.name);
+  optimizer.kind = reader.choice("name", kOptimizerKinds, optimizer.kind);
   optimizer.lr = reader.number("lr", optimizer.lr, 1e-12, 100.0);
-  const bool sgd = optimizer.name == "sgd";
+  const bool sgd = optimizer.kind == OptimizerKind::sgd;
   for (const char* key : {"momentum", "nesterov"}) {
     if (!sgd && reader.has(key)) reader.fail(key, "only used by optimizer sgd");
   }
@@ -88,8 +88,8 @@ OptimizerConfig read_optimizer(ConfigReader reader) {
 
 ScheduleConfig read_schedule(ConfigReader reader) {
   ScheduleConfig schedule;
-  schedule.name = reader.choice("name", {"constant", "step", "cosine"}, schedule.name);
-  const bool step = schedule.name == "step";
+  schedule.kind = reader.choice("name", kScheduleKinds, schedule.kind);
+  const bool step = schedule.kind == ScheduleKind::step;
   for (const char* key : {"step_size", "gamma"}) {
     if (!step && reader.has(key)) reader.fail(key, "only used by schedule step");
   }
@@ -144,7 +144,7 @@ FineTuneConfig read_fine_tune(ConfigReader reader, double head_lr) {
   if (reader.has("unfreeze") && fine_tune.unfreeze.empty()) reader.fail("unfreeze", "expected at least one pattern");
   fine_tune.lr = reader.number("lr", head_lr / 10, 1e-12, 100.0);
   fine_tune.backbone_lr_multiplier = reader.number("backbone_lr_multiplier", fine_tune.backbone_lr_multiplier, 0.0, 100.0);
-  fine_tune.bn = reader.choice("bn", {"frozen", "train"}, fine_tune.bn);
+  fine_tune.bn = reader.choice("bn", kBatchNormPolicies, fine_tune.bn);
   reader.finish();
   return fine_tune;
 }
@@ -157,8 +157,8 @@ TrainConfig read_train(ConfigReader reader) {
   train.schedule = read_schedule(reader.section("schedule"));
   train.label_smoothing = reader.number("label_smoothing", train.label_smoothing, 0.0, 0.99);
   train.clip_grad_norm = reader.number("clip_grad_norm", train.clip_grad_norm, 0.0, 1e6);
-  train.class_weights = reader.choice("class_weights", {"none", "balanced"}, train.class_weights);
-  train.sampling = reader.choice("sampling", {"shuffle", "balanced"}, train.sampling);
+  train.class_weights = reader.choice("class_weights", kClassWeightings, train.class_weights);
+  train.sampling = reader.choice("sampling", kSamplings, train.sampling);
   train.augmentation = read_augmentation(reader.section("augmentation"), train.epochs);
   train.fine_tune = read_fine_tune(reader.section("fine_tune"), train.optimizer.lr);
   ConfigReader early_stopping = reader.section("early_stopping");

@@ -2,39 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "tl/base/random.hpp"
+#include "tl/data/preprocessing.hpp"
 
 namespace tl {
 namespace {
 
 // Independent streams per edit, so that e.g. turning the flip on does not change which crop is taken.
 enum Stream : uint64_t { kCropStream = 1, kFlipStream = 2, kJitterStream = 3 };
-
-constexpr uint64_t kGoldenGamma = 0x9E3779B97F4A7C15ull;
-
-// SplitMix64's output function: every input bit affects every output bit.
-uint64_t splitmix64_finalise(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// SplitMix64: tiny, and the same numbers on every platform (std distributions are not).
-class KeyedRandom {
- public:
-  explicit KeyedRandom(uint64_t key) : state_(key) {}
-  uint64_t next() { return splitmix64_finalise(state_ += kGoldenGamma); }
-  double uniform(double low, double high) { return low + (high - low) * static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  int integer(int low, int high) {  // inclusive
-    return low + static_cast<int>(next() % static_cast<uint64_t>(high - low + 1));
-  }
-
- private:
-  uint64_t state_;
-};
 
 // Grey value per pixel with the ITU-R 601 weights torchvision's rgb_to_grayscale uses.
 cv::Mat grey_of(const cv::Mat& rgb_float) {
@@ -74,32 +53,6 @@ cv::Mat jitter_colours(const cv::Mat& rgb, const Augmentation& augmentation, uin
 }
 
 }  // namespace
-
-bool Augmentation::enabled() const {
-  return random_resized_crop || horizontal_flip || brightness > 0 || contrast > 0 || saturation > 0;
-}
-
-std::string Augmentation::describe() const {
-  if (!enabled()) return "augmentation=off";
-  std::ostringstream text;
-  text.precision(9);
-  text << "augmentation=v1";  // bump when the meaning of a key changes
-  if (random_resized_crop) {
-    text << " crop_scale=" << crop_scale[0] << "," << crop_scale[1] << " crop_ratio=" << crop_ratio[0] << ","
-         << crop_ratio[1];
-  }
-  text << " flip=" << (horizontal_flip ? "on" : "off") << " brightness=" << brightness << " contrast=" << contrast
-       << " saturation=" << saturation;
-  return text.str();
-}
-
-uint64_t mix_key(uint64_t key, uint64_t value) {
-  return splitmix64_finalise(key ^ (value + kGoldenGamma + (key << 6) + (key >> 2)));
-}
-
-uint64_t key_of_hash(const std::string& hex_sha256) {
-  return std::stoull(hex_sha256.substr(0, 16), nullptr, 16);
-}
 
 cv::Rect random_resized_crop(const cv::Size& size, const Augmentation& augmentation, uint64_t key) {
   KeyedRandom random(mix_key(key, kCropStream));

@@ -143,13 +143,10 @@ Dataset load_petimages(const fs::path& root) {
   return dataset;
 }
 
-Dataset load_oxford_pets(const fs::path& root, const std::string& target) {
+Dataset load_oxford_pets(const fs::path& root, OxfordTarget target) {
   require_directory(root / "images", "missing; the oxford_pets layout is <root>/images and <root>/annotations");
   const fs::path annotations = root / "annotations";
   require_directory(annotations, "missing; the oxford_pets layout is <root>/images and <root>/annotations");
-  if (target != "breed" && target != "species") {
-    throw Error("oxford_pets target: expected breed or species, got \"" + target + "\"");
-  }
 
   std::map<int, std::string> breed_names;  // official class id -> breed name from the file names
   auto learn_breeds = [&](const std::vector<AnnotationLine>& lines, const fs::path& file) {
@@ -171,7 +168,7 @@ Dataset load_oxford_pets(const fs::path& root, const std::string& target) {
 
   Dataset dataset;
   std::map<int, int> label_of_class_id;
-  if (target == "species") {
+  if (target == OxfordTarget::species) {
     dataset.class_names = {"cat", "dog"};
   } else {
     for (const auto& [class_id, name] : breed_names) {
@@ -185,7 +182,7 @@ Dataset load_oxford_pets(const fs::path& root, const std::string& target) {
       if (!seen.insert(line.image).second) {
         throw Error(file.string() + ": image \"" + line.image + "\" is listed twice across trainval.txt and test.txt");
       }
-      const int label = target == "species" ? line.species - 1 : label_of_class_id.at(line.class_id);
+      const int label = target == OxfordTarget::species ? line.species - 1 : label_of_class_id.at(line.class_id);
       dataset.samples.push_back({root / "images" / (line.image + ".jpg"), label});
       dataset.official.push_back(split);
     }
@@ -198,10 +195,12 @@ Dataset load_oxford_pets(const fs::path& root, const std::string& target) {
 }
 
 Dataset load_dataset(const LayoutOptions& options) {
-  if (options.layout == "image_folder") return load_image_folder(options.root);
-  if (options.layout == "petimages") return load_petimages(options.root);
-  if (options.layout == "oxford_pets") return load_oxford_pets(options.root, options.target);
-  throw Error("data.layout: expected one of petimages|oxford_pets|image_folder, got \"" + options.layout + "\"");
+  switch (options.layout) {
+    case Layout::image_folder: return load_image_folder(options.root);
+    case Layout::petimages: return load_petimages(options.root);
+    case Layout::oxford_pets: return load_oxford_pets(options.root, options.target);
+  }
+  throw Error("data.layout: unknown layout");
 }
 
 }  // namespace tl

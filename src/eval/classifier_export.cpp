@@ -57,7 +57,7 @@ nlohmann::json describe_export(TrainedClassifier& classifier, const fs::path& ru
         {"metrics", record.metrics},
         {"backbone", record.backbone_path},
         {"backbone_sha256", record.backbone_sha256},
-        {"head", {{"type", record.head.type}, {"hidden", record.head.hidden}}}}},
+        {"head", {{"type", name_of(record.head.type)}, {"hidden", record.head.hidden}}}}},
   };
 }
 

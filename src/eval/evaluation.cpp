@@ -6,6 +6,8 @@
 
 #include "tl/base/ascii_case.hpp"
 #include "tl/base/error.hpp"
+#include "tl/eval/trained_classifier.hpp"
+#include "tl/features/device.hpp"
 #include "tl/features/feature_extraction.hpp"
 #include "tl/data/split.hpp"
 
@@ -80,6 +82,12 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
   ClassificationReport report = make_classification_report(scores, labels, classifier.class_names());
   report.skipped_files = static_cast<int>(skipped.count());
   return report;
+}
+
+ClassificationReport evaluate_run(const std::filesystem::path& run, const std::optional<std::filesystem::path>& checkpoint,
+                                  const std::string& device, const EvaluationRequest& request, SkippedFiles& skipped) {
+  TrainedClassifier classifier(run, checkpoint, resolve_device(device));
+  return evaluate(classifier, request, skipped);
 }
 
 }  // namespace tl

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "tl/data/augmentation.hpp"
 #include "tl/data/image_decoder.hpp"
+#include "tl/data/preprocessing.hpp"
 
 namespace tl {
 

@@ -1,12 +1,7 @@
 #include "tl/features/device.hpp"
 
-#include <thread>
-
-#include <malloc.h>
-
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
-#include <torch/utils.h>
 
 #include "tl/base/error.hpp"
 
@@ -34,16 +29,6 @@ torch::Device resolve_device(const std::string& name) {
                 " CUDA device(s) are present");
   }
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
-}
-
-int configure_cpu_runtime(int requested_threads) {
-  constexpr int kLargestMallocThreshold = 32 << 20;  // glibc's maximum on 64-bit
-  mallopt(M_MMAP_THRESHOLD, kLargestMallocThreshold);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 256 << 20);
-  const int threads = requested_threads > 0 ? requested_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(threads);
-  return threads;
 }
 
 }  // namespace tl

@@ -25,15 +25,6 @@ uint32_t checksum(const char* bytes, size_t size) {
 
 }  // namespace
 
-fs::path default_cache_directory() {
-  if (const char* explicit_directory = std::getenv("TL_CACHE_DIR"); explicit_directory && *explicit_directory) {
-    return explicit_directory;
-  }
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "tl";
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "tl";
-  return fs::temp_directory_path() / "tl-cache";
-}
-
 FeatureCache::FeatureCache(const fs::path& directory, const std::string& backbone_sha256,
                            const std::string& preprocessing_description) {
   const std::string key = std::string(kMagic, sizeof kMagic) + "\n" + backbone_sha256 + "\n" + preprocessing_description;

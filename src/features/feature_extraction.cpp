@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "tl/base/random.hpp"
 #include "tl/data/augmentation.hpp"
 #include "tl/base/content_hash.hpp"
 #include "tl/base/file_bytes.hpp"

@@ -17,6 +17,14 @@ torch::Tensor total_variation(const torch::Tensor& pixels) {
   return down.abs().sum() + right.abs().sum();
 }
 
+const char* name_of(DreamOptimizer optimizer) {
+  switch (optimizer) {
+    case DreamOptimizer::adam: return "adam";
+    case DreamOptimizer::sgd: return "sgd";
+  }
+  return "?";
+}
+
 DreamResult dream(PixelClassifier& classifier, const DreamOptions& options,
                   const std::function<void(int step, const torch::Tensor& pixels)>& after_step) {
   if (options.steps < 1) throw Error("steps: expected at least 1");
@@ -31,21 +39,22 @@ DreamResult dream(PixelClassifier& classifier, const DreamOptions& options,
   pixels.set_requires_grad(true);
 
   std::unique_ptr<torch::optim::Optimizer> optimizer;
-  if (options.optimizer == "adam") {
-    optimizer = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{pixels},
-                                                     torch::optim::AdamOptions(options.lr));
-  } else if (options.optimizer == "sgd") {
-    optimizer = std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{pixels},
-                                                    torch::optim::SGDOptions(options.lr).momentum(0.9));
-  } else {
-    throw Error("optimizer: expected adam or sgd, got \"" + options.optimizer + "\"");
+  switch (options.optimizer) {
+    case DreamOptimizer::adam:
+      optimizer = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{pixels},
+                                                       torch::optim::AdamOptions(options.lr));
+      break;
+    case DreamOptimizer::sgd:
+      optimizer = std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{pixels},
+                                                      torch::optim::SGDOptions(options.lr).momentum(0.9));
+      break;
   }
   const torch::Tensor target = torch::full({1}, options.target, torch::TensorOptions(torch::kLong).device(device));
 
   // Cosine decay to zero: with a constant rate, Adam's per-pixel steps keep the L1 total variation
   // oscillating, and late in a long run the image measured falling back to noise.
   ScheduleConfig cosine;
-  cosine.name = "cosine";
+  cosine.kind = ScheduleKind::cosine;
   const LrSchedule schedule(cosine, options.lr, options.steps);
 
   DreamResult result;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <torch/script.h>
 #include <torch/torch.h>
 
 #include "tl/base/ascii_case.hpp"
@@ -14,6 +15,7 @@
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
 #include "tl/data/image_decoder.hpp"
+#include "tl/data/preprocessing.hpp"
 #include "tl/eval/trained_classifier.hpp"
 
 namespace fs = std::filesystem;
@@ -71,7 +73,7 @@ PixelClassifier PixelClassifier::open_model(const fs::path& model, const std::op
   classifier.class_names_ = read_labels(labels.value_or(model.parent_path() / "labels.txt"));
   classifier.description_ = "model " + model.string();
   try {
-    classifier.model_ = torch::jit::load(model.string(), device);
+    classifier.model_ = std::make_shared<torch::jit::Module>(torch::jit::load(model.string(), device));
   } catch (const c10::Error& error) {
     throw Error(model.string() + ": not a TorchScript file LibTorch can load: " + error.what_without_backtrace());
   }
@@ -101,6 +103,34 @@ torch::Tensor PixelClassifier::logits(const torch::Tensor& pixels) {
   const torch::Tensor input = normalise(pixels);
   if (run_) return run_->head()->forward(run_->backbone().differentiable_features(input));
   return model_->forward({input}).toTensor();
+}
+
+torch::Tensor PixelClassifier::probabilities(const torch::Tensor& pixels) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor input = pixels;
+  if (input.size(2) != preprocessing_.height || input.size(3) != preprocessing_.width) {
+    input = torch::nn::functional::interpolate(input, torch::nn::functional::InterpolateFuncOptions()
+                                                          .size(std::vector<int64_t>{preprocessing_.height,
+                                                                                     preprocessing_.width})
+                                                          .mode(torch::kBilinear)
+                                                          .align_corners(false));
+  }
+  return torch::softmax(logits(input), 1)[0].to(torch::kCPU);
+}
+
+std::vector<ClassScore> PixelClassifier::top_classes(const torch::Tensor& pixels, int k) {
+  const torch::Tensor all = probabilities(pixels);
+  const auto [values, indices] = all.topk(std::min<int64_t>(k, all.size(0)));
+  std::vector<ClassScore> top;
+  for (int64_t i = 0; i < values.size(0); ++i) {
+    const auto index = static_cast<int>(indices[i].item<int64_t>());
+    top.push_back({class_names_[index], index, values[i].item<double>()});
+  }
+  return top;
+}
+
+double PixelClassifier::probability_of(const torch::Tensor& pixels, int index) {
+  return probabilities(pixels)[index].item<double>();
 }
 
 int PixelClassifier::resolve_class(const std::string& target) const {

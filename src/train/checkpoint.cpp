@@ -1,5 +1,7 @@
 #include "tl/train/checkpoint.hpp"
 
+#include <algorithm>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/serialize.h>
 #include <torch/serialize/input-archive.h>
@@ -25,14 +27,15 @@ torch::serialize::InputArchive open_archive(const std::filesystem::path& path, t
 }  // namespace
 
 nlohmann::json CheckpointRecord::to_json() const {
-  return {{"format", kCheckpointFormat},
+  nlohmann::json json = {{"format", kCheckpointFormat},
           {"epoch", epoch},
           {"class_names", class_names},
-          {"head", {{"type", head.type}, {"hidden", head.hidden}, {"dropout", head.dropout}}},
+          {"head", {{"type", name_of(head.type)}, {"hidden", head.hidden}, {"dropout", head.dropout}}},
           {"in_features", in_features},
           {"backbone", {{"path", backbone_path}, {"sha256", backbone_sha256}}},
           {"preprocessing", preprocessing},
           {"metrics", metrics}};
+  return json;
 }
 
 CheckpointRecord CheckpointRecord::from_json(const nlohmann::json& json, const std::string& file) {
@@ -44,7 +47,11 @@ CheckpointRecord CheckpointRecord::from_json(const nlohmann::json& json, const s
     CheckpointRecord record;
     record.epoch = json.at("epoch").get<int>();
     record.class_names = json.at("class_names").get<std::vector<std::string>>();
-    record.head.type = json.at("head").at("type").get<std::string>();
+    const std::string head_type = json.at("head").at("type").get<std::string>();
+    const auto known = std::find_if(kHeadTypes.begin(), kHeadTypes.end(),
+                                    [&](HeadType type) { return head_type == name_of(type); });
+    if (known == kHeadTypes.end()) throw Error(file + ": checkpoint names an unknown head type \"" + head_type + "\"");
+    record.head.type = *known;
     record.head.hidden = json.at("head").at("hidden").get<std::vector<int>>();
     record.head.dropout = json.at("head").at("dropout").get<double>();
     record.in_features = json.at("in_features").get<int>();

@@ -3,16 +3,16 @@
 #include <map>
 #include <numeric>
 
-#include "tl/data/augmentation.hpp"
+#include "tl/base/random.hpp"
 #include "tl/data/split.hpp"
 
 namespace tl {
 
-std::vector<size_t> epoch_order(const std::vector<int64_t>& labels, const std::string& sampling, uint64_t seed,
+std::vector<size_t> epoch_order(const std::vector<int64_t>& labels, Sampling sampling, uint64_t seed,
                                 int epoch) {
   const uint64_t epoch_seed = seed * 7919u + static_cast<uint64_t>(epoch);
   std::vector<size_t> order(labels.size());
-  if (sampling != "balanced") {
+  if (sampling == Sampling::shuffle) {
     std::iota(order.begin(), order.end(), 0);
     portable_shuffle(order, epoch_seed);
     return order;

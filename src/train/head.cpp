@@ -9,7 +9,7 @@ namespace tl {
 HeadImpl::HeadImpl(int in_features, int classes, const HeadConfig& config)
     : in_features_(in_features), classes_(classes), config_(config) {
   int width = in_features;
-  if (config.type == "mlp") {
+  if (config.type == HeadType::mlp) {
     for (int hidden : config.hidden) {
       layers_->push_back(torch::nn::Linear(width, hidden));
       layers_->push_back(torch::nn::ReLU());

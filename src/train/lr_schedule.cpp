@@ -10,12 +10,12 @@ LrSchedule::LrSchedule(const ScheduleConfig& config, double base_lr, int total_e
 double LrSchedule::at(double progress) const {
   const double warmup = config_.warmup_epochs;
   if (progress < warmup) return base_lr_ * progress / warmup;
-  if (config_.name == "step") {
-    return base_lr_ * std::pow(config_.gamma, std::floor(progress / config_.step_size));
-  }
-  if (config_.name == "cosine") {
-    // Cosine over what is left after the warmup.
-    return base_lr_ * 0.5 * (1.0 + std::cos(M_PI * (progress - warmup) / (total_epochs_ - warmup)));
+  switch (config_.kind) {
+    case ScheduleKind::constant: return base_lr_;
+    case ScheduleKind::step: return base_lr_ * std::pow(config_.gamma, std::floor(progress / config_.step_size));
+    case ScheduleKind::cosine:
+      // Cosine over what is left after the warmup.
+      return base_lr_ * 0.5 * (1.0 + std::cos(M_PI * (progress - warmup) / (total_epochs_ - warmup)));
   }
   return base_lr_;
 }

@@ -4,24 +4,28 @@
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
 
+#include "tl/base/error.hpp"
+
 namespace tl {
 
 namespace {
 
 std::unique_ptr<torch::optim::Optimizer> make_single_group(const OptimizerConfig& config,
                                                            const std::vector<torch::Tensor>& parameters) {
-  if (config.name == "sgd") {
-    return std::make_unique<torch::optim::SGD>(parameters, torch::optim::SGDOptions(config.lr)
-                                                               .momentum(config.momentum)
-                                                               .nesterov(config.nesterov)
-                                                               .weight_decay(config.weight_decay));
+  switch (config.kind) {
+    case OptimizerKind::sgd:
+      return std::make_unique<torch::optim::SGD>(parameters, torch::optim::SGDOptions(config.lr)
+                                                                 .momentum(config.momentum)
+                                                                 .nesterov(config.nesterov)
+                                                                 .weight_decay(config.weight_decay));
+    case OptimizerKind::adamw:
+      return std::make_unique<torch::optim::AdamW>(
+          parameters, torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
+    case OptimizerKind::adam:
+      return std::make_unique<torch::optim::Adam>(parameters,
+                                                  torch::optim::AdamOptions(config.lr).weight_decay(config.weight_decay));
   }
-  if (config.name == "adamw") {
-    return std::make_unique<torch::optim::AdamW>(parameters,
-                                                 torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
-  }
-  return std::make_unique<torch::optim::Adam>(parameters,
-                                              torch::optim::AdamOptions(config.lr).weight_decay(config.weight_decay));
+  throw Error("optimizer: unknown kind");
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include "tl/train/checkpoint.hpp"
 #include "tl/train/class_balance.hpp"
 #include "tl/data/dataset.hpp"
+#include "tl/base/random.hpp"
+#include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
 #include "tl/train/epoch_order.hpp"
 #include "tl/base/error.hpp"
@@ -327,14 +329,14 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
   const LrSchedule head_schedule(config.schedule, config.optimizer.lr, config.epochs);
   const LrSchedule fine_tune_schedule(config.schedule, fine_tune.lr, std::max(1, fine_tune.epochs));
   torch::Tensor class_weights;
-  if (config.class_weights == "balanced") {
+  if (config.class_weights == ClassWeighting::balanced) {
     class_weights = balanced_class_weights(first_view.labels, class_count).to(device);
   }
 
   // Stage two, entered once: unfreeze, and train head and backbone with one optimizer of two groups.
   std::vector<torch::Tensor> fine_tuned;  // head and unfrozen backbone parameters, for clipping
   const auto enter_fine_tuning = [&] {
-    const auto backbone_parameters = backbone.unfreeze(unfrozen_names, fine_tune.bn == "train");
+    const auto backbone_parameters = backbone.unfreeze(unfrozen_names, fine_tune.bn == BatchNormPolicy::train);
     OptimizerConfig stage_optimizer = config.optimizer;
     stage_optimizer.lr = fine_tune.lr;
     optimizer = make_optimizer(stage_optimizer, head->parameters(), backbone_parameters);
@@ -346,7 +348,7 @@ nlohmann::json train(const Experiment& experiment, const TrainingOptions& option
     spdlog::info("fine-tuning: {} backbone tensors ({} values) in {} blocks ({} .. {}) train with the head, backbone "
                  "rate x{}, BatchNorm {}",
                  backbone_parameters.size(), values, blocks.size(), blocks.front(), blocks.back(),
-                 fine_tune.backbone_lr_multiplier, fine_tune.bn);
+                 fine_tune.backbone_lr_multiplier, name_of(fine_tune.bn));
   };
 
   CheckpointRecord record;

@@ -89,9 +89,12 @@ class SyntheticRun : public ::testing::Test {
     write_file(dir / "data/blue/not_an_image.jpg", "plain text");
     std::filesystem::copy_file(tl::testing::tiny_backbones() / "tiny.pt", dir / "tiny.pt");
     std::filesystem::copy_file(tl::testing::tiny_backbones() / "tiny.json", dir / "tiny.json");
+    // Each test has its own feature cache: the tiny backbone and the synthetic photos are the same in
+    // every test, so a shared cache would make counts of backbone passes depend on the test order.
     write_file(dir / "experiment.yaml", R"(name: synthetic
 seed: 3
 threads: 2
+cache_dir: cache
 data: {layout: image_folder, root: data, val_fraction: 0.25, test_fraction: 0.25, batch_size: 8, workers: 2}
 model: {backbone: tiny.pt}
 train: {epochs: 6, batch_size: 8, optimizer: {name: adam, lr: 0.05}, schedule: {name: step, step_size: 3, gamma: 0.5}}

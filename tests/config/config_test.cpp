@@ -39,7 +39,7 @@ TEST(Config, YamlAndJsonGiveTheSameExperiment) {
   const auto json = tl::load_experiment_file(dir / "a.json");
   EXPECT_EQ(yaml.resolved, json.resolved);
   EXPECT_EQ(yaml.train.epochs, 3);
-  EXPECT_EQ(yaml.train.optimizer.name, "sgd");
+  EXPECT_EQ(yaml.train.optimizer.kind, tl::OptimizerKind::sgd);
   EXPECT_DOUBLE_EQ(yaml.train.optimizer.lr, 0.01);
   EXPECT_DOUBLE_EQ(yaml.train.optimizer.momentum, 0.9);
   EXPECT_EQ(yaml.name, "a");
@@ -230,11 +230,49 @@ TEST(Config, AugmentationAndFineTuningDefaultsAreResolved) {
   EXPECT_TRUE(experiment.train.augmentation.enabled());
   EXPECT_EQ(experiment.train.augmentation.views, 12) << "a fresh view per epoch unless views says otherwise";
   EXPECT_DOUBLE_EQ(experiment.train.fine_tune.lr, 0.001) << "a tenth of the head's rate";
-  EXPECT_EQ(experiment.train.fine_tune.bn, "frozen");
+  EXPECT_EQ(experiment.train.fine_tune.bn, tl::BatchNormPolicy::frozen);
   EXPECT_EQ(experiment.train.fine_tune.unfreeze, std::vector<std::string>{"layer4"});
   EXPECT_EQ(experiment.resolved["train"]["augmentation"]["views"], 12);
   EXPECT_EQ(experiment.resolved["train"]["fine_tune"]["backbone_lr_multiplier"], 0.1);
   EXPECT_EQ(experiment.resolved["train"]["sampling"], "shuffle");
+}
+
+// Every choice a config can spell reaches the code as its enum value, so nothing accepted by the
+// config can be forgotten downstream (the code switches over the enums without a default).
+TEST(Config, EveryChoiceSpellingBecomesItsEnumValue) {
+  const auto load = [](const std::string& key, const std::string& value) {
+    tl::ConfigSource source = tl::ConfigSource::from_json(
+        nlohmann::json::parse(R"({"data": {"layout": "petimages", "root": "d"}, "model": {"backbone": "b.pt"},
+                                  "train": {"epochs": 5}})"),
+        "choices.json", "/tmp");
+    source.apply_override(key + "=" + value);
+    if (key == "train.fine_tune.bn") {
+      source.apply_override("train.fine_tune.epochs=2");
+      source.apply_override("train.fine_tune.unfreeze_blocks=1");
+    }
+    if (key == "data.target") source.apply_override("data.layout=oxford_pets");
+    return tl::load_experiment(source);
+  };
+  for (const tl::Layout layout : tl::kLayouts) EXPECT_EQ(load("data.layout", tl::name_of(layout)).data.layout, layout);
+  for (const tl::OxfordTarget target : tl::kOxfordTargets) {
+    EXPECT_EQ(load("data.target", tl::name_of(target)).data.target, target);
+  }
+  for (const tl::HeadType type : tl::kHeadTypes) EXPECT_EQ(load("model.head.type", tl::name_of(type)).model.head.type, type);
+  for (const tl::OptimizerKind kind : tl::kOptimizerKinds) {
+    EXPECT_EQ(load("train.optimizer.name", tl::name_of(kind)).train.optimizer.kind, kind);
+  }
+  for (const tl::ScheduleKind kind : tl::kScheduleKinds) {
+    EXPECT_EQ(load("train.schedule.name", tl::name_of(kind)).train.schedule.kind, kind);
+  }
+  for (const tl::ClassWeighting weighting : tl::kClassWeightings) {
+    EXPECT_EQ(load("train.class_weights", tl::name_of(weighting)).train.class_weights, weighting);
+  }
+  for (const tl::Sampling sampling : tl::kSamplings) {
+    EXPECT_EQ(load("train.sampling", tl::name_of(sampling)).train.sampling, sampling);
+  }
+  for (const tl::BatchNormPolicy policy : tl::kBatchNormPolicies) {
+    EXPECT_EQ(load("train.fine_tune.bn", tl::name_of(policy)).train.fine_tune.bn, policy);
+  }
 }
 
 TEST(Config, SyntaxErrorsNameTheFileAndLine) {

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "tl/data/augmentation.hpp"
+#include "tl/data/preprocessing.hpp"
 
 namespace {
 

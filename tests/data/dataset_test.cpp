@@ -48,9 +48,9 @@ TEST(Dataset, ImageFolderSortsClassesAndFilesAndIgnoresNonImages) {
 
 TEST(Dataset, ImageFolderErrorsNameTheRoot) {
   TempDirectory dir;
-  EXPECT_EQ(error_of({"image_folder", dir / "absent", ""}),
+  EXPECT_EQ(error_of({tl::Layout::image_folder, dir / "absent"}),
             (dir / "absent").string() + ": dataset root is not a directory (expected <root>/<class>/<image>)");
-  EXPECT_EQ(error_of({"image_folder", dir.path(), ""}),
+  EXPECT_EQ(error_of({tl::Layout::image_folder, dir.path()}),
             dir.path().string() + ": no class folders found (expected <root>/<class>/<image>)");
 }
 
@@ -59,8 +59,8 @@ TEST(Dataset, PetImagesAcceptsTheDownloadRootOrPetImagesItself) {
   write_file(dir / "PetImages/Cat/0.jpg", "x");
   write_file(dir / "PetImages/Dog/0.jpg", "x");
   write_file(dir / "PetImages/Dog/Thumbs.db", "x");
-  const auto from_root = tl::load_dataset({"petimages", dir.path(), ""});
-  const auto from_pet_images = tl::load_dataset({"petimages", dir / "PetImages", ""});
+  const auto from_root = tl::load_dataset({tl::Layout::petimages, dir.path()});
+  const auto from_pet_images = tl::load_dataset({tl::Layout::petimages, dir / "PetImages"});
   EXPECT_EQ(from_root.class_names, (std::vector<std::string>{"Cat", "Dog"}));
   EXPECT_EQ(from_root.samples.size(), 2u);
   EXPECT_EQ(from_pet_images.samples.size(), 2u);
@@ -70,7 +70,7 @@ TEST(Dataset, PetImagesAcceptsTheDownloadRootOrPetImagesItself) {
 TEST(Dataset, PetImagesWithoutCatAndDogIsAClearError) {
   TempDirectory dir;
   write_file(dir / "PetImages/Cat/0.jpg", "x");
-  EXPECT_NE(error_of({"petimages", dir.path(), ""}).find("PetImages/Dog: missing; the petimages layout is"),
+  EXPECT_NE(error_of({tl::Layout::petimages, dir.path()}).find("PetImages/Dog: missing; the petimages layout is"),
             std::string::npos);
 }
 
@@ -81,13 +81,13 @@ TEST(Dataset, OxfordPetsOnASmallTree) {
   write_file(dir / "annotations/trainval.txt", "Abyssinian_1 1 1 1\r\nbeagle_3 5 2 4\r\n");
   write_file(dir / "annotations/test.txt", "Abyssinian_2 1 1 1\n");
   write_file(dir / "images/Abyssinian_1.mat", "not an image");
-  const auto breeds = tl::load_oxford_pets(dir.path(), "breed");
+  const auto breeds = tl::load_oxford_pets(dir.path(), tl::OxfordTarget::breed);
   EXPECT_EQ(breeds.class_names, (std::vector<std::string>{"Abyssinian", "beagle"}));
   ASSERT_EQ(breeds.samples.size(), 3u);
   EXPECT_EQ(breeds.samples[0].path, dir / "images/Abyssinian_1.jpg");
   EXPECT_EQ(breeds.samples[2].label, 1);
   EXPECT_EQ(count_split(breeds, tl::OfficialSplit::test), 1);
-  const auto species = tl::load_oxford_pets(dir.path(), "species");
+  const auto species = tl::load_oxford_pets(dir.path(), tl::OxfordTarget::species);
   EXPECT_EQ(species.class_names, (std::vector<std::string>{"cat", "dog"}));
   EXPECT_EQ(species.samples[2].label, 1);
 }
@@ -97,39 +97,13 @@ TEST(Dataset, OxfordPetsMalformedAnnotationNamesFileAndLine) {
   write_file(dir / "images/a_1.jpg", "x");
   write_file(dir / "annotations/trainval.txt", "Abyssinian_1 1 1 1\nAbyssinian_2 one 1 1\n");
   write_file(dir / "annotations/test.txt", "");
-  EXPECT_EQ(error_of({"oxford_pets", dir.path(), "breed"}),
+  EXPECT_EQ(error_of({tl::Layout::oxford_pets, dir.path(), tl::OxfordTarget::breed}),
             (dir / "annotations/trainval.txt").string() +
                 ":2: expected \"Image CLASS-ID SPECIES BREED-ID\" (class id >= 1, species 1 or 2), got "
                 "\"Abyssinian_2 one 1 1\"");
   write_file(dir / "annotations/trainval.txt", "Abyssinian_1 1 1 1\nBengal_1 1 1 2\n");
-  EXPECT_NE(error_of({"oxford_pets", dir.path(), "breed"}).find("class id 1 names both \"Abyssinian\" and \"Bengal\""),
+  EXPECT_NE(error_of({tl::Layout::oxford_pets, dir.path(), tl::OxfordTarget::breed}).find("class id 1 names both \"Abyssinian\" and \"Bengal\""),
             std::string::npos);
-}
-
-TEST(Dataset, RealOxfordPetsMini) {
-  TL_REQUIRE_SHARED_DATA();
-  const auto breeds = tl::load_dataset({"oxford_pets", tl::testing::oxford_pets_root(), "breed"});
-  EXPECT_EQ(breeds.class_names.size(), 37u);
-  EXPECT_EQ(breeds.class_names.front(), "Abyssinian");
-  EXPECT_EQ(breeds.class_names[1], "american_bulldog");
-  EXPECT_EQ(breeds.class_names.back(), "yorkshire_terrier");
-  EXPECT_EQ(count_split(breeds, tl::OfficialSplit::trainval), 527);
-  EXPECT_EQ(count_split(breeds, tl::OfficialSplit::test), 136);
-  const auto species = tl::load_dataset({"oxford_pets", tl::testing::oxford_pets_root(), "species"});
-  EXPECT_EQ(species.samples.size(), 663u);
-  const auto cats = std::count_if(species.samples.begin(), species.samples.end(), [](auto& s) { return s.label == 0; });
-  EXPECT_EQ(cats, 362);
-}
-
-TEST(Dataset, RealCatsVsDogsMini) {
-  TL_REQUIRE_SHARED_DATA();
-  const auto dataset = tl::load_dataset({"petimages", tl::testing::cats_vs_dogs_root(), ""});
-  EXPECT_EQ(dataset.class_names, (std::vector<std::string>{"Cat", "Dog"}));
-  EXPECT_EQ(dataset.samples.size(), 2002u);
-  EXPECT_TRUE(std::is_sorted(dataset.samples.begin(), dataset.samples.end(),
-                             [](auto& a, auto& b) { return a.path < b.path; }));
-  const auto as_folder = tl::load_dataset({"image_folder", tl::testing::cats_vs_dogs_root() / "PetImages", ""});
-  EXPECT_EQ(as_folder.samples.size(), 2002u);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include "support/fixtures.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
 #include "tl/data/image_decoder.hpp"
@@ -13,25 +14,12 @@ namespace {
 using tl::testing::TempDirectory;
 using tl::testing::write_file;
 
+// The special images are shared by every test run: files a test makes go to its own folder.
 class SpecialImages : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    directory_ = new TempDirectory();
-    const std::string command = tl::testing::python() + " " +
-                                (tl::testing::tests_dir() / "reference" / "make_special_images.py").string() + " " +
-                                directory_->path().string();
-    ASSERT_EQ(std::system(command.c_str()), 0) << "needs python3-pil and python3-numpy (scripts/setup.sh)";
-  }
-  static void TearDownTestSuite() {
-    delete directory_;
-    directory_ = nullptr;
-  }
-  static std::filesystem::path file(const std::string& name) { return directory_->path() / name; }
-
- private:
-  static TempDirectory* directory_;
+  static std::filesystem::path file(const std::string& name) { return tl::testing::special_images() / name; }
+  TempDirectory made;
 };
-TempDirectory* SpecialImages::directory_ = nullptr;
 
 void expect_rgb(const tl::DecodedImage& image, cv::Vec3b expected, int tolerance) {
   ASSERT_TRUE(image.error.empty()) << image.error;
@@ -52,16 +40,16 @@ TEST_F(SpecialImages, EveryPixelFormatBecomesRgb) {
 }
 
 TEST_F(SpecialImages, FormatComesFromTheBytesNotTheName) {
-  std::filesystem::copy_file(file("rgb.png"), file("disguised.jpg"));
-  expect_rgb(tl::decode_image_file(file("disguised.jpg")), {200, 100, 50}, 0);
+  std::filesystem::copy_file(file("rgb.png"), made / "disguised.jpg");
+  expect_rgb(tl::decode_image_file(made / "disguised.jpg"), {200, 100, 50}, 0);
 }
 
 TEST_F(SpecialImages, RefusesWhatCannotBeDecoded) {
   EXPECT_EQ(tl::decode_image_file(file("absent.jpg")).error, "cannot open file");
-  write_file(file("empty.jpg"), "");
-  EXPECT_EQ(tl::decode_image_file(file("empty.jpg")).error, "empty file");
-  write_file(file("text.jpg"), "this is not an image at all");
-  EXPECT_FALSE(tl::decode_image_file(file("text.jpg")).error.empty());
+  write_file(made / "empty.jpg", "");
+  EXPECT_EQ(tl::decode_image_file(made / "empty.jpg").error, "empty file");
+  write_file(made / "text.jpg", "this is not an image at all");
+  EXPECT_FALSE(tl::decode_image_file(made / "text.jpg").error.empty());
   EXPECT_FALSE(tl::decode_image_file(file("rgb.gif")).error.empty()) << "OpenCV 4.6 has no GIF decoder";
   const auto huge = tl::decode_image_file(file("huge.png"));
   EXPECT_FALSE(huge.error.empty());
@@ -88,29 +76,6 @@ TEST(ImageDecoder, LargeJpegsDecodeAtReducedScaleOnlyWhenAllowed) {
   EXPECT_EQ(tl::decode_image_bytes(jpeg, 250).rgb.size(), cv::Size(300, 250));
   EXPECT_EQ(tl::decode_image_bytes(jpeg, 100).rgb.size(), cv::Size(150, 125));
   EXPECT_EQ(tl::decode_image_bytes(jpeg, 600).rgb.size(), cv::Size(1200, 1000)) << "less than twice: full size";
-}
-
-TEST(ImageDecoder, RealQuirkyOxfordFiles) {
-  TL_REQUIRE_SHARED_DATA();
-  const auto images = tl::testing::oxford_pets_root() / "images";
-  const auto png_named_jpg = tl::decode_image_file(images / "Abyssinian_5.jpg");
-  ASSERT_TRUE(png_named_jpg.error.empty()) << png_named_jpg.error;
-  EXPECT_EQ(png_named_jpg.rgb.size(), cv::Size(200, 150));
-  EXPECT_FALSE(tl::decode_image_file(images / "Abyssinian_34.jpg").error.empty()) << "GIF data";
-}
-
-TEST(ImageDecoder, EveryRealImageDecodes) {
-  TL_REQUIRE_SHARED_DATA();
-  int decoded = 0;
-  for (const auto& root : {tl::testing::cats_vs_dogs_root() / "PetImages", tl::testing::oxford_pets_root() / "images"}) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-      if (!entry.is_regular_file() || entry.path().filename() == "Abyssinian_34.jpg") continue;
-      const auto image = tl::decode_image_file(entry.path());
-      EXPECT_TRUE(image.error.empty()) << entry.path() << ": " << image.error;
-      ++decoded;
-    }
-  }
-  EXPECT_EQ(decoded, 2002 + 664);
 }
 
 }  // namespace

@@ -4,12 +4,9 @@
 #include <torch/torch.h>
 
 #include "support/fixtures.hpp"
-#include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
 #include "tl/features/backbone.hpp"
 #include "tl/base/error.hpp"
-#include "tl/train/head.hpp"
-#include "tl/train/optimizer.hpp"
 
 namespace {
 
@@ -88,8 +85,8 @@ TEST(Backbone, FrozenFeaturesAreBitIdenticalAfterHeadTraining) {
   const auto probe = torch::randn({4, 3, 32, 32});
   const auto before = backbone->features(probe).clone();
 
-  tl::Head head(8, 2, tl::HeadConfig{});
-  auto optimizer = tl::make_optimizer(tl::OptimizerConfig{"sgd", 0.5, 0.9, false, 0.0}, head->parameters());
+  torch::nn::Linear head(8, 2);
+  auto optimizer = std::make_unique<torch::optim::SGD>(head->parameters(), torch::optim::SGDOptions(0.5).momentum(0.9));
   for (int step = 0; step < 5; ++step) {
     // Batches with statistics far from BatchNorm's running ones: training mode would move them.
     const auto images = torch::randn({8, 3, 32, 32}) * 5 + 3;
@@ -102,17 +99,6 @@ TEST(Backbone, FrozenFeaturesAreBitIdenticalAfterHeadTraining) {
     optimizer->step();
   }
   EXPECT_TRUE(torch::equal(backbone->features(probe), before));
-}
-
-TEST(Backbone, RealMobileNetV2LoadsWithItsMetadata) {
-  TL_REQUIRE_SHARED_DATA();
-  tl::ModelConfig model;
-  model.backbone = tl::testing::model_dir("mobilenet_v2_1.0_224_ptq") / "backbone.pt";
-  const auto loaded = tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
-  EXPECT_EQ(loaded.backbone->feature_dim(), 1280);
-  EXPECT_EQ(loaded.preprocessing.height, 224);
-  const auto features = loaded.backbone->features(torch::zeros({2, 3, 224, 224}));
-  EXPECT_EQ(features.sizes(), (std::vector<int64_t>{2, 1280}));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "support/temp_directory.hpp"
+#include "tl/config/cache_directory.hpp"
 #include "tl/features/feature_cache.hpp"
 
 namespace {

@@ -10,6 +10,7 @@
 #include "support/temp_directory.hpp"
 #include "tl/features/batch_loader.hpp"
 #include "tl/data/image_decoder.hpp"
+#include "tl/data/preprocessing.hpp"
 #include "tl/data/split.hpp"
 
 namespace {

@@ -17,15 +17,13 @@
 namespace tl::testing {
 
 const std::filesystem::path& tiny_backbones() {
-  static TempDirectory directory;
-  static const bool made = [] {
-    const std::string command = python() + " " + (tests_dir() / "reference" / "make_backbones.py").string() + " " +
-                                directory.path().string();
-    if (std::system(command.c_str()) != 0) throw std::runtime_error("make_backbones.py failed (needs python3-torch)");
-    return true;
-  }();
-  (void)made;
-  return directory.path();
+  static const std::filesystem::path directory = TL_TINY_BACKBONES_DIR;
+  return directory;
+}
+
+const std::filesystem::path& special_images() {
+  static const std::filesystem::path directory = TL_SPECIAL_IMAGES_DIR;
+  return directory;
 }
 
 std::vector<std::filesystem::path> make_image_folder(const std::filesystem::path& root,

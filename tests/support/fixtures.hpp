@@ -1,7 +1,7 @@
 #pragma once
-// Test inputs built on the fly: tiny TorchScript backbones (made once per test program by
-// reference/make_backbones.py) and small class-per-folder image trees whose classes differ in colour,
-// so a head can learn them in a few epochs.
+// Test inputs: tiny TorchScript backbones and special image files (made once per build by
+// reference/make_backbones.py and reference/make_special_images.py), and small class-per-folder image
+// trees built on the fly whose classes differ in colour, so a head can learn them in a few epochs.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -10,6 +10,8 @@ namespace tl::testing {
 
 // Folder holding tiny.pt, flat.pt, three_d.pt, pair.pt, not_torchscript.pt and their .json files.
 const std::filesystem::path& tiny_backbones();
+// Folder holding the images of every pixel format and the broken files make_special_images.py writes.
+const std::filesystem::path& special_images();
 
 // Writes <root>/<class>/<i>.jpg for each class; returns the files written.
 std::vector<std::filesystem::path> make_image_folder(const std::filesystem::path& root,
@@ -26,6 +28,9 @@ int run_command(const std::string& command, const std::filesystem::path& output 
 class BackgroundCommand {
  public:
   BackgroundCommand(const std::string& command, const std::filesystem::path& log);
+  // Owns the process (the destructor kills and reaps it), so it is neither copied nor moved.
+  BackgroundCommand(const BackgroundCommand&) = delete;
+  BackgroundCommand& operator=(const BackgroundCommand&) = delete;
   ~BackgroundCommand();
   void send(int signal_number) const;
   bool running();

@@ -70,7 +70,7 @@ fail_under: {mean_per_class: 0.7}
   EXPECT_EQ(fifth.name, "backbone-b__lr-0.1");
 
   const tl::Experiment& mlp = sweep.variants[6].experiment;
-  EXPECT_EQ(mlp.model.head.type, "mlp");
+  EXPECT_EQ(mlp.model.head.type, tl::HeadType::mlp);
   EXPECT_EQ(mlp.model.backbone, dir / "models/a/backbone.pt") << "an explicit variant keeps the base's values";
   ASSERT_EQ(sweep.variants[6].gates.size(), 1u);
   EXPECT_EQ(sweep.variants[6].gates[0].metric, "top1");

@@ -37,8 +37,8 @@ void train_a_little(tl::Head& head, torch::optim::Optimizer& optimizer) {
 TEST(Checkpoint, RoundTripGivesIdenticalPredictions) {
   TempDirectory dir;
   torch::manual_seed(0);
-  tl::Head head(12, 3, tl::HeadConfig{"mlp", {16}, 0.3});
-  auto optimizer = tl::make_optimizer({"adam", 0.01, 0, false, 0}, head->parameters());
+  tl::Head head(12, 3, tl::HeadConfig{tl::HeadType::mlp, {16}, 0.3});
+  auto optimizer = tl::make_optimizer({tl::OptimizerKind::adam, 0.01, 0, false, 0}, head->parameters());
   train_a_little(head, *optimizer);
   tl::save_checkpoint(dir / "c.pt", head, optimizer.get(), record_for(head));
 
@@ -57,13 +57,13 @@ TEST(Checkpoint, OptimizerStateResumesTheSameTrajectory) {
   TempDirectory dir;
   torch::manual_seed(0);
   tl::Head head(12, 3, tl::HeadConfig{});
-  auto optimizer = tl::make_optimizer({"adam", 0.01, 0, false, 0}, head->parameters());
+  auto optimizer = tl::make_optimizer({tl::OptimizerKind::adam, 0.01, 0, false, 0}, head->parameters());
   train_a_little(head, *optimizer);
   tl::save_checkpoint(dir / "c.pt", head, optimizer.get(), record_for(head));
 
   auto resumed = tl::load_checkpoint(dir / "c.pt", torch::kCPU).head;
   resumed->train();
-  auto resumed_optimizer = tl::make_optimizer({"adam", 0.01, 0, false, 0}, resumed->parameters());
+  auto resumed_optimizer = tl::make_optimizer({tl::OptimizerKind::adam, 0.01, 0, false, 0}, resumed->parameters());
   tl::load_optimizer_state(dir / "c.pt", *resumed_optimizer);
 
   torch::manual_seed(42);

@@ -18,9 +18,9 @@ std::vector<int64_t> imbalanced_labels() {
 
 TEST(EpochOrder, ShuffleVisitsEveryRowOnceInAnOrderSeededPerEpoch) {
   const auto labels = imbalanced_labels();
-  auto order = tl::epoch_order(labels, "shuffle", 3, 0);
-  EXPECT_EQ(order, tl::epoch_order(labels, "shuffle", 3, 0));
-  EXPECT_NE(order, tl::epoch_order(labels, "shuffle", 3, 1));
+  auto order = tl::epoch_order(labels, tl::Sampling::shuffle, 3, 0);
+  EXPECT_EQ(order, tl::epoch_order(labels, tl::Sampling::shuffle, 3, 0));
+  EXPECT_NE(order, tl::epoch_order(labels, tl::Sampling::shuffle, 3, 1));
   std::sort(order.begin(), order.end());
   std::vector<size_t> all(labels.size());
   std::iota(all.begin(), all.end(), 0);
@@ -32,7 +32,7 @@ TEST(EpochOrder, BalancedDrawsGiveEveryClassAboutTheSameShare) {
   std::map<int64_t, int> draws_per_class;
   std::map<size_t, int> draws_per_row;
   for (int epoch = 0; epoch < 10; ++epoch) {
-    const auto order = tl::epoch_order(labels, "balanced", 3, epoch);
+    const auto order = tl::epoch_order(labels, tl::Sampling::balanced, 3, epoch);
     ASSERT_EQ(order.size(), labels.size());
     for (const size_t row : order) {
       ++draws_per_class[labels[row]];
@@ -45,7 +45,7 @@ TEST(EpochOrder, BalancedDrawsGiveEveryClassAboutTheSameShare) {
     EXPECT_LT(draws_per_class[c], total / 4 * 1.2) << "class " << c;
   }
   EXPECT_GT(draws_per_row.size(), 100u) << "the large class is not reduced to a few rows";
-  EXPECT_EQ(tl::epoch_order(labels, "balanced", 3, 2), tl::epoch_order(labels, "balanced", 3, 2));
+  EXPECT_EQ(tl::epoch_order(labels, tl::Sampling::balanced, 3, 2), tl::epoch_order(labels, tl::Sampling::balanced, 3, 2));
 }
 
 }  // namespace

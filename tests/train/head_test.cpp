@@ -9,17 +9,17 @@
 namespace {
 
 TEST(Head, LinearAndMlpShapes) {
-  tl::Head linear(16, 3, tl::HeadConfig{"linear", {}, 0.0});
+  tl::Head linear(16, 3, tl::HeadConfig{tl::HeadType::linear, {}, 0.0});
   EXPECT_EQ(linear->forward(torch::randn({5, 16})).sizes(), (std::vector<int64_t>{5, 3}));
   EXPECT_EQ(linear->parameters().size(), 2u);
-  tl::Head mlp(16, 3, tl::HeadConfig{"mlp", {32, 8}, 0.2});
+  tl::Head mlp(16, 3, tl::HeadConfig{tl::HeadType::mlp, {32, 8}, 0.2});
   EXPECT_EQ(mlp->forward(torch::randn({5, 16})).sizes(), (std::vector<int64_t>{5, 3}));
   EXPECT_EQ(mlp->parameters().size(), 6u);
 }
 
 TEST(Head, DropoutOnlyActsInTraining) {
   torch::manual_seed(0);
-  tl::Head mlp(16, 3, tl::HeadConfig{"mlp", {64}, 0.5});
+  tl::Head mlp(16, 3, tl::HeadConfig{tl::HeadType::mlp, {64}, 0.5});
   const auto x = torch::randn({4, 16});
   mlp->eval();
   EXPECT_TRUE(torch::equal(mlp->forward(x), mlp->forward(x)));
@@ -50,14 +50,19 @@ TEST_P(EveryOptimizer, LearnsASeparableProblem) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Optimizers, EveryOptimizer,
-                         ::testing::Values(tl::OptimizerConfig{"sgd", 0.1, 0.0, false, 0.0},
-                                           tl::OptimizerConfig{"sgd", 0.05, 0.9, true, 1e-4},
-                                           tl::OptimizerConfig{"adam", 0.05, 0.0, false, 0.0},
-                                           tl::OptimizerConfig{"adamw", 0.05, 0.0, false, 0.01}));
+                         ::testing::Values(tl::OptimizerConfig{tl::OptimizerKind::sgd, 0.1, 0.0, false, 0.0},
+                                           tl::OptimizerConfig{tl::OptimizerKind::sgd, 0.05, 0.9, true, 1e-4},
+                                           tl::OptimizerConfig{tl::OptimizerKind::adam, 0.05, 0.0, false, 0.0},
+                                           tl::OptimizerConfig{tl::OptimizerKind::adamw, 0.05, 0.0, false, 0.01}),
+                         [](const ::testing::TestParamInfo<tl::OptimizerConfig>& param_info) {
+                           const tl::OptimizerConfig& config = param_info.param;
+                           return std::string(tl::name_of(config.kind)) + (config.momentum > 0 ? "_momentum" : "") +
+                                  (config.nesterov ? "_nesterov" : "") + (config.weight_decay > 0 ? "_decay" : "");
+                         });
 
 TEST(Optimizer, SetLearningRateReachesEveryGroup) {
   tl::Head head(4, 2, tl::HeadConfig{});
-  auto optimizer = tl::make_optimizer(tl::OptimizerConfig{"adamw", 0.1, 0.0, false, 0.0}, head->parameters());
+  auto optimizer = tl::make_optimizer(tl::OptimizerConfig{tl::OptimizerKind::adamw, 0.1, 0.0, false, 0.0}, head->parameters());
   tl::set_learning_rate(*optimizer, 0.003);
   for (auto& group : optimizer->param_groups()) EXPECT_DOUBLE_EQ(group.options().get_lr(), 0.003);
 }

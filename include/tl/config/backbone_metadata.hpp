@@ -10,7 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "tl/data/preprocessing.hpp"
+#include "tl/config/preprocessing_options.hpp"
 
 namespace tl {
 

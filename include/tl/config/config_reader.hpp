@@ -3,8 +3,8 @@
 // code, one typed getter per field. Each getter validates and records the value it settled on
 // (default included) into the resolved tree, so a run can store exactly what it ran with.
 // finish() rejects keys nobody asked for: a typo is an error, never a silent default.
+#include <array>
 #include <filesystem>
-#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,9 +27,17 @@ class ConfigReader {
 
   std::string string(const std::string& key, const std::string& fallback);
   std::string required_string(const std::string& key);
-  std::string choice(const std::string& key, std::initializer_list<const char*> options,
-                     const std::string& fallback);
-  std::string required_choice(const std::string& key, std::initializer_list<const char*> options);
+  std::string choice(const std::string& key, const std::vector<std::string>& options, const std::string& fallback);
+  std::string required_choice(const std::string& key, const std::vector<std::string>& options);
+  // A choice among an enum's values, spelled as name_of(value) spells them.
+  template <typename Enum, size_t N>
+  Enum choice(const std::string& key, const std::array<Enum, N>& options, Enum fallback) {
+    return value_named(options, choice(key, names_of(options), name_of(fallback)));
+  }
+  template <typename Enum, size_t N>
+  Enum required_choice(const std::string& key, const std::array<Enum, N>& options) {
+    return value_named(options, required_choice(key, names_of(options)));
+  }
   double number(const std::string& key, double fallback, double min, double max);
   int integer(const std::string& key, int fallback, int min, int max);
   std::optional<int> optional_integer(const std::string& key, int min, int max);
@@ -57,6 +65,20 @@ class ConfigReader {
   const nlohmann::json& resolved() const { return *resolved_root_; }
 
  private:
+  template <typename Enum, size_t N>
+  static std::vector<std::string> names_of(const std::array<Enum, N>& options) {
+    std::vector<std::string> names;
+    for (const Enum option : options) names.emplace_back(name_of(option));
+    return names;
+  }
+  // `name` was checked against names_of(options) already.
+  template <typename Enum, size_t N>
+  static Enum value_named(const std::array<Enum, N>& options, const std::string& name) {
+    for (const Enum option : options) {
+      if (name == name_of(option)) return option;
+    }
+    return options.front();
+  }
   ConfigReader(const ConfigSource& source, const nlohmann::json* node, std::string path,
                std::shared_ptr<nlohmann::json> resolved_root, nlohmann::json* resolved_node);
   const nlohmann::json* lookup(const std::string& key);

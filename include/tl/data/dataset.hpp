@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tl/config/data_options.hpp"
+
 namespace tl {
 
 struct Sample {
@@ -26,9 +28,9 @@ struct Dataset {
 };
 
 struct LayoutOptions {
-  std::string layout;            // petimages | oxford_pets | image_folder
+  Layout layout = Layout::image_folder;
   std::filesystem::path root;
-  std::string target = "breed";  // oxford_pets: breed | species
+  OxfordTarget target = OxfordTarget::breed;  // oxford_pets only
 };
 
 // Throws tl::Error naming the root or the annotation file (and line) when the layout does not match.
@@ -37,6 +39,6 @@ Dataset load_dataset(const LayoutOptions& options);
 // The layouts one by one, for callers that know which they have.
 Dataset load_image_folder(const std::filesystem::path& root);
 Dataset load_petimages(const std::filesystem::path& root);
-Dataset load_oxford_pets(const std::filesystem::path& root, const std::string& target);
+Dataset load_oxford_pets(const std::filesystem::path& root, OxfordTarget target);
 
 }  // namespace tl

@@ -10,9 +10,10 @@
 #include "tl/run/classification_report.hpp"
 #include "tl/data/dataset.hpp"
 #include "tl/data/skipped_files.hpp"
-#include "tl/eval/trained_classifier.hpp"
 
 namespace tl {
+
+class TrainedClassifier;
 
 struct EvaluationRequest {
   std::string split = "test";                    // train | val | test
@@ -22,6 +23,10 @@ struct EvaluationRequest {
 // With another dataset: layouts with an official split use its lists (test -> test lines,
 // train/val -> trainval lines); other layouts are evaluated whole.
 ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped);
+
+// The same for a run directory's checkpoint (default <run>/best.pt) on a device (auto | cpu | cuda[:N]).
+ClassificationReport evaluate_run(const std::filesystem::path& run, const std::optional<std::filesystem::path>& checkpoint,
+                                  const std::string& device, const EvaluationRequest& request, SkippedFiles& skipped);
 
 // Relabels a dataset's samples with the indices of `known` classes, matching names exactly and then
 // ignoring case ("Cat" matches "cat"). Throws tl::Error naming the unknown class.

@@ -16,7 +16,7 @@
 
 #include "tl/config/backbone_metadata.hpp"
 #include "tl/config/experiment.hpp"
-#include "tl/data/preprocessing.hpp"
+#include "tl/config/preprocessing_options.hpp"
 
 namespace tl {
 

@@ -14,9 +14,9 @@
 
 #include <torch/types.h>
 
-#include "tl/data/augmentation.hpp"
+#include "tl/config/augmentation_options.hpp"
 #include "tl/data/dataset.hpp"
-#include "tl/data/preprocessing.hpp"
+#include "tl/config/preprocessing_options.hpp"
 #include "tl/data/skipped_files.hpp"
 
 namespace tl {

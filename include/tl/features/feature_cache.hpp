@@ -17,9 +17,6 @@
 
 namespace tl {
 
-// $TL_CACHE_DIR, else $XDG_CACHE_HOME/tl, else ~/.cache/tl, else <temp>/tl-cache.
-std::filesystem::path default_cache_directory();
-
 struct FeatureCacheStatistics {
   int64_t hits = 0, misses = 0, damaged = 0, stored = 0;
 };

@@ -2,6 +2,7 @@
 // Adversarial examples: a small change to a photo's pixels, bounded by epsilon in every pixel (L∞),
 // that changes what the network sees. Targeted projected gradient descent walks toward a chosen
 // class; FGSM takes one signed-gradient step away from the photo's own top class.
+#include <array>
 #include <optional>
 #include <string>
 
@@ -11,8 +12,13 @@
 
 namespace tl {
 
+// pgd: targeted, iterative; fgsm: one step, untargeted unless a target is given.
+enum class AttackMethod { pgd, fgsm };
+inline constexpr std::array kAttackMethods{AttackMethod::pgd, AttackMethod::fgsm};
+const char* name_of(AttackMethod method);
+
 struct AttackOptions {
-  std::string method = "pgd";  // pgd (targeted, iterative) | fgsm (one step; untargeted unless a target is given)
+  AttackMethod method = AttackMethod::pgd;
   std::optional<int> target;   // required by pgd
   double epsilon = 8.0;        // L∞ budget in pixel units (0..255)
   double step_size = 2.0;      // pgd: pixel units per step

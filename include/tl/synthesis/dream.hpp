@@ -3,6 +3,7 @@
 // class. Cross-entropy alone finds high-frequency noise the network happens to like; adding total
 // variation (the sum of absolute differences between neighbouring pixels) asks for a smooth image,
 // which is where a recognisable "ideal cat" comes from.
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -17,10 +18,14 @@ namespace tl {
 // Sum over channels and neighbouring pixel pairs (down and right) of |difference|, in [0,1] units.
 torch::Tensor total_variation(const torch::Tensor& pixels);
 
+enum class DreamOptimizer { adam, sgd };
+inline constexpr std::array kDreamOptimizers{DreamOptimizer::adam, DreamOptimizer::sgd};
+const char* name_of(DreamOptimizer optimizer);
+
 struct DreamOptions {
   int target = 0;
   int steps = 300;
-  std::string optimizer = "adam";  // adam | sgd
+  DreamOptimizer optimizer = DreamOptimizer::adam;  // sgd: with momentum 0.9
   double lr = 0.01;
   double ce_weight = 10.0;
   double tv_weight = 0.005;

@@ -13,9 +13,14 @@
 #include <string>
 #include <vector>
 
-#include <torch/script.h>
+#include <torch/types.h>
 
-#include "tl/data/preprocessing.hpp"
+#include "tl/config/preprocessing_options.hpp"
+#include "tl/eval/prediction.hpp"
+
+namespace torch::jit {
+struct Module;
+}  // namespace torch::jit
 
 namespace tl {
 
@@ -42,12 +47,18 @@ class PixelClassifier {
   // k + 1). Throws tl::Error listing near matches when it is unknown or ambiguous.
   int resolve_class(const std::string& target) const;
 
+  // The k most probable classes of one image [1,3,H,W] in [0,1], and the probability of one class;
+  // an image of another size is resized (bilinear) to the model's input first. No gradients.
+  std::vector<ClassScore> top_classes(const torch::Tensor& pixels, int k);
+  double probability_of(const torch::Tensor& pixels, int index);
+
   // An image file as the model sees it: decoded, resized, centre-cropped; [1,3,H,W] RGB in [0,1].
   torch::Tensor load_pixels(const std::filesystem::path& image) const;
 
  private:
   PixelClassifier(torch::Device device) : device_(device) {}
   torch::Tensor normalise(const torch::Tensor& pixels) const;
+  torch::Tensor probabilities(const torch::Tensor& pixels);
 
   torch::Device device_;
   std::string description_;
@@ -55,7 +66,7 @@ class PixelClassifier {
   std::vector<std::string> class_names_;
   int label_offset_ = 0;
   std::shared_ptr<TrainedClassifier> run_;
-  std::optional<torch::jit::Module> model_;
+  std::shared_ptr<torch::jit::Module> model_;
 };
 
 // Writes pixels [1,3,H,W] (or [3,H,W]) in [0,1] as an 8-bit PNG, atomically.

@@ -8,7 +8,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
-#include "tl/config/experiment.hpp"
+#include "tl/config/model_options.hpp"
 
 namespace tl {
 

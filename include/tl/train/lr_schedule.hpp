@@ -2,7 +2,7 @@
 // LrSchedule: the learning rate as a function of training progress, measured in (fractional)
 // epochs, so a schedule is the same whatever the batch size. Pure arithmetic, no tensors. An optional
 // linear warmup (0 to the base rate over warmup_epochs) comes first; cosine then spans the rest.
-#include "tl/config/experiment.hpp"
+#include "tl/config/train_options.hpp"
 
 namespace tl {
 

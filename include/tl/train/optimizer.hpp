@@ -6,7 +6,7 @@
 
 #include <torch/optim/optimizer.h>
 
-#include "tl/config/experiment.hpp"
+#include "tl/config/train_options.hpp"
 
 namespace tl {
 

@@ -1,0 +1,34 @@
+#pragma once
+// Where the images come from and how they are read: the `data` section of an experiment.
+#include <array>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace tl {
+
+// petimages: <root>/PetImages/{Cat,Dog}; oxford_pets: the official Oxford-IIIT Pet layout;
+// image_folder: <root>/<class>/<image>.
+enum class Layout { petimages, oxford_pets, image_folder };
+inline constexpr std::array kLayouts{Layout::petimages, Layout::oxford_pets, Layout::image_folder};
+const char* name_of(Layout layout);
+
+// What an oxford_pets sample is labelled with: its breed (37 classes) or its species (cat, dog).
+enum class OxfordTarget { breed, species };
+inline constexpr std::array kOxfordTargets{OxfordTarget::breed, OxfordTarget::species};
+const char* name_of(OxfordTarget target);
+
+struct DataConfig {
+  Layout layout = Layout::image_folder;
+  std::filesystem::path root;
+  OxfordTarget target = OxfordTarget::breed;  // oxford_pets only
+  double val_fraction = 0.15;    // carved from the training data (or the official trainval list)
+  double test_fraction = 0.15;   // layouts without an official test split only
+  std::optional<int> image_size; // overrides the backbone's input size (square)
+  bool reduced_decode = true;    // decode large JPEGs at reduced scale (Preprocessing::reduced_decode)
+  int batch_size = 8;            // images per backbone forward pass (small batches stay in cache)
+  int workers = 0;               // decoding threads; 0 = all cores
+  int prefetch = 4;              // decoded batches allowed to wait for the consumer
+};
+
+}  // namespace tl

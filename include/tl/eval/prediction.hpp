@@ -1,0 +1,44 @@
+#pragma once
+// Prediction: a trained run's most probable classes for single image files, as tl-predict prints
+// them. The header needs no tensors, so a program that only predicts compiles without LibTorch's.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tl {
+
+class TrainedClassifier;
+
+struct ClassScore {
+  std::string name;
+  int index = 0;
+  double probability = 0;
+};
+
+struct ImagePrediction {
+  std::filesystem::path image;
+  std::string error;            // why the file could not be classified; empty on success
+  std::vector<ClassScore> top;  // most probable first
+};
+
+class Predictor {
+ public:
+  // device: auto | cpu | cuda | cuda:N. checkpoint: default <run>/best.pt.
+  Predictor(const std::filesystem::path& run, const std::optional<std::filesystem::path>& checkpoint,
+            const std::string& device);
+  ~Predictor();
+  Predictor(Predictor&&) noexcept;
+  Predictor& operator=(Predictor&&) noexcept;
+
+  // The k most probable classes (fewer when there are fewer classes). A file that cannot be decoded
+  // is reported in `error`, never thrown.
+  ImagePrediction predict(const std::filesystem::path& image, int k);
+  const std::vector<std::string>& class_names() const;
+
+ private:
+  std::unique_ptr<TrainedClassifier> classifier_;
+};
+
+}  // namespace tl

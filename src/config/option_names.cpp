@@ -1,0 +1,76 @@
+// The config spelling of every choice. Switches without a default: -Wswitch names a new enumerator
+// that has no spelling yet.
+#include "tl/config/data_options.hpp"
+#include "tl/config/model_options.hpp"
+#include "tl/config/train_options.hpp"
+
+namespace tl {
+
+const char* name_of(Layout layout) {
+  switch (layout) {
+    case Layout::petimages: return "petimages";
+    case Layout::oxford_pets: return "oxford_pets";
+    case Layout::image_folder: return "image_folder";
+  }
+  return "?";
+}
+
+const char* name_of(OxfordTarget target) {
+  switch (target) {
+    case OxfordTarget::breed: return "breed";
+    case OxfordTarget::species: return "species";
+  }
+  return "?";
+}
+
+const char* name_of(HeadType type) {
+  switch (type) {
+    case HeadType::linear: return "linear";
+    case HeadType::mlp: return "mlp";
+  }
+  return "?";
+}
+
+const char* name_of(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::sgd: return "sgd";
+    case OptimizerKind::adam: return "adam";
+    case OptimizerKind::adamw: return "adamw";
+  }
+  return "?";
+}
+
+const char* name_of(ScheduleKind kind) {
+  switch (kind) {
+    case ScheduleKind::constant: return "constant";
+    case ScheduleKind::step: return "step";
+    case ScheduleKind::cosine: return "cosine";
+  }
+  return "?";
+}
+
+const char* name_of(BatchNormPolicy policy) {
+  switch (policy) {
+    case BatchNormPolicy::frozen: return "frozen";
+    case BatchNormPolicy::train: return "train";
+  }
+  return "?";
+}
+
+const char* name_of(ClassWeighting weighting) {
+  switch (weighting) {
+    case ClassWeighting::none: return "none";
+    case ClassWeighting::balanced: return "balanced";
+  }
+  return "?";
+}
+
+const char* name_of(Sampling sampling) {
+  switch (sampling) {
+    case Sampling::shuffle: return "shuffle";
+    case Sampling::balanced: return "balanced";
+  }
+  return "?";
+}
+
+}  // namespace tl

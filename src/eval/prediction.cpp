@@ -1,0 +1,43 @@
+#include "tl/eval/prediction.hpp"
+
+#include <algorithm>
+
+#include <torch/torch.h>
+
+#include "tl/data/image_decoder.hpp"
+#include "tl/data/preprocessing.hpp"
+#include "tl/eval/trained_classifier.hpp"
+#include "tl/features/device.hpp"
+
+namespace tl {
+
+Predictor::Predictor(const std::filesystem::path& run, const std::optional<std::filesystem::path>& checkpoint,
+                     const std::string& device)
+    : classifier_(std::make_unique<TrainedClassifier>(run, checkpoint, resolve_device(device))) {}
+
+Predictor::~Predictor() = default;
+Predictor::Predictor(Predictor&&) noexcept = default;
+Predictor& Predictor::operator=(Predictor&&) noexcept = default;
+
+const std::vector<std::string>& Predictor::class_names() const { return classifier_->class_names(); }
+
+ImagePrediction Predictor::predict(const std::filesystem::path& image, int k) {
+  ImagePrediction prediction{image, {}, {}};
+  const Preprocessing& preprocessing = classifier_->preprocessing();
+  const DecodedImage decoded = decode_image_file(image, preprocessing.decode_shorter_side());
+  if (!decoded.error.empty()) {
+    prediction.error = decoded.error;
+    return prediction;
+  }
+  torch::Tensor input = torch::empty({1, 3, preprocessing.height, preprocessing.width});
+  preprocess_for_eval(decoded.rgb, preprocessing, input.data_ptr<float>());
+  const torch::Tensor probabilities = classifier_->probabilities_for_images(input).to(torch::kCPU)[0];
+  const auto [values, indices] = probabilities.topk(std::min<int64_t>(k, probabilities.size(0)));
+  for (int64_t i = 0; i < values.size(0); ++i) {
+    const auto index = static_cast<int>(indices[i].item<int64_t>());
+    prediction.top.push_back({class_names()[index], index, values[i].item<double>()});
+  }
+  return prediction;
+}
+
+}  // namespace tl

@@ -1,0 +1,22 @@
+#include "tl/features/cpu_runtime.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <malloc.h>
+
+#include <torch/utils.h>
+
+namespace tl {
+
+int configure_cpu_runtime(int requested_threads) {
+  constexpr int kLargestMallocThreshold = 32 << 20;  // glibc's maximum on 64-bit
+  mallopt(M_MMAP_THRESHOLD, kLargestMallocThreshold);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 256 << 20);
+  const int threads = requested_threads > 0 ? requested_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(threads);
+  return threads;
+}
+
+}  // namespace tl

@@ -1,0 +1,32 @@
+// Decoding the real ../shared photos: every one decodes, the quirky Oxford files as their bytes say.
+#include <gtest/gtest.h>
+
+#include "support/shared_data.hpp"
+#include "tl/data/image_decoder.hpp"
+
+namespace {
+
+TEST(ImageDecoder, RealQuirkyOxfordFiles) {
+  TL_REQUIRE_SHARED_DATA();
+  const auto images = tl::testing::oxford_pets_root() / "images";
+  const auto png_named_jpg = tl::decode_image_file(images / "Abyssinian_5.jpg");
+  ASSERT_TRUE(png_named_jpg.error.empty()) << png_named_jpg.error;
+  EXPECT_EQ(png_named_jpg.rgb.size(), cv::Size(200, 150));
+  EXPECT_FALSE(tl::decode_image_file(images / "Abyssinian_34.jpg").error.empty()) << "GIF data";
+}
+
+TEST(ImageDecoder, EveryRealImageDecodes) {
+  TL_REQUIRE_SHARED_DATA();
+  int decoded = 0;
+  for (const auto& root : {tl::testing::cats_vs_dogs_root() / "PetImages", tl::testing::oxford_pets_root() / "images"}) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+      if (!entry.is_regular_file() || entry.path().filename() == "Abyssinian_34.jpg") continue;
+      const auto image = tl::decode_image_file(entry.path());
+      EXPECT_TRUE(image.error.empty()) << entry.path() << ": " << image.error;
+      ++decoded;
+    }
+  }
+  EXPECT_EQ(decoded, 2002 + 664);
+}
+
+}  // namespace
