@@ -20,6 +20,10 @@ void install_interrupt_handler() { std::signal(SIGINT, on_interrupt); }
 
 bool interrupt_requested() { return requested.load(); }
 
+void request_interrupt() { requested.store(true); }
+
+void clear_interrupt() { requested.store(false); }
+
 void throw_if_interrupted(const char* what) {
   if (interrupt_requested()) throw Interrupted(std::string(what) + " interrupted (Ctrl-C)");
 }

@@ -35,6 +35,7 @@ nlohmann::json CheckpointRecord::to_json() const {
           {"backbone", {{"path", backbone_path}, {"sha256", backbone_sha256}}},
           {"preprocessing", preprocessing},
           {"metrics", metrics}};
+  if (!training_state.is_null()) json["training_state"] = training_state;
   return json;
 }
 
@@ -59,6 +60,7 @@ CheckpointRecord CheckpointRecord::from_json(const nlohmann::json& json, const s
     record.backbone_sha256 = json.at("backbone").at("sha256").get<std::string>();
     record.preprocessing = json.at("preprocessing");
     record.metrics = json.value("metrics", nlohmann::json::object());
+    record.training_state = json.value("training_state", nlohmann::json());
     return record;
   } catch (const nlohmann::json::exception& error) {
     throw Error(file + ": checkpoint record is incomplete: " + error.what());

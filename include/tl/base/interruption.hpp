@@ -13,6 +13,9 @@ class Interrupted : public Error {
 
 void install_interrupt_handler();
 bool interrupt_requested();
+// For programs that embed tl: ask the work to stop as Ctrl-C would, and clear the request once handled.
+void request_interrupt();
+void clear_interrupt();
 // Throws Interrupted("<what> interrupted ...") when an interrupt is pending.
 void throw_if_interrupted(const char* what);
 

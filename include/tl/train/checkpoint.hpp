@@ -29,6 +29,9 @@ struct CheckpointRecord {
   std::string backbone_path, backbone_sha256;
   nlohmann::json preprocessing;  // as the run recorded it
   nlohmann::json metrics;        // the epoch's metrics line
+  // TrainingState::to_json() after the epoch, what --resume continues from; null in checkpoints
+  // written before tl saved it (those still load for inference).
+  nlohmann::json training_state;
 
   nlohmann::json to_json() const;
   static CheckpointRecord from_json(const nlohmann::json& json, const std::string& file);

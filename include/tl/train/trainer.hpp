@@ -1,10 +1,13 @@
 #pragma once
 // Training a head on a frozen backbone, end to end: dataset and split, backbone features computed
-// once, head epochs on those features with the configured optimizer and schedule, metrics and
-// checkpoints written to the run directory after every epoch (best.pt by validation accuracy,
-// ties broken by validation loss; last.pt always), then summary.json. Optional: linear warmup,
-// gradient clipping, balanced class weights, early stopping. After an interrupt (Ctrl-C, see
-// interruption.hpp) it stops at the end of the epoch and throws tl::Interrupted; resume continues.
+// once (TrainingFeatures), head epochs on those features (HeadStage) and optionally fine-tuning of the
+// backbone's top (FineTuneStage), metrics and checkpoints written to the run directory after every
+// epoch (best.pt by validation accuracy, ties broken by validation loss; last.pt always, with the
+// TrainingState), then summary.json. Optional: linear warmup, gradient clipping, balanced class
+// weights, early stopping. After an interrupt (Ctrl-C, see interruption.hpp) it stops at the end of
+// the epoch and throws tl::Interrupted; resume continues.
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include "tl/config/experiment.hpp"
@@ -17,6 +20,9 @@ struct TrainingOptions {
   // epoch (so the schedule position) are restored, metrics after last.pt's epoch are dropped, and
   // the result matches an uninterrupted run with the same seed.
   bool resume = false;
+  // Called after each epoch's metrics line and checkpoints are written, with that line: for
+  // programs that embed the trainer (progress, or request_interrupt() to stop it after the epoch).
+  std::function<void(const nlohmann::json& metrics_line)> on_epoch_end;
 };
 
 // Returns the summary it wrote. Throws tl::Error on bad data, backbone or settings, and before any

@@ -1,0 +1,87 @@
+#pragma once
+// TrainingFeatures: the backbone features a training run works on, and what it cost to get them.
+// Owns the feature-cache handles (one namespace per preprocessing and view), the training features of
+// each cached augmented view (computed the first time an epoch needs it, so a run shows progress
+// early and an interrupted one keeps every finished view in the cache), and the validation features.
+// Statistics (images, backbone passes, cache hits, damaged entries, seconds) feed the run's summary.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include "tl/config/experiment.hpp"
+#include "tl/data/dataset.hpp"
+#include "tl/data/skipped_files.hpp"
+#include "tl/data/split.hpp"
+#include "tl/features/backbone.hpp"
+#include "tl/features/batch_loader.hpp"
+#include "tl/features/feature_extraction.hpp"
+
+namespace tl {
+
+// Features and labels on the training device.
+struct LabelledFeatures {
+  torch::Tensor features, labels;
+  int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+};
+
+class TrainingFeatures {
+ public:
+  // Computes (or reads from the cache) the first training view and the validation features.
+  // The dataset, split, backbone and skipped list must outlive this object.
+  TrainingFeatures(const Experiment& experiment, const Dataset& dataset, const Split& split, Backbone& backbone,
+                   const Preprocessing& preprocessing, torch::Device device, SkippedFiles& skipped);
+
+  // Training features of augmented view `index` (the plain view without augmentation).
+  const LabelledFeatures& train_view(int index);
+  int views() const { return views_; }
+  const LabelledFeatures& validation() const { return validation_; }
+  // Validation features through the backbone as it is now, never cached: for fine-tuning, whose
+  // backbone is no longer the file the cache is keyed by.
+  void recompute_validation();
+
+  // The training images that decoded (Dataset::samples) and their labels, in split order.
+  const std::vector<size_t>& train_samples() const { return train_samples_; }
+  const std::vector<int64_t>& train_labels() const { return train_labels_; }
+  size_t validation_samples() const { return validation_samples_; }
+  // The preprocessing of training images: without reduced decoding when augmenting, since a random
+  // crop of a reduced decode would be a blurred one.
+  const Preprocessing& train_preprocessing() const { return train_preprocessing_; }
+  const LoaderOptions& loader_options() const { return loader_; }
+
+  int64_t damaged_cache_entries() const { return damaged_cache_entries_; }
+  // The summary's feature_extraction section.
+  nlohmann::json statistics() const;
+
+ private:
+  LabelledFeatures extract(const std::vector<size_t>& indices, const Preprocessing& preprocessing,
+                           const AugmentedView* view, bool cached, const std::string& label,
+                           std::vector<size_t>* decoded_samples = nullptr);
+  LabelledFeatures extract_train_view(int index, std::vector<size_t>* decoded_samples = nullptr);
+
+  const Experiment& experiment_;
+  const Dataset& dataset_;
+  const Split& split_;
+  Backbone& backbone_;
+  torch::Device device_;
+  SkippedFiles& skipped_;
+  Preprocessing preprocessing_, train_preprocessing_;
+  LoaderOptions loader_;
+  int views_ = 1;
+  std::vector<std::optional<LabelledFeatures>> train_views_;
+  LabelledFeatures validation_;
+  std::vector<size_t> train_samples_;
+  std::vector<int64_t> train_labels_;
+  size_t validation_samples_ = 0;
+
+  std::optional<std::filesystem::path> cache_used_;  // the first namespace, for the summary
+  int64_t damaged_cache_entries_ = 0;
+  double seconds_ = 0;
+  int64_t extracted_ = 0, computed_by_backbone_ = 0;
+};
+
+}  // namespace tl

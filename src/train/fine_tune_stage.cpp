@@ -1,0 +1,80 @@
+#include "tl/train/fine_tune_stage.hpp"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include "tl/base/random.hpp"
+#include "tl/features/parameter_selection.hpp"
+#include "tl/train/epoch_order.hpp"
+#include "tl/train/epoch_steps.hpp"
+#include "tl/train/optimizer.hpp"
+
+namespace tl {
+namespace {
+
+// Keys of stage two's fresh views: another range than the cached views' (seed, view) pairs.
+constexpr uint64_t kFineTuneKeySpace = 0xF17E70000000ull;
+
+}  // namespace
+
+FineTuneStage::FineTuneStage(Backbone& backbone, Head& head, const Dataset& dataset, TrainingFeatures& features,
+                             const TrainConfig& config, const std::vector<std::string>& unfrozen,
+                             torch::Tensor class_weights, uint64_t seed, SkippedFiles& skipped)
+    : backbone_(backbone),
+      head_(head),
+      dataset_(dataset),
+      features_(features),
+      config_(config),
+      class_weights_(std::move(class_weights)),
+      seed_(seed),
+      skipped_(skipped),
+      schedule_(config.schedule, config.fine_tune.lr, std::max(1, config.fine_tune.epochs)),
+      loader_(features.loader_options()) {
+  const FineTuneConfig& fine_tune = config.fine_tune;
+  const auto backbone_parameters = backbone.unfreeze(unfrozen, fine_tune.bn == BatchNormPolicy::train);
+  OptimizerConfig stage_optimizer = config.optimizer;
+  stage_optimizer.lr = fine_tune.lr;
+  optimizer_ = make_optimizer(stage_optimizer, head->parameters(), backbone_parameters);
+  trained_ = head->parameters();
+  trained_.insert(trained_.end(), backbone_parameters.begin(), backbone_parameters.end());
+  loader_.batch_size = config.batch_size;
+  loader_.pin_memory = backbone.device().is_cuda();
+  if (config.augmentation.enabled()) loader_.augmentation = config.augmentation;
+
+  int64_t values = 0;
+  for (const auto& parameter : backbone_parameters) values += parameter.numel();
+  const auto blocks = backbone_blocks(unfrozen);
+  spdlog::info("fine-tuning: {} backbone tensors ({} values) in {} blocks ({} .. {}) train with the head, backbone "
+               "rate x{}, BatchNorm {}",
+               backbone_parameters.size(), values, blocks.size(), blocks.front(), blocks.back(),
+               fine_tune.backbone_lr_multiplier, name_of(fine_tune.bn));
+}
+
+EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch) {
+  head_->train();
+  backbone_.set_training(true);
+  std::vector<size_t> order;
+  std::vector<uint64_t> augmentation_keys;
+  const std::vector<size_t>& samples = features_.train_samples();
+  for (const size_t row : epoch_order(features_.train_labels(), config_.sampling, seed_, epoch)) {
+    order.push_back(samples[row]);
+    augmentation_keys.push_back(mix_key(mix_key(seed_, kFineTuneKeySpace + static_cast<uint64_t>(epoch)), row));
+  }
+  BatchLoader loader(dataset_, order, features_.train_preprocessing(), loader_, skipped_, augmentation_keys);
+  const auto batches = static_cast<double>(loader.batch_count());
+  EpochSteps steps(*optimizer_, trained_, config_, class_weights_, epoch);
+  int64_t b = 0;
+  while (auto batch = loader.next()) {
+    set_learning_rate(*optimizer_, schedule_.at(stage_epoch + static_cast<double>(b++) / batches),
+                      config_.fine_tune.backbone_lr_multiplier);
+    if (batch->sample_indices.empty()) continue;
+    const torch::Tensor images = batch->images.to(backbone_.device(), /*non_blocking=*/true);
+    steps.step(batch->labels.to(backbone_.device()),
+               [&] { return head_->forward(backbone_.differentiable_features(images)); });
+  }
+  backbone_.set_training(false);
+  features_.recompute_validation();
+  return steps.result();
+}
+
+}  // namespace tl

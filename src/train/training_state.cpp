@@ -1,0 +1,95 @@
+#include "tl/train/training_state.hpp"
+
+#include "tl/base/error.hpp"
+
+namespace tl {
+namespace {
+
+constexpr int kStateFormat = 1;
+
+Stage stage_named(const std::string& name, const std::string& source) {
+  for (const Stage stage : {Stage::head, Stage::fine_tune}) {
+    if (name == name_of(stage)) return stage;
+  }
+  throw Error(source + ": unknown training stage \"" + name + "\"");
+}
+
+}  // namespace
+
+const char* name_of(Stage stage) {
+  switch (stage) {
+    case Stage::head: return "head";
+    case Stage::fine_tune: return "fine_tune";
+  }
+  return "?";
+}
+
+bool improves(const EpochResult& candidate, const EpochResult& best, bool has_validation) {
+  if (!has_validation) return candidate.loss < best.loss;
+  return candidate.accuracy > best.accuracy || (candidate.accuracy == best.accuracy && candidate.loss < best.loss);
+}
+
+TrainingState::TrainingState(EarlyStoppingSettings early_stopping, bool has_validation)
+    : has_validation_(has_validation), early_stopping_(early_stopping), early_stopping_settings_(early_stopping) {}
+
+void TrainingState::begin_stage(Stage stage) {
+  stopped_early_ = stopped_early();
+  stage_ = stage;
+  stage_start_ = epoch_;
+  early_stopping_ = EarlyStopping(early_stopping_settings_);
+}
+
+bool TrainingState::finish_epoch(const EpochResult& trained, const EpochResult& validated,
+                                 const nlohmann::json& metrics) {
+  ++epoch_;
+  const EpochResult& selection = has_validation_ ? validated : trained;
+  const bool best = !best_ || improves(selection, *best_, has_validation_);
+  if (best) {
+    best_ = selection;
+    best_metrics_ = metrics;
+  }
+  early_stopping_.observe(selection.loss);
+  last_metrics_ = metrics;
+  return best;
+}
+
+nlohmann::json TrainingState::to_json() const {
+  nlohmann::json json = {{"format", kStateFormat},
+                         {"epoch", epoch_},
+                         {"stage", name_of(stage_)},
+                         {"stage_start", stage_start_},
+                         {"stopped_early", stopped_early_},
+                         {"early_stopping", early_stopping_.counters()},
+                         {"best_metrics", best_metrics_},
+                         {"last_metrics", last_metrics_}};
+  if (best_) json["best"] = {{"loss", best_->loss}, {"accuracy", best_->accuracy}, {"samples", best_->samples}};
+  return json;
+}
+
+TrainingState TrainingState::from_json(const nlohmann::json& json, EarlyStoppingSettings early_stopping,
+                                       bool has_validation, const std::string& source) {
+  TrainingState state(early_stopping, has_validation);
+  try {
+    if (json.at("format").get<int>() != kStateFormat) {
+      throw Error(source + ": training state format " + json.at("format").dump() + ", this tl reads format " +
+                  std::to_string(kStateFormat));
+    }
+    state.epoch_ = json.at("epoch").get<int>();
+    state.stage_ = stage_named(json.at("stage").get<std::string>(), source);
+    state.stage_start_ = json.at("stage_start").get<int>();
+    state.stopped_early_ = json.at("stopped_early").get<bool>();
+    state.early_stopping_.restore_counters(json.at("early_stopping"), source);
+    state.best_metrics_ = json.at("best_metrics");
+    state.last_metrics_ = json.at("last_metrics");
+    if (json.contains("best")) {
+      const auto& best = json["best"];
+      state.best_ = EpochResult{best.at("loss").get<double>(), best.at("accuracy").get<double>(),
+                                best.at("samples").get<int64_t>()};
+    }
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(source + ": training state is incomplete: " + error.what());
+  }
+  return state;
+}
+
+}  // namespace tl

@@ -1,0 +1,168 @@
+// The trainer in-process, on a tiny backbone and synthetic photos: which epoch becomes best.pt, early
+// stopping, the change from the head stage to fine-tuning, and resume from last.pt giving exactly the
+// numbers of an uninterrupted run. (Signals, exit codes and the command line: tests/cli.)
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "support/fixtures.hpp"
+#include "support/temp_directory.hpp"
+#include "tl/base/interruption.hpp"
+#include "tl/config/experiment.hpp"
+#include "tl/train/checkpoint.hpp"
+#include "tl/train/trainer.hpp"
+
+namespace {
+
+using tl::testing::TempDirectory;
+
+std::vector<nlohmann::json> metrics_of(const std::filesystem::path& run) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream file(run / "metrics.jsonl");
+  for (std::string line; std::getline(file, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+nlohmann::json summary_of(const std::filesystem::path& run) {
+  std::ifstream file(run / "summary.json");
+  return nlohmann::json::parse(file);
+}
+
+class Trainer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tl::testing::make_image_folder(dir / "data", {"blue", "red", "green"}, 12, 32);
+    tl::clear_interrupt();
+  }
+  void TearDown() override { tl::clear_interrupt(); }
+
+  // The synthetic experiment with `changes` merged in (a JSON object of sections).
+  tl::Experiment experiment(const std::string& run_name, const nlohmann::json& changes = nlohmann::json::object()) {
+    nlohmann::json config = {
+        {"name", "synthetic"},
+        {"seed", 5},
+        {"threads", 1},
+        {"cache", "off"},
+        {"data", {{"layout", "image_folder"}, {"root", (dir / "data").string()}, {"val_fraction", 0.25},
+                  {"test_fraction", 0.0}, {"batch_size", 8}, {"workers", 1}}},
+        {"model", {{"backbone", (tl::testing::tiny_backbones() / "tiny.pt").string()}}},
+        {"train", {{"epochs", 8}, {"batch_size", 4}, {"optimizer", {{"name", "adam"}, {"lr", 0.05}}}}},
+        {"output", {{"dir", (dir / run_name).string()}}}};
+    config.merge_patch(changes);
+    return tl::load_experiment(tl::ConfigSource::from_json(config, "trainer_test", dir.path()));
+  }
+
+  TempDirectory dir;
+};
+
+TEST_F(Trainer, BestCheckpointIsTheEpochWithTheBestValidationAccuracy) {
+  const nlohmann::json summary = tl::train(experiment("run"));
+  const auto lines = metrics_of(dir / "run");
+  ASSERT_EQ(lines.size(), 8u);
+  size_t best = 0;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const double accuracy = lines[i]["val_accuracy"], best_accuracy = lines[best]["val_accuracy"];
+    if (accuracy > best_accuracy || (accuracy == best_accuracy && lines[i]["val_loss"] < lines[best]["val_loss"])) {
+      best = i;
+    }
+  }
+  EXPECT_EQ(summary["best_epoch"], best + 1);
+  EXPECT_EQ(summary_of(dir / "run"), summary);
+  EXPECT_EQ(tl::load_checkpoint(dir / "run/best.pt", torch::kCPU).record.epoch, static_cast<int>(best) + 1);
+  const tl::LoadedCheckpoint last = tl::load_checkpoint(dir / "run/last.pt", torch::kCPU);
+  EXPECT_EQ(last.record.epoch, 8);
+  EXPECT_EQ(last.record.training_state["epoch"], 8);
+  EXPECT_EQ(last.record.training_state["best_metrics"]["epoch"], best + 1);
+  EXPECT_GT(summary["best"]["val_accuracy"].get<double>(), 0.9) << "the colours are easy to tell apart";
+}
+
+TEST_F(Trainer, EarlyStoppingEndsTheRun) {
+  const nlohmann::json summary = tl::train(experiment(
+      "run", {{"train", {{"optimizer", {{"lr", 1e-9}}}, {"early_stopping", {{"patience", 2}, {"min_delta", 0.01}}}}}}));
+  EXPECT_EQ(metrics_of(dir / "run").size(), 3u) << "the first epoch, then two without improvement";
+  EXPECT_EQ(summary["stopped_early"], true);
+  EXPECT_EQ(summary["epochs"], 3);
+  EXPECT_EQ(summary["epochs_configured"], 8);
+}
+
+const nlohmann::json kFineTune = {
+    {"train", {{"epochs", 3}, {"fine_tune", {{"epochs", 3}, {"unfreeze", {"bn"}}, {"bn", "train"}, {"lr", 0.01}}}}}};
+
+TEST_F(Trainer, FineTuningFollowsTheHeadStageWithItsOwnSchedule) {
+  const nlohmann::json summary = tl::train(experiment("run", kFineTune));
+  const auto lines = metrics_of(dir / "run");
+  ASSERT_EQ(lines.size(), 6u);
+  for (size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(lines[i]["stage"], i < 3 ? "head" : "fine_tune") << i;
+  EXPECT_DOUBLE_EQ(lines[0]["lr"].get<double>(), 0.05) << "cosine starts at the head's rate";
+  EXPECT_DOUBLE_EQ(lines[3]["lr"].get<double>(), 0.01) << "and restarts at fine_tune.lr";
+  EXPECT_EQ(summary["fine_tune"]["epochs_run"], 3);
+  EXPECT_FALSE(tl::load_checkpoint(dir / "run/last.pt", torch::kCPU).backbone_state.empty())
+      << "the tuned tensors travel with the checkpoint";
+}
+
+// Trains `changes` whole, then again stopped (as by Ctrl-C) after `stop_after` epochs and resumed
+// from last.pt: every metric of every epoch must be equal.
+void expect_resume_to_match(Trainer& test, tl::Experiment whole, tl::Experiment stopped, int stop_after) {
+  tl::train(whole);
+  tl::TrainingOptions options;
+  options.on_epoch_end = [&](const nlohmann::json& line) {
+    if (line["epoch"] == stop_after) tl::request_interrupt();
+  };
+  EXPECT_THROW(tl::train(stopped, options), tl::Interrupted);
+  EXPECT_EQ(metrics_of(stopped.run_directory).size(), static_cast<size_t>(stop_after));
+  tl::clear_interrupt();
+  tl::TrainingOptions resume;
+  resume.resume = true;
+  tl::train(stopped, resume);
+
+  const auto expected = metrics_of(whole.run_directory), actual = metrics_of(stopped.run_directory);
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    for (const char* key : {"epoch", "stage", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy"}) {
+      EXPECT_EQ(actual[i][key], expected[i][key]) << "epoch " << i + 1 << " " << key;
+    }
+  }
+  const nlohmann::json resumed_summary = summary_of(stopped.run_directory), whole_summary = summary_of(whole.run_directory);
+  for (const char* key : {"best_epoch", "epochs", "stopped_early"}) EXPECT_EQ(resumed_summary[key], whole_summary[key]) << key;
+  for (const char* key : {"val_accuracy", "val_loss", "train_loss"}) {
+    EXPECT_EQ(resumed_summary["best"][key], whole_summary["best"][key]) << key;
+  }
+  (void)test;
+}
+
+TEST_F(Trainer, ResumeFromLastCheckpointEqualsAnUninterruptedRun) {
+  // Dropout and shuffling draw random numbers every epoch: the generator state must come back too.
+  const nlohmann::json mlp = {{"model", {{"head", {{"type", "mlp"}, {"hidden", {16}}, {"dropout", 0.3}}}}},
+                              {"train", {{"early_stopping", {{"patience", 4}}}}}};
+  expect_resume_to_match(*this, experiment("whole", mlp), experiment("stopped", mlp), 3);
+}
+
+TEST_F(Trainer, ResumeAcrossTheStageChangeEqualsAnUninterruptedRun) {
+  nlohmann::json changes = kFineTune;
+  changes["train"]["augmentation"] = {{"horizontal_flip", true}};
+  changes["train"]["sampling"] = "balanced";
+  // Stopped at the last head epoch: the resumed run must enter fine-tuning itself.
+  expect_resume_to_match(*this, experiment("whole", changes), experiment("at_change", changes), 3);
+  // Stopped inside fine-tuning: tuned tensors, both optimizer groups and BatchNorm statistics return.
+  expect_resume_to_match(*this, experiment("whole2", changes), experiment("in_fine_tune", changes), 5);
+}
+
+TEST_F(Trainer, ResumeRefusesACheckpointWithoutTrainingState) {
+  const tl::Experiment run = experiment("run");
+  tl::train(run);
+  tl::LoadedCheckpoint last = tl::load_checkpoint(dir / "run/last.pt", torch::kCPU);
+  last.record.training_state = nullptr;  // as tl wrote it before the state was saved
+  tl::save_checkpoint(dir / "run/last.pt", last.head, nullptr, last.record);
+  EXPECT_EQ(tl::load_checkpoint(dir / "run/last.pt", torch::kCPU).record.epoch, 8) << "still loads for inference";
+  tl::TrainingOptions resume;
+  resume.resume = true;
+  try {
+    tl::train(run, resume);
+    FAIL() << "expected an error";
+  } catch (const tl::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("last.pt: has no training state"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
