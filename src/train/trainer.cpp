@@ -55,6 +55,7 @@ class Trainer {
 
  private:
   void open_data_and_backbone();
+  void compute_features_and_make_head();
   void resume_from_last_checkpoint();
   std::unique_ptr<TrainingStage> make_stage(Stage stage);
   bool stage_over() const;
@@ -103,35 +104,7 @@ nlohmann::json Trainer::run() {
   device_ = resolve_device(experiment_.device);
   torch::manual_seed(seed_);
   open_data_and_backbone();
-
-  features_.emplace(experiment_, *dataset_, *split_, *backbone_->backbone, backbone_->preprocessing, device_,
-                    skipped_);
-  run_.write_json(run_.skipped(), skipped_.to_json());
-  if (features_->damaged_cache_entries() > 0) {
-    spdlog::warn("{} damaged feature cache entries were recomputed ({})", features_->damaged_cache_entries(),
-                 experiment_.cache_directory.string());
-  }
-  if (features_->train_samples().empty()) {
-    throw Error(experiment_.data.root.string() + ": none of the training images could be decoded");
-  }
-  const bool has_validation = features_->validation().size() > 0;
-  if (!has_validation) spdlog::warn("no validation images: best.pt is chosen by training loss");
-
-  const auto class_count = static_cast<int64_t>(dataset_->class_names.size());
-  head_ = Head(backbone_->backbone->feature_dim(), static_cast<int>(class_count), experiment_.model.head);
-  head_->to(device_);
-  if (config_.class_weights == ClassWeighting::balanced) {
-    class_weights_ = balanced_class_weights(torch::tensor(features_->train_labels()), class_count).to(device_);
-  }
-  record_.class_names = dataset_->class_names;
-  record_.head = experiment_.model.head;
-  record_.in_features = backbone_->backbone->feature_dim();
-  record_.backbone_path = backbone_->backbone->path().string();
-  record_.backbone_sha256 = backbone_->backbone->content_hash();
-  record_.preprocessing = backbone_->preprocessing.describe();
-  state_.emplace(EarlyStoppingSettings{config_.early_stopping_patience, config_.early_stopping_min_delta},
-                 has_validation);
-
+  compute_features_and_make_head();
   if (options_.resume && std::filesystem::exists(run_.last_checkpoint())) {
     resume_from_last_checkpoint();
   } else {
@@ -166,10 +139,43 @@ nlohmann::json Trainer::run() {
 
   const nlohmann::json written = summary();
   run_.write_json(run_.summary(), written);
+  const bool has_validation = state_->has_validation();
   spdlog::info("best epoch {} by {} ({:.4f}); run written to {}", state_->best_metrics()["epoch"].get<int>(),
                has_validation ? "validation accuracy" : "training loss",
                has_validation ? state_->best()->accuracy : state_->best()->loss, run_.path().string());
   return written;
+}
+
+// The training and validation features (computed or from the cache), then a fresh head and what
+// its checkpoints record about the data and backbone it was trained on.
+void Trainer::compute_features_and_make_head() {
+  features_.emplace(experiment_, *dataset_, *split_, *backbone_->backbone, backbone_->preprocessing, device_,
+                    skipped_);
+  run_.write_json(run_.skipped(), skipped_.to_json());
+  if (features_->damaged_cache_entries() > 0) {
+    spdlog::warn("{} damaged feature cache entries were recomputed ({})", features_->damaged_cache_entries(),
+                 experiment_.cache_directory.string());
+  }
+  if (features_->train_samples().empty()) {
+    throw Error(experiment_.data.root.string() + ": none of the training images could be decoded");
+  }
+  const bool has_validation = features_->validation().size() > 0;
+  if (!has_validation) spdlog::warn("no validation images: best.pt is chosen by training loss");
+
+  const auto class_count = static_cast<int64_t>(dataset_->class_names.size());
+  head_ = Head(backbone_->backbone->feature_dim(), static_cast<int>(class_count), experiment_.model.head);
+  head_->to(device_);
+  if (config_.class_weights == ClassWeighting::balanced) {
+    class_weights_ = balanced_class_weights(torch::tensor(features_->train_labels()), class_count).to(device_);
+  }
+  record_.class_names = dataset_->class_names;
+  record_.head = experiment_.model.head;
+  record_.in_features = backbone_->backbone->feature_dim();
+  record_.backbone_path = backbone_->backbone->path().string();
+  record_.backbone_sha256 = backbone_->backbone->content_hash();
+  record_.preprocessing = backbone_->preprocessing.describe();
+  state_.emplace(EarlyStoppingSettings{config_.early_stopping_patience, config_.early_stopping_min_delta},
+                 has_validation);
 }
 
 void Trainer::open_data_and_backbone() {
