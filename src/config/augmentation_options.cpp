@@ -12,7 +12,7 @@ std::string Augmentation::describe() const {
   if (!enabled()) return "augmentation=off";
   std::ostringstream text;
   text.precision(9);
-  text << "augmentation=v1";  // bump when the meaning of a key changes
+  text << "augmentation=v2";  // bump when the meaning of a key changes (v2: streams of tl/base/random.hpp)
   if (random_resized_crop) {
     text << " crop_scale=" << crop_scale[0] << "," << crop_scale[1] << " crop_ratio=" << crop_ratio[0] << ","
          << crop_ratio[1];

@@ -12,9 +12,6 @@
 namespace tl {
 namespace {
 
-// Independent streams per edit, so that e.g. turning the flip on does not change which crop is taken.
-enum Stream : uint64_t { kCropStream = 1, kFlipStream = 2, kJitterStream = 3 };
-
 // Grey value per pixel with the ITU-R 601 weights torchvision's rgb_to_grayscale uses.
 cv::Mat grey_of(const cv::Mat& rgb_float) {
   cv::Mat grey;
@@ -30,7 +27,7 @@ void blend_towards(cv::Mat& image, const cv::Mat& other, double factor) {
 }
 
 cv::Mat jitter_colours(const cv::Mat& rgb, const Augmentation& augmentation, uint64_t key) {
-  KeyedRandom random(mix_key(key, kJitterStream));
+  KeyedRandom random(stream_key(key, RandomStream::jitter));
   const auto factor = [&](double strength) { return random.uniform(std::max(0.0, 1.0 - strength), 1.0 + strength); };
   const double brightness = factor(augmentation.brightness);
   const double contrast = factor(augmentation.contrast);
@@ -55,7 +52,7 @@ cv::Mat jitter_colours(const cv::Mat& rgb, const Augmentation& augmentation, uin
 }  // namespace
 
 cv::Rect random_resized_crop(const cv::Size& size, const Augmentation& augmentation, uint64_t key) {
-  KeyedRandom random(mix_key(key, kCropStream));
+  KeyedRandom random(stream_key(key, RandomStream::crop));
   const double area = static_cast<double>(size.area());
   const double log_low = std::log(augmentation.crop_ratio[0]), log_high = std::log(augmentation.crop_ratio[1]);
   for (int attempt = 0; attempt < 10; ++attempt) {
@@ -89,7 +86,7 @@ void preprocess_augmented(const cv::Mat& rgb, const Preprocessing& preprocessing
     const cv::Mat resized = resize_shorter_side(rgb, preprocessing);
     view = resized(centre_crop(resized.size(), preprocessing));
   }
-  if (augmentation.horizontal_flip && KeyedRandom(mix_key(key, kFlipStream)).next() % 2 == 1) {
+  if (augmentation.horizontal_flip && KeyedRandom(stream_key(key, RandomStream::flip)).below(2) == 1) {
     cv::Mat flipped;
     cv::flip(view, flipped, 1);
     view = flipped;

@@ -3,21 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <random>
 
 #include "tl/base/error.hpp"
+#include "tl/base/random.hpp"
 
 namespace tl {
 namespace {
-
-uint64_t bounded_draw(std::mt19937_64& generator, uint64_t bound) {
-  // Rejection sampling keeps every value equally likely; std::uniform_int_distribution would too,
-  // but its algorithm differs between standard libraries.
-  const uint64_t limit = std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % bound;
-  uint64_t value = generator();
-  while (value >= limit) value = generator();
-  return value % bound;
-}
 
 size_t share(size_t count, double fraction) { return static_cast<size_t>(std::llround(count * fraction)); }
 
@@ -38,13 +29,6 @@ const std::vector<size_t>& Split::named(const std::string& split_name) const {
   throw Error("split: expected one of train|val|test, got \"" + split_name + "\"");
 }
 
-void portable_shuffle(std::vector<size_t>& items, uint64_t seed) {
-  std::mt19937_64 generator(seed);
-  for (size_t i = items.size(); i > 1; --i) {
-    std::swap(items[i - 1], items[bounded_draw(generator, i)]);
-  }
-}
-
 Split make_split(const Dataset& dataset, const SplitOptions& options) {
   Split split;
   const bool official = dataset.has_official_split();
@@ -52,7 +36,8 @@ Split make_split(const Dataset& dataset, const SplitOptions& options) {
   for (const auto& [label, members] : pool) {
     std::vector<size_t> shuffled = members;
     // One stream per class: adding a class to the dataset leaves the others' splits unchanged.
-    portable_shuffle(shuffled, options.seed * 1000003u + static_cast<uint64_t>(label));
+    // The frozen per-class key of split_shuffle (see tl/base/random.hpp: finished runs depend on it).
+    split_shuffle(shuffled, options.seed * 1000003u + static_cast<uint64_t>(label));
     const size_t count = shuffled.size();
     size_t test_count = official ? 0 : share(count, options.test_fraction);
     size_t val_count = share(count, options.val_fraction);

@@ -25,7 +25,8 @@ std::string image_hash(const std::filesystem::path& path) {
 }  // namespace
 
 uint64_t AugmentedView::key_for(const std::string& image_sha256) const {
-  return mix_key(mix_key(seed, static_cast<uint64_t>(index)), key_of_hash(image_sha256));
+  return mix_key(mix_key(stream_key(seed, RandomStream::cached_view), static_cast<uint64_t>(index)),
+                 key_of_hash(image_sha256));
 }
 
 FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const std::vector<size_t>& indices,

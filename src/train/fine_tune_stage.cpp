@@ -10,13 +10,6 @@
 #include "tl/train/optimizer.hpp"
 
 namespace tl {
-namespace {
-
-// Keys of stage two's fresh views: another range than the cached views' (seed, view) pairs.
-constexpr uint64_t kFineTuneKeySpace = 0xF17E70000000ull;
-
-}  // namespace
-
 FineTuneStage::FineTuneStage(Backbone& backbone, Head& head, const Dataset& dataset, TrainingFeatures& features,
                              const TrainConfig& config, const std::vector<std::string>& unfrozen,
                              torch::Tensor class_weights, uint64_t seed, SkippedFiles& skipped)
@@ -58,7 +51,8 @@ EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch) {
   const std::vector<size_t>& samples = features_.train_samples();
   for (const size_t row : epoch_order(features_.train_labels(), config_.sampling, seed_, epoch)) {
     order.push_back(samples[row]);
-    augmentation_keys.push_back(mix_key(mix_key(seed_, kFineTuneKeySpace + static_cast<uint64_t>(epoch)), row));
+    augmentation_keys.push_back(
+        mix_key(mix_key(stream_key(seed_, RandomStream::fine_tune_view), static_cast<uint64_t>(epoch)), row));
   }
   BatchLoader loader(dataset_, order, features_.train_preprocessing(), loader_, skipped_, augmentation_keys);
   const auto batches = static_cast<double>(loader.batch_count());

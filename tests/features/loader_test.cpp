@@ -11,6 +11,7 @@
 #include "tl/features/batch_loader.hpp"
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
+#include "tl/base/random.hpp"
 #include "tl/data/split.hpp"
 
 namespace {

@@ -1,7 +1,9 @@
 #pragma once
 // Split: which samples of a Dataset train, validate and test. Deterministic for a seed on every
-// machine: samples are taken in sorted order and shuffled per class with a portable generator, so a
-// stratified split never depends on the standard library or the file system.
+// machine: samples are taken in sorted order and shuffled per class with split_shuffle (frozen, see
+// tl/base/random.hpp), so a stratified split never depends on the standard library or the file
+// system, adding a class leaves the others' splits unchanged, and a finished run's split is the
+// same whichever tl version evaluates it.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,8 +27,5 @@ struct SplitOptions {
 // With an official split, test = the official test lines and val is carved (stratified) out of trainval.
 // Without one, every class is divided by the fractions; each class keeps at least one training sample.
 Split make_split(const Dataset& dataset, const SplitOptions& options);
-
-// Fisher-Yates with std::mt19937_64 and an unbiased bounded draw: identical on every platform.
-void portable_shuffle(std::vector<size_t>& items, uint64_t seed);
 
 }  // namespace tl
