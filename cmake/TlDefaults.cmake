@@ -16,3 +16,19 @@ endif()
 
 add_library(tl_warnings INTERFACE)
 target_compile_options(tl_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow=local)
+
+# -DTL_WERROR=ON: warnings fail the build (CI's sanitizer job uses it).
+option(TL_WERROR "Treat compiler warnings as errors" OFF)
+if(TL_WERROR)
+  target_compile_options(tl_warnings INTERFACE -Werror)
+endif()
+
+# -DTL_SANITIZE=address,undefined: build everything with those sanitizers (e.g. for `ctest -L unit`).
+set(TL_SANITIZE "" CACHE STRING "Comma-separated -fsanitize= list, e.g. address,undefined")
+if(TL_SANITIZE)
+  # GCC 12's -Wmaybe-uninitialized misfires on libstdc++'s <regex> and <functional> once sanitizer
+  # instrumentation is inlined; it is not a finding about tl's code.
+  add_compile_options(-fsanitize=${TL_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all
+                      -Wno-maybe-uninitialized)
+  add_link_options(-fsanitize=${TL_SANITIZE})
+endif()
