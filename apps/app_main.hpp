@@ -10,6 +10,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+
 #include "tl/base/error.hpp"
 #include "tl/base/interruption.hpp"
 

@@ -15,19 +15,23 @@ struct ClassifierSource {
 
   void add_options(CLI::App& app, const std::string& prefix = "", const std::string& role = "") {
     auto* run_option = app.add_option("--" + prefix + "run", run, "a run directory written by tl-train" + role);
-    auto* model_option = app.add_option("--" + prefix + "model", model,
-                                        "a whole classifier as TorchScript, logits [N, classes]" + role)
-                             ->check(CLI::ExistingFile);
+    auto* model_option =
+        app.add_option("--" + prefix + "model", model, "a whole classifier as TorchScript, logits [N, classes]" + role)
+            ->check(CLI::ExistingFile);
     run_option->excludes(model_option);
     app.add_option("--" + prefix + "checkpoint", checkpoint, "with --" + prefix + "run: instead of best.pt")
         ->check(CLI::ExistingFile)
         ->needs(run_option);
-    app.add_option("--" + prefix + "labels", labels, "with --" + prefix + "model: class names, one per line in output "
-                   "order (default labels.txt beside it)")
+    app.add_option("--" + prefix + "labels", labels,
+                   "with --" + prefix +
+                       "model: class names, one per line in output "
+                       "order (default labels.txt beside it)")
         ->check(CLI::ExistingFile)
         ->needs(model_option);
-    app.add_option("--" + prefix + "metadata", metadata, "with --" + prefix + "model: input size, mean, std, color, "
-                   "label_offset (default <stem>.json or model.json beside it)")
+    app.add_option("--" + prefix + "metadata", metadata,
+                   "with --" + prefix +
+                       "model: input size, mean, std, color, "
+                       "label_offset (default <stem>.json or model.json beside it)")
         ->check(CLI::ExistingFile)
         ->needs(model_option);
   }

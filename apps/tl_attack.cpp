@@ -6,13 +6,13 @@
 #include <nlohmann/json.hpp>
 
 #include "app_main.hpp"
-#include "tl/features/library_error.hpp"
 #include "classifier_source.hpp"
-#include "tl/synthesis/adversarial_attack.hpp"
 #include "tl/base/atomic_file.hpp"
+#include "tl/base/logging.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
-#include "tl/base/logging.hpp"
+#include "tl/features/library_error.hpp"
+#include "tl/synthesis/adversarial_attack.hpp"
 
 namespace {
 
@@ -27,9 +27,10 @@ nlohmann::json to_json(const std::vector<tl::ClassScore>& top) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Adversarial example: change a photo by at most epsilon per pixel until the network sees the target\n"
-               "class (pgd), or stops seeing its own (fgsm). Writes the adversarial PNG, the photo as the network saw it,\n"
-               "the magnified change and a JSON with both top-5s, the target probability and the size of the change."};
+  CLI::App app{
+      "Adversarial example: change a photo by at most epsilon per pixel until the network sees the target\n"
+      "class (pgd), or stops seeing its own (fgsm). Writes the adversarial PNG, the photo as the network saw it,\n"
+      "the magnified change and a JSON with both top-5s, the target probability and the size of the change."};
   tl::app::ClassifierSource source, transfer;
   std::string image, out, device = "auto";
   std::optional<std::string> target, perturbation_path, json_path;
@@ -44,8 +45,7 @@ int main(int argc, char** argv) {
       ->transform(CLI::CheckedTransformer(tl::app::choices(tl::kAttackMethods)));
   app.add_option("--epsilon", options.epsilon, "largest change per pixel, in pixel units (0-255)")
       ->check(CLI::Range(0.5, 255.0));
-  app.add_option("--step-size", options.step_size, "pgd: change per step, in pixel units")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--step-size", options.step_size, "pgd: change per step, in pixel units")->check(CLI::PositiveNumber);
   app.add_option("--steps", options.steps, "pgd: steps")->check(CLI::PositiveNumber);
   app.add_option("-o,--out", out, "adversarial PNG to write")->required();
   app.add_option("--perturbation", perturbation_path, "magnified change PNG (default <out stem>_perturbation.png)");
@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
     const auto beside = [&](const std::string& suffix) {
       return out_path.parent_path() / (out_path.stem().string() + suffix);
     };
-    const std::filesystem::path change_path = perturbation_path ? std::filesystem::path(*perturbation_path) : beside("_perturbation.png");
+    const std::filesystem::path change_path =
+        perturbation_path ? std::filesystem::path(*perturbation_path) : beside("_perturbation.png");
     const std::filesystem::path report_path = json_path ? std::filesystem::path(*json_path) : beside(".json");
     // The photo as the network saw it (resized, cropped), beside the result, to compare pixel by pixel.
     const std::filesystem::path source_path = beside("_source.png");
@@ -86,8 +87,8 @@ int main(int argc, char** argv) {
 
     const nlohmann::json source_top = to_json(classifier.top_classes(original, 5));
     const nlohmann::json result_top = to_json(classifier.top_classes(result.adversarial, 5));
-    const bool success = options.target ? result_top[0]["index"] == *options.target
-                                        : result_top[0]["index"] != source_top[0]["index"];
+    const bool success =
+        options.target ? result_top[0]["index"] == *options.target : result_top[0]["index"] != source_top[0]["index"];
     nlohmann::json report = {{"classifier", classifier.description()},
                              {"image", image},
                              {"method", tl::name_of(options.method)},

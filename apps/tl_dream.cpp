@@ -6,18 +6,19 @@
 #include <nlohmann/json.hpp>
 
 #include "app_main.hpp"
-#include "tl/features/library_error.hpp"
 #include "classifier_source.hpp"
 #include "tl/base/atomic_file.hpp"
-#include "tl/features/cpu_runtime.hpp"
-#include "tl/features/device.hpp"
-#include "tl/synthesis/dream.hpp"
 #include "tl/base/logging.hpp"
 #include "tl/base/progress.hpp"
+#include "tl/features/cpu_runtime.hpp"
+#include "tl/features/device.hpp"
+#include "tl/features/library_error.hpp"
+#include "tl/synthesis/dream.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Dream an image of a class: optimise pixels until the network calls them the target class.\n"
-               "Writes the PNG, optional snapshots, and a JSON with the target probability and loss terms."};
+  CLI::App app{
+      "Dream an image of a class: optimise pixels until the network calls them the target class.\n"
+      "Writes the PNG, optional snapshots, and a JSON with the target probability and loss terms."};
   tl::app::ClassifierSource source;
   std::string target, out, device = "auto";
   std::optional<std::string> start_image, json_path;

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
       ->transform(CLI::CheckedTransformer(tl::app::choices(tl::kLayouts)))
       ->needs(root_option);
   root_option->needs(app.get_option("--layout"));
-  app.add_option("--target", target, "oxford_pets target of --data-root")->transform(CLI::CheckedTransformer(tl::app::choices(tl::kOxfordTargets)));
+  app.add_option("--target", target, "oxford_pets target of --data-root")
+      ->transform(CLI::CheckedTransformer(tl::app::choices(tl::kOxfordTargets)));
   app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
   app.add_option("--out", out, "write the report as JSON to this file (default <run>/eval_<split>.json)");
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
     json["run"] = run;
     json["split"] = split;
     json["checkpoint"] = checkpoint.value_or((std::filesystem::path(run) / "best.pt").string());
-    json["data_root"] = data_root ? nlohmann::json(*data_root) : nlohmann::json(tl::RunDirectory(run).load_experiment().data.root.string());
+    json["data_root"] = data_root ? nlohmann::json(*data_root)
+                                  : nlohmann::json(tl::RunDirectory(run).load_experiment().data.root.string());
     json["skipped"] = skipped.to_json();
     const std::filesystem::path out_path =
         out.empty() ? std::filesystem::path(run) / ("eval_" + split + ".json") : std::filesystem::path(out);

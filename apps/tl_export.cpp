@@ -5,10 +5,10 @@
 #include <CLI/CLI.hpp>
 
 #include "app_main.hpp"
-#include "tl/features/library_error.hpp"
+#include "tl/base/logging.hpp"
 #include "tl/eval/classifier_export.hpp"
 #include "tl/features/cpu_runtime.hpp"
-#include "tl/base/logging.hpp"
+#include "tl/features/library_error.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Export a trained run as one TorchScript module: backbone + head, with its metadata JSON beside it."};

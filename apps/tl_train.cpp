@@ -4,23 +4,25 @@
 #include <CLI/CLI.hpp>
 
 #include "app_main.hpp"
-#include "tl/features/library_error.hpp"
-#include "tl/config/experiment.hpp"
 #include "tl/base/logging.hpp"
+#include "tl/config/experiment.hpp"
+#include "tl/features/library_error.hpp"
 #include "tl/run/run_directory.hpp"
 #include "tl/train/trainer.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Train a classifier head on a frozen pretrained backbone.\n"
-               "Writes config, classes, metrics, checkpoints and a summary to the run directory."};
+  CLI::App app{
+      "Train a classifier head on a frozen pretrained backbone.\n"
+      "Writes config, classes, metrics, checkpoints and a summary to the run directory."};
   std::string config, resume;
   std::vector<std::string> overrides;
   bool verbose = false, overwrite = false;
   auto* config_option =
       app.add_option("-c,--config", config, "experiment config (.yaml, .yml or .json)")->check(CLI::ExistingFile);
-  auto* resume_option = app.add_option("--resume", resume, "continue the interrupted run in this directory from last.pt")
-                            ->check(CLI::ExistingDirectory)
-                            ->excludes(config_option);
+  auto* resume_option =
+      app.add_option("--resume", resume, "continue the interrupted run in this directory from last.pt")
+          ->check(CLI::ExistingDirectory)
+          ->excludes(config_option);
   app.add_option("--set", overrides, "override a config value, e.g. --set train.epochs=5 (repeatable)")
       ->excludes(resume_option);
   app.add_flag("--overwrite", overwrite, "replace a previous run in the run directory")->excludes(resume_option);

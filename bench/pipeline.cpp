@@ -12,14 +12,14 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "tl/base/logging.hpp"
+#include "tl/config/experiment.hpp"
+#include "tl/data/split.hpp"
 #include "tl/features/backbone.hpp"
 #include "tl/features/batch_loader.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
-#include "tl/config/experiment.hpp"
 #include "tl/features/feature_extraction.hpp"
-#include "tl/base/logging.hpp"
-#include "tl/data/split.hpp"
 
 namespace {
 
@@ -29,7 +29,8 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 void write_list(const std::filesystem::path& file, const tl::Dataset& dataset, const std::vector<size_t>& indices) {
   std::ofstream out(file);
-  for (size_t index : indices) out << dataset.samples[index].label << " " << dataset.samples[index].path.string() << "\n";
+  for (size_t index : indices)
+    out << dataset.samples[index].label << " " << dataset.samples[index].path.string() << "\n";
 }
 
 double decode_images_per_second(const tl::Dataset& dataset, const std::vector<size_t>& indices,
@@ -91,12 +92,13 @@ int main(int argc, char** argv) {
   result["threads"] = threads;
   result["batch_size"] = experiment.data.batch_size;
   result["images"] = split.train.size();
-  result["decode_preprocess_images_per_second"] = decode_images_per_second(dataset, split.train, loaded.preprocessing, options);
+  result["decode_preprocess_images_per_second"] =
+      decode_images_per_second(dataset, split.train, loaded.preprocessing, options);
   result["backbone_images_per_second"] =
       backbone_images_per_second(*loaded.backbone, loaded.preprocessing, experiment.data.batch_size, 8.0);
   tl::SkippedFiles skipped;
-  const auto first = tl::extract_features(*loaded.backbone, dataset, split.train, loaded.preprocessing, options, skipped,
-                                          nullptr, "first pass");
+  const auto first = tl::extract_features(*loaded.backbone, dataset, split.train, loaded.preprocessing, options,
+                                          skipped, nullptr, "first pass");
   result["first_pass_images_per_second"] = first.size() / first.seconds;
   result["matmul_gflops"] = matmul_gflops(1024, 4.0);
   std::cout << result.dump() << "\n";

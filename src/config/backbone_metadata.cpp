@@ -27,8 +27,7 @@ class MetadataFields {
 
   [[noreturn]] void fail(const std::string& field, const std::string& expected) const {
     throw Error(field_prefix_ + field + ": expected " + expected +
-                (json_.contains(field) ? ", got " + json_[field].dump() : " (missing)") + ". " +
-                kRequiredFields);
+                (json_.contains(field) ? ", got " + json_[field].dump() : " (missing)") + ". " + kRequiredFields);
   }
 
   const nlohmann::json& required(const std::string& field, const std::string& expected) const {
@@ -63,10 +62,9 @@ Preprocessing BackboneMetadata::preprocessing(std::optional<int> image_size) con
   result.width = image_size.value_or(input_width);
   const int native_shorter =
       resize_shorter.value_or(static_cast<int>(std::lround(std::min(input_height, input_width) / kImageNetCropRatio)));
-  result.resize_shorter =
-      image_size ? static_cast<int>(std::lround(native_shorter * static_cast<double>(*image_size) /
-                                                std::min(input_height, input_width)))
-                 : native_shorter;
+  result.resize_shorter = image_size ? static_cast<int>(std::lround(native_shorter * static_cast<double>(*image_size) /
+                                                                    std::min(input_height, input_width)))
+                                     : native_shorter;
   result.interpolation = interpolation;
   result.mean = mean;
   result.std = std;

@@ -58,9 +58,7 @@ const nlohmann::json* ConfigReader::lookup(const std::string& key) {
   return &(*node_)[key];
 }
 
-void ConfigReader::record(const std::string& key, nlohmann::json value) {
-  (*resolved_node_)[key] = std::move(value);
-}
+void ConfigReader::record(const std::string& key, nlohmann::json value) { (*resolved_node_)[key] = std::move(value); }
 
 std::string ConfigReader::location(const std::string& key) const { return source_->file_label + ": " + dotted(key); }
 
@@ -185,8 +183,7 @@ std::vector<int> ConfigReader::integers(const std::string& key, const std::vecto
   const nlohmann::json* value = lookup(key);
   std::vector<int> result = fallback;
   if (value != nullptr) {
-    const std::string what =
-        "a list of integers in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+    const std::string what = "a list of integers in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
     if (!value->is_array()) expected(key, what, *value);
     result.clear();
     for (const auto& item : *value) {
@@ -201,12 +198,11 @@ std::vector<int> ConfigReader::integers(const std::string& key, const std::vecto
 }
 
 std::vector<double> ConfigReader::number_range(const std::string& key, const std::vector<double>& fallback, double min,
-                                              double max) {
+                                               double max) {
   const nlohmann::json* value = lookup(key);
   std::vector<double> result = fallback;
   if (value != nullptr) {
-    const std::string what =
-        "[low, high] with " + format_number(min) + " <= low <= high <= " + format_number(max);
+    const std::string what = "[low, high] with " + format_number(min) + " <= low <= high <= " + format_number(max);
     if (!value->is_array() || value->size() != 2) expected(key, what, *value);
     result.clear();
     for (const auto& item : *value) {

@@ -35,10 +35,8 @@ nlohmann::json scalar_to_json(const YAML::Node& node) {
 nlohmann::json node_to_json(const YAML::Node& node, const std::string& file_label) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Scalar:
-      return scalar_to_json(node);
+    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Scalar: return scalar_to_json(node);
     case YAML::NodeType::Sequence: {
       nlohmann::json array = nlohmann::json::array();
       for (const auto& item : node) array.push_back(node_to_json(item, file_label));
@@ -49,8 +47,8 @@ nlohmann::json node_to_json(const YAML::Node& node, const std::string& file_labe
       for (const auto& entry : node) {
         const std::string key = entry.first.as<std::string>();
         if (object.contains(key)) {
-          throw Error(file_label + ": line " + std::to_string(entry.first.Mark().line + 1) +
-                      ": duplicate key \"" + key + "\"");
+          throw Error(file_label + ": line " + std::to_string(entry.first.Mark().line + 1) + ": duplicate key \"" +
+                      key + "\"");
         }
         object[key] = node_to_json(entry.second, file_label);
       }

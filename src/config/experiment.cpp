@@ -4,8 +4,8 @@
 #include <limits>
 #include <regex>
 
-#include "tl/config/config_reader.hpp"
 #include "tl/config/cache_directory.hpp"
+#include "tl/config/config_reader.hpp"
 
 namespace tl {
 namespace {
@@ -104,11 +104,14 @@ Augmentation read_augmentation(ConfigReader reader, int epochs) {
   Augmentation augmentation;
   augmentation.random_resized_crop = reader.boolean("random_resized_crop", augmentation.random_resized_crop);
   for (const char* key : {"crop_scale", "crop_ratio"}) {
-    if (!augmentation.random_resized_crop && reader.has(key)) reader.fail(key, "only used with random_resized_crop: true");
+    if (!augmentation.random_resized_crop && reader.has(key))
+      reader.fail(key, "only used with random_resized_crop: true");
   }
   if (augmentation.random_resized_crop) {
-    const auto scale = reader.number_range("crop_scale", {augmentation.crop_scale[0], augmentation.crop_scale[1]}, 0.01, 1.0);
-    const auto ratio = reader.number_range("crop_ratio", {augmentation.crop_ratio[0], augmentation.crop_ratio[1]}, 0.05, 20.0);
+    const auto scale =
+        reader.number_range("crop_scale", {augmentation.crop_scale[0], augmentation.crop_scale[1]}, 0.01, 1.0);
+    const auto ratio =
+        reader.number_range("crop_ratio", {augmentation.crop_ratio[0], augmentation.crop_ratio[1]}, 0.05, 20.0);
     augmentation.crop_scale = {scale[0], scale[1]};
     augmentation.crop_ratio = {ratio[0], ratio[1]};
   }
@@ -136,14 +139,16 @@ FineTuneConfig read_fine_tune(ConfigReader reader, double head_lr) {
     return fine_tune;
   }
   if (reader.has("unfreeze_blocks") == reader.has("unfreeze")) {
-    reader.fail("unfreeze_blocks", "fine-tuning needs exactly one of unfreeze_blocks (the last N blocks) or unfreeze "
-                                   "(parameter-name patterns)");
+    reader.fail("unfreeze_blocks",
+                "fine-tuning needs exactly one of unfreeze_blocks (the last N blocks) or unfreeze "
+                "(parameter-name patterns)");
   }
   fine_tune.unfreeze_blocks = reader.has("unfreeze_blocks") ? reader.integer("unfreeze_blocks", 1, 1, 100000) : 0;
   fine_tune.unfreeze = reader.has("unfreeze") ? reader.strings("unfreeze", {}) : std::vector<std::string>{};
   if (reader.has("unfreeze") && fine_tune.unfreeze.empty()) reader.fail("unfreeze", "expected at least one pattern");
   fine_tune.lr = reader.number("lr", head_lr / 10, 1e-12, 100.0);
-  fine_tune.backbone_lr_multiplier = reader.number("backbone_lr_multiplier", fine_tune.backbone_lr_multiplier, 0.0, 100.0);
+  fine_tune.backbone_lr_multiplier =
+      reader.number("backbone_lr_multiplier", fine_tune.backbone_lr_multiplier, 0.0, 100.0);
   fine_tune.bn = reader.choice("bn", kBatchNormPolicies, fine_tune.bn);
   reader.finish();
   return fine_tune;

@@ -17,9 +17,9 @@ namespace {
 // Extensions OpenCV can decode. Anything else in a class folder (Thumbs.db in the real PetImages
 // download, .mat files in Oxford's images/) is not a sample; its content is never guessed at.
 bool has_image_extension(const fs::path& path) {
-  static const std::set<std::string> extensions = {".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".dib", ".gif",
-                                                   ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".pbm", ".pnm",
-                                                   ".jp2", ".pfm", ".sr", ".ras", ".exr", ".hdr", ".pic"};
+  static const std::set<std::string> extensions = {".jpg",  ".jpeg", ".jpe",  ".png", ".bmp", ".dib", ".gif",
+                                                   ".webp", ".tif",  ".tiff", ".ppm", ".pgm", ".pbm", ".pnm",
+                                                   ".jp2",  ".pfm",  ".sr",   ".ras", ".exr", ".hdr", ".pic"};
   return extensions.count(ascii_lowercase(path.extension().string())) > 0;
 }
 
@@ -81,8 +81,8 @@ std::vector<AnnotationLine> read_annotations(const fs::path& file) {
     if (!(fields >> line.image >> line.class_id >> line.species >> breed_id) || line.class_id < 1 ||
         (line.species != 1 && line.species != 2)) {
       throw Error(file.string() + ":" + std::to_string(line_number) +
-                  ": expected \"Image CLASS-ID SPECIES BREED-ID\" (class id >= 1, species 1 or 2), got \"" +
-                  text + "\"");
+                  ": expected \"Image CLASS-ID SPECIES BREED-ID\" (class id >= 1, species 1 or 2), got \"" + text +
+                  "\"");
     }
     lines.push_back(line);
   }
@@ -101,7 +101,8 @@ std::string breed_of(const std::string& image, const fs::path& file) {
 }  // namespace
 
 bool Dataset::has_official_split() const {
-  return std::any_of(official.begin(), official.end(), [](OfficialSplit split) { return split != OfficialSplit::none; });
+  return std::any_of(official.begin(), official.end(),
+                     [](OfficialSplit split) { return split != OfficialSplit::none; });
 }
 
 Dataset load_image_folder(const fs::path& root) {
@@ -154,8 +155,8 @@ Dataset load_oxford_pets(const fs::path& root, OxfordTarget target) {
       const std::string breed = breed_of(line.image, file);
       const auto [it, inserted] = breed_names.emplace(line.class_id, breed);
       if (!inserted && it->second != breed) {
-        throw Error(file.string() + ": class id " + std::to_string(line.class_id) + " names both \"" +
-                    it->second + "\" and \"" + breed + "\"");
+        throw Error(file.string() + ": class id " + std::to_string(line.class_id) + " names both \"" + it->second +
+                    "\" and \"" + breed + "\"");
       }
     }
   };
@@ -164,7 +165,8 @@ Dataset load_oxford_pets(const fs::path& root, OxfordTarget target) {
   const auto test = read_annotations(annotations / "test.txt");
   learn_breeds(trainval, annotations / "trainval.txt");
   learn_breeds(test, annotations / "test.txt");
-  if (fs::exists(annotations / "list.txt")) learn_breeds(read_annotations(annotations / "list.txt"), annotations / "list.txt");
+  if (fs::exists(annotations / "list.txt"))
+    learn_breeds(read_annotations(annotations / "list.txt"), annotations / "list.txt");
 
   Dataset dataset;
   std::map<int, int> label_of_class_id;

@@ -1,12 +1,12 @@
 #include "tl/data/image_decoder.hpp"
 
-#include "tl/base/file_bytes.hpp"
-
 #include <algorithm>
 #include <cstdlib>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "tl/base/file_bytes.hpp"
 
 namespace tl {
 namespace {
@@ -24,8 +24,8 @@ void limit_decoder_size() {
 // libjpeg decodes a truncated JPEG into a half-grey picture with only a warning, so truncation is
 // checked on the bytes: a whole JPEG ends with the EOI marker, give or take trailing padding.
 bool is_truncated_jpeg(const std::string& bytes) {
-  const bool jpeg = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
-                    static_cast<unsigned char>(bytes[1]) == 0xD8;
+  const bool jpeg =
+      bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFF && static_cast<unsigned char>(bytes[1]) == 0xD8;
   if (!jpeg) return false;
   const size_t tail_start = bytes.size() > 1024 ? bytes.size() - 1024 : 2;
   return bytes.find("\xFF\xD9", tail_start) == std::string::npos;

@@ -7,7 +7,6 @@
 
 #include <opencv2/imgproc.hpp>
 
-
 namespace tl {
 namespace {
 
@@ -17,8 +16,8 @@ namespace {
 constexpr int kPillowPrecisionBits = 32 - 8 - 2;
 
 struct ResampleWeights {
-  std::vector<int> first;                 // first source index per output index
-  std::vector<int> count;                 // number of source pixels per output index
+  std::vector<int> first;                   // first source index per output index
+  std::vector<int> count;                   // number of source pixels per output index
   std::vector<std::vector<int32_t>> fixed;  // fixed-point weights per output index
 };
 

@@ -9,7 +9,8 @@ namespace tl {
 void SkippedFiles::add(const std::filesystem::path& path, const std::string& reason) {
   {
     const std::lock_guard<std::mutex> lock(mutex_);
-    const bool known = std::any_of(files_.begin(), files_.end(), [&](const SkippedFile& file) { return file.path == path; });
+    const bool known =
+        std::any_of(files_.begin(), files_.end(), [&](const SkippedFile& file) { return file.path == path; });
     if (known) return;
     files_.push_back({path, reason});
   }

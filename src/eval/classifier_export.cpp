@@ -7,8 +7,8 @@
 
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/error.hpp"
-#include "tl/features/torchscript_tensors.hpp"
 #include "tl/eval/trained_classifier.hpp"
+#include "tl/features/torchscript_tensors.hpp"
 
 namespace fs = std::filesystem;
 
@@ -31,8 +31,8 @@ std::string forward_source(size_t linear_layers, bool softmax) {
   return source.str();
 }
 
-nlohmann::json describe_export(TrainedClassifier& classifier, const fs::path& run_directory,
-                               const fs::path& checkpoint, bool softmax) {
+nlohmann::json describe_export(TrainedClassifier& classifier, const fs::path& run_directory, const fs::path& checkpoint,
+                               bool softmax) {
   const Preprocessing& preprocessing = classifier.preprocessing();
   const CheckpointRecord& record = classifier.record();
   return {
@@ -85,8 +85,7 @@ ExportedFiles export_classifier(const fs::path& run_directory, const fs::path& o
   // The module must answer exactly as tl does before anyone relies on it.
   const Preprocessing& preprocessing = classifier.preprocessing();
   // A generator of its own: exporting must not reseed the caller's global one.
-  const auto probe =
-      torch::randn({2, 3, preprocessing.height, preprocessing.width}, at::detail::createCPUGenerator(0));
+  const auto probe = torch::randn({2, 3, preprocessing.height, preprocessing.width}, at::detail::createCPUGenerator(0));
   torch::Tensor expected, produced;
   {
     torch::NoGradGuard no_grad;

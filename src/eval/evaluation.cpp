@@ -6,10 +6,10 @@
 
 #include "tl/base/ascii_case.hpp"
 #include "tl/base/error.hpp"
+#include "tl/data/split.hpp"
 #include "tl/eval/trained_classifier.hpp"
 #include "tl/features/device.hpp"
 #include "tl/features/feature_extraction.hpp"
-#include "tl/data/split.hpp"
 
 namespace tl {
 namespace {
@@ -30,7 +30,8 @@ void map_classes_by_name(Dataset& dataset, const std::vector<std::string>& known
   for (const auto& name : dataset.class_names) {
     auto found = std::find(known.begin(), known.end(), name);
     if (found == known.end()) {
-      found = std::find_if(known.begin(), known.end(), [&](const std::string& k) { return ascii_lowercase(k) == ascii_lowercase(name); });
+      found = std::find_if(known.begin(), known.end(),
+                           [&](const std::string& k) { return ascii_lowercase(k) == ascii_lowercase(name); });
     }
     if (found == known.end()) {
       std::string list;
@@ -56,8 +57,8 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
     if (dataset.class_names != classifier.class_names()) {
       throw Error(experiment.data.root.string() + ": the dataset's classes changed since the run was trained");
     }
-    const Split split = make_split(dataset, {experiment.data.val_fraction, experiment.data.test_fraction,
-                                             static_cast<uint64_t>(experiment.seed)});
+    const Split split = make_split(
+        dataset, {experiment.data.val_fraction, experiment.data.test_fraction, static_cast<uint64_t>(experiment.seed)});
     indices = split.named(request.split);
   }
   if (indices.empty()) throw Error("the " + request.split + " split has no images to evaluate");
@@ -68,9 +69,9 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
     cache = open_feature_cache(experiment.cache_directory, classifier.backbone().content_hash(),
                                classifier.preprocessing().describe());
   }
-  const FeatureSet features = extract_features(classifier.backbone(), dataset, indices, classifier.preprocessing(),
-                                               loader, skipped, cache ? &*cache : nullptr,
-                                               "evaluate (" + request.split + ")");
+  const FeatureSet features =
+      extract_features(classifier.backbone(), dataset, indices, classifier.preprocessing(), loader, skipped,
+                       cache ? &*cache : nullptr, "evaluate (" + request.split + ")");
   std::vector<float> scores;
   std::vector<int> labels;
   if (features.size() > 0) {
@@ -84,8 +85,9 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
   return report;
 }
 
-ClassificationReport evaluate_run(const std::filesystem::path& run, const std::optional<std::filesystem::path>& checkpoint,
-                                  const std::string& device, const EvaluationRequest& request, SkippedFiles& skipped) {
+ClassificationReport evaluate_run(const std::filesystem::path& run,
+                                  const std::optional<std::filesystem::path>& checkpoint, const std::string& device,
+                                  const EvaluationRequest& request, SkippedFiles& skipped) {
   TrainedClassifier classifier(run, checkpoint, resolve_device(device));
   return evaluate(classifier, request, skipped);
 }

@@ -30,7 +30,8 @@ TrainedClassifier::TrainedClassifier(const std::filesystem::path& run_directory,
   }
   if (backbone_.preprocessing.describe() != record_.preprocessing.get<std::string>()) {
     throw Error(backbone_.metadata.source + ": preprocessing changed since training (now " +
-                backbone_.preprocessing.describe() + ", trained with " + record_.preprocessing.get<std::string>() + ")");
+                backbone_.preprocessing.describe() + ", trained with " + record_.preprocessing.get<std::string>() +
+                ")");
   }
   backbone_.backbone->load_tuned_state(backbone_state_, checkpoint_path.string());
   if (backbone_.backbone->feature_dim() != record_.in_features) {

@@ -21,7 +21,8 @@ BatchLoader::BatchLoader(const Dataset& dataset, std::vector<size_t> order, cons
   if (options.augmentation && augmentation_keys_.size() != order_.size()) {
     throw std::invalid_argument("BatchLoader: one augmentation key per image is needed");
   }
-  const int threads = options.workers > 0 ? options.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads =
+      options.workers > 0 ? options.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int useful = static_cast<int>(std::min<size_t>(threads, std::max<size_t>(batch_count_, 1)));
   for (int i = 0; i < useful; ++i) workers_.emplace_back([this] { work(); });
 }

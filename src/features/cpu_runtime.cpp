@@ -4,7 +4,6 @@
 #include <thread>
 
 #include <malloc.h>
-
 #include <torch/utils.h>
 
 namespace tl {
@@ -14,7 +13,8 @@ int configure_cpu_runtime(int requested_threads) {
   mallopt(M_MMAP_THRESHOLD, kLargestMallocThreshold);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 256 << 20);
-  const int threads = requested_threads > 0 ? requested_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads =
+      requested_threads > 0 ? requested_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
   return threads;
 }

@@ -20,7 +20,8 @@ torch::Device resolve_device(const std::string& name) {
   }
   if (name.rfind("cuda", 0) != 0) throw Error("device: expected one of auto|cpu|cuda|cuda:N, got \"" + name + "\"");
   if (!cuda_available) {
-    throw Error("device: \"" + name + "\" requested but this LibTorch build has no usable CUDA device "
+    throw Error("device: \"" + name +
+                "\" requested but this LibTorch build has no usable CUDA device "
                 "(Debian's libtorch is CPU-only; use device: cpu or auto, or build against a CUDA LibTorch)");
   }
   const int index = name.size() > 5 ? std::stoi(name.substr(5)) : 0;

@@ -27,7 +27,8 @@ uint32_t checksum(const char* bytes, size_t size) {
 
 FeatureCache::FeatureCache(const fs::path& directory, const std::string& backbone_sha256,
                            const std::string& preprocessing_description) {
-  const std::string key = std::string(kMagic, sizeof kMagic) + "\n" + backbone_sha256 + "\n" + preprocessing_description;
+  const std::string key =
+      std::string(kMagic, sizeof kMagic) + "\n" + backbone_sha256 + "\n" + preprocessing_description;
   namespace_directory_ = directory / "features" / sha256_bytes(key).substr(0, 32);
   std::error_code error;
   fs::create_directories(namespace_directory_, error);

@@ -6,12 +6,12 @@
 
 #include <torch/torch.h>
 
-#include "tl/base/random.hpp"
-#include "tl/data/augmentation.hpp"
 #include "tl/base/content_hash.hpp"
 #include "tl/base/file_bytes.hpp"
 #include "tl/base/interruption.hpp"
 #include "tl/base/progress.hpp"
+#include "tl/base/random.hpp"
+#include "tl/data/augmentation.hpp"
 
 namespace tl {
 namespace {
@@ -90,9 +90,9 @@ FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const st
       progress->advance(batch_images);
     }
   }
-  if (progress) progress->finish(cache != nullptr ? "(" + std::to_string(indices.size() - to_compute.size()) +
-                                                       " from the feature cache)"
-                                                 : "");
+  if (progress)
+    progress->finish(
+        cache != nullptr ? "(" + std::to_string(indices.size() - to_compute.size()) + " from the feature cache)" : "");
 
   std::vector<int64_t> kept_rows, labels;
   for (size_t row = 0; row < indices.size(); ++row) {

@@ -1,9 +1,9 @@
 #include "tl/features/parameter_selection.hpp"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <cctype>
+
+#include <fnmatch.h>
 
 #include "tl/base/error.hpp"
 
@@ -73,8 +73,8 @@ std::vector<std::string> parameters_matching(const std::vector<std::string>& par
     const bool used = std::any_of(parameter_names.begin(), parameter_names.end(),
                                   [&](const std::string& name) { return matches(name, pattern); });
     if (!used) {
-      throw Error("train.fine_tune.unfreeze: \"" + pattern + "\" matches no backbone parameter (the last blocks are: " +
-                  some_blocks(parameter_names) + ")");
+      throw Error("train.fine_tune.unfreeze: \"" + pattern +
+                  "\" matches no backbone parameter (the last blocks are: " + some_blocks(parameter_names) + ")");
     }
   }
   std::vector<std::string> selected;

@@ -4,9 +4,9 @@
 
 #include <torch/script.h>
 
-#include "tl/features/backbone.hpp"
 #include "tl/base/content_hash.hpp"
 #include "tl/base/error.hpp"
+#include "tl/features/backbone.hpp"
 #include "tl/features/torchscript_tensors.hpp"
 
 namespace tl {
@@ -28,8 +28,10 @@ class TorchScriptBackbone final : public Backbone {
     try {
       module_ = torch::jit::load(path.string(), device);
     } catch (const c10::Error& error) {
-      throw Error(path.string() + ": not a TorchScript file LibTorch can load (save it with torch.jit.script or "
-                                  "torch.jit.trace, then torch.jit.save): " + error.what_without_backtrace());
+      throw Error(path.string() +
+                  ": not a TorchScript file LibTorch can load (save it with torch.jit.script or "
+                  "torch.jit.trace, then torch.jit.save): " +
+                  error.what_without_backtrace());
     }
     module_.eval();
     for (auto parameter : module_.parameters()) parameter.set_requires_grad(false);
@@ -87,7 +89,8 @@ class TorchScriptBackbone final : public Backbone {
   NamedTensors tuned_state() const override {
     NamedTensors state;
     for (const auto& parameter : module_.named_parameters(/*recurse=*/true)) {
-      if (parameter.value.requires_grad()) state.emplace_back(parameter.name, parameter.value.detach().to(torch::kCPU).clone());
+      if (parameter.value.requires_grad())
+        state.emplace_back(parameter.name, parameter.value.detach().to(torch::kCPU).clone());
     }
     for (const auto& buffer : module_.named_buffers(/*recurse=*/true)) {
       if (tuned_modules_.count(module_path_of(buffer.name)) > 0) {
@@ -182,9 +185,8 @@ LoadedBackbone load_backbone(const ModelConfig& model, const DataConfig& data, t
     throw Error(model.backbone.string() + ": no metadata for this backbone (looked for " + beside.string() + " and " +
                 default_metadata.string() + "). " + metadata_requirements());
   }
-  loaded.metadata = model.inline_metadata
-                        ? *model.inline_metadata
-                        : load_backbone_metadata(model.metadata.value_or(default_metadata));
+  loaded.metadata = model.inline_metadata ? *model.inline_metadata
+                                          : load_backbone_metadata(model.metadata.value_or(default_metadata));
   loaded.preprocessing = loaded.metadata.preprocessing(data.image_size);
   loaded.preprocessing.reduced_decode = data.reduced_decode;
   loaded.backbone = load_torchscript_backbone(model.backbone, loaded.metadata, loaded.preprocessing.height,

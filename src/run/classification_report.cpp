@@ -40,7 +40,8 @@ ClassificationReport make_classification_report(const std::vector<float>& scores
   int correct = 0, correct_k = 0;
   for (size_t i = 0; i < labels.size(); ++i) {
     const int label = labels[i];
-    if (label < 0 || label >= classes) throw Error("classification report: label " + std::to_string(label) + " out of range");
+    if (label < 0 || label >= classes)
+      throw Error("classification report: label " + std::to_string(label) + " out of range");
     const float* row = scores.data() + i * classes;
     const int predicted = argmax(row, classes);
     ++report.confusion[label][predicted];

@@ -2,12 +2,11 @@
 
 #include <sstream>
 
-
 #include "tl/base/atomic_file.hpp"
-#include "tl/config/config_source.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
 #include "tl/base/json_file.hpp"
+#include "tl/config/config_source.hpp"
 
 namespace fs = std::filesystem;
 
@@ -30,10 +29,12 @@ bool RunDirectory::holds_run() const { return fs::exists(config()); }
 void RunDirectory::claim(bool replace) const {
   if (!holds_run()) return;
   if (!replace) {
-    throw Error(path_.string() + ": already holds a run; choose another output.dir (--set output.dir=DIR) "
-                                 "or replace it with --overwrite");
+    throw Error(path_.string() +
+                ": already holds a run; choose another output.dir (--set output.dir=DIR) "
+                "or replace it with --overwrite");
   }
-  for (const auto& file : {config(), classes(), metrics(), best_checkpoint(), last_checkpoint(), summary(), skipped()}) {
+  for (const auto& file :
+       {config(), classes(), metrics(), best_checkpoint(), last_checkpoint(), summary(), skipped()}) {
     fs::remove(file);
   }
   for (const auto& entry : fs::directory_iterator(path_)) {

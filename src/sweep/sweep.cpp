@@ -5,8 +5,8 @@
 #include <regex>
 #include <set>
 
-#include "tl/config/config_reader.hpp"
 #include "tl/base/error.hpp"
+#include "tl/config/config_reader.hpp"
 
 namespace fs = std::filesystem;
 
@@ -37,7 +37,8 @@ std::vector<std::string> value_tokens(const nlohmann::json& values) {
       folders.push_back(path.parent_path().filename().string());
       token = stems.back();
     } else if (value.is_array()) {
-      for (const auto& item : value) token += (token.empty() ? "" : "x") + (item.is_string() ? item.get<std::string>() : item.dump());
+      for (const auto& item : value)
+        token += (token.empty() ? "" : "x") + (item.is_string() ? item.get<std::string>() : item.dump());
     } else {
       token = value.dump();
     }
@@ -160,8 +161,8 @@ Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory)
     SweepVariant variant;
     variant.name = item.required_string("name");
     if (!std::regex_match(variant.name, kNamePattern)) {
-      item.fail("name", "expected letters, digits, '.', '_' or '-' (it names the run directory), got \"" +
-                            variant.name + "\"");
+      item.fail("name",
+                "expected letters, digits, '.', '_' or '-' (it names the run directory), got \"" + variant.name + "\"");
     }
     variant.values = read_assignments(item, "set");
     variant.gates = read_gates(item, "fail_under");

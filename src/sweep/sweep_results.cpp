@@ -182,8 +182,11 @@ void write_results(const Sweep& sweep, const std::vector<VariantResult>& results
     }
     variants.push_back(std::move(entry));
   }
-  const nlohmann::json json = {{"sweep", sweep.name}, {"file", sweep.file.string()}, {"split", sweep.split},
-                               {"metric", sweep.metric}, {"variants", variants}};
+  const nlohmann::json json = {{"sweep", sweep.name},
+                               {"file", sweep.file.string()},
+                               {"split", sweep.split},
+                               {"metric", sweep.metric},
+                               {"variants", variants}};
 
   write_file_atomically(sweep.directory / "results.csv", csv.str());
   write_file_atomically(sweep.directory / "results.json", json.dump(2) + "\n");

@@ -111,8 +111,9 @@ std::string format_seconds(double seconds) {
 SweepOutcome run_sweep(const Sweep& sweep, const SweepOptions& options,
                        const std::function<void(const std::string&)>& report) {
   if (!options.resume && !options.overwrite && holds_earlier_sweep(sweep)) {
-    throw Error(sweep.directory.string() + ": holds an earlier run of this sweep; use --resume to finish it or "
-                                           "--overwrite to start again");
+    throw Error(sweep.directory.string() +
+                ": holds an earlier run of this sweep; use --resume to finish it or "
+                "--overwrite to start again");
   }
   fs::create_directories(sweep.directory / "configs");
   fs::create_directories(sweep.directory / "logs");

@@ -10,10 +10,10 @@ namespace tl {
 
 torch::Tensor total_variation(const torch::Tensor& pixels) {
   using torch::indexing::Slice;
-  const auto down = pixels.index({Slice(), Slice(), Slice(1), Slice()}) -
-                    pixels.index({Slice(), Slice(), Slice(0, -1), Slice()});
-  const auto right = pixels.index({Slice(), Slice(), Slice(), Slice(1)}) -
-                     pixels.index({Slice(), Slice(), Slice(), Slice(0, -1)});
+  const auto down =
+      pixels.index({Slice(), Slice(), Slice(1), Slice()}) - pixels.index({Slice(), Slice(), Slice(0, -1), Slice()});
+  const auto right =
+      pixels.index({Slice(), Slice(), Slice(), Slice(1)}) - pixels.index({Slice(), Slice(), Slice(), Slice(0, -1)});
   return down.abs().sum() + right.abs().sum();
 }
 

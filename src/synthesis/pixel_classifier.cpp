@@ -11,9 +11,9 @@
 
 #include "tl/base/ascii_case.hpp"
 #include "tl/base/atomic_file.hpp"
-#include "tl/config/backbone_metadata.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
+#include "tl/config/backbone_metadata.hpp"
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
 #include "tl/eval/trained_classifier.hpp"
@@ -109,11 +109,11 @@ torch::Tensor PixelClassifier::probabilities(const torch::Tensor& pixels) {
   torch::NoGradGuard no_grad;
   torch::Tensor input = pixels;
   if (input.size(2) != preprocessing_.height || input.size(3) != preprocessing_.width) {
-    input = torch::nn::functional::interpolate(input, torch::nn::functional::InterpolateFuncOptions()
-                                                          .size(std::vector<int64_t>{preprocessing_.height,
-                                                                                     preprocessing_.width})
-                                                          .mode(torch::kBilinear)
-                                                          .align_corners(false));
+    input = torch::nn::functional::interpolate(
+        input, torch::nn::functional::InterpolateFuncOptions()
+                   .size(std::vector<int64_t>{preprocessing_.height, preprocessing_.width})
+                   .mode(torch::kBilinear)
+                   .align_corners(false));
   }
   return torch::softmax(logits(input), 1)[0].to(torch::kCPU);
 }

@@ -28,13 +28,13 @@ torch::serialize::InputArchive open_archive(const std::filesystem::path& path, t
 
 nlohmann::json CheckpointRecord::to_json() const {
   nlohmann::json json = {{"format", kCheckpointFormat},
-          {"epoch", epoch},
-          {"class_names", class_names},
-          {"head", {{"type", name_of(head.type)}, {"hidden", head.hidden}, {"dropout", head.dropout}}},
-          {"in_features", in_features},
-          {"backbone", {{"path", backbone_path}, {"sha256", backbone_sha256}}},
-          {"preprocessing", preprocessing},
-          {"metrics", metrics}};
+                         {"epoch", epoch},
+                         {"class_names", class_names},
+                         {"head", {{"type", name_of(head.type)}, {"hidden", head.hidden}, {"dropout", head.dropout}}},
+                         {"in_features", in_features},
+                         {"backbone", {{"path", backbone_path}, {"sha256", backbone_sha256}}},
+                         {"preprocessing", preprocessing},
+                         {"metrics", metrics}};
   if (!training_state.is_null()) json["training_state"] = training_state;
   return json;
 }
@@ -49,8 +49,8 @@ CheckpointRecord CheckpointRecord::from_json(const nlohmann::json& json, const s
     record.epoch = json.at("epoch").get<int>();
     record.class_names = json.at("class_names").get<std::vector<std::string>>();
     const std::string head_type = json.at("head").at("type").get<std::string>();
-    const auto known = std::find_if(kHeadTypes.begin(), kHeadTypes.end(),
-                                    [&](HeadType type) { return head_type == name_of(type); });
+    const auto known =
+        std::find_if(kHeadTypes.begin(), kHeadTypes.end(), [&](HeadType type) { return head_type == name_of(type); });
     if (known == kHeadTypes.end()) throw Error(file + ": checkpoint names an unknown head type \"" + head_type + "\"");
     record.head.type = *known;
     record.head.hidden = json.at("head").at("hidden").get<std::vector<int>>();
@@ -140,7 +140,8 @@ LoadedCheckpoint load_checkpoint(const std::filesystem::path& path, torch::Devic
 void load_optimizer_state(const std::filesystem::path& path, torch::optim::Optimizer& optimizer) {
   auto archive = open_archive(path, torch::kCPU);
   torch::serialize::InputArchive optimizer_archive;
-  if (!archive.try_read("optimizer", optimizer_archive)) throw Error(path.string() + ": checkpoint has no optimizer state");
+  if (!archive.try_read("optimizer", optimizer_archive))
+    throw Error(path.string() + ": checkpoint has no optimizer state");
   optimizer.load(optimizer_archive);
 }
 

@@ -7,8 +7,7 @@
 
 namespace tl {
 
-std::vector<size_t> epoch_order(const std::vector<int64_t>& labels, Sampling sampling, uint64_t seed,
-                                int epoch) {
+std::vector<size_t> epoch_order(const std::vector<int64_t>& labels, Sampling sampling, uint64_t seed, int epoch) {
   const uint64_t epoch_key = mix_key(stream_key(seed, RandomStream::epoch_order), static_cast<uint64_t>(epoch));
   std::vector<size_t> order(labels.size());
   if (sampling == Sampling::shuffle) {

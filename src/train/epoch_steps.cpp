@@ -44,10 +44,10 @@ EpochResult evaluate_head(Head& head, const LabelledFeatures& data, double label
   torch::NoGradGuard no_grad;
   const auto logits = head->forward(data.features);
   result.samples = data.size();
-  result.loss = torch::nn::functional::cross_entropy(
-                    logits, data.labels,
-                    torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(label_smoothing))
-                    .item<double>();
+  result.loss =
+      torch::nn::functional::cross_entropy(
+          logits, data.labels, torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(label_smoothing))
+          .item<double>();
   result.accuracy = logits.argmax(1).eq(data.labels).to(torch::kFloat64).mean().item<double>();
   return result;
 }

@@ -37,10 +37,11 @@ FineTuneStage::FineTuneStage(Backbone& backbone, Head& head, const Dataset& data
   int64_t values = 0;
   for (const auto& parameter : backbone_parameters) values += parameter.numel();
   const auto blocks = backbone_blocks(unfrozen);
-  spdlog::info("fine-tuning: {} backbone tensors ({} values) in {} blocks ({} .. {}) train with the head, backbone "
-               "rate x{}, BatchNorm {}",
-               backbone_parameters.size(), values, blocks.size(), blocks.front(), blocks.back(),
-               fine_tune.backbone_lr_multiplier, name_of(fine_tune.bn));
+  spdlog::info(
+      "fine-tuning: {} backbone tensors ({} values) in {} blocks ({} .. {}) train with the head, backbone "
+      "rate x{}, BatchNorm {}",
+      backbone_parameters.size(), values, blocks.size(), blocks.front(), blocks.back(),
+      fine_tune.backbone_lr_multiplier, name_of(fine_tune.bn));
 }
 
 EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch) {

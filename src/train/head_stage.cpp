@@ -29,8 +29,7 @@ EpochResult HeadStage::run_epoch(int epoch, int stage_epoch) {
   EpochSteps steps(*optimizer_, head_->parameters(), config_, class_weights_, epoch);
   for (int64_t b = 0; b < batches; ++b) {
     set_learning_rate(*optimizer_, schedule_.at(stage_epoch + static_cast<double>(b) / batches));
-    const auto rows =
-        order_tensor.slice(0, b * config_.batch_size, std::min(rows_total, (b + 1) * config_.batch_size));
+    const auto rows = order_tensor.slice(0, b * config_.batch_size, std::min(rows_total, (b + 1) * config_.batch_size));
     const auto inputs = data.features.index_select(0, rows);
     steps.step(data.labels.index_select(0, rows), [&] { return head_->forward(inputs); });
   }

@@ -22,8 +22,8 @@ std::unique_ptr<torch::optim::Optimizer> make_single_group(const OptimizerConfig
       return std::make_unique<torch::optim::AdamW>(
           parameters, torch::optim::AdamWOptions(config.lr).weight_decay(config.weight_decay));
     case OptimizerKind::adam:
-      return std::make_unique<torch::optim::Adam>(parameters,
-                                                  torch::optim::AdamOptions(config.lr).weight_decay(config.weight_decay));
+      return std::make_unique<torch::optim::Adam>(
+          parameters, torch::optim::AdamOptions(config.lr).weight_decay(config.weight_decay));
   }
   throw Error("optimizer: unknown kind");
 }

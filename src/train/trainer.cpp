@@ -149,8 +149,7 @@ nlohmann::json Trainer::run() {
 // The training and validation features (computed or from the cache), then a fresh head and what
 // its checkpoints record about the data and backbone it was trained on.
 void Trainer::compute_features_and_make_head() {
-  features_.emplace(experiment_, *dataset_, *split_, *backbone_->backbone, backbone_->preprocessing, device_,
-                    skipped_);
+  features_.emplace(experiment_, *dataset_, *split_, *backbone_->backbone, backbone_->preprocessing, device_, skipped_);
   run_.write_json(run_.skipped(), skipped_.to_json());
   if (features_->damaged_cache_entries() > 0) {
     spdlog::warn("{} damaged feature cache entries were recomputed ({})", features_->damaged_cache_entries(),
@@ -183,8 +182,8 @@ void Trainer::open_data_and_backbone() {
   split_ = make_split(*dataset_, {experiment_.data.val_fraction, experiment_.data.test_fraction, seed_});
   if (split_->train.empty()) throw Error(experiment_.data.root.string() + ": no training images found");
   spdlog::info("{}: {} classes, {} train / {} val / {} test images ({} non-image files ignored)",
-               experiment_.data.root.string(), dataset_->class_names.size(), split_->train.size(),
-               split_->val.size(), split_->test.size(), dataset_->ignored_files);
+               experiment_.data.root.string(), dataset_->class_names.size(), split_->train.size(), split_->val.size(),
+               split_->test.size(), dataset_->ignored_files);
 
   backbone_ = load_backbone(experiment_.model, experiment_.data, device_);
   spdlog::info("backbone {} ({} features, {}), {} CPU threads, device {}", experiment_.model.backbone.string(),
@@ -205,18 +204,20 @@ void Trainer::resume_from_last_checkpoint() {
   LoadedCheckpoint last = load_checkpoint(last_path, device_);
   if (last.record.backbone_sha256 != record_.backbone_sha256 || last.record.preprocessing != record_.preprocessing ||
       last.record.class_names != record_.class_names || last.record.in_features != record_.in_features) {
-    throw Error(last_path.string() + ": was trained with another backbone, preprocessing or classes "
-                                     "than the data and config give now; cannot resume");
+    throw Error(last_path.string() +
+                ": was trained with another backbone, preprocessing or classes "
+                "than the data and config give now; cannot resume");
   }
   if (last.record.training_state.is_null()) {
-    throw Error(last_path.string() + ": has no training state (written by an older tl); it can be evaluated, "
-                                     "but a resumed run must start again");
+    throw Error(last_path.string() +
+                ": has no training state (written by an older tl); it can be evaluated, "
+                "but a resumed run must start again");
   }
   head_ = last.head;
-  state_ = TrainingState::from_json(last.record.training_state,
-                                    EarlyStoppingSettings{config_.early_stopping_patience,
-                                                          config_.early_stopping_min_delta},
-                                    state_->has_validation(), last_path.string());
+  state_ =
+      TrainingState::from_json(last.record.training_state,
+                               EarlyStoppingSettings{config_.early_stopping_patience, config_.early_stopping_min_delta},
+                               state_->has_validation(), last_path.string());
   // Lines written after last.pt (a crash between the two) are dropped: those epochs run again.
   std::vector<nlohmann::json> lines;
   for (const auto& line : run_.load_metrics()) {
@@ -224,7 +225,8 @@ void Trainer::resume_from_last_checkpoint() {
   }
   run_.rewrite_metrics(lines);
   stage_ = make_stage(state_->stage());
-  if (state_->stage() == Stage::fine_tune) backbone_->backbone->load_tuned_state(last.backbone_state, last_path.string());
+  if (state_->stage() == Stage::fine_tune)
+    backbone_->backbone->load_tuned_state(last.backbone_state, last_path.string());
   load_optimizer_state(last_path, stage_->optimizer());
   // best.pt is written after last.pt: a crash between them leaves it one improvement behind.
   const nlohmann::json& best = state_->best_metrics();
@@ -265,16 +267,15 @@ void Trainer::train_epoch() {
   const EpochResult validated = evaluate_head(head_, features_->validation(), config_.label_smoothing);
   const double seconds = seconds_since(epoch_start);
   const bool has_validation = state_->has_validation();
-  const nlohmann::json line = {
-      {"epoch", epoch + 1},
-      {"stage", name_of(state_->stage())},
-      {"lr", lr},
-      {"train_loss", trained.loss},
-      {"train_accuracy", trained.accuracy},
-      {"val_loss", has_validation ? nlohmann::json(validated.loss) : nlohmann::json()},
-      {"val_accuracy", has_validation ? nlohmann::json(validated.accuracy) : nlohmann::json()},
-      {"seconds", seconds},
-      {"images_per_second", seconds > 0 ? trained.samples / seconds : 0.0}};
+  const nlohmann::json line = {{"epoch", epoch + 1},
+                               {"stage", name_of(state_->stage())},
+                               {"lr", lr},
+                               {"train_loss", trained.loss},
+                               {"train_accuracy", trained.accuracy},
+                               {"val_loss", has_validation ? nlohmann::json(validated.loss) : nlohmann::json()},
+                               {"val_accuracy", has_validation ? nlohmann::json(validated.accuracy) : nlohmann::json()},
+                               {"seconds", seconds},
+                               {"images_per_second", seconds > 0 ? trained.samples / seconds : 0.0}};
   run_.append_metrics(line);
   const bool best = state_->finish_epoch(trained, validated, line);
   record_.epoch = state_->epoch();
@@ -323,11 +324,12 @@ nlohmann::json Trainer::summary() const {
       {"augmentation", augmentation.enabled()
                            ? nlohmann::json{{"views", features_->views()}, {"settings", augmentation.describe()}}
                            : nlohmann::json()},
-      {"fine_tune", fine_tune.enabled()
-                        ? nlohmann::json{{"epochs_run", state_->stage() == Stage::fine_tune ? state_->stage_epoch() : 0},
-                                         {"unfrozen_tensors", unfrozen_.size()},
-                                         {"unfrozen_blocks", backbone_blocks(unfrozen_)}}
-                        : nlohmann::json()},
+      {"fine_tune",
+       fine_tune.enabled()
+           ? nlohmann::json{{"epochs_run", state_->stage() == Stage::fine_tune ? state_->stage_epoch() : 0},
+                            {"unfrozen_tensors", unfrozen_.size()},
+                            {"unfrozen_blocks", backbone_blocks(unfrozen_)}}
+           : nlohmann::json()},
       {"feature_extraction", features_->statistics()},
       {"backbone",
        {{"path", record_.backbone_path}, {"sha256", record_.backbone_sha256}, {"feature_dim", record_.in_features}}},

@@ -54,14 +54,10 @@ bool TrainingState::finish_epoch(const EpochResult& trained, const EpochResult& 
 }
 
 nlohmann::json TrainingState::to_json() const {
-  nlohmann::json json = {{"format", kStateFormat},
-                         {"epoch", epoch_},
-                         {"stage", name_of(stage_)},
-                         {"stage_start", stage_start_},
-                         {"stopped_early", stopped_early_},
-                         {"early_stopping", early_stopping_.counters()},
-                         {"best_metrics", best_metrics_},
-                         {"last_metrics", last_metrics_}};
+  nlohmann::json json = {{"format", kStateFormat},          {"epoch", epoch_},
+                         {"stage", name_of(stage_)},        {"stage_start", stage_start_},
+                         {"stopped_early", stopped_early_}, {"early_stopping", early_stopping_.counters()},
+                         {"best_metrics", best_metrics_},   {"last_metrics", last_metrics_}};
   if (best_) json["best"] = {{"loss", best_->loss}, {"accuracy", best_->accuracy}, {"samples", best_->samples}};
   return json;
 }

@@ -1,8 +1,9 @@
 // Atomic replacement: the target holds the old or the new content, and no temporary is left behind.
+#include "tl/base/atomic_file.hpp"
+
 #include <gtest/gtest.h>
 
 #include "support/temp_directory.hpp"
-#include "tl/base/atomic_file.hpp"
 #include "tl/base/error.hpp"
 
 namespace {

@@ -1,13 +1,13 @@
 // The keyed generator decides splits, epoch orders and augmented views on every machine: its first
 // outputs are pinned, so a change to it is a deliberate one (it changes every user's splits).
+#include "tl/base/random.hpp"
+
 #include <algorithm>
 #include <map>
 #include <numeric>
 #include <vector>
 
 #include <gtest/gtest.h>
-
-#include "tl/base/random.hpp"
 
 namespace {
 
@@ -37,9 +37,9 @@ TEST(Random, TheSplitShuffleIsTheOneFinishedRunsWereSplitWith) {
 
 TEST(Random, StreamsOfOneSeedDiffer) {
   std::vector<uint64_t> keys;
-  for (const auto stream : {tl::RandomStream::epoch_order, tl::RandomStream::cached_view,
-                            tl::RandomStream::fine_tune_view, tl::RandomStream::crop, tl::RandomStream::flip,
-                            tl::RandomStream::jitter}) {
+  for (const auto stream :
+       {tl::RandomStream::epoch_order, tl::RandomStream::cached_view, tl::RandomStream::fine_tune_view,
+        tl::RandomStream::crop, tl::RandomStream::flip, tl::RandomStream::jitter}) {
     keys.push_back(tl::stream_key(3, stream));
   }
   std::sort(keys.begin(), keys.end());

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
-#include <thread>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -57,8 +57,8 @@ std::vector<nlohmann::json> predict(const std::filesystem::path& run, const std:
 std::vector<nlohmann::json> run_exported_in_python(const std::filesystem::path& module,
                                                    const std::vector<std::filesystem::path>& images,
                                                    const std::filesystem::path& work) {
-  std::string command = tl::testing::python() + " " + (tl::testing::tests_dir() / "reference/run_exported.py").string() +
-                        " " + module.string();
+  std::string command = tl::testing::python() + " " +
+                        (tl::testing::tests_dir() / "reference/run_exported.py").string() + " " + module.string();
   for (const auto& image : images) command += " " + image.string();
   EXPECT_EQ(run_command(command, work / "python.jsonl", work / "python.log"), 0) << read_file(work / "python.log");
   return read_json_lines(work / "python.jsonl");
@@ -113,8 +113,8 @@ TEST_F(SyntheticRun, TrainWritesACompleteRunDirectory) {
   // Without a test split every file is read for training or validation, the two bad ones included.
   ASSERT_EQ(train("--set data.test_fraction=0"), 0) << read_file(dir / "train.log");
   const auto run = dir / "run";
-  for (const char* file : {"config.json", "classes.json", "metrics.jsonl", "best.pt", "last.pt", "summary.json",
-                           "skipped.json"}) {
+  for (const char* file :
+       {"config.json", "classes.json", "metrics.jsonl", "best.pt", "last.pt", "summary.json", "skipped.json"}) {
     EXPECT_TRUE(std::filesystem::is_regular_file(run / file)) << file;
   }
   size_t files = 0;
@@ -131,8 +131,8 @@ TEST_F(SyntheticRun, TrainWritesACompleteRunDirectory) {
 
   const auto metrics = read_json_lines(run / "metrics.jsonl");
   ASSERT_EQ(metrics.size(), 6u);
-  for (const char* key : {"epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds",
-                          "images_per_second"}) {
+  for (const char* key :
+       {"epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds", "images_per_second"}) {
     EXPECT_TRUE(metrics[0].contains(key)) << key;
   }
   EXPECT_LT(metrics.back()["train_loss"].get<double>(), metrics.front()["train_loss"].get<double>());
@@ -187,9 +187,8 @@ TEST_F(SyntheticRun, TheSameSeedGivesTheSameRun) {
 TEST_F(SyntheticRun, EvalAndPredictUseTheRun) {
   ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
   const auto run = (dir / "run").string();
-  ASSERT_EQ(run_command(kEval + " --run " + run + " --split test --out " + (dir / "eval.json").string(),
-                        dir / "eval.log"),
-            0)
+  ASSERT_EQ(
+      run_command(kEval + " --run " + run + " --split test --out " + (dir / "eval.json").string(), dir / "eval.log"), 0)
       << read_file(dir / "eval.log");
   const auto report = read_json(dir / "eval.json");
   EXPECT_EQ(report["samples"].get<int>() + report["skipped_files"].get<int>(), 12);
@@ -208,8 +207,7 @@ TEST_F(SyntheticRun, EvalAndPredictUseTheRun) {
 
   EXPECT_EQ(run_command(kPredict + " --checkpoint " + run + "/last.pt " + image, dir / "predict.txt"), 0);
   EXPECT_NE(read_file(dir / "predict.txt").find("red"), std::string::npos);
-  EXPECT_EQ(run_command(kPredict + " --run " + run + " " + (dir / "data/red/zero_bytes.jpg").string(),
-                        dir / "bad.txt"),
+  EXPECT_EQ(run_command(kPredict + " --run " + run + " " + (dir / "data/red/zero_bytes.jpg").string(), dir / "bad.txt"),
             1);
   EXPECT_NE(read_file(dir / "bad.txt").find("empty file"), std::string::npos);
 }
@@ -235,8 +233,9 @@ TEST_F(SyntheticRun, EvalMapsAnotherDatasetByClassName) {
   EXPECT_EQ(run_command(kEval + " --run " + run + " --data-root " + (dir / "other").string() + " --layout image_folder",
                         dir / "unknown.log"),
             1);
-  EXPECT_NE(read_file(dir / "unknown.log").find("class \"green\" of the evaluated data is not one of the run's classes"),
-            std::string::npos);
+  EXPECT_NE(
+      read_file(dir / "unknown.log").find("class \"green\" of the evaluated data is not one of the run's classes"),
+      std::string::npos);
 }
 
 TEST_F(SyntheticRun, ErrorsAreOneClearLineAndAnExitCode) {
@@ -316,8 +315,8 @@ variants: [{name: no_backbone, set: {model.backbone: missing.pt}}]
     EXPECT_EQ(results["variants"][i]["status"], "ok");
     EXPECT_GE(results["variants"][i]["metrics"]["top1"].get<double>(), 0.8);
     EXPECT_EQ(results["variants"][i]["epochs"], 3);
-    EXPECT_TRUE(std::filesystem::exists(dir / "sweep" / results["variants"][i]["name"].get<std::string>() /
-                                        "eval_test.json"));
+    EXPECT_TRUE(
+        std::filesystem::exists(dir / "sweep" / results["variants"][i]["name"].get<std::string>() / "eval_test.json"));
   }
   EXPECT_EQ(results["variants"][2]["name"], "no_backbone");
   EXPECT_EQ(results["variants"][2]["status"], "failed");
@@ -410,7 +409,8 @@ TEST_F(SyntheticRun, AugmentedViewsCostOneBackbonePassEachAndAreCached) {
       << read_file(dir / "train.log");
   EXPECT_EQ(read_json(dir / "three/summary.json")["feature_extraction"]["computed_by_backbone"], train_images)
       << "views 1 and 2 are the same views whatever their number; only view 3 is new";
-  const auto two_views = read_json_lines(dir / "run/metrics.jsonl"), three_views = read_json_lines(dir / "three/metrics.jsonl");
+  const auto two_views = read_json_lines(dir / "run/metrics.jsonl"),
+             three_views = read_json_lines(dir / "three/metrics.jsonl");
   EXPECT_EQ(two_views[0]["train_loss"], three_views[0]["train_loss"]) << "epoch 1 trains on view 1 in both runs";
   EXPECT_NE(two_views[2]["train_loss"], three_views[2]["train_loss"]) << "epoch 3: view 1 again vs view 3";
 }
@@ -451,8 +451,9 @@ TEST_F(SyntheticRun, FineTuningTrainsTheTopOfTheBackboneAndEverythingDownstreamU
 }
 
 // Long enough to interrupt: hundreds of cheap epochs on cached features.
-const char* kLongRun = " --set train.epochs=300 --set model.head.type=mlp --set model.head.hidden=[16] "
-                       "--set model.head.dropout=0.2";
+const char* kLongRun =
+    " --set train.epochs=300 --set model.head.type=mlp --set model.head.hidden=[16] "
+    "--set model.head.dropout=0.2";
 
 size_t metric_lines(const std::filesystem::path& file) {
   const std::string text = read_file(file);
@@ -507,9 +508,7 @@ void expect_killed_run_to_resume_alike(const std::filesystem::path& dir, const s
   }
 }
 
-TEST_F(SyntheticRun, AKilledRunResumesToTheSameResult) {
-  expect_killed_run_to_resume_alike(dir.path(), kLongRun, 40);
-}
+TEST_F(SyntheticRun, AKilledRunResumesToTheSameResult) { expect_killed_run_to_resume_alike(dir.path(), kLongRun, 40); }
 
 TEST_F(SyntheticRun, AKilledFineTuningRunResumesToTheSameResult) {
   // Killed well into stage two: the tuned backbone tensors, both optimizer groups, the BatchNorm
@@ -527,8 +526,8 @@ TEST_F(SyntheticRun, AKilledFineTuningRunResumesToTheSameResult) {
 TEST_F(SyntheticRun, CtrlCSavesACheckpointAndResumeFinishesTheRun) {
   ASSERT_EQ(train(std::string(kLongRun) + " --set output.dir=" + (dir / "whole").string()), 0)
       << read_file(dir / "train.log");
-  tl::testing::BackgroundCommand interrupted(
-      kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun, dir / "interrupted.log");
+  tl::testing::BackgroundCommand interrupted(kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun,
+                                             dir / "interrupted.log");
   ASSERT_TRUE(wait_for_epochs(interrupted, dir / "run/metrics.jsonl", 40)) << read_file(dir / "interrupted.log");
   interrupted.send(SIGINT);
   EXPECT_EQ(interrupted.wait(), 130) << read_file(dir / "interrupted.log");
@@ -558,9 +557,8 @@ grid: {train.optimizer.lr: [0.05, 0.1]}
       << read_file(dir / "sweep.log");
   EXPECT_FALSE(std::filesystem::exists(dir / "sweep/lr-0.1")) << "the next variant never started";
 
-  ASSERT_EQ(run_command(kSweep + " " + (dir / "sweep.yaml").string() + " --resume", dir / "table.md",
-                        dir / "resumed.log"),
-            0)
+  ASSERT_EQ(
+      run_command(kSweep + " " + (dir / "sweep.yaml").string() + " --resume", dir / "table.md", dir / "resumed.log"), 0)
       << read_file(dir / "resumed.log");
   EXPECT_NE(read_file(dir / "sweep/logs/lr-0.05.log").find("resuming"), std::string::npos)
       << "the interrupted variant continued from its last.pt";
@@ -597,10 +595,10 @@ TEST_P(RealData, ReachesTheAccuracyTheProductPromises) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
   const auto run = dir / "run";
-  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / GetParam().config).string() + " --set output.dir=" +
-                            run.string(),
-                        dir / "train.log"),
-            0)
+  ASSERT_EQ(
+      run_command(kTrain + " --config " + (kConfigs / GetParam().config).string() + " --set output.dir=" + run.string(),
+                  dir / "train.log"),
+      0)
       << read_file(dir / "train.log");
   ASSERT_EQ(run_command(kEval + " --run " + run.string() + " --split " + GetParam().split + " --out " +
                             (dir / "eval.json").string(),
@@ -679,11 +677,13 @@ TEST_P(ExportedFamily, ExportsAndTrainsOnRealImages) {
   for (const char* species : {"Cat", "Dog"}) {
     std::filesystem::create_directories(dir / "data" / species);
     for (int i = 0; i < 12; ++i) {
-      std::filesystem::create_symlink(tl::testing::cats_vs_dogs_root() / "PetImages" / species / (std::to_string(i) + ".jpg"),
-                                      dir / "data" / species / (std::to_string(i) + ".jpg"));
+      std::filesystem::create_symlink(
+          tl::testing::cats_vs_dogs_root() / "PetImages" / species / (std::to_string(i) + ".jpg"),
+          dir / "data" / species / (std::to_string(i) + ".jpg"));
     }
   }
-  write_file(dir / "experiment.yaml", R"(data: {layout: image_folder, root: data, image_size: 64, val_fraction: 0.25, test_fraction: 0.0}
+  write_file(dir / "experiment.yaml",
+             R"(data: {layout: image_folder, root: data, image_size: 64, val_fraction: 0.25, test_fraction: 0.0}
 model: {backbone: backbone/backbone.pt}
 train: {epochs: 4, batch_size: 6, optimizer: {lr: 0.001}, schedule: {name: constant},
         fine_tune: {epochs: 2, unfreeze_blocks: 1, bn: train}}
@@ -723,8 +723,8 @@ INSTANTIATE_TEST_SUITE_P(Families, ExportedFamily,
 // A 3-epoch run of configs/cats_vs_dogs.yaml (features from the cache after the first test).
 void train_short_cats_vs_dogs(const std::filesystem::path& run, const std::string& extra = "") {
   const auto log = run.parent_path() / "train.log";
-  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "cats_vs_dogs.yaml").string() + " --set output.dir=" +
-                            run.string() + " --set train.epochs=3" + extra,
+  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "cats_vs_dogs.yaml").string() +
+                            " --set output.dir=" + run.string() + " --set train.epochs=3" + extra,
                         log),
             0)
       << read_file(log);
@@ -735,10 +735,10 @@ TEST(RealDataExport, ExportedCatsVsDogsModelAgreesWithTlPredictInPyTorch) {
   TempDirectory dir;
   const auto run = dir / "run";
   ASSERT_NO_FATAL_FAILURE(train_short_cats_vs_dogs(run));
-  ASSERT_EQ(run_command(kExport + " --run " + run.string() + " --out " + (dir / "cats_vs_dogs.pt").string() +
-                            " --softmax",
-                        dir / "export.log"),
-            0)
+  ASSERT_EQ(
+      run_command(kExport + " --run " + run.string() + " --out " + (dir / "cats_vs_dogs.pt").string() + " --softmax",
+                  dir / "export.log"),
+      0)
       << read_file(dir / "export.log");
   // Real photos the run never trained on: Oxford's cats and dogs, of several sizes.
   std::vector<std::filesystem::path> all;
@@ -763,7 +763,8 @@ TEST(RealDataSweep, ExampleSweepRanksTwoBackbonesAndPassesItsGate) {
   std::cout << read_file(dir / "table.md");
   const auto results = read_json(dir / "sweep/results.json");
   ASSERT_EQ(results["variants"].size(), 4u);
-  EXPECT_NE(results["variants"][0]["values"]["model.backbone"].get<std::string>().find("mobilenet_v2_1.0_224"), std::string::npos)
+  EXPECT_NE(results["variants"][0]["values"]["model.backbone"].get<std::string>().find("mobilenet_v2_1.0_224"),
+            std::string::npos)
       << "MobileNetV2 at 224 px beats MobileNetV1 0.25 at 128 px";
   EXPECT_GE(results["variants"][0]["metrics"]["top1"].get<double>(), 0.97);
 }
@@ -826,8 +827,8 @@ TEST(RealDataAttack, TargetedAttackMakesAnImageNetModelSeeACatInDogPhotos) {
   EXPECT_GE(reached, photos - 1) << "target probability >= 0.5 for most photos";
 
   EXPECT_EQ(run_command(kAttack + " --model " + model.string() + " " +
-                            (tl::testing::cats_vs_dogs_root() / "PetImages/Dog/0.jpg").string() + " --target kitty -o " +
-                            (dir / "x.png").string(),
+                            (tl::testing::cats_vs_dogs_root() / "PetImages/Dog/0.jpg").string() +
+                            " --target kitty -o " + (dir / "x.png").string(),
                         dir / "unknown.log"),
             1);
   EXPECT_NE(read_file(dir / "unknown.log").find("class \"kitty\" is not one of the 1001 classes"), std::string::npos);
@@ -881,8 +882,8 @@ TEST(RealDataDream, TotalVariationMakesTheClassImageSmoothAtComparableProbabilit
   TempDirectory dir;
   const auto model = tl::testing::model_dir(kImageNetModel) / "model.pt";
   // 112 px keeps it quick: the network is fully convolutional with global pooling.
-  const std::string common = kDream + " --model " + model.string() +
-                             " --target \"Siamese cat\" --size 112 --steps 100 --lr 0.03 --seed 1 ";
+  const std::string common =
+      kDream + " --model " + model.string() + " --target \"Siamese cat\" --size 112 --steps 100 --lr 0.03 --seed 1 ";
   ASSERT_EQ(run_command(common + "--tv-weight 0 -o " + (dir / "plain.png").string(), dir / "plain.log"), 0)
       << read_file(dir / "plain.log");
   ASSERT_EQ(run_command(common + "--tv-weight 0.03 --snapshot-every 50 -o " + (dir / "smooth.png").string(),

@@ -1,9 +1,10 @@
 // Backbone metadata: the real files parse; every missing or malformed field names the file and field.
+#include "tl/config/backbone_metadata.hpp"
+
 #include <gtest/gtest.h>
 
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
-#include "tl/config/backbone_metadata.hpp"
 #include "tl/base/error.hpp"
 
 namespace {
@@ -35,9 +36,10 @@ TEST(BackboneMetadata, ErrorsNameTheFileAndField) {
   write_file(file, "{not json");
   EXPECT_NE(error_of(file).find("backbone metadata is not valid JSON"), std::string::npos);
   write_file(file, R"({"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "color": "RGB", "feature_dim": 8})");
-  EXPECT_EQ(error_of(file), file.string() +
-                                ": input_size: expected [height, width] in pixels (missing). tl needs input_size [H, W], "
-                                "mean [3], std [3], color (RGB|BGR) and feature_dim to use a backbone");
+  EXPECT_EQ(error_of(file),
+            file.string() +
+                ": input_size: expected [height, width] in pixels (missing). tl needs input_size [H, W], "
+                "mean [3], std [3], color (RGB|BGR) and feature_dim to use a backbone");
   write_file(file, R"({"input_size": [224, 224], "mean": [0.5, 0.5], "std": [0.5, 0.5, 0.5], "color": "RGB",
                        "feature_dim": 8})");
   EXPECT_NE(error_of(file).find("mean: expected a list of 3 numbers, got [0.5,0.5]"), std::string::npos);

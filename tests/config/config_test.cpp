@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "support/temp_directory.hpp"
-#include "tl/config/config_source.hpp"
 #include "tl/base/error.hpp"
+#include "tl/config/config_source.hpp"
 #include "tl/config/experiment.hpp"
 
 namespace {
@@ -79,9 +79,9 @@ TEST(Config, ResolvedTreeReloadsToTheSameExperiment) {
 TEST(Config, OverridesReplaceValuesAndAreValidated) {
   TempDirectory dir;
   write_file(dir / "x.yaml", kMinimalYaml);
-  const auto experiment = tl::load_experiment_file(
-      dir / "x.yaml", {"train.epochs=2", "train.optimizer.lr=0.5", "model.head.type=mlp", "model.head.hidden=[64, 32]",
-                       "name=quick", "data.root=elsewhere"});
+  const auto experiment =
+      tl::load_experiment_file(dir / "x.yaml", {"train.epochs=2", "train.optimizer.lr=0.5", "model.head.type=mlp",
+                                                "model.head.hidden=[64, 32]", "name=quick", "data.root=elsewhere"});
   EXPECT_EQ(experiment.train.epochs, 2);
   EXPECT_DOUBLE_EQ(experiment.train.optimizer.lr, 0.5);
   EXPECT_EQ(experiment.model.head.hidden, (std::vector<int>{64, 32}));
@@ -121,25 +121,30 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"missing_backbone", "data: {layout: petimages, root: d}\n",
                     "model.backbone: required, expected a path"},
         InvalidCase{"unknown_top_level_key", "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\nepochs: 3\n",
-                    "epochs: unknown key (known keys here: name, seed, device, threads, cache, cache_dir, data, model, train, output)"},
-        InvalidCase{"unknown_nested_key",
-                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {optimizer: {name: adam, lrr: 1}}\n",
-                    "train.optimizer.lrr: unknown key (known keys here: name, lr, weight_decay)"},
+                    "epochs: unknown key (known keys here: name, seed, device, threads, cache, cache_dir, data, model, "
+                    "train, output)"},
+        InvalidCase{
+            "unknown_nested_key",
+            "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {optimizer: {name: adam, lrr: 1}}\n",
+            "train.optimizer.lrr: unknown key (known keys here: name, lr, weight_decay)"},
         InvalidCase{"wrong_type", "data: {layout: petimages, root: d, batch_size: [1]}\nmodel: {backbone: b.pt}\n",
                     "data.batch_size: expected an integer in [1, 4096], got a list [1]"},
         InvalidCase{"out_of_range", "data: {layout: petimages, root: d, val_fraction: 1.5}\nmodel: {backbone: b.pt}\n",
                     "data.val_fraction: expected a number in [0.0, 0.9], got 1.5"},
-        InvalidCase{"fractions_leave_no_training",
-                    "data: {layout: petimages, root: d, val_fraction: 0.5, test_fraction: 0.45}\nmodel: {backbone: b.pt}\n",
-                    "data.val_fraction: val_fraction + test_fraction must leave at least 10% for training"},
-        InvalidCase{"target_outside_oxford", "data: {layout: petimages, root: d, target: breed}\nmodel: {backbone: b.pt}\n",
+        InvalidCase{
+            "fractions_leave_no_training",
+            "data: {layout: petimages, root: d, val_fraction: 0.5, test_fraction: 0.45}\nmodel: {backbone: b.pt}\n",
+            "data.val_fraction: val_fraction + test_fraction must leave at least 10% for training"},
+        InvalidCase{"target_outside_oxford",
+                    "data: {layout: petimages, root: d, target: breed}\nmodel: {backbone: b.pt}\n",
                     "data.target: only used by layout oxford_pets"},
         InvalidCase{"test_fraction_with_official_split",
                     "data: {layout: oxford_pets, root: d, test_fraction: 0.2}\nmodel: {backbone: b.pt}\n",
                     "data.test_fraction: not used by layout oxford_pets, which has an official test split"},
-        InvalidCase{"momentum_for_adam",
-                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {optimizer: {momentum: 0.5}}\n",
-                    "train.optimizer.momentum: only used by optimizer sgd"},
+        InvalidCase{
+            "momentum_for_adam",
+            "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {optimizer: {momentum: 0.5}}\n",
+            "train.optimizer.momentum: only used by optimizer sgd"},
         InvalidCase{"bad_device", "device: gpu\ndata: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n",
                     "device: expected one of auto|cpu|cuda|cuda:N, got \"gpu\""},
         InvalidCase{"section_not_a_mapping", "data: petimages\nmodel: {backbone: b.pt}\n",
@@ -257,7 +262,8 @@ TEST(Config, EveryChoiceSpellingBecomesItsEnumValue) {
   for (const tl::OxfordTarget target : tl::kOxfordTargets) {
     EXPECT_EQ(load("data.target", tl::name_of(target)).data.target, target);
   }
-  for (const tl::HeadType type : tl::kHeadTypes) EXPECT_EQ(load("model.head.type", tl::name_of(type)).model.head.type, type);
+  for (const tl::HeadType type : tl::kHeadTypes)
+    EXPECT_EQ(load("model.head.type", tl::name_of(type)).model.head.type, type);
   for (const tl::OptimizerKind kind : tl::kOptimizerKinds) {
     EXPECT_EQ(load("train.optimizer.name", tl::name_of(kind)).train.optimizer.kind, kind);
   }

@@ -1,12 +1,13 @@
 // Train-time augmentation: views are a pure function of (image, key), each edit does what it says,
 // and crops stay within torchvision's RandomResizedCrop contract.
+#include "tl/data/augmentation.hpp"
+
 #include <cmath>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
-#include "tl/data/augmentation.hpp"
 #include "tl/data/preprocessing.hpp"
 
 namespace {

@@ -1,4 +1,6 @@
 // Dataset layouts on the real ../shared data and on small trees built in a temp directory.
+#include "tl/data/dataset.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -6,7 +8,6 @@
 
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
-#include "tl/data/dataset.hpp"
 #include "tl/base/error.hpp"
 
 namespace {
@@ -102,7 +103,8 @@ TEST(Dataset, OxfordPetsMalformedAnnotationNamesFileAndLine) {
                 ":2: expected \"Image CLASS-ID SPECIES BREED-ID\" (class id >= 1, species 1 or 2), got "
                 "\"Abyssinian_2 one 1 1\"");
   write_file(dir / "annotations/trainval.txt", "Abyssinian_1 1 1 1\nBengal_1 1 1 2\n");
-  EXPECT_NE(error_of({tl::Layout::oxford_pets, dir.path(), tl::OxfordTarget::breed}).find("class id 1 names both \"Abyssinian\" and \"Bengal\""),
+  EXPECT_NE(error_of({tl::Layout::oxford_pets, dir.path(), tl::OxfordTarget::breed})
+                .find("class id 1 names both \"Abyssinian\" and \"Bengal\""),
             std::string::npos);
 }
 

@@ -18,7 +18,8 @@ TEST(ImageDecoder, RealQuirkyOxfordFiles) {
 TEST(ImageDecoder, EveryRealImageDecodes) {
   TL_REQUIRE_SHARED_DATA();
   int decoded = 0;
-  for (const auto& root : {tl::testing::cats_vs_dogs_root() / "PetImages", tl::testing::oxford_pets_root() / "images"}) {
+  for (const auto& root :
+       {tl::testing::cats_vs_dogs_root() / "PetImages", tl::testing::oxford_pets_root() / "images"}) {
     for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
       if (!entry.is_regular_file() || entry.path().filename() == "Abyssinian_34.jpg") continue;
       const auto image = tl::decode_image_file(entry.path());

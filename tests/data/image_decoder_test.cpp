@@ -1,4 +1,6 @@
 // Decoding: every input kind becomes 8-bit RGB; every bad file is refused with a reason, never a crash.
+#include "tl/data/image_decoder.hpp"
+
 #include <cstdlib>
 
 #include <gtest/gtest.h>
@@ -7,7 +9,6 @@
 #include "support/fixtures.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
-#include "tl/data/image_decoder.hpp"
 
 namespace {
 

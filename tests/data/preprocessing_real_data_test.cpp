@@ -38,8 +38,8 @@ Difference compare(const std::vector<float>& ours, const std::vector<float>& ref
 std::vector<std::vector<float>> run_reference(const std::vector<std::filesystem::path>& images,
                                               const tl::Preprocessing& p, const std::filesystem::path& out_dir) {
   std::ostringstream command;
-  command << tl::testing::python() << " " << tl::testing::tests_dir() / "reference" / "preprocess_reference.py" << " "
-          << out_dir << " " << p.height << " " << p.width << " " << p.resize_shorter << " "
+  command << tl::testing::python() << " " << tl::testing::tests_dir() / "reference" / "preprocess_reference.py"
+          << " " << out_dir << " " << p.height << " " << p.width << " " << p.resize_shorter << " "
           << tl::interpolation_name(p.interpolation) << " " << (p.reduced_decode ? 1 : 0);
   for (float m : p.mean) command << " " << m;
   for (float s : p.std) command << " " << s;

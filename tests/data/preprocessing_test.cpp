@@ -1,11 +1,11 @@
 // The preprocessing's geometry and normalisation rules on synthetic images (the comparison with a
 // Python reference on real images: preprocessing_real_data_test.cpp).
+#include "tl/data/preprocessing.hpp"
+
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
-
-#include "tl/data/preprocessing.hpp"
 
 namespace {
 

@@ -1,4 +1,6 @@
 // Splits are stratified, seeded and the same on every machine.
+#include "tl/data/split.hpp"
+
 #include <algorithm>
 #include <map>
 #include <numeric>
@@ -6,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include "support/shared_data.hpp"
-#include "tl/data/split.hpp"
 
 namespace {
 
@@ -15,8 +16,8 @@ tl::Dataset synthetic_dataset(const std::vector<int>& per_class) {
   for (size_t label = 0; label < per_class.size(); ++label) {
     dataset.class_names.push_back("c" + std::to_string(label));
     for (int i = 0; i < per_class[label]; ++i) {
-      dataset.samples.push_back({"c" + std::to_string(label) + "/" + std::to_string(1000 + i) + ".jpg",
-                                 static_cast<int>(label)});
+      dataset.samples.push_back(
+          {"c" + std::to_string(label) + "/" + std::to_string(1000 + i) + ".jpg", static_cast<int>(label)});
       dataset.official.push_back(tl::OfficialSplit::none);
     }
   }

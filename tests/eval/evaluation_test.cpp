@@ -1,8 +1,9 @@
 // Mapping another dataset's classes onto a run's by name.
+#include "tl/eval/evaluation.hpp"
+
 #include <gtest/gtest.h>
 
 #include "tl/base/error.hpp"
-#include "tl/eval/evaluation.hpp"
 
 namespace {
 
@@ -32,7 +33,8 @@ TEST(Evaluation, UnknownClassIsAnErrorNamingIt) {
     tl::map_classes_by_name(dataset, {"Cat", "Dog"});
     FAIL() << "expected an error";
   } catch (const tl::Error& error) {
-    EXPECT_EQ(std::string(error.what()), "class \"fox\" of the evaluated data is not one of the run's classes (Cat, Dog)");
+    EXPECT_EQ(std::string(error.what()),
+              "class \"fox\" of the evaluated data is not one of the run's classes (Cat, Dog)");
   }
 }
 

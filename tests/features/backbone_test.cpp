@@ -1,11 +1,12 @@
 // Backbones: each way a user's file can be wrong gives an error naming it; a loaded backbone is
 // frozen (bit-identical features before and after head training, BatchNorm statistics untouched).
+#include "tl/features/backbone.hpp"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "support/fixtures.hpp"
 #include "support/temp_directory.hpp"
-#include "tl/features/backbone.hpp"
 #include "tl/base/error.hpp"
 
 namespace {
@@ -13,7 +14,8 @@ namespace {
 using tl::testing::tiny_backbones;
 
 std::unique_ptr<tl::Backbone> load(const std::string& name, const std::string& metadata_name = "") {
-  const auto metadata = tl::load_backbone_metadata(tiny_backbones() / ((metadata_name.empty() ? name : metadata_name) + ".json"));
+  const auto metadata =
+      tl::load_backbone_metadata(tiny_backbones() / ((metadata_name.empty() ? name : metadata_name) + ".json"));
   return tl::load_torchscript_backbone(tiny_backbones() / (name + ".pt"), metadata, 32, 32, torch::kCPU);
 }
 

@@ -1,9 +1,10 @@
 // Device choice: "cuda" without a usable GPU is a clear error, never a silent fallback; "auto" falls
 // back to the CPU. (Debian's LibTorch is CPU-only, so CI always sees the no-GPU side.)
+#include "tl/features/device.hpp"
+
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 
-#include "tl/features/device.hpp"
 #include "tl/base/error.hpp"
 
 namespace {
@@ -22,8 +23,6 @@ TEST(Device, CudaWithoutAGpuIsAClearError) {
   }
 }
 
-TEST(Device, UnknownNamesAreRejected) {
-  EXPECT_THROW(tl::resolve_device("gpu"), tl::Error);
-}
+TEST(Device, UnknownNamesAreRejected) { EXPECT_THROW(tl::resolve_device("gpu"), tl::Error); }
 
 }  // namespace

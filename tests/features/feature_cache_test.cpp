@@ -1,11 +1,12 @@
 // The feature cache's file level: round trips, namespaces, and damage that must never be trusted.
+#include "tl/features/feature_cache.hpp"
+
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "support/temp_directory.hpp"
 #include "tl/config/cache_directory.hpp"
-#include "tl/features/feature_cache.hpp"
 
 namespace {
 

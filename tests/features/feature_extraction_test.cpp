@@ -1,5 +1,7 @@
 // Feature extraction with the cache: cached features equal recomputed ones, and invalidation is
 // exact: a changed image, backbone file or preprocessing setting never reuses stale features.
+#include "tl/features/feature_extraction.hpp"
+
 #include <numeric>
 
 #include <gtest/gtest.h>
@@ -8,7 +10,6 @@
 #include "support/fixtures.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
-#include "tl/features/feature_extraction.hpp"
 
 namespace {
 
@@ -76,8 +77,7 @@ TEST_F(CachedExtraction, AChangedPreprocessingSettingIsRecomputed) {
   extract(dir / "tiny.pt", preprocessing, true);
   for (auto change : std::vector<std::function<void(tl::Preprocessing&)>>{
            [](tl::Preprocessing& p) { p.interpolation = tl::Interpolation::area; },
-           [](tl::Preprocessing& p) { p.resize_shorter += 4; },
-           [](tl::Preprocessing& p) { p.mean[1] = 0.4f; },
+           [](tl::Preprocessing& p) { p.resize_shorter += 4; }, [](tl::Preprocessing& p) { p.mean[1] = 0.4f; },
            [](tl::Preprocessing& p) { p.channel_order = tl::ChannelOrder::bgr; }}) {
     tl::Preprocessing changed = preprocessing;
     change(changed);

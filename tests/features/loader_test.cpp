@@ -8,11 +8,11 @@
 #include "support/fixtures.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
-#include "tl/features/batch_loader.hpp"
+#include "tl/base/random.hpp"
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
-#include "tl/base/random.hpp"
 #include "tl/data/split.hpp"
+#include "tl/features/batch_loader.hpp"
 
 namespace {
 
@@ -65,7 +65,8 @@ TEST(BatchLoader, TensorsHoldTheSamePixelsAsTheEvalTransform) {
   EXPECT_EQ(batch->labels[1].item<int64_t>(), 0);
   std::vector<float> expected(3 * 16 * 16);
   const auto p = small_preprocessing();
-  tl::preprocess_for_eval(tl::decode_image_file(dataset.samples[3].path, p.decode_shorter_side()).rgb, p, expected.data());
+  tl::preprocess_for_eval(tl::decode_image_file(dataset.samples[3].path, p.decode_shorter_side()).rgb, p,
+                          expected.data());
   const auto first = batch->images[0].contiguous();
   EXPECT_TRUE(torch::equal(first, torch::from_blob(expected.data(), {3, 16, 16})));
   EXPECT_FALSE(loader.next().has_value());

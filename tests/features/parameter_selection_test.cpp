@@ -1,19 +1,25 @@
 // Choosing what fine-tuning unfreezes from parameter names alone, on the naming schemes of the
 // common backbone families.
+#include "tl/features/parameter_selection.hpp"
+
 #include <gtest/gtest.h>
 
 #include "tl/base/error.hpp"
-#include "tl/features/parameter_selection.hpp"
 
 namespace {
 
-const std::vector<std::string> kMobileNet = {
-    "features.0.conv.weight", "features.0.conv.bias",          "features.16.conv.2.conv.weight",
-    "features.17.conv.0.conv.weight", "features.17.conv.2.conv.bias", "features.18.conv.weight",
-    "features.18.conv.bias"};
-const std::vector<std::string> kResNet = {"conv1.weight",         "bn1.weight",           "bn1.bias",
-                                          "layer1.0.conv1.weight", "layer4.0.conv1.weight", "layer4.0.bn1.weight",
-                                          "layer4.1.conv2.weight", "layer4.1.bn2.bias"};
+const std::vector<std::string> kMobileNet = {"features.0.conv.weight",         "features.0.conv.bias",
+                                             "features.16.conv.2.conv.weight", "features.17.conv.0.conv.weight",
+                                             "features.17.conv.2.conv.bias",   "features.18.conv.weight",
+                                             "features.18.conv.bias"};
+const std::vector<std::string> kResNet = {"conv1.weight",
+                                          "bn1.weight",
+                                          "bn1.bias",
+                                          "layer1.0.conv1.weight",
+                                          "layer4.0.conv1.weight",
+                                          "layer4.0.bn1.weight",
+                                          "layer4.1.conv2.weight",
+                                          "layer4.1.bn2.bias"};
 
 TEST(ParameterSelection, BlocksEndAtTheFirstNumberedModule) {
   EXPECT_EQ(tl::block_of("features.17.conv.0.conv.weight"), "features.17");

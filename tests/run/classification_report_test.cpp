@@ -1,7 +1,8 @@
 // Metrics on hand-made predictions, where every number can be worked out on paper.
+#include "tl/run/classification_report.hpp"
+
 #include <gtest/gtest.h>
 
-#include "tl/run/classification_report.hpp"
 #include "tl/base/error.hpp"
 
 namespace {

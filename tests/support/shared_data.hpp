@@ -10,11 +10,11 @@
 namespace tl::testing {
 
 std::filesystem::path shared_dir();
-std::filesystem::path cats_vs_dogs_root();   // .../datasets/cats-vs-dogs-mini
-std::filesystem::path oxford_pets_root();    // .../datasets/oxford-iiit-pet-mini
+std::filesystem::path cats_vs_dogs_root();                 // .../datasets/cats-vs-dogs-mini
+std::filesystem::path oxford_pets_root();                  // .../datasets/oxford-iiit-pet-mini
 std::filesystem::path model_dir(const std::string& name);  // .../models/<name>
-std::filesystem::path tests_dir();           // this source folder (reference scripts live here)
-std::string python();                        // the Python with torch, torchvision and cv2
+std::filesystem::path tests_dir();                         // this source folder (reference scripts live here)
+std::string python();                                      // the Python with torch, torchvision and cv2
 bool have_shared_data();
 
 // A deterministic colourful test picture (gradients and shapes), CV_8UC3 in BGR as OpenCV writes it.
@@ -24,9 +24,8 @@ std::string encode(const cv::Mat& image, const std::string& extension);
 
 }  // namespace tl::testing
 
-#define TL_REQUIRE_SHARED_DATA()                                                        \
-  do {                                                                                  \
-    if (!::tl::testing::have_shared_data())                                             \
-      GTEST_SKIP() << "needs ../shared (real datasets and models), not found at "       \
-                   << ::tl::testing::shared_dir();                                      \
+#define TL_REQUIRE_SHARED_DATA()                                                                                  \
+  do {                                                                                                            \
+    if (!::tl::testing::have_shared_data())                                                                       \
+      GTEST_SKIP() << "needs ../shared (real datasets and models), not found at " << ::tl::testing::shared_dir(); \
   } while (false)

@@ -1,11 +1,12 @@
 // Sweeps: grid and explicit variants expand into validated experiments (a bad key or value is an
 // error before anything runs); results read from run directories rank, gate and tabulate.
+#include "tl/sweep/sweep.hpp"
+
 #include <gtest/gtest.h>
 
 #include "support/temp_directory.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
-#include "tl/sweep/sweep.hpp"
 #include "tl/sweep/sweep_results.hpp"
 
 namespace {
@@ -105,8 +106,9 @@ TEST_F(SweepFile, InvalidKeysAndValuesAreErrorsBeforeAnythingRuns) {
   EXPECT_EQ(error_of("base: ../configs/base.yaml\nvariants: [{name: a}, {name: a}]\n"),
             file + ": two variants are named \"a\"");
   EXPECT_EQ(error_of("base: ../configs/base.yaml\nvariants: [{name: a b}]\n"),
-            file + ": variants[0].name: expected letters, digits, '.', '_' or '-' (it names the run directory), got "
-                   "\"a b\"");
+            file +
+                ": variants[0].name: expected letters, digits, '.', '_' or '-' (it names the run directory), got "
+                "\"a b\"");
   EXPECT_EQ(error_of("base: ../configs/base.yaml\nvariants: [{name: a}]\nfail_under: {val_loss: 0.1}\n"),
             file + ": fail_under.val_loss: expected one of top1|mean_per_class|val_accuracy");
   EXPECT_EQ(error_of("base: ../configs/base.yaml\nvariants: [{name: a}]\nmetric: f1\n"),
@@ -166,12 +168,11 @@ fail_under: {top1: 0.8}
   EXPECT_FALSE(results[1].best);
 
   const auto missed = tl::apply_gates(results, sweep, {tl::parse_gate("mean_per_class=0.8", "--fail-under")});
-  EXPECT_EQ(missed, (std::vector<std::string>{
-                        "gate missed: strict: top1 0.9000 < 0.9900 (" + (dir / "sweeps/s.yaml").string() +
-                            ": variants[0].fail_under)",
-                        "gate missed: lr-0.1: top1 0.7500 < 0.8000 (" + (dir / "sweeps/s.yaml").string() +
-                            ": fail_under)",
-                        "gate missed: lr-0.1: mean_per_class 0.7000 < 0.8000 (--fail-under)"}));
+  EXPECT_EQ(missed, (std::vector<std::string>{"gate missed: strict: top1 0.9000 < 0.9900 (" +
+                                                  (dir / "sweeps/s.yaml").string() + ": variants[0].fail_under)",
+                                              "gate missed: lr-0.1: top1 0.7500 < 0.8000 (" +
+                                                  (dir / "sweeps/s.yaml").string() + ": fail_under)",
+                                              "gate missed: lr-0.1: mean_per_class 0.7000 < 0.8000 (--fail-under)"}));
 
   tl::write_results(sweep, results);
   EXPECT_EQ(*tl::read_file_bytes(sweep.directory / "results.csv"),

@@ -1,9 +1,10 @@
 // The pieces of tl-dream and tl-attack that are plain arithmetic, checked on known tensors.
+#include "tl/synthesis/dream.hpp"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "tl/synthesis/adversarial_attack.hpp"
-#include "tl/synthesis/dream.hpp"
 
 namespace {
 

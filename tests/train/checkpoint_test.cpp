@@ -1,10 +1,11 @@
 // Checkpoints: a reloaded head predicts exactly as before; its record and optimizer state survive;
 // damaged or foreign files are clear errors.
+#include "tl/train/checkpoint.hpp"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "support/temp_directory.hpp"
-#include "tl/train/checkpoint.hpp"
 #include "tl/base/error.hpp"
 #include "tl/train/optimizer.hpp"
 

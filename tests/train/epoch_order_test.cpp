@@ -1,11 +1,11 @@
 // The order of a training epoch: a seeded permutation, or class-balanced draws.
+#include "tl/train/epoch_order.hpp"
+
 #include <algorithm>
 #include <map>
 #include <numeric>
 
 #include <gtest/gtest.h>
-
-#include "tl/train/epoch_order.hpp"
 
 namespace {
 
@@ -45,7 +45,8 @@ TEST(EpochOrder, BalancedDrawsGiveEveryClassAboutTheSameShare) {
     EXPECT_LT(draws_per_class[c], total / 4 * 1.2) << "class " << c;
   }
   EXPECT_GT(draws_per_row.size(), 100u) << "the large class is not reduced to a few rows";
-  EXPECT_EQ(tl::epoch_order(labels, tl::Sampling::balanced, 3, 2), tl::epoch_order(labels, tl::Sampling::balanced, 3, 2));
+  EXPECT_EQ(tl::epoch_order(labels, tl::Sampling::balanced, 3, 2),
+            tl::epoch_order(labels, tl::Sampling::balanced, 3, 2));
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 // Heads, optimizers and losses: shapes, and that every optimizer actually learns.
+#include "tl/train/head.hpp"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "tl/train/class_balance.hpp"
-#include "tl/train/head.hpp"
 #include "tl/train/optimizer.hpp"
 
 namespace {
@@ -62,7 +63,8 @@ INSTANTIATE_TEST_SUITE_P(Optimizers, EveryOptimizer,
 
 TEST(Optimizer, SetLearningRateReachesEveryGroup) {
   tl::Head head(4, 2, tl::HeadConfig{});
-  auto optimizer = tl::make_optimizer(tl::OptimizerConfig{tl::OptimizerKind::adamw, 0.1, 0.0, false, 0.0}, head->parameters());
+  auto optimizer =
+      tl::make_optimizer(tl::OptimizerConfig{tl::OptimizerKind::adamw, 0.1, 0.0, false, 0.0}, head->parameters());
   tl::set_learning_rate(*optimizer, 0.003);
   for (auto& group : optimizer->param_groups()) EXPECT_DOUBLE_EQ(group.options().get_lr(), 0.003);
 }

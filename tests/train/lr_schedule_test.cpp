@@ -1,7 +1,7 @@
 // Learning-rate schedules as functions of fractional epochs.
-#include <gtest/gtest.h>
-
 #include "tl/train/lr_schedule.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 

@@ -1,6 +1,8 @@
 // The trainer in-process, on a tiny backbone and synthetic photos: which epoch becomes best.pt, early
 // stopping, the change from the head stage to fine-tuning, and resume from last.pt giving exactly the
 // numbers of an uninterrupted run. (Signals, exit codes and the command line: tests/cli.)
+#include "tl/train/trainer.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -11,7 +13,6 @@
 #include "tl/base/interruption.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/train/checkpoint.hpp"
-#include "tl/train/trainer.hpp"
 
 namespace {
 
@@ -44,8 +45,13 @@ class Trainer : public ::testing::Test {
         {"seed", 5},
         {"threads", 1},
         {"cache", "off"},
-        {"data", {{"layout", "image_folder"}, {"root", (dir / "data").string()}, {"val_fraction", 0.25},
-                  {"test_fraction", 0.0}, {"batch_size", 8}, {"workers", 1}}},
+        {"data",
+         {{"layout", "image_folder"},
+          {"root", (dir / "data").string()},
+          {"val_fraction", 0.25},
+          {"test_fraction", 0.0},
+          {"batch_size", 8},
+          {"workers", 1}}},
         {"model", {{"backbone", (tl::testing::tiny_backbones() / "tiny.pt").string()}}},
         {"train", {{"epochs", 8}, {"batch_size", 4}, {"optimizer", {{"name", "adam"}, {"lr", 0.05}}}}},
         {"output", {{"dir", (dir / run_name).string()}}}};
@@ -123,8 +129,10 @@ void expect_resume_to_match(Trainer& test, tl::Experiment whole, tl::Experiment 
       EXPECT_EQ(actual[i][key], expected[i][key]) << "epoch " << i + 1 << " " << key;
     }
   }
-  const nlohmann::json resumed_summary = summary_of(stopped.run_directory), whole_summary = summary_of(whole.run_directory);
-  for (const char* key : {"best_epoch", "epochs", "stopped_early"}) EXPECT_EQ(resumed_summary[key], whole_summary[key]) << key;
+  const nlohmann::json resumed_summary = summary_of(stopped.run_directory),
+                       whole_summary = summary_of(whole.run_directory);
+  for (const char* key : {"best_epoch", "epochs", "stopped_early"})
+    EXPECT_EQ(resumed_summary[key], whole_summary[key]) << key;
   for (const char* key : {"val_accuracy", "val_loss", "train_loss"}) {
     EXPECT_EQ(resumed_summary["best"][key], whole_summary["best"][key]) << key;
   }

@@ -1,9 +1,10 @@
 // The training state decides the best epoch, counts early stopping per stage, and survives a round
 // trip through JSON unchanged (what resume relies on).
+#include "tl/train/training_state.hpp"
+
 #include <gtest/gtest.h>
 
 #include "tl/base/error.hpp"
-#include "tl/train/training_state.hpp"
 
 namespace {
 

@@ -11,10 +11,10 @@ namespace tl {
 
 struct Augmentation {
   bool random_resized_crop = false;
-  std::array<double, 2> crop_scale{0.35, 1.0};           // area fraction of the image
+  std::array<double, 2> crop_scale{0.35, 1.0};             // area fraction of the image
   std::array<double, 2> crop_ratio{3.0 / 4.0, 4.0 / 3.0};  // width / height
-  bool horizontal_flip = false;                          // with probability 1/2
-  double brightness = 0, contrast = 0, saturation = 0;   // jitter strengths; 0 = off
+  bool horizontal_flip = false;                            // with probability 1/2
+  double brightness = 0, contrast = 0, saturation = 0;     // jitter strengths; 0 = off
   // Frozen backbone: how many augmented views of each training image are computed (and cached);
   // epoch e trains on view e mod views. 0 when augmentation is off.
   int views = 0;

@@ -44,8 +44,7 @@ class ConfigReader {
   bool boolean(const std::string& key, bool fallback);
   std::vector<int> integers(const std::string& key, const std::vector<int>& fallback, int min, int max);
   // A two-element list [low, high] with min <= low <= high <= max.
-  std::vector<double> number_range(const std::string& key, const std::vector<double>& fallback, double min,
-                                   double max);
+  std::vector<double> number_range(const std::string& key, const std::vector<double>& fallback, double min, double max);
   std::vector<std::string> strings(const std::string& key, const std::vector<std::string>& fallback);
   std::filesystem::path required_path(const std::string& key);
   std::optional<std::filesystem::path> optional_path(const std::string& key);

@@ -20,8 +20,7 @@ struct ConfigSource {
 
   // Reads a .json, .yaml or .yml file. Throws tl::Error naming the file on I/O or syntax errors.
   static ConfigSource from_file(const std::filesystem::path& path);
-  static ConfigSource from_json(nlohmann::json tree, std::string file_label,
-                                std::filesystem::path base_directory);
+  static ConfigSource from_json(nlohmann::json tree, std::string file_label, std::filesystem::path base_directory);
 
   // Applies "a.b.c=value"; the value is read as a YAML scalar or flow sequence ("0.1", "true", "[64, 32]").
   void apply_override(const std::string& assignment);

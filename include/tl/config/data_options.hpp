@@ -22,13 +22,13 @@ struct DataConfig {
   Layout layout = Layout::image_folder;
   std::filesystem::path root;
   OxfordTarget target = OxfordTarget::breed;  // oxford_pets only
-  double val_fraction = 0.15;    // carved from the training data (or the official trainval list)
-  double test_fraction = 0.15;   // layouts without an official test split only
-  std::optional<int> image_size; // overrides the backbone's input size (square)
-  bool reduced_decode = true;    // decode large JPEGs at reduced scale (Preprocessing::reduced_decode)
-  int batch_size = 8;            // images per backbone forward pass (small batches stay in cache)
-  int workers = 0;               // decoding threads; 0 = all cores
-  int prefetch = 4;              // decoded batches allowed to wait for the consumer
+  double val_fraction = 0.15;                 // carved from the training data (or the official trainval list)
+  double test_fraction = 0.15;                // layouts without an official test split only
+  std::optional<int> image_size;              // overrides the backbone's input size (square)
+  bool reduced_decode = true;                 // decode large JPEGs at reduced scale (Preprocessing::reduced_decode)
+  int batch_size = 8;                         // images per backbone forward pass (small batches stay in cache)
+  int workers = 0;                            // decoding threads; 0 = all cores
+  int prefetch = 4;                           // decoded batches allowed to wait for the consumer
 };
 
 }  // namespace tl

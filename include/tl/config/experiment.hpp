@@ -20,9 +20,9 @@ namespace tl {
 struct Experiment {
   std::string name;
   int seed = 0;
-  std::string device = "auto";  // auto | cpu | cuda | cuda:N
-  int threads = 0;              // LibTorch intra-op threads; 0 = all cores
-  bool cache = true;            // reuse backbone features across epochs and runs (FeatureCache)
+  std::string device = "auto";            // auto | cpu | cuda | cuda:N
+  int threads = 0;                        // LibTorch intra-op threads; 0 = all cores
+  bool cache = true;                      // reuse backbone features across epochs and runs (FeatureCache)
   std::filesystem::path cache_directory;  // cache_dir, else default_cache_directory() on the machine that runs
   DataConfig data;
   ModelConfig model;

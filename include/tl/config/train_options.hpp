@@ -26,9 +26,9 @@ const char* name_of(ScheduleKind kind);
 
 struct ScheduleConfig {
   ScheduleKind kind = ScheduleKind::cosine;
-  int step_size = 10;           // step: epochs between decays
-  double gamma = 0.1;           // step: decay factor
-  double warmup_epochs = 0.0;   // linear rise from 0 to the base rate first; the schedule follows
+  int step_size = 10;          // step: epochs between decays
+  double gamma = 0.1;          // step: decay factor
+  double warmup_epochs = 0.0;  // linear rise from 0 to the base rate first; the schedule follows
 };
 
 // frozen: BatchNorm layers keep their running statistics; train: those in unfrozen blocks use batch

@@ -7,17 +7,17 @@
 #include <optional>
 #include <string>
 
-#include "tl/run/classification_report.hpp"
 #include "tl/data/dataset.hpp"
 #include "tl/data/skipped_files.hpp"
+#include "tl/run/classification_report.hpp"
 
 namespace tl {
 
 class TrainedClassifier;
 
 struct EvaluationRequest {
-  std::string split = "test";                    // train | val | test
-  std::optional<LayoutOptions> other_dataset;    // evaluate this instead of the run's own data
+  std::string split = "test";                  // train | val | test
+  std::optional<LayoutOptions> other_dataset;  // evaluate this instead of the run's own data
 };
 
 // With another dataset: layouts with an official split use its lists (test -> test lines,
@@ -25,8 +25,9 @@ struct EvaluationRequest {
 ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped);
 
 // The same for a run directory's checkpoint (default <run>/best.pt) on a device (auto | cpu | cuda[:N]).
-ClassificationReport evaluate_run(const std::filesystem::path& run, const std::optional<std::filesystem::path>& checkpoint,
-                                  const std::string& device, const EvaluationRequest& request, SkippedFiles& skipped);
+ClassificationReport evaluate_run(const std::filesystem::path& run,
+                                  const std::optional<std::filesystem::path>& checkpoint, const std::string& device,
+                                  const EvaluationRequest& request, SkippedFiles& skipped);
 
 // Relabels a dataset's samples with the indices of `known` classes, matching names exactly and then
 // ignoring case ("Cat" matches "cat"). Throws tl::Error naming the unknown class.

@@ -11,9 +11,9 @@
 
 #include <torch/types.h>
 
+#include "tl/config/experiment.hpp"
 #include "tl/features/backbone.hpp"
 #include "tl/train/checkpoint.hpp"
-#include "tl/config/experiment.hpp"
 #include "tl/train/head.hpp"
 
 namespace tl {

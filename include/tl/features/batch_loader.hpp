@@ -15,16 +15,16 @@
 #include <torch/types.h>
 
 #include "tl/config/augmentation_options.hpp"
-#include "tl/data/dataset.hpp"
 #include "tl/config/preprocessing_options.hpp"
+#include "tl/data/dataset.hpp"
 #include "tl/data/skipped_files.hpp"
 
 namespace tl {
 
 struct ImageBatch {
-  torch::Tensor images;               // [n, 3, H, W] float32, normalised
-  torch::Tensor labels;               // [n] int64
-  std::vector<size_t> sample_indices; // which Dataset::samples these are
+  torch::Tensor images;                // [n, 3, H, W] float32, normalised
+  torch::Tensor labels;                // [n] int64
+  std::vector<size_t> sample_indices;  // which Dataset::samples these are
 };
 
 struct LoaderOptions {

@@ -45,7 +45,8 @@ class FeatureCache {
 
 // The cache for a backbone and preprocessing, or nothing (with a logged warning) when its directory
 // cannot be created: a run goes on without a cache rather than failing.
-std::optional<FeatureCache> open_feature_cache(const std::filesystem::path& directory, const std::string& backbone_sha256,
+std::optional<FeatureCache> open_feature_cache(const std::filesystem::path& directory,
+                                               const std::string& backbone_sha256,
                                                const std::string& preprocessing_description);
 
 }  // namespace tl

@@ -51,7 +51,7 @@ struct Sweep {
   std::string metric = "top1";
   std::vector<std::string> varied_keys;  // grid keys (alphabetical), then keys only explicit variants set
   std::vector<Gate> gates;
-  std::vector<SweepVariant> variants;    // grid combinations (last key fastest), then explicit variants
+  std::vector<SweepVariant> variants;  // grid combinations (last key fastest), then explicit variants
 };
 
 // Reads and validates the sweep file and every variant's experiment; `directory` (relative to the

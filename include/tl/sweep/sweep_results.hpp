@@ -21,8 +21,8 @@ struct VariantResult {
   std::string error;                      // why it failed
   std::map<std::string, double> metrics;  // kSweepMetrics
   int epochs = 0;
-  double wall_seconds = 0.0;              // training + evaluation, as the sweep timed them
-  double images_per_second = 0.0;         // the backbone pass (features from the cache count too)
+  double wall_seconds = 0.0;       // training + evaluation, as the sweep timed them
+  double images_per_second = 0.0;  // the backbone pass (features from the cache count too)
   bool best = false;
   std::vector<std::string> missed_gates;  // one line per gate this variant missed
 };

@@ -19,10 +19,10 @@ const char* name_of(AttackMethod method);
 
 struct AttackOptions {
   AttackMethod method = AttackMethod::pgd;
-  std::optional<int> target;   // required by pgd
-  double epsilon = 8.0;        // L∞ budget in pixel units (0..255)
-  double step_size = 2.0;      // pgd: pixel units per step
-  int steps = 20;              // pgd
+  std::optional<int> target;  // required by pgd
+  double epsilon = 8.0;       // L∞ budget in pixel units (0..255)
+  double step_size = 2.0;     // pgd: pixel units per step
+  int steps = 20;             // pgd
 };
 
 struct AttackResult {

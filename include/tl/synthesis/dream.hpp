@@ -41,7 +41,7 @@ struct DreamLogLine {
 };
 
 struct DreamResult {
-  torch::Tensor pixels;  // [1,3,H,W] in [0,1], quantised to 8 bits as the PNG will hold it
+  torch::Tensor pixels;           // [1,3,H,W] in [0,1], quantised to 8 bits as the PNG will hold it
   std::vector<DreamLogLine> log;  // every log_every steps, and the last step
   double target_probability = 0;  // of the quantised image
   double total_variation = 0;     // of the quantised image

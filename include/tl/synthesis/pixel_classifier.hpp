@@ -28,10 +28,11 @@ class TrainedClassifier;
 
 class PixelClassifier {
  public:
-  static PixelClassifier open_run(const std::filesystem::path& run, const std::optional<std::filesystem::path>& checkpoint,
-                                  torch::Device device);
+  static PixelClassifier open_run(const std::filesystem::path& run,
+                                  const std::optional<std::filesystem::path>& checkpoint, torch::Device device);
   // labels: default labels.txt beside the model; metadata: default <stem>.json, else model.json beside it.
-  static PixelClassifier open_model(const std::filesystem::path& model, const std::optional<std::filesystem::path>& labels,
+  static PixelClassifier open_model(const std::filesystem::path& model,
+                                    const std::optional<std::filesystem::path>& labels,
                                     const std::optional<std::filesystem::path>& metadata, torch::Device device);
 
   // Logits [N, classes] for pixels [N,3,H,W] in [0,1] on device(); differentiable w.r.t. the pixels.

@@ -10,7 +10,6 @@
 
 namespace tl {
 
-std::vector<size_t> epoch_order(const std::vector<int64_t>& labels, Sampling sampling, uint64_t seed,
-                                int epoch);
+std::vector<size_t> epoch_order(const std::vector<int64_t>& labels, Sampling sampling, uint64_t seed, int epoch);
 
 }  // namespace tl

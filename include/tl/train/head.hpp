@@ -1,9 +1,9 @@
 #pragma once
 // Head: the new classifier trained on top of the frozen backbone's features. Linear by default;
 // an MLP (Linear -> ReLU -> Dropout per hidden size, then Linear) when configured.
-#include <torch/nn/module.h>
 #include <vector>
 
+#include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>

@@ -53,8 +53,8 @@ class TrainingState {
 
   nlohmann::json to_json() const;
   // Throws tl::Error naming `source` when the state is incomplete or of another format.
-  static TrainingState from_json(const nlohmann::json& json, EarlyStoppingSettings early_stopping,
-                                 bool has_validation, const std::string& source);
+  static TrainingState from_json(const nlohmann::json& json, EarlyStoppingSettings early_stopping, bool has_validation,
+                                 const std::string& source);
 
  private:
   int epoch_ = 0;
