@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <limits>
-#include <regex>
 
 #include "tl/config/cache_directory.hpp"
 #include "tl/config/config_reader.hpp"
+#include "tl/config/directory_name.hpp"
 
 namespace tl {
 namespace {
@@ -181,6 +181,15 @@ TrainConfig read_train(ConfigReader reader) {
   return train;
 }
 
+// auto | cpu | cuda | cuda:N
+bool is_device_name(const std::string& name) {
+  if (name == "auto" || name == "cpu" || name == "cuda") return true;
+  const std::string prefix = "cuda:";
+  const std::string index = name.substr(0, prefix.size()) == prefix ? name.substr(prefix.size()) : "";
+  return !index.empty() && index.size() <= 4 &&
+         std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 std::string default_name(const ConfigSource& source) {
   const std::string stem = std::filesystem::path(source.file_label).stem().string();
   return stem.empty() ? "run" : stem;
@@ -192,13 +201,10 @@ Experiment load_experiment(const ConfigSource& source) {
   ConfigReader reader(source);
   Experiment experiment;
   experiment.name = reader.string("name", default_name(source));
-  if (!std::regex_match(experiment.name, std::regex("[A-Za-z0-9._-]+"))) {
-    reader.fail("name", "expected letters, digits, '.', '_' or '-' (it names the run directory), got \"" +
-                            experiment.name + "\"");
-  }
+  if (const auto problem = directory_name_problem(experiment.name, "the run directory")) reader.fail("name", *problem);
   experiment.seed = reader.integer("seed", experiment.seed, 0, kIntMax);
   experiment.device = reader.string("device", experiment.device);
-  if (!std::regex_match(experiment.device, std::regex("auto|cpu|cuda(:[0-9]+)?"))) {
+  if (!is_device_name(experiment.device)) {
     reader.fail("device", "expected one of auto|cpu|cuda|cuda:N, got \"" + experiment.device + "\"");
   }
   experiment.threads = reader.integer("threads", experiment.threads, 0, 1024);

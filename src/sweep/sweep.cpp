@@ -2,18 +2,16 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "tl/base/error.hpp"
 #include "tl/config/config_reader.hpp"
+#include "tl/config/directory_name.hpp"
 
 namespace fs = std::filesystem;
 
 namespace tl {
 namespace {
-
-const std::regex kNamePattern("[A-Za-z0-9._-]+");
 
 bool is_sweep_metric(const std::string& metric) {
   return std::find(kSweepMetrics.begin(), kSweepMetrics.end(), metric) != kSweepMetrics.end();
@@ -114,9 +112,7 @@ Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory)
   Sweep sweep;
   sweep.file = file;
   sweep.name = reader.string("name", file.stem().string());
-  if (!std::regex_match(sweep.name, kNamePattern)) {
-    reader.fail("name", "expected letters, digits, '.', '_' or '-' (it names the sweep directory)");
-  }
+  if (const auto problem = directory_name_problem(sweep.name, "the sweep directory")) reader.fail("name", *problem);
   const fs::path base = reader.required_path("base");
   sweep.directory = reader.optional_path("dir").value_or((fs::current_path() / "runs" / sweep.name).lexically_normal());
   if (directory) sweep.directory = fs::absolute(*directory).lexically_normal();
@@ -160,10 +156,7 @@ Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory)
   for (ConfigReader item : reader.sections("variants")) {
     SweepVariant variant;
     variant.name = item.required_string("name");
-    if (!std::regex_match(variant.name, kNamePattern)) {
-      item.fail("name",
-                "expected letters, digits, '.', '_' or '-' (it names the run directory), got \"" + variant.name + "\"");
-    }
+    if (const auto problem = directory_name_problem(variant.name, "the run directory")) item.fail("name", *problem);
     variant.values = read_assignments(item, "set");
     variant.gates = read_gates(item, "fail_under");
     item.finish();

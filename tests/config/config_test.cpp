@@ -242,6 +242,27 @@ TEST(Config, AugmentationAndFineTuningDefaultsAreResolved) {
   EXPECT_EQ(experiment.resolved["train"]["sampling"], "shuffle");
 }
 
+// Names become directory names: a 50,000-character one is an error naming the limit (it once
+// overflowed the stack inside std::regex), and "." or ".." never name the runs folder itself.
+TEST(Config, RunNamesAreCheckedWithoutRegularExpressions) {
+  TempDirectory dir;
+  write_file(dir / "x.yaml", kMinimalYaml);
+  EXPECT_NE(error_of(dir / "x.yaml", {"name=" + std::string(50000, 'a')})
+                .find("name: expected at most 255 characters (it names the run directory), got 50000"),
+            std::string::npos);
+  EXPECT_NE(error_of(dir / "x.yaml", {"name=.."}).find("name: expected a name other than"), std::string::npos);
+  EXPECT_NE(error_of(dir / "x.yaml", {"name=a/b"}).find("name: expected letters, digits"), std::string::npos);
+  EXPECT_EQ(error_of(dir / "x.yaml", {"name=" + std::string(255, 'a')}), "no error");
+  for (const char* device : {"auto", "cpu", "cuda", "cuda:0", "cuda:12"}) {
+    EXPECT_EQ(error_of(dir / "x.yaml", {std::string("device=") + device}), "no error") << device;
+  }
+  for (const char* device : {"cuda:", "cuda:x", "gpu", "cuda:99999", "cpu "}) {
+    EXPECT_NE(error_of(dir / "x.yaml", {std::string("device=\"") + device + "\""}).find("device: expected one of"),
+              std::string::npos)
+        << device;
+  }
+}
+
 // Every choice a config can spell reaches the code as its enum value, so nothing accepted by the
 // config can be forgotten downstream (the code switches over the enums without a default).
 TEST(Config, EveryChoiceSpellingBecomesItsEnumValue) {

@@ -109,6 +109,8 @@ TEST_F(SweepFile, InvalidKeysAndValuesAreErrorsBeforeAnythingRuns) {
             file +
                 ": variants[0].name: expected letters, digits, '.', '_' or '-' (it names the run directory), got "
                 "\"a b\"");
+  EXPECT_EQ(error_of("base: ../configs/base.yaml\nvariants: [{name: " + std::string(40000, 'v') + "}]\n"),
+            file + ": variants[0].name: expected at most 255 characters (it names the run directory), got 40000");
   EXPECT_EQ(error_of("base: ../configs/base.yaml\nvariants: [{name: a}]\nfail_under: {val_loss: 0.1}\n"),
             file + ": fail_under.val_loss: expected one of top1|mean_per_class|val_accuracy");
   EXPECT_EQ(error_of("base: ../configs/base.yaml\nvariants: [{name: a}]\nmetric: f1\n"),
