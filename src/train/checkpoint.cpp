@@ -1,7 +1,5 @@
 #include "tl/train/checkpoint.hpp"
 
-#include <algorithm>
-
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/serialize.h>
 #include <torch/serialize/input-archive.h>
@@ -9,6 +7,7 @@
 
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/error.hpp"
+#include "tl/config/enum_names.hpp"
 
 namespace tl {
 namespace {
@@ -49,9 +48,8 @@ CheckpointRecord CheckpointRecord::from_json(const nlohmann::json& json, const s
     record.epoch = json.at("epoch").get<int>();
     record.class_names = json.at("class_names").get<std::vector<std::string>>();
     const std::string head_type = json.at("head").at("type").get<std::string>();
-    const auto known =
-        std::find_if(kHeadTypes.begin(), kHeadTypes.end(), [&](HeadType type) { return head_type == name_of(type); });
-    if (known == kHeadTypes.end()) throw Error(file + ": checkpoint names an unknown head type \"" + head_type + "\"");
+    const std::optional<HeadType> known = value_named(kHeadTypes, head_type);
+    if (!known) throw Error(file + ": checkpoint names an unknown head type \"" + head_type + "\"");
     record.head.type = *known;
     record.head.hidden = json.at("head").at("hidden").get<std::vector<int>>();
     record.head.dropout = json.at("head").at("dropout").get<double>();

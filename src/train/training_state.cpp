@@ -1,18 +1,12 @@
 #include "tl/train/training_state.hpp"
 
 #include "tl/base/error.hpp"
+#include "tl/config/enum_names.hpp"
 
 namespace tl {
 namespace {
 
 constexpr int kStateFormat = 1;
-
-Stage stage_named(const std::string& name, const std::string& source) {
-  for (const Stage stage : {Stage::head, Stage::fine_tune}) {
-    if (name == name_of(stage)) return stage;
-  }
-  throw Error(source + ": unknown training stage \"" + name + "\"");
-}
 
 }  // namespace
 
@@ -71,7 +65,10 @@ TrainingState TrainingState::from_json(const nlohmann::json& json, EarlyStopping
                   std::to_string(kStateFormat));
     }
     state.epoch_ = json.at("epoch").get<int>();
-    state.stage_ = stage_named(json.at("stage").get<std::string>(), source);
+    const std::string stage = json.at("stage").get<std::string>();
+    const std::optional<Stage> known = value_named(kStages, stage);
+    if (!known) throw Error(source + ": unknown training stage \"" + stage + "\"");
+    state.stage_ = *known;
     state.stage_start_ = json.at("stage_start").get<int>();
     state.stopped_early_ = json.at("stopped_early").get<bool>();
     state.early_stopping_.restore_counters(json.at("early_stopping"), source);

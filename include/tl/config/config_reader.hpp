@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tl/config/config_source.hpp"
+#include "tl/config/enum_names.hpp"
 
 namespace tl {
 
@@ -32,11 +33,11 @@ class ConfigReader {
   // A choice among an enum's values, spelled as name_of(value) spells them.
   template <typename Enum, size_t N>
   Enum choice(const std::string& key, const std::array<Enum, N>& options, Enum fallback) {
-    return value_named(options, choice(key, names_of(options), name_of(fallback)));
+    return *value_named(options, choice(key, names_of(options), name_of(fallback)));
   }
   template <typename Enum, size_t N>
   Enum required_choice(const std::string& key, const std::array<Enum, N>& options) {
-    return value_named(options, required_choice(key, names_of(options)));
+    return *value_named(options, required_choice(key, names_of(options)));
   }
   double number(const std::string& key, double fallback, double min, double max);
   int integer(const std::string& key, int fallback, int min, int max);
@@ -69,14 +70,6 @@ class ConfigReader {
     std::vector<std::string> names;
     for (const Enum option : options) names.emplace_back(name_of(option));
     return names;
-  }
-  // `name` was checked against names_of(options) already.
-  template <typename Enum, size_t N>
-  static Enum value_named(const std::array<Enum, N>& options, const std::string& name) {
-    for (const Enum option : options) {
-      if (name == name_of(option)) return option;
-    }
-    return options.front();
   }
   ConfigReader(const ConfigSource& source, const nlohmann::json* node, std::string path,
                std::shared_ptr<nlohmann::json> resolved_root, nlohmann::json* resolved_node);

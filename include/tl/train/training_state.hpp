@@ -3,6 +3,7 @@
 // there: epochs done, the current stage and when it began, the best epoch so far and its metrics,
 // and the early-stopping counters. It is saved whole inside last.pt, so resuming is "load and
 // continue", never a replay of metrics.jsonl. Free of LibTorch.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@ namespace tl {
 // head: the head trains on cached features of the frozen backbone; fine_tune: the top of the
 // backbone trains with it (train.fine_tune).
 enum class Stage { head, fine_tune };
+inline constexpr std::array kStages{Stage::head, Stage::fine_tune};
 const char* name_of(Stage stage);
 
 struct EpochResult {
