@@ -57,4 +57,10 @@ Split make_split(const Dataset& dataset, const SplitOptions& options) {
   return split;
 }
 
+std::vector<int> class_counts(const Dataset& dataset, const std::vector<size_t>& indices) {
+  std::vector<int> counts(dataset.class_names.size(), 0);
+  for (const size_t index : indices) ++counts.at(static_cast<size_t>(dataset.samples.at(index).label));
+  return counts;
+}
+
 }  // namespace tl

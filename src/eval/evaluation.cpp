@@ -81,6 +81,12 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
     labels.assign(label_tensor.data_ptr<int>(), label_tensor.data_ptr<int>() + label_tensor.numel());
   }
   ClassificationReport report = make_classification_report(scores, labels, classifier.class_names());
+  std::vector<std::string> paths;
+  for (const size_t index : features.sample_indices) paths.push_back(dataset.samples[index].path.string());
+  if (!labels.empty()) {
+    report.highest_losses =
+        highest_losses(scores, labels, paths, classifier.class_names().size(), kReportedHighestLosses);
+  }
   report.skipped_files = static_cast<int>(skipped.count());
   return report;
 }

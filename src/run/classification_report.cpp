@@ -86,6 +86,15 @@ nlohmann::json to_json(const ClassificationReport& report) {
                          {"predicted", c.predicted}});
     names.push_back(c.name);
   }
+  nlohmann::json losses = nlohmann::json::array();
+  for (const auto& sample : report.highest_losses) {
+    losses.push_back({{"path", sample.path},
+                      {"true", report.classes.at(static_cast<size_t>(sample.label)).name},
+                      {"predicted", report.classes.at(static_cast<size_t>(sample.predicted)).name},
+                      {"probability", sample.probability},
+                      {"true_probability", sample.true_probability},
+                      {"loss", sample.loss}});
+  }
   return {{"samples", report.samples},
           {"top1", report.top1},
           {"top_k", report.topk},
@@ -93,7 +102,8 @@ nlohmann::json to_json(const ClassificationReport& report) {
           {"mean_per_class_accuracy", report.mean_per_class_accuracy},
           {"per_class", per_class},
           {"confusion_matrix", {{"classes", names}, {"rows_true_columns_predicted", report.confusion}}},
-          {"skipped_files", report.skipped_files}};
+          {"skipped_files", report.skipped_files},
+          {"highest_losses", losses}};
 }
 
 std::string format_report(const ClassificationReport& report) {

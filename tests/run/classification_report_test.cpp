@@ -1,6 +1,8 @@
 // Metrics on hand-made predictions, where every number can be worked out on paper.
 #include "tl/run/classification_report.hpp"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "tl/base/error.hpp"
@@ -68,6 +70,51 @@ TEST(ClassificationReport, JsonCarriesNamesAndMatrix) {
 TEST(ClassificationReport, InconsistentInputIsAnError) {
   EXPECT_THROW(tl::make_classification_report({1, 2}, {0}, kNames), tl::Error);
   EXPECT_THROW(tl::make_classification_report({1, 2, 3}, {3}, kNames), tl::Error);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(HighestLosses, WorstScoredFirstWithSoftmaxProbabilities) {
+  // Logits ln(p) make the softmax exactly p: sample 1 (true c, p=0.1) is the worst, then sample 0
+  // (true b, p=0.2); sample 2 is right (true a, p=0.7). Equal losses go to the earlier path.
+  const std::vector<float> logits{std::log(0.7f), std::log(0.2f), std::log(0.1f),   // true b
+                                  std::log(0.6f), std::log(0.3f), std::log(0.1f),   // true c
+                                  std::log(0.7f), std::log(0.2f), std::log(0.1f),   // true a
+                                  std::log(0.7f), std::log(0.2f), std::log(0.1f)};  // true b, same scores
+  const auto losses = tl::highest_losses(logits, {1, 2, 0, 1}, {"x.jpg", "y.jpg", "z.jpg", "w.jpg"}, 3, 3);
+  ASSERT_EQ(losses.size(), 3u);
+  EXPECT_EQ(losses[0].path, "y.jpg");
+  EXPECT_EQ(losses[0].predicted, 0);
+  EXPECT_NEAR(losses[0].true_probability, 0.1, 1e-6);
+  EXPECT_NEAR(losses[0].probability, 0.6, 1e-6);
+  EXPECT_NEAR(losses[0].loss, -std::log(0.1), 1e-5);
+  EXPECT_EQ(losses[1].path, "w.jpg") << "a tie goes to the earlier path";
+  EXPECT_EQ(losses[2].path, "x.jpg");
+  EXPECT_NEAR(losses[2].true_probability, 0.2, 1e-6);
+}
+
+TEST(HighestLosses, LargeLogitsKeepAFiniteLoss) {
+  const auto losses = tl::highest_losses({1000.f, -1000.f}, {1}, {"a.jpg"}, 2, 5);
+  ASSERT_EQ(losses.size(), 1u);
+  EXPECT_NEAR(losses[0].loss, 2000.0, 1e-3);
+  EXPECT_DOUBLE_EQ(losses[0].probability, 1.0);
+}
+
+TEST(HighestLosses, InconsistentSizesAreAnError) {
+  EXPECT_THROW(tl::highest_losses({1.f, 2.f, 3.f}, {0}, {"a.jpg"}, 2, 5), tl::Error);
+  EXPECT_THROW(tl::highest_losses({1.f, 2.f}, {0}, {}, 2, 5), tl::Error);
+}
+
+TEST(ClassificationReport, JsonNamesTheHighestLossesByClass) {
+  auto report = tl::make_classification_report(kScores, kLabels, kNames, 2);
+  report.highest_losses = tl::highest_losses(kScores, kLabels, {"0", "1", "2", "3", "4", "5"}, 3, 2);
+  const auto json = tl::to_json(report);
+  ASSERT_EQ(json["highest_losses"].size(), 2u);
+  EXPECT_EQ(json["highest_losses"][0]["path"], "4");  // true c scored 0.1 of 1.0
+  EXPECT_EQ(json["highest_losses"][0]["true"], "c");
+  EXPECT_EQ(json["highest_losses"][0]["predicted"], "a");
 }
 
 }  // namespace

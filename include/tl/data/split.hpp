@@ -28,4 +28,7 @@ struct SplitOptions {
 // Without one, every class is divided by the fractions; each class keeps at least one training sample.
 Split make_split(const Dataset& dataset, const SplitOptions& options);
 
+// How many of `indices` belong to each of the dataset's classes (the class distribution of a split).
+std::vector<int> class_counts(const Dataset& dataset, const std::vector<size_t>& indices);
+
 }  // namespace tl

@@ -15,6 +15,9 @@ namespace tl {
 
 class TrainedClassifier;
 
+// How many of the worst-scored photos an evaluation report names (a report shows them as thumbnails).
+inline constexpr size_t kReportedHighestLosses = 30;
+
 struct EvaluationRequest {
   std::string split = "test";                  // train | val | test
   std::optional<LayoutOptions> other_dataset;  // evaluate this instead of the run's own data

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tl/run/highest_losses.hpp"
+
 namespace tl {
 
 struct ClassStatistics {
@@ -24,6 +26,7 @@ struct ClassificationReport {
   std::vector<ClassStatistics> classes;
   std::vector<std::vector<int>> confusion;
   int skipped_files = 0;
+  std::vector<LossySample> highest_losses;  // filled by evaluation, which knows the photos
 };
 
 // scores: samples x classes, row-major (logits or probabilities: only the order matters).
