@@ -9,6 +9,7 @@
 #include "tl/eval/evaluation.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/library_error.hpp"
+#include "tl/report/run_report.hpp"
 #include "tl/run/run_directory.hpp"
 
 int main(int argc, char** argv) {
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
         out.empty() ? std::filesystem::path(run) / ("eval_" + split + ".json") : std::filesystem::path(out);
     tl::write_file_atomically(out_path, json.dump(2) + "\n");
     std::cout << tl::format_report(report) << "\nreport written to " << out_path.string() << "\n";
+    tl::refresh_run_report(run);
     return 0;
   });
 }

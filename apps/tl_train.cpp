@@ -7,6 +7,7 @@
 #include "tl/base/logging.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/features/library_error.hpp"
+#include "tl/report/run_report.hpp"
 #include "tl/run/run_directory.hpp"
 #include "tl/train/trainer.hpp"
 
@@ -36,18 +37,24 @@ int main(int argc, char** argv) {
   return tl::app::guarded("tl-train", tl::describe_library_error, [&] {
     tl::configure_logging(verbose);
     tl::install_interrupt_handler();
+    tl::Experiment experiment;
+    tl::TrainingOptions options;
     if (!resume.empty()) {
-      tl::Experiment experiment = tl::RunDirectory(resume).load_experiment();
+      experiment = tl::RunDirectory(resume).load_experiment();
       // The folder given, wherever the run was first written (it may have been moved since).
       experiment.run_directory = std::filesystem::absolute(resume).lexically_normal();
-      tl::TrainingOptions options;
       options.resume = true;
-      tl::train(experiment, options);
     } else {
-      tl::TrainingOptions options;
+      experiment = tl::load_experiment_file(config, overrides);
       options.overwrite = overwrite;
-      tl::train(tl::load_experiment_file(config, overrides), options);
     }
+    try {
+      tl::train(experiment, options);
+    } catch (const tl::Interrupted&) {
+      tl::refresh_run_report(experiment.run_directory);  // an interrupted run's page says what is missing
+      throw;
+    }
+    tl::refresh_run_report(experiment.run_directory);
     return 0;
   });
 }

@@ -34,7 +34,7 @@ void RunDirectory::claim(bool replace) const {
                 "or replace it with --overwrite");
   }
   for (const auto& file :
-       {config(), classes(), metrics(), best_checkpoint(), last_checkpoint(), summary(), skipped()}) {
+       {config(), classes(), metrics(), best_checkpoint(), last_checkpoint(), summary(), skipped(), report()}) {
     fs::remove(file);
   }
   for (const auto& entry : fs::directory_iterator(path_)) {

@@ -8,6 +8,7 @@
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
 #include "tl/base/json_file.hpp"
+#include "tl/sweep/sweep_report.hpp"
 
 namespace fs = std::filesystem;
 
@@ -33,14 +34,10 @@ std::string format_fixed(double value, int digits) {
   return text;
 }
 
-// The table's cells, shared by the CSV and Markdown forms.
-struct Table {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-};
+}  // namespace
 
-Table make_table(const Sweep& sweep, const std::vector<VariantResult>& results) {
-  Table table;
+ResultsTable make_results_table(const Sweep& sweep, const std::vector<VariantResult>& results) {
+  ResultsTable table;
   table.header = {"best", "variant"};
   for (const auto& key : sweep.varied_keys) table.header.push_back(key);
   for (const char* column : {"status", "top1", "mean_per_class", "val_accuracy", "val_loss", "epochs", "wall_s",
@@ -67,6 +64,8 @@ Table make_table(const Sweep& sweep, const std::vector<VariantResult>& results) 
   }
   return table;
 }
+
+namespace {
 
 std::string csv_cell(const std::string& cell) {
   if (cell.find_first_of(",\"\n") == std::string::npos) return cell;
@@ -136,7 +135,7 @@ std::vector<std::string> apply_gates(std::vector<VariantResult>& results, const 
 }
 
 std::string results_markdown(const Sweep& sweep, const std::vector<VariantResult>& results) {
-  const Table table = make_table(sweep, results);
+  const ResultsTable table = make_results_table(sweep, results);
   std::ostringstream text;
   text << "Sweep " << sweep.name << ": " << results.size() << " variants, evaluated on " << sweep.split
        << ", ranked by " << sweep.metric << "\n\n|";
@@ -153,7 +152,7 @@ std::string results_markdown(const Sweep& sweep, const std::vector<VariantResult
 }
 
 void write_results(const Sweep& sweep, const std::vector<VariantResult>& results) {
-  const Table table = make_table(sweep, results);
+  const ResultsTable table = make_results_table(sweep, results);
   std::ostringstream csv;
   const auto write_csv_row = [&csv](const std::vector<std::string>& row) {
     for (size_t i = 0; i < row.size(); ++i) csv << (i ? "," : "") << csv_cell(row[i]);
@@ -191,6 +190,7 @@ void write_results(const Sweep& sweep, const std::vector<VariantResult>& results
   write_file_atomically(sweep.directory / "results.csv", csv.str());
   write_file_atomically(sweep.directory / "results.json", json.dump(2) + "\n");
   write_file_atomically(sweep.directory / "results.md", results_markdown(sweep, results));
+  write_sweep_report(sweep, results);
 }
 
 std::map<std::string, nlohmann::json> previous_results(const Sweep& sweep) {

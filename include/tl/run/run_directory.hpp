@@ -24,6 +24,7 @@ class RunDirectory {
   std::filesystem::path last_checkpoint() const { return path_ / "last.pt"; }
   std::filesystem::path summary() const { return path_ / "summary.json"; }
   std::filesystem::path skipped() const { return path_ / "skipped.json"; }
+  std::filesystem::path report() const { return path_ / "report.html"; }
 
   bool holds_run() const;  // a previous run's config.json is there
   // Refuses a folder that holds a previous run unless `replace` is set; then removes that run's

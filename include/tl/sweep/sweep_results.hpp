@@ -39,7 +39,15 @@ void rank_results(std::vector<VariantResult>& results, const std::string& metric
 std::vector<std::string> apply_gates(std::vector<VariantResult>& results, const Sweep& sweep,
                                      const std::vector<Gate>& extra);
 
-// results.csv, results.json and results.md in the sweep directory, each written atomically.
+// The results table's cells (variant, varied values, status, metrics, timing, gates, error), shared
+// by the CSV, Markdown and HTML forms.
+struct ResultsTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+ResultsTable make_results_table(const Sweep& sweep, const std::vector<VariantResult>& results);
+
+// results.csv, results.json, results.md and report.html in the sweep directory, each written atomically.
 void write_results(const Sweep& sweep, const std::vector<VariantResult>& results);
 std::string results_markdown(const Sweep& sweep, const std::vector<VariantResult>& results);
 

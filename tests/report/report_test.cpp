@@ -1,0 +1,236 @@
+// The report's pieces on hand-made inputs: escaping, axes, charts, the confusion heat map, and whole
+// run pages for a finished, an evaluated and an interrupted run. What a browser makes of the page is
+// tested end to end in tests/cli (headless Chromium).
+#include <algorithm>
+#include <regex>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/fixtures.hpp"
+#include "support/temp_directory.hpp"
+#include "tl/base/error.hpp"
+#include "tl/report/bar_chart.hpp"
+#include "tl/report/chart_axis.hpp"
+#include "tl/report/confusion_heat_map.hpp"
+#include "tl/report/html_page.hpp"
+#include "tl/report/line_chart.hpp"
+#include "tl/report/run_report.hpp"
+
+namespace {
+
+using tl::testing::read_file;
+using tl::testing::TempDirectory;
+using tl::testing::write_file;
+
+size_t occurrences(const std::string& text, const std::string& part) {
+  size_t count = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++count;
+  return count;
+}
+
+TEST(HtmlPage, EscapesEverythingMarkupCouldHideIn) {
+  EXPECT_EQ(tl::escape_html("<script>alert('x') & \"y\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;");
+  tl::HtmlPage page("<b>title</b>");
+  page.add_section("s", "heading", "<p>body</p>");
+  const std::string html = page.render();
+  EXPECT_NE(html.find("<title>&lt;b&gt;title&lt;/b&gt;</title>"), std::string::npos);
+  EXPECT_NE(html.find("<section id=\"s\"><h2>heading</h2><p>body</p></section>"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org")) << "nothing is fetched";
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+}
+
+TEST(HtmlPage, NumericColumnsSortByValue) {
+  const std::string table = tl::html_table({"name", "share"}, {{tl::text_cell("a<b"), tl::percent_cell(0.25)}}, true);
+  EXPECT_NE(table.find("class=\"sortable\""), std::string::npos);
+  EXPECT_NE(table.find("<td>a&lt;b</td>"), std::string::npos);
+  EXPECT_NE(table.find("<td class=\"num\" data-sort=\"0.250000000\">25.00%</td>"), std::string::npos);
+  EXPECT_EQ(tl::format_number(std::nan(""), 2), "–");
+}
+
+TEST(ChartAxis, TicksAreRoundNumbersCoveringTheRange) {
+  const auto accuracy = tl::nice_axis(0.43, 0.97);
+  EXPECT_DOUBLE_EQ(accuracy.low, 0.4);
+  EXPECT_DOUBLE_EQ(accuracy.high, 1.0);
+  ASSERT_EQ(accuracy.ticks.size(), 7u);
+  EXPECT_EQ(accuracy.label(accuracy.ticks[1]), "0.5");
+  const auto epochs = tl::nice_axis(1, 3, 6, true);
+  EXPECT_DOUBLE_EQ(epochs.step, 1.0);
+  EXPECT_EQ(epochs.ticks, (std::vector<double>{1, 2, 3}));
+  const auto rate = tl::nice_axis(0.0001, 0.0005);
+  EXPECT_EQ(rate.label(rate.ticks.back()), "0.0005");
+  const auto flat = tl::nice_axis(2, 2);
+  EXPECT_LT(flat.low, 2);
+  EXPECT_GT(flat.high, 2);
+}
+
+TEST(LineChart, OnePolylinePointPerValueAndEveryPartLabelled) {
+  tl::LineChart chart{"Loss", "epoch", "loss", {}, {}, {}, true, true};
+  chart.series.push_back({"train <loss>", {{1, 0.9}, {2, 0.5}, {3, 0.4}}, {}, false});
+  chart.series.push_back({"val loss", {{1, 1.0}, {2, 0.7}, {3, 0.6}}, {}, true});
+  chart.lines.push_back({2.5, "fine-tuning"});
+  chart.marks.push_back({3, 0.6, "best epoch 3"});
+  const std::string svg = tl::render_svg(chart);
+  const std::regex polyline("<polyline class=\"series\" data-series=\"([^\"]*)\" points=\"([^\"]*)\"");
+  std::vector<std::pair<std::string, size_t>> found;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), polyline); it != std::sregex_iterator(); ++it) {
+    const std::string points = (*it)[2];
+    found.emplace_back((*it)[1], static_cast<size_t>(std::count(points.begin(), points.end(), ',')));
+  }
+  EXPECT_EQ(found, (std::vector<std::pair<std::string, size_t>>{{"train &lt;loss&gt;", 3}, {"val loss", 3}}));
+  for (const char* part : {">epoch<", ">loss<", ">fine-tuning<", ">best epoch 3<", "class=\"legend-item\""}) {
+    EXPECT_NE(svg.find(part), std::string::npos) << part;
+  }
+  EXPECT_EQ(occurrences(svg, "class=\"tick\""), 3u + 6u) << "x ticks 1..3, y ticks 0..1 in steps of 0.2";
+}
+
+TEST(BarChart, OneBarPerValue) {
+  tl::BarChart chart{"top1", "top1", {{"a", 0.9, "0.9000", {}}, {"<b>", 0.5, "0.5000", {}}}};
+  const std::string svg = tl::render_svg(chart);
+  EXPECT_EQ(occurrences(svg, "class=\"bar\""), 2u);
+  EXPECT_NE(svg.find("data-value=\"0.900000000\""), std::string::npos);
+  EXPECT_NE(svg.find(">&lt;b&gt;<"), std::string::npos);
+}
+
+TEST(ConfusionHeatMap, ClassesSquaredCellsHoldingTheCounts) {
+  const std::vector<std::string> names{"cat", "dog", "<script>"};
+  const std::vector<std::vector<int>> confusion{{5, 1, 0}, {2, 7, 0}, {0, 0, 3}};
+  const std::string svg = tl::render_confusion_heat_map(names, confusion);
+  EXPECT_EQ(occurrences(svg, "class=\"cell\""), 9u);
+  int total = 0;
+  const std::regex count("data-count=\"([0-9]+)\"");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), count); it != std::sregex_iterator(); ++it) {
+    total += std::stoi((*it)[1]);
+  }
+  EXPECT_EQ(total, 18);
+  EXPECT_EQ(svg.find("<script>"), std::string::npos);
+  EXPECT_NE(svg.find("&lt;script&gt; → &lt;script&gt;: 3 (100.0% of &lt;script&gt;)"), std::string::npos);
+  EXPECT_NE(svg.find("dog → cat: 2 (22.2% of dog)"), std::string::npos);
+  EXPECT_THROW(tl::render_confusion_heat_map(names, {{1, 2}, {3, 4}}), tl::Error);
+  EXPECT_THROW(tl::render_confusion_heat_map(names, {{1, 2, 3}, {3, 4}, {1, 1, 1}}), tl::Error);
+}
+
+// A run directory as tl-train and tl-eval leave it, written by hand: two classes, one of them named
+// like markup, three epochs (the third fine-tuning), a test evaluation naming two photos and a
+// photo that has since been deleted.
+class HandMadeRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    photos = tl::testing::make_image_folder(dir / "data", {"cat", "dog"}, 2, 300);
+    const nlohmann::json config = {{"name", "hand<made>"},
+                                   {"data", {{"layout", "image_folder"}, {"root", (dir / "data").string()}}},
+                                   {"model", {{"backbone", "tiny.pt"}, {"head", {{"type", "linear"}}}}},
+                                   {"train", {{"epochs", 2}, {"fine_tune", {{"epochs", 1}}}}}};
+    write_file(run / "config.json", config.dump());
+    write_file(run / "classes.json", R"(["<script>", "dog"])");
+    write_file(
+        run / "metrics.jsonl",
+        R"({"epoch":1,"stage":"head","lr":0.01,"train_loss":0.9,"train_accuracy":0.5,"val_loss":0.8,"val_accuracy":0.5}
+{"epoch":2,"stage":"head","lr":0.01,"train_loss":0.5,"train_accuracy":0.8,"val_loss":0.6,"val_accuracy":0.75}
+{"epoch":3,"stage":"fine_tune","lr":0.001,"train_loss":0.3,"train_accuracy":0.9,"val_loss":0.65,"val_accuracy":0.7}
+)");
+    write_file(run / "skipped.json", R"([{"path":"data/dog/<bad>.jpg","reason":"not a decodable image"}])");
+  }
+
+  void write_summary() {
+    write_file(run / "summary.json", R"({"samples":{"train":6,"val":2,"test":4},"skipped_files":1,"best_epoch":2,
+      "selected_by":"val_accuracy","best":{"val_accuracy":0.75,"val_loss":0.6,"train_loss":0.5},
+      "class_counts":{"train":[3,3],"val":[1,1],"test":[2,2]},"device":"cpu","cpu_threads":2,"seconds":1.5,
+      "backbone":{"path":"tiny.pt","sha256":"0123456789abcdef","feature_dim":8},
+      "feature_extraction":{"images_per_second":100,"computed_by_backbone":12,"from_cache":0}})");
+  }
+
+  void write_evaluation() {
+    nlohmann::json evaluation = {
+        {"samples", 4},
+        {"top1", 0.5},
+        {"top_k", 1.0},
+        {"k", 2},
+        {"mean_per_class_accuracy", 0.5},
+        {"per_class",
+         {{{"class", "<script>"}, {"precision", 0.5}, {"recall", 0.5}, {"f1", 0.5}, {"support", 2}},
+          {{"class", "dog"}, {"precision", 0.5}, {"recall", 0.5}, {"f1", 0.5}, {"support", 2}}}},
+        {"confusion_matrix", {{"classes", {"<script>", "dog"}}, {"rows_true_columns_predicted", {{1, 1}, {1, 1}}}}},
+        {"checkpoint", (run / "best.pt").string()},
+        {"data_root", (dir / "data").string()},
+        {"skipped_files", 0},
+        {"highest_losses",
+         {{{"path", photos[0].string()},
+           {"true", "<script>"},
+           {"predicted", "dog"},
+           {"probability", 0.9},
+           {"true_probability", 0.1},
+           {"loss", 2.3}},
+          {{"path", photos[2].string()},
+           {"true", "dog"},
+           {"predicted", "<script>"},
+           {"probability", 0.8},
+           {"true_probability", 0.2},
+           {"loss", 1.6}},
+          {{"path", (dir / "gone.jpg").string()},
+           {"true", "dog"},
+           {"predicted", "dog"},
+           {"probability", 0.6},
+           {"true_probability", 0.6},
+           {"loss", 0.5}}}}};
+    write_file(run / "eval_test.json", evaluation.dump());
+  }
+
+  TempDirectory dir;
+  std::filesystem::path run = dir / "run";
+  std::vector<std::filesystem::path> photos;
+};
+
+TEST_F(HandMadeRun, AFinishedEvaluatedRunShowsEverything) {
+  write_summary();
+  write_evaluation();
+  const auto written = tl::write_run_report(run);
+  EXPECT_EQ(written, run / "report.html");
+  const std::string html = read_file(written);
+  EXPECT_EQ(occurrences(html, "<script>"), 1u) << "the page's own script only; the class name is text";
+  EXPECT_GE(occurrences(html, "&lt;script&gt;"), 5u);
+  EXPECT_NE(html.find("<h1>hand&lt;made&gt;</h1>"), std::string::npos);
+  for (const char* section : {"id=\"glance\"", "id=\"curves\"", "id=\"eval-test\"", "id=\"distribution\"",
+                              "id=\"skipped\"", "id=\"config\""}) {
+    EXPECT_NE(html.find(section), std::string::npos) << section;
+  }
+  EXPECT_NE(html.find("finished after 3 of 3 epochs"), std::string::npos);
+  EXPECT_NE(html.find(">fine-tuning<"), std::string::npos) << "the stage boundary is marked";
+  EXPECT_NE(html.find(">best epoch 2<"), std::string::npos);
+  EXPECT_EQ(occurrences(html, "class=\"series\""), 5u) << "train/val loss, train/val accuracy, learning rate";
+  EXPECT_EQ(occurrences(html, "class=\"cell\""), 4u);
+  EXPECT_EQ(occurrences(html, "src=\"data:image/jpeg;base64,"), 2u) << "two photos exist, one is gone";
+  EXPECT_NE(html.find("gone.jpg: "), std::string::npos) << "the missing photo is named";
+  EXPECT_NE(html.find("sha256 <code>0123456789ab</code>"), std::string::npos);
+  EXPECT_NE(html.find("data/dog/&lt;bad&gt;.jpg"), std::string::npos);
+  EXPECT_EQ(html.find("No split has been evaluated"), std::string::npos);
+}
+
+TEST_F(HandMadeRun, AnInterruptedRunSaysWhatIsMissing) {
+  const std::string html = tl::render_run_report(run);
+  EXPECT_NE(html.find("unfinished: 3 of 3 epochs done, no summary.json"), std::string::npos);
+  EXPECT_NE(html.find("No split has been evaluated yet"), std::string::npos);
+  EXPECT_NE(html.find("The class distribution is in summary.json"), std::string::npos);
+  EXPECT_EQ(occurrences(html, "class=\"series\""), 5u) << "the curves of the epochs that finished";
+}
+
+TEST_F(HandMadeRun, UnreadableFilesAreNamedOnThePage) {
+  write_file(run / "summary.json", "{not json");
+  write_file(run / "metrics.jsonl", "garbage\n");
+  const std::string html = tl::render_run_report(run);
+  EXPECT_NE(html.find("Could not read " + tl::escape_html((run / "summary.json").string())), std::string::npos);
+  EXPECT_NE(html.find("not a metrics line"), std::string::npos);
+  EXPECT_NE(html.find("No epoch has finished yet"), std::string::npos);
+}
+
+TEST_F(HandMadeRun, AFolderWithoutARunIsAnError) {
+  try {
+    tl::render_run_report(dir / "data");
+    FAIL() << "expected tl::Error";
+  } catch (const tl::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("not a run directory"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
