@@ -114,7 +114,8 @@ TEST_F(SyntheticRun, TrainWritesACompleteRunDirectory) {
   ASSERT_EQ(train("--set data.test_fraction=0"), 0) << read_file(dir / "train.log");
   const auto run = dir / "run";
   for (const char* file :
-       {"config.json", "classes.json", "metrics.jsonl", "best.pt", "last.pt", "summary.json", "skipped.json"}) {
+       {"config.json", "classes.json", "metrics.jsonl", "best.pt", "last.pt", "summary.json", "skipped.json",
+        "report.html"}) {
     EXPECT_TRUE(std::filesystem::is_regular_file(run / file)) << file;
   }
   size_t files = 0;
@@ -122,7 +123,7 @@ TEST_F(SyntheticRun, TrainWritesACompleteRunDirectory) {
     ++files;
     EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "leftover " << entry.path();
   }
-  EXPECT_EQ(files, 7u);
+  EXPECT_EQ(files, 8u);
 
   EXPECT_EQ(read_json(run / "classes.json"), nlohmann::json({"blue", "red"}));
   const auto config = read_json(run / "config.json");
