@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app_main.hpp"
+#include "distributed.hpp"
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/logging.hpp"
 #include "tl/eval/evaluation.hpp"
@@ -34,16 +35,22 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
   app.add_option("--out", out, "write the report as JSON to this file (default <run>/eval_<split>.json)");
   app.add_flag("-v,--verbose", verbose, "debug logging");
+  int nproc = 1;
+  tl::app::add_nproc_option(app, nproc);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
 
   return tl::app::guarded("tl-eval", tl::describe_library_error, [&] {
+    if (const auto launched = tl::app::launch_ranks_if_asked(nproc, argc, argv)) return *launched;
     tl::configure_logging(verbose);
+    tl::ProcessGroup group(tl::world_from_environment());
+    tl::app::log_quietly_unless_first_rank(group, verbose);
     tl::configure_cpu_runtime(threads);
     tl::EvaluationRequest request;
     request.split = split;
     if (data_root) request.other_dataset = tl::LayoutOptions{layout, *data_root, target};
     tl::SkippedFiles skipped;
-    const tl::ClassificationReport report = tl::evaluate_run(run, checkpoint, device, request, skipped);
+    const tl::ClassificationReport report = tl::evaluate_run(run, checkpoint, device, request, skipped, &group);
+    if (!group.writes()) return 0;
     nlohmann::json json = tl::to_json(report);
     json["run"] = run;
     json["split"] = split;

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   app.add_flag("--overwrite", options.overwrite, "start again over an earlier run of this sweep");
   app.add_option("--dir", directory, "sweep directory, instead of the file's dir (default runs/<name>)");
   app.add_flag("--list", list_only, "validate the sweep and list its variants without running them");
+  app.add_option("--nproc", options.ranks, "run each variant's tl-train and tl-eval as this many ranks")
+      ->check(CLI::Range(1, 256));
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
 
   return tl::app::guarded("tl-sweep", tl::app::describe_unexpected_error, [&] {

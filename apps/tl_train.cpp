@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app_main.hpp"
+#include "distributed.hpp"
 #include "tl/base/logging.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/features/library_error.hpp"
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
       ->excludes(resume_option);
   app.add_flag("--overwrite", overwrite, "replace a previous run in the run directory")->excludes(resume_option);
   app.add_flag("-v,--verbose", verbose, "debug logging");
+  int nproc = 1;
+  tl::app::add_nproc_option(app, nproc);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   if (config.empty() && resume.empty()) {
     std::fprintf(stderr, "tl-train: give --config FILE, or --resume RUN_DIR\n");
@@ -35,10 +38,14 @@ int main(int argc, char** argv) {
   }
 
   return tl::app::guarded("tl-train", tl::describe_library_error, [&] {
+    if (const auto launched = tl::app::launch_ranks_if_asked(nproc, argc, argv)) return *launched;
     tl::configure_logging(verbose);
+    tl::ProcessGroup group(tl::world_from_environment());
+    tl::app::log_quietly_unless_first_rank(group, verbose);
     tl::install_interrupt_handler();
     tl::Experiment experiment;
     tl::TrainingOptions options;
+    options.group = &group;
     if (!resume.empty()) {
       experiment = tl::RunDirectory(resume).load_experiment();
       // The folder given, wherever the run was first written (it may have been moved since).
@@ -51,10 +58,11 @@ int main(int argc, char** argv) {
     try {
       tl::train(experiment, options);
     } catch (const tl::Interrupted&) {
-      tl::refresh_run_report(experiment.run_directory);  // an interrupted run's page says what is missing
+      // An interrupted run's page says what is missing.
+      if (group.writes()) tl::refresh_run_report(experiment.run_directory);
       throw;
     }
-    tl::refresh_run_report(experiment.run_directory);
+    if (group.writes()) tl::refresh_run_report(experiment.run_directory);
     return 0;
   });
 }

@@ -9,6 +9,9 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(ZLIB REQUIRED)
 find_package(Torch REQUIRED)
+# The headers of the collective library LibTorch's c10d ProcessGroupGloo is built on (libgloo-dev);
+# LibTorch itself carries the implementation.
+find_package(Gloo CONFIG REQUIRED)
 
 # yaml-cpp 0.7 exports the plain target name; newer releases add a namespace.
 if(TARGET yaml-cpp::yaml-cpp)

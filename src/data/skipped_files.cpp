@@ -6,7 +6,7 @@
 
 namespace tl {
 
-void SkippedFiles::add(const std::filesystem::path& path, const std::string& reason) {
+void SkippedFiles::add(const std::filesystem::path& path, const std::string& reason, bool announce) {
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     const bool known =
@@ -14,7 +14,7 @@ void SkippedFiles::add(const std::filesystem::path& path, const std::string& rea
     if (known) return;
     files_.push_back({path, reason});
   }
-  spdlog::warn("skipping {}: {}", path.string(), reason);
+  if (announce) spdlog::warn("skipping {}: {}", path.string(), reason);
 }
 
 std::vector<SkippedFile> SkippedFiles::list() const {

@@ -9,6 +9,7 @@
 #include "tl/data/split.hpp"
 #include "tl/eval/trained_classifier.hpp"
 #include "tl/features/device.hpp"
+#include "tl/dist/sharded_features.hpp"
 #include "tl/features/feature_extraction.hpp"
 
 namespace tl {
@@ -44,7 +45,8 @@ void map_classes_by_name(Dataset& dataset, const std::vector<std::string>& known
   dataset.class_names = known;
 }
 
-ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped) {
+ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped,
+                              ProcessGroup* group) {
   const Experiment& experiment = classifier.experiment();
   Dataset dataset;
   std::vector<size_t> indices;
@@ -69,9 +71,10 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
     cache = open_feature_cache(experiment.cache_directory, classifier.backbone().content_hash(),
                                classifier.preprocessing().describe());
   }
-  const FeatureSet features =
-      extract_features(classifier.backbone(), dataset, indices, classifier.preprocessing(), loader, skipped,
-                       cache ? &*cache : nullptr, "evaluate (" + request.split + ")");
+  ProcessGroup alone;
+  const FeatureSet features = extract_features_across(
+      group != nullptr ? *group : alone, classifier.backbone(), dataset, indices, classifier.preprocessing(), loader,
+      skipped, cache ? &*cache : nullptr, "evaluate (" + request.split + ")");
   std::vector<float> scores;
   std::vector<int> labels;
   if (features.size() > 0) {
@@ -93,9 +96,9 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
 
 ClassificationReport evaluate_run(const std::filesystem::path& run,
                                   const std::optional<std::filesystem::path>& checkpoint, const std::string& device,
-                                  const EvaluationRequest& request, SkippedFiles& skipped) {
+                                  const EvaluationRequest& request, SkippedFiles& skipped, ProcessGroup* group) {
   TrainedClassifier classifier(run, checkpoint, resolve_device(device));
-  return evaluate(classifier, request, skipped);
+  return evaluate(classifier, request, skipped, group);
 }
 
 }  // namespace tl

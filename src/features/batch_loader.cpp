@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "tl/base/available_cores.hpp"
 #include "tl/data/augmentation.hpp"
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
@@ -10,19 +11,30 @@
 namespace tl {
 
 BatchLoader::BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
-                         const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys)
+                         const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys,
+                         const std::vector<size_t>& batch_sizes)
     : dataset_(dataset),
       order_(std::move(order)),
       augmentation_keys_(std::move(augmentation_keys)),
       preprocessing_(preprocessing),
       options_(options),
-      skipped_(skipped),
-      batch_count_((order_.size() + options.batch_size - 1) / options.batch_size) {
+      skipped_(skipped) {
   if (options.augmentation && augmentation_keys_.size() != order_.size()) {
     throw std::invalid_argument("BatchLoader: one augmentation key per image is needed");
   }
-  const int threads =
-      options.workers > 0 ? options.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  batch_begins_.push_back(0);
+  if (batch_sizes.empty()) {
+    for (size_t begin = 0; begin < order_.size(); begin += static_cast<size_t>(options.batch_size)) {
+      batch_begins_.push_back(std::min(order_.size(), begin + static_cast<size_t>(options.batch_size)));
+    }
+  } else {
+    for (const size_t size : batch_sizes) batch_begins_.push_back(batch_begins_.back() + size);
+    if (batch_begins_.back() != order_.size()) {
+      throw std::invalid_argument("BatchLoader: the batch sizes do not add up to the images given");
+    }
+  }
+  batch_count_ = batch_begins_.size() - 1;
+  const int threads = options.workers > 0 ? options.workers : available_cores();
   const int useful = static_cast<int>(std::min<size_t>(threads, std::max<size_t>(batch_count_, 1)));
   for (int i = 0; i < useful; ++i) workers_.emplace_back([this] { work(); });
 }
@@ -64,8 +76,8 @@ void BatchLoader::work() {
 }
 
 ImageBatch BatchLoader::load(size_t batch_number) {
-  const size_t begin = batch_number * options_.batch_size;
-  const size_t end = std::min(order_.size(), begin + options_.batch_size);
+  const size_t begin = batch_begins_[batch_number];
+  const size_t end = batch_begins_[batch_number + 1];
   const int64_t capacity = static_cast<int64_t>(end - begin);
   const int64_t image_floats = 3LL * preprocessing_.height * preprocessing_.width;
   auto tensor_options = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(options_.pin_memory);

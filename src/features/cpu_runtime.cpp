@@ -6,6 +6,8 @@
 #include <malloc.h>
 #include <torch/utils.h>
 
+#include "tl/base/available_cores.hpp"
+
 namespace tl {
 
 int configure_cpu_runtime(int requested_threads) {
@@ -13,8 +15,7 @@ int configure_cpu_runtime(int requested_threads) {
   mallopt(M_MMAP_THRESHOLD, kLargestMallocThreshold);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 256 << 20);
-  const int threads =
-      requested_threads > 0 ? requested_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = requested_threads > 0 ? requested_threads : available_cores();
   torch::set_num_threads(threads);
   return threads;
 }

@@ -78,14 +78,19 @@ VariantResult run_variant(const Sweep& sweep, const SweepVariant& variant, const
     // The sweep owns its variants' run directories: a rerun replaces what an earlier attempt left.
     train_arguments.emplace_back("--overwrite");
   }
+  std::vector<std::string> eval_arguments{"--run", variant.experiment.run_directory.string(), "--split", sweep.split};
+  if (options.ranks > 1) {
+    for (auto* arguments : {&train_arguments, &eval_arguments}) {
+      arguments->insert(arguments->end(), {"--nproc", std::to_string(options.ranks)});
+    }
+  }
   const ProcessResult trained = run_process(options.train_program, train_arguments, log);
   stop_if_interrupted(trained, variant);
   if (!trained.succeeded()) {
     failed.error = failure_reason(log, trained);
     return failed;
   }
-  const ProcessResult evaluated = run_process(
-      options.eval_program, {"--run", variant.experiment.run_directory.string(), "--split", sweep.split}, log);
+  const ProcessResult evaluated = run_process(options.eval_program, eval_arguments, log);
   stop_if_interrupted(evaluated, variant);
   if (!evaluated.succeeded()) {
     failed.error = failure_reason(log, evaluated);

@@ -9,26 +9,66 @@
 
 namespace tl {
 
-EpochSteps::EpochSteps(torch::optim::Optimizer& optimizer, std::vector<torch::Tensor> trained,
+EpochSteps::EpochSteps(ProcessGroup& group, torch::optim::Optimizer& optimizer, std::vector<torch::Tensor> trained,
                        const TrainConfig& config, const torch::Tensor& class_weights, int epoch)
-    : optimizer_(optimizer), trained_(std::move(trained)), clip_grad_norm_(config.clip_grad_norm), epoch_(epoch) {
-  loss_options_.label_smoothing(config.label_smoothing);
+    : group_(group),
+      optimizer_(optimizer),
+      trained_(std::move(trained)),
+      class_weights_(class_weights),
+      clip_grad_norm_(config.clip_grad_norm),
+      epoch_(epoch) {
+  // Summed, then divided by the batch's total weight: with class weights and label smoothing too, this
+  // is PyTorch's mean over the whole batch, whichever rank computed which rows.
+  loss_options_.label_smoothing(config.label_smoothing).reduction(torch::kSum);
   if (class_weights.defined()) loss_options_.weight(class_weights);
 }
 
 void EpochSteps::apply(const torch::Tensor& targets, const torch::Tensor& logits) {
-  const auto loss = torch::nn::functional::cross_entropy(logits, targets, loss_options_);
-  const double loss_value = loss.item<double>();
+  const auto device = trained_.front().device();
+  // This rank's loss sum, weight sum (rows, or their class weights), correct rows and rows.
+  torch::Tensor totals = torch::zeros({4}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+  if (logits.defined()) {
+    const auto loss = torch::nn::functional::cross_entropy(logits, targets, loss_options_);
+    loss.backward();
+    totals[0] = loss.detach().to(torch::kFloat64);
+    totals[1] = class_weights_.defined() ? class_weights_.index_select(0, targets).sum().to(torch::kFloat64)
+                                         : torch::scalar_tensor(static_cast<double>(targets.size(0)), torch::kFloat64);
+    totals[2] = logits.argmax(1).eq(targets).sum().to(torch::kFloat64);
+    totals[3] = static_cast<double>(targets.size(0));
+  }
+  std::vector<torch::Tensor> gradients;
+  for (auto& parameter : trained_) {
+    if (!parameter.grad().defined()) parameter.mutable_grad() = torch::zeros_like(parameter);
+    gradients.push_back(parameter.grad());
+  }
+  if (group_.size() > 1) {
+    std::vector<torch::Tensor> parts;
+    for (const auto& gradient : gradients) parts.push_back(gradient.flatten().to(torch::kFloat64));
+    parts.push_back(totals);
+    torch::Tensor flat = torch::cat(parts);
+    group_.all_reduce_sum(flat);
+    int64_t offset = 0;
+    for (auto& gradient : gradients) {
+      gradient.copy_(flat.slice(0, offset, offset + gradient.numel()).view_as(gradient));
+      offset += gradient.numel();
+    }
+    totals = flat.slice(0, offset);
+  }
+  const auto sums = totals.to(torch::kCPU);
+  const double loss_sum = sums[0].item<double>(), weight = sums[1].item<double>();
+  const auto rows = static_cast<int64_t>(sums[3].item<double>());
+  if (rows == 0) return;  // every image of this batch was skipped
+  const double loss_value = loss_sum / weight;
   if (!std::isfinite(loss_value)) {
     throw Error("training diverged: loss is " + std::to_string(loss_value) + " in epoch " + std::to_string(epoch_ + 1) +
                 " (lower train.optimizer.lr)");
   }
-  loss.backward();
+  for (auto& gradient : gradients) gradient.div_(weight);
   if (clip_grad_norm_ > 0) torch::nn::utils::clip_grad_norm_(trained_, clip_grad_norm_);
   optimizer_.step();
-  loss_sum_ += loss_value * static_cast<double>(targets.size(0));
-  correct_ += logits.argmax(1).eq(targets).sum().item<int64_t>();
-  samples_ += targets.size(0);
+  loss_sum_ += loss_value * static_cast<double>(rows);
+  correct_ += static_cast<int64_t>(sums[2].item<double>());
+  samples_ += rows;
 }
 
 EpochResult EpochSteps::result() const {

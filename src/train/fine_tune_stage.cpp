@@ -55,17 +55,29 @@ EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch) {
     augmentation_keys.push_back(
         mix_key(mix_key(stream_key(seed_, RandomStream::fine_tune_view), static_cast<uint64_t>(epoch)), row));
   }
-  BatchLoader loader(dataset_, order, features_.train_preprocessing(), loader_, skipped_, augmentation_keys);
+  // This rank decodes and computes only its share of each global batch.
+  EpochSteps steps(features_.group(), *optimizer_, trained_, config_, class_weights_, epoch);
+  std::vector<size_t> my_order, batch_sizes;
+  std::vector<uint64_t> my_keys;
+  const auto batch_size = static_cast<size_t>(config_.batch_size);
+  for (size_t first = 0; first < order.size(); first += batch_size) {
+    const auto [begin, end] = steps.share(static_cast<int64_t>(std::min(batch_size, order.size() - first)));
+    for (auto i = first + static_cast<size_t>(begin); i < first + static_cast<size_t>(end); ++i) {
+      my_order.push_back(order[i]);
+      my_keys.push_back(augmentation_keys[i]);
+    }
+    batch_sizes.push_back(static_cast<size_t>(end - begin));
+  }
+  BatchLoader loader(dataset_, my_order, features_.train_preprocessing(), loader_, skipped_, my_keys, batch_sizes);
   const auto batches = static_cast<double>(loader.batch_count());
-  EpochSteps steps(*optimizer_, trained_, config_, class_weights_, epoch);
   int64_t b = 0;
   while (auto batch = loader.next()) {
     set_learning_rate(*optimizer_, schedule_.at(stage_epoch + static_cast<double>(b++) / batches),
                       config_.fine_tune.backbone_lr_multiplier);
-    if (batch->sample_indices.empty()) continue;
-    const torch::Tensor images = batch->images.to(backbone_.device(), /*non_blocking=*/true);
-    steps.step(batch->labels.to(backbone_.device()),
-               [&] { return head_->forward(backbone_.differentiable_features(images)); });
+    steps.step(batch->labels.to(backbone_.device()), [&] {
+      const torch::Tensor images = batch->images.to(backbone_.device(), /*non_blocking=*/true);
+      return head_->forward(backbone_.differentiable_features(images));
+    });
   }
   backbone_.set_training(false);
   features_.recompute_validation();

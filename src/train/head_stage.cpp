@@ -26,12 +26,13 @@ EpochResult HeadStage::run_epoch(int epoch, int stage_epoch) {
       torch::tensor(std::vector<int64_t>(order.begin(), order.end()), torch::kInt64).to(data.labels.device());
   const auto rows_total = static_cast<int64_t>(order.size());
   const int64_t batches = (rows_total + config_.batch_size - 1) / config_.batch_size;
-  EpochSteps steps(*optimizer_, head_->parameters(), config_, class_weights_, epoch);
+  EpochSteps steps(features_.group(), *optimizer_, head_->parameters(), config_, class_weights_, epoch);
   for (int64_t b = 0; b < batches; ++b) {
     set_learning_rate(*optimizer_, schedule_.at(stage_epoch + static_cast<double>(b) / batches));
     const auto rows = order_tensor.slice(0, b * config_.batch_size, std::min(rows_total, (b + 1) * config_.batch_size));
-    const auto inputs = data.features.index_select(0, rows);
-    steps.step(data.labels.index_select(0, rows), [&] { return head_->forward(inputs); });
+    const auto [begin, end] = steps.share(rows.size(0));
+    const auto mine = rows.slice(0, begin, end);
+    steps.step(data.labels.index_select(0, mine), [&] { return head_->forward(data.features.index_select(0, mine)); });
   }
   return steps.result();
 }

@@ -66,6 +66,9 @@ class Trainer {
   const Experiment& experiment_;
   const TrainConfig& config_;
   const TrainingOptions options_;
+  ProcessGroup alone_;
+  ProcessGroup& group_;
+  const bool writes_;  // only one rank writes the run directory
   const RunDirectory run_;
   const Clock::time_point started_ = Clock::now();
   const uint64_t seed_;
@@ -90,14 +93,16 @@ Trainer::Trainer(const Experiment& experiment, const TrainingOptions& options)
     : experiment_(experiment),
       config_(experiment.train),
       options_(options),
+      group_(options.group != nullptr ? *options.group : alone_),
+      writes_(group_.writes()),
       run_(experiment.run_directory),
       seed_(static_cast<uint64_t>(experiment.seed)) {}
 
 nlohmann::json Trainer::run() {
   if (options_.resume) {
     if (!run_.holds_run()) throw Error(run_.path().string() + ": no run to resume (no config.json)");
-    run_.remove_stale_temporaries();
-  } else {
+    if (writes_) run_.remove_stale_temporaries();
+  } else if (writes_) {
     run_.claim(options_.overwrite);
   }
   threads_ = configure_cpu_runtime(experiment_.threads);
@@ -129,7 +134,8 @@ nlohmann::json Trainer::run() {
       stage_ = make_stage(Stage::fine_tune);
     }
     train_epoch();
-    if (interrupt_requested() && !run_over()) {
+    // Every rank stops after the same epoch, whichever of them was interrupted.
+    if (group_.any(interrupt_requested()) && !run_over()) {
       throw Interrupted("training interrupted after epoch " + std::to_string(state_->epoch()) + " of " +
                         std::to_string(epochs_planned) + "; " + run_.last_checkpoint().string() +
                         " is saved: continue with tl-train --resume " + run_.path().string());
@@ -138,7 +144,7 @@ nlohmann::json Trainer::run() {
   if (progress_) progress_->finish();
 
   const nlohmann::json written = summary();
-  run_.write_json(run_.summary(), written);
+  if (writes_) run_.write_json(run_.summary(), written);
   const bool has_validation = state_->has_validation();
   spdlog::info("best epoch {} by {} ({:.4f}); run written to {}", state_->best_metrics()["epoch"].get<int>(),
                has_validation ? "validation accuracy" : "training loss",
@@ -149,8 +155,9 @@ nlohmann::json Trainer::run() {
 // The training and validation features (computed or from the cache), then a fresh head and what
 // its checkpoints record about the data and backbone it was trained on.
 void Trainer::compute_features_and_make_head() {
-  features_.emplace(experiment_, *dataset_, *split_, *backbone_->backbone, backbone_->preprocessing, device_, skipped_);
-  run_.write_json(run_.skipped(), skipped_.to_json());
+  features_.emplace(group_, experiment_, *dataset_, *split_, *backbone_->backbone, backbone_->preprocessing, device_,
+                    skipped_);
+  if (writes_) run_.write_json(run_.skipped(), skipped_.to_json());
   if (features_->damaged_cache_entries() > 0) {
     spdlog::warn("{} damaged feature cache entries were recomputed ({})", features_->damaged_cache_entries(),
                  experiment_.cache_directory.string());
@@ -191,7 +198,7 @@ void Trainer::open_data_and_backbone() {
   if (config_.fine_tune.enabled()) unfrozen_ = parameters_to_unfreeze(*backbone_->backbone, config_.fine_tune);
 
   if (!options_.resume || !std::filesystem::exists(run_.last_checkpoint())) {
-    run_.start(experiment_, dataset_->class_names);
+    if (writes_) run_.start(experiment_, dataset_->class_names);
   } else if (run_.load_class_names() != dataset_->class_names) {
     throw Error(run_.classes().string() + ": the run's classes differ from the data's now; cannot resume");
   }
@@ -223,14 +230,14 @@ void Trainer::resume_from_last_checkpoint() {
   for (const auto& line : run_.load_metrics()) {
     if (line["epoch"].get<int>() <= state_->epoch()) lines.push_back(line);
   }
-  run_.rewrite_metrics(lines);
+  if (writes_) run_.rewrite_metrics(lines);
   stage_ = make_stage(state_->stage());
   if (state_->stage() == Stage::fine_tune)
     backbone_->backbone->load_tuned_state(last.backbone_state, last_path.string());
   load_optimizer_state(last_path, stage_->optimizer());
   // best.pt is written after last.pt: a crash between them leaves it one improvement behind.
   const nlohmann::json& best = state_->best_metrics();
-  if (!best.is_null() && best["epoch"].get<int>() == state_->epoch() &&
+  if (writes_ && !best.is_null() && best["epoch"].get<int>() == state_->epoch() &&
       (!std::filesystem::exists(run_.best_checkpoint()) ||
        load_checkpoint(run_.best_checkpoint(), torch::kCPU).record.epoch != state_->epoch())) {
     save_checkpoint(run_.best_checkpoint(), head_, &stage_->optimizer(), last.record, last.backbone_state);
@@ -276,14 +283,16 @@ void Trainer::train_epoch() {
                                {"val_accuracy", has_validation ? nlohmann::json(validated.accuracy) : nlohmann::json()},
                                {"seconds", seconds},
                                {"images_per_second", seconds > 0 ? trained.samples / seconds : 0.0}};
-  run_.append_metrics(line);
   const bool best = state_->finish_epoch(trained, validated, line);
-  record_.epoch = state_->epoch();
-  record_.metrics = line;
-  record_.training_state = state_->to_json();
-  const NamedTensors tuned = backbone_->backbone->tuned_state();
-  save_checkpoint(run_.last_checkpoint(), head_, &stage_->optimizer(), record_, tuned);
-  if (best) save_checkpoint(run_.best_checkpoint(), head_, &stage_->optimizer(), record_, tuned);
+  if (writes_) {
+    run_.append_metrics(line);
+    record_.epoch = state_->epoch();
+    record_.metrics = line;
+    record_.training_state = state_->to_json();
+    const NamedTensors tuned = backbone_->backbone->tuned_state();
+    save_checkpoint(run_.last_checkpoint(), head_, &stage_->optimizer(), record_, tuned);
+    if (best) save_checkpoint(run_.best_checkpoint(), head_, &stage_->optimizer(), record_, tuned);
+  }
   if (options_.on_epoch_end) options_.on_epoch_end(line);
 
   char status[160];
@@ -339,6 +348,7 @@ nlohmann::json Trainer::summary() const {
        {{"path", record_.backbone_path}, {"sha256", record_.backbone_sha256}, {"feature_dim", record_.in_features}}},
       {"device", device_.str()},
       {"cpu_threads", threads_},
+      {"ranks", group_.size()},
       {"seconds", seconds_since(started_)}};
 }
 

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "tl/base/error.hpp"
+#include "tl/dist/sharded_features.hpp"
 #include "tl/features/feature_cache.hpp"
 
 namespace tl {
@@ -16,10 +17,11 @@ std::string cache_description(const Preprocessing& preprocessing, const Augmente
 
 }  // namespace
 
-TrainingFeatures::TrainingFeatures(const Experiment& experiment, const Dataset& dataset, const Split& split,
-                                   Backbone& backbone, const Preprocessing& preprocessing, torch::Device device,
-                                   SkippedFiles& skipped)
-    : experiment_(experiment),
+TrainingFeatures::TrainingFeatures(ProcessGroup& group, const Experiment& experiment, const Dataset& dataset,
+                                   const Split& split, Backbone& backbone, const Preprocessing& preprocessing,
+                                   torch::Device device, SkippedFiles& skipped)
+    : group_(group),
+      experiment_(experiment),
       dataset_(dataset),
       split_(split),
       backbone_(backbone),
@@ -70,8 +72,8 @@ LabelledFeatures TrainingFeatures::extract(const std::vector<size_t>& indices, c
     cache = open_feature_cache(experiment_.cache_directory, backbone_.content_hash(),
                                cache_description(preprocessing, view));
   }
-  FeatureSet set = extract_features(backbone_, dataset_, indices, preprocessing, loader_, skipped_,
-                                    cache ? &*cache : nullptr, label, view);
+  FeatureSet set = extract_features_across(group_, backbone_, dataset_, indices, preprocessing, loader_, skipped_,
+                                          cache ? &*cache : nullptr, label, view);
   if (cache) {
     damaged_cache_entries_ += cache->statistics().damaged;
     if (!cache_used_) cache_used_ = cache->directory();

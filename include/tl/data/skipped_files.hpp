@@ -18,7 +18,8 @@ struct SkippedFile {
 
 class SkippedFiles {
  public:
-  void add(const std::filesystem::path& path, const std::string& reason);
+  // `announce`: log it (once); off for files another process already reported.
+  void add(const std::filesystem::path& path, const std::string& reason, bool announce = true);
   std::vector<SkippedFile> list() const;  // in the order first met
   size_t count() const;
   nlohmann::json to_json() const;

@@ -9,6 +9,7 @@
 
 #include "tl/data/dataset.hpp"
 #include "tl/data/skipped_files.hpp"
+#include "tl/dist/process_group.hpp"
 #include "tl/run/classification_report.hpp"
 
 namespace tl {
@@ -24,13 +25,16 @@ struct EvaluationRequest {
 };
 
 // With another dataset: layouts with an official split use its lists (test -> test lines,
-// train/val -> trainval lines); other layouts are evaluated whole.
-ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped);
+// train/val -> trainval lines); other layouts are evaluated whole. With a group, each rank computes
+// its share of the images and every rank gets the whole report (equal to one process's).
+ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped,
+                              ProcessGroup* group = nullptr);
 
 // The same for a run directory's checkpoint (default <run>/best.pt) on a device (auto | cpu | cuda[:N]).
 ClassificationReport evaluate_run(const std::filesystem::path& run,
                                   const std::optional<std::filesystem::path>& checkpoint, const std::string& device,
-                                  const EvaluationRequest& request, SkippedFiles& skipped);
+                                  const EvaluationRequest& request, SkippedFiles& skipped,
+                                  ProcessGroup* group = nullptr);
 
 // Relabels a dataset's samples with the indices of `known` classes, matching names exactly and then
 // ignoring case ("Cat" matches "cat"). Throws tl::Error naming the unknown class.

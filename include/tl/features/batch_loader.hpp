@@ -41,9 +41,12 @@ class BatchLoader {
  public:
   // `order` lists sample indices in the order batches should come out; the dataset, preprocessing
   // and skipped list must outlive the loader. With options.augmentation, `augmentation_keys` holds
-  // one key per entry of `order` (augmentation.hpp).
+  // one key per entry of `order` (augmentation.hpp). `batch_sizes`, when given, divides `order` into
+  // batches of these sizes (summing to its length; a size may be 0) instead of options.batch_size:
+  // one rank's shares of global batches.
   BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
-              const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys = {});
+              const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys = {},
+              const std::vector<size_t>& batch_sizes = {});
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -62,7 +65,8 @@ class BatchLoader {
   const Preprocessing preprocessing_;
   const LoaderOptions options_;
   SkippedFiles& skipped_;
-  const size_t batch_count_;
+  std::vector<size_t> batch_begins_;  // batch b is order_[batch_begins_[b], batch_begins_[b + 1])
+  size_t batch_count_;
 
   std::mutex mutex_;
   std::condition_variable ready_, room_;

@@ -18,6 +18,7 @@ struct SweepOptions {
   std::filesystem::path train_program, eval_program;
   bool resume = false;     // skip variants already finished with the same config
   bool overwrite = false;  // start again over an earlier sweep's runs
+  int ranks = 1;           // each tl-train and tl-eval runs as this many ranks (--nproc)
   std::vector<Gate> extra_gates;
 };
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tl/config/experiment.hpp"
+#include "tl/dist/process_group.hpp"
 
 namespace tl {
 
@@ -23,6 +24,10 @@ struct TrainingOptions {
   // Called after each epoch's metrics line and checkpoints are written, with that line: for
   // programs that embed the trainer (progress, or request_interrupt() to stop it after the epoch).
   std::function<void(const nlohmann::json& metrics_line)> on_epoch_end;
+  // The ranks this run is divided between (null: this process alone). Each rank computes its share of
+  // the backbone passes and of every batch, gradients are summed across ranks (data parallel), and
+  // only the writing rank (0) touches the run directory; every rank must call train() alike.
+  ProcessGroup* group = nullptr;
 };
 
 // Returns the summary it wrote. Throws tl::Error on bad data, backbone or settings, and before any

@@ -17,6 +17,7 @@
 #include "tl/data/dataset.hpp"
 #include "tl/data/skipped_files.hpp"
 #include "tl/data/split.hpp"
+#include "tl/dist/process_group.hpp"
 #include "tl/features/backbone.hpp"
 #include "tl/features/batch_loader.hpp"
 #include "tl/features/feature_extraction.hpp"
@@ -31,10 +32,15 @@ struct LabelledFeatures {
 
 class TrainingFeatures {
  public:
-  // Computes (or reads from the cache) the first training view and the validation features.
-  // The dataset, split, backbone and skipped list must outlive this object.
-  TrainingFeatures(const Experiment& experiment, const Dataset& dataset, const Split& split, Backbone& backbone,
-                   const Preprocessing& preprocessing, torch::Device device, SkippedFiles& skipped);
+  // Computes (or reads from the cache) the first training view and the validation features, each
+  // rank of `group` its share (every rank then holds them all). The group, dataset, split, backbone
+  // and skipped list must outlive this object.
+  TrainingFeatures(ProcessGroup& group, const Experiment& experiment, const Dataset& dataset, const Split& split,
+                   Backbone& backbone, const Preprocessing& preprocessing, torch::Device device,
+                   SkippedFiles& skipped);
+
+  // The ranks the stages divide each batch between.
+  ProcessGroup& group() const { return group_; }
 
   // Training features of augmented view `index` (the plain view without augmentation).
   const LabelledFeatures& train_view(int index);
@@ -63,6 +69,7 @@ class TrainingFeatures {
                            std::vector<size_t>* decoded_samples = nullptr);
   LabelledFeatures extract_train_view(int index, std::vector<size_t>* decoded_samples = nullptr);
 
+  ProcessGroup& group_;
   const Experiment& experiment_;
   const Dataset& dataset_;
   const Split& split_;

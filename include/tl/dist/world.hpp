@@ -1,0 +1,28 @@
+#pragma once
+// Where this process stands among the processes of one job, read from torchrun's environment
+// variables (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT), so the same
+// binary runs under torchrun --no_python, Slurm, a Kubernetes PyTorchJob, tl's own --nproc, or by
+// hand on several machines. TL_DIST_TIMEOUT (seconds, default 300) bounds every wait on another rank.
+#include <chrono>
+#include <string>
+
+namespace tl {
+
+struct World {
+  int rank = 0;
+  int size = 1;
+  int local_rank = 0;
+  int local_size = 1;
+  std::string master_address = "127.0.0.1";
+  int master_port = 29500;
+  std::chrono::seconds timeout{300};
+
+  bool distributed() const { return size > 1; }
+  std::string describe() const;  // "rank 1 of 2 (master 127.0.0.1:29500)"
+};
+
+// No WORLD_SIZE (or WORLD_SIZE=1): one process. Throws tl::Error naming the variable when one is
+// missing or malformed (WORLD_SIZE without RANK, RANK >= WORLD_SIZE, a port outside 1..65535).
+World world_from_environment();
+
+}  // namespace tl

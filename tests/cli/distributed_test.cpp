@@ -1,0 +1,313 @@
+// tl-train and tl-eval as several processes (c10d/Gloo over loopback): --nproc, separate launches
+// with torchrun's variables, a rank killed mid-run, and the settings that must fail fast and clearly.
+// Two ranks must train like one: the same validation accuracy every epoch, losses and predicted
+// probabilities within 1e-4 (the only difference is the order floats are summed in).
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "support/fixtures.hpp"
+#include "support/shared_data.hpp"
+#include "support/temp_directory.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using tl::testing::BackgroundCommand;
+using tl::testing::read_file;
+using tl::testing::run_command;
+using tl::testing::TempDirectory;
+using tl::testing::write_file;
+
+const std::string kTrain = TL_TRAIN_EXE;
+const std::string kEval = TL_EVAL_EXE;
+const std::string kPredict = TL_PREDICT_EXE;
+const fs::path kConfigs = TL_CONFIGS_DIR;
+
+std::vector<nlohmann::json> metrics_of(const fs::path& run) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream text(read_file(run / "metrics.jsonl"));
+  for (std::string line; std::getline(text, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// The same epochs: equal validation accuracy, losses within 1e-4.
+void expect_same_training(const fs::path& one, const fs::path& two) {
+  const auto a = metrics_of(one), b = metrics_of(two);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t e = 0; e < a.size(); ++e) {
+    EXPECT_EQ(a[e]["val_accuracy"], b[e]["val_accuracy"]) << "epoch " << e + 1;
+    EXPECT_EQ(a[e]["train_accuracy"], b[e]["train_accuracy"]) << "epoch " << e + 1;
+    EXPECT_NEAR(a[e]["train_loss"].get<double>(), b[e]["train_loss"].get<double>(), 1e-4) << "epoch " << e + 1;
+    EXPECT_NEAR(a[e]["val_loss"].get<double>(), b[e]["val_loss"].get<double>(), 1e-4) << "epoch " << e + 1;
+    EXPECT_EQ(a[e]["stage"], b[e]["stage"]);
+  }
+}
+
+// tl-predict's probabilities of every class for `images` from both runs agree within 1e-4: the
+// trained weights are the same.
+void expect_same_predictions(const fs::path& one, const fs::path& two, const std::vector<fs::path>& images,
+                             const fs::path& work) {
+  std::string list;
+  for (const auto& image : images) list += " " + image.string();
+  ASSERT_EQ(
+      run_command(kPredict + " --run " + one.string() + " --json -k 100" + list, work / "one.json", work / "p1.log"),
+      0);
+  ASSERT_EQ(
+      run_command(kPredict + " --run " + two.string() + " --json -k 100" + list, work / "two.json", work / "p2.log"),
+      0);
+  const auto a = nlohmann::json::parse(read_file(work / "one.json"));
+  const auto b = nlohmann::json::parse(read_file(work / "two.json"));
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    for (size_t k = 0; k < a[i]["predictions"].size(); ++k) {
+      EXPECT_EQ(a[i]["predictions"][k]["class"], b[i]["predictions"][k]["class"]);
+      EXPECT_NEAR(a[i]["predictions"][k]["probability"].get<double>(),
+                  b[i]["predictions"][k]["probability"].get<double>(), 1e-4);
+    }
+  }
+}
+
+class Distributed : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    images = tl::testing::make_image_folder(dir / "data", {"blue", "green", "red"}, 14, 40);
+    write_file(dir / "data/red/broken.jpg", "not an image");
+    fs::copy_file(tl::testing::tiny_backbones() / "tiny.pt", dir / "tiny.pt");
+    fs::copy_file(tl::testing::tiny_backbones() / "tiny.json", dir / "tiny.json");
+    // No cache: each run computes its own features, so two ranks cannot borrow one rank's.
+    write_file(dir / "experiment.yaml", R"(name: distributed
+seed: 11
+threads: 1
+cache: off
+data: {layout: image_folder, root: data, val_fraction: 0.25, test_fraction: 0.2, batch_size: 6, workers: 1}
+model: {backbone: tiny.pt}
+train: {epochs: 4, batch_size: 10, optimizer: {name: adam, lr: 0.05}, schedule: {name: cosine}}
+)");
+  }
+
+  int train(const std::string& output, const std::string& extra, const std::string& environment = "") {
+    return run_command(environment + " " + kTrain + " --config " + (dir / "experiment.yaml").string() +
+                           " --set output.dir=" + (dir / output).string() + " " + extra,
+                       dir / (output + ".log"));
+  }
+
+  TempDirectory dir;
+  std::vector<fs::path> images;
+};
+
+TEST_F(Distributed, TwoRanksTrainAndEvaluateLikeOne) {
+  ASSERT_EQ(train("one", ""), 0) << read_file(dir / "one.log");
+  ASSERT_EQ(train("two", "--nproc 2"), 0) << read_file(dir / "two.log");
+  const std::string log = read_file(dir / "two.log");
+  EXPECT_NE(log.find("starting 2 ranks on 127.0.0.1:"), std::string::npos) << log;
+  EXPECT_NE(log.find("[rank 0] "), std::string::npos) << log;
+  expect_same_training(dir / "one", dir / "two");
+  expect_same_predictions(dir / "one", dir / "two", {images[0], images[20], images[40]}, dir.path());
+  const auto summary = nlohmann::json::parse(read_file(dir / "two/summary.json"));
+  EXPECT_EQ(summary["ranks"], 2);
+  EXPECT_EQ(summary["samples"], nlohmann::json::parse(read_file(dir / "one/summary.json"))["samples"]);
+  EXPECT_EQ(read_file(dir / "two/skipped.json"), read_file(dir / "one/skipped.json"));
+  for (const auto& entry : fs::directory_iterator(dir / "two")) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+
+  ASSERT_EQ(run_command(kEval + " --run " + (dir / "one").string() + " --out " + (dir / "one.json").string(),
+                        dir / "eval1.log"),
+            0);
+  ASSERT_EQ(run_command(kEval + " --nproc 2 --run " + (dir / "two").string() + " --out " + (dir / "two.json").string(),
+                        dir / "eval2.log"),
+            0)
+      << read_file(dir / "eval2.log");
+  auto one = nlohmann::json::parse(read_file(dir / "one.json"));
+  auto two = nlohmann::json::parse(read_file(dir / "two.json"));
+  EXPECT_EQ(one["confusion_matrix"], two["confusion_matrix"]);
+  EXPECT_EQ(one["top1"], two["top1"]);
+  EXPECT_EQ(one["samples"], two["samples"]);
+  EXPECT_EQ(one["skipped"], two["skipped"]) << "merged from the ranks";
+  EXPECT_EQ(two["skipped"].size(), 1u) << "the broken photo is in the test split";
+}
+
+// With the losses' weighting, clipping and augmented views in play too.
+TEST_F(Distributed, FineTuningWithTwoRanksMatchesOne) {
+  const std::string fine_tune =
+      "--set train.epochs=2 --set train.fine_tune.epochs=2 --set train.fine_tune.unfreeze_blocks=1 "
+      "--set train.fine_tune.lr=0.01 --set train.label_smoothing=0.1 --set train.class_weights=balanced "
+      "--set train.clip_grad_norm=1.0 --set train.augmentation.horizontal_flip=true";
+  ASSERT_EQ(train("one", fine_tune), 0) << read_file(dir / "one.log");
+  ASSERT_EQ(train("two", fine_tune + " --nproc 2"), 0) << read_file(dir / "two.log");
+  expect_same_training(dir / "one", dir / "two");
+  EXPECT_EQ(metrics_of(dir / "two").back()["stage"], "fine_tune");
+  expect_same_predictions(dir / "one", dir / "two", {images[1], images[15], images[30]}, dir.path());
+}
+
+TEST_F(Distributed, TwoSeparateLaunchesFormOneJob) {
+  // As on two machines: each process started by hand with its RANK, against one master.
+  ASSERT_EQ(train("one", ""), 0) << read_file(dir / "one.log");
+  const std::string world =
+      "env WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_port()) + " TL_DIST_TIMEOUT=60";
+  BackgroundCommand second(world + " RANK=1 " + kTrain + " --config " + (dir / "experiment.yaml").string() +
+                               " --set output.dir=" + (dir / "two").string(),
+                           dir / "rank1.log");
+  ASSERT_EQ(train("two", "", world + " RANK=0"), 0) << read_file(dir / "two.log");
+  EXPECT_EQ(second.wait(), 0) << read_file(dir / "rank1.log");
+  expect_same_training(dir / "one", dir / "two");
+}
+
+// The pid of the process whose command line holds `marker` and whose environment says RANK=`rank`.
+pid_t rank_process(const std::string& marker, int rank) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream command_line(entry.path() / "cmdline"), environment(entry.path() / "environ");
+    const std::string command((std::istreambuf_iterator<char>(command_line)), {});
+    const std::string variables((std::istreambuf_iterator<char>(environment)), {});
+    if (command.find(marker) != std::string::npos &&
+        variables.find(std::string("\0RANK=", 6) + std::to_string(rank) + '\0') != std::string::npos) {
+      return static_cast<pid_t>(std::stoi(name));
+    }
+  }
+  return -1;
+}
+
+TEST_F(Distributed, AKilledRankFailsTheJobWithinTheTimeoutAndTheRunResumes) {
+  const std::string run = (dir / "two").string();
+  BackgroundCommand job("env TL_DIST_TIMEOUT=20 " + kTrain + " --nproc 2 --config " +
+                            (dir / "experiment.yaml").string() + " --set output.dir=" + run + " --set train.epochs=400",
+                        dir / "job.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!(fs::exists(dir / "two/metrics.jsonl") && metrics_of(dir / "two").size() >= 3)) {
+    ASSERT_TRUE(job.running()) << read_file(dir / "job.log");
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << read_file(dir / "job.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const pid_t victim = rank_process(run, 1);
+  ASSERT_GT(victim, 0);
+  const auto killed = std::chrono::steady_clock::now();
+  ::kill(victim, SIGKILL);
+  EXPECT_NE(job.wait(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - killed, std::chrono::seconds(60));
+  const std::string log = read_file(dir / "job.log");
+  EXPECT_NE(log.find("rank 1 was killed by signal 9"), std::string::npos) << log;
+  EXPECT_NE(log.find("distributed"), std::string::npos) << "rank 0 says why it stopped\n" << log;
+  for (const auto& entry : fs::directory_iterator(dir / "two")) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+
+  const size_t done = metrics_of(dir / "two").size();
+  ASSERT_EQ(run_command(kTrain + " --nproc 2 --resume " + run + " ", dir / "resume.log"), 0)
+      << read_file(dir / "resume.log");
+  EXPECT_EQ(metrics_of(dir / "two").size(), 400u);
+  EXPECT_GE(done, 3u);
+}
+
+TEST_F(Distributed, BadSettingsFailFastWithOneClearLine) {
+  const std::string train_command =
+      kTrain + " --config " + (dir / "experiment.yaml").string() + " --set output.dir=" + (dir / "bad").string();
+  EXPECT_EQ(run_command("WORLD_SIZE=2 " + train_command, dir / "no_rank.log"), 1);
+  EXPECT_NE(read_file(dir / "no_rank.log").find("RANK is not set"), std::string::npos)
+      << read_file(dir / "no_rank.log");
+
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(run_command("WORLD_SIZE=2 RANK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_port()) +
+                            " TL_DIST_TIMEOUT=3 " + train_command,
+                        dir / "no_master.log"),
+            1);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60));
+  EXPECT_NE(read_file(dir / "no_master.log").find("distributed start failed on rank 1 of 2"), std::string::npos)
+      << read_file(dir / "no_master.log");
+
+  // A port another program holds.
+  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ::listen(holder, 1);
+  ::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length);
+  EXPECT_EQ(run_command("WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+                            std::to_string(ntohs(address.sin_port)) + " TL_DIST_TIMEOUT=3 " + train_command,
+                        dir / "port_in_use.log"),
+            1);
+  ::close(holder);
+  EXPECT_NE(read_file(dir / "port_in_use.log").find("distributed start failed on rank 0 of 2"), std::string::npos)
+      << read_file(dir / "port_in_use.log");
+  EXPECT_FALSE(fs::exists(dir / "bad/config.json")) << "nothing was written";
+
+  EXPECT_EQ(run_command("WORLD_SIZE=2 " + train_command + " --nproc 2", dir / "both.log"), 2);
+}
+
+TEST_F(Distributed, CtrlCStopsEveryRankAfterTheEpochAndResumeFinishes) {
+  const std::string run = (dir / "two").string();
+  BackgroundCommand job(kTrain + " --nproc 2 --config " + (dir / "experiment.yaml").string() +
+                            " --set output.dir=" + run + " --set train.epochs=400",
+                        dir / "job.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!(fs::exists(dir / "two/metrics.jsonl") && metrics_of(dir / "two").size() >= 2)) {
+    ASSERT_TRUE(job.running()) << read_file(dir / "job.log");
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << read_file(dir / "job.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  job.send(SIGINT);
+  EXPECT_EQ(job.wait(), 130) << read_file(dir / "job.log");
+  const std::string log = read_file(dir / "job.log");
+  // Stopped at the end of an epoch (a second Ctrl-C would have ended the ranks at once, without this).
+  EXPECT_NE(log.find("continue with tl-train --resume"), std::string::npos) << log;
+  EXPECT_TRUE(fs::exists(dir / "two/last.pt"));
+  const size_t done = metrics_of(dir / "two").size();
+  EXPECT_LT(done, 400u);
+  ASSERT_EQ(run_command(kTrain + " --nproc 2 --resume " + run, dir / "resume.log"), 0) << read_file(dir / "resume.log");
+  EXPECT_EQ(metrics_of(dir / "two").size(), 400u);
+}
+
+// Real photos, the real MobileNetV2: two ranks (one thread each) against one process (two threads),
+// each with its own feature cache so neither reads the other's features.
+TEST(DistributedRealData, TwoRanksMatchOneOnCatsVsDogs) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  const std::string config = (kConfigs / "cats_vs_dogs.yaml").string() + " --set train.epochs=4";
+  for (const std::string name : {"one", "two"}) {
+    const std::string ranks = name == "two" ? " --nproc 2" : "";
+    ASSERT_EQ(run_command(kTrain + ranks + " --config " + config + " --set output.dir=" + (dir / name).string() +
+                              " --set cache_dir=" + (dir / ("cache_" + name)).string(),
+                          dir / (name + ".log")),
+              0)
+        << read_file(dir / (name + ".log"));
+    ASSERT_EQ(run_command(kEval + ranks + " --run " + (dir / name).string() + " --split test --out " +
+                              (dir / (name + ".json")).string(),
+                          dir / (name + "_eval.log")),
+              0)
+        << read_file(dir / (name + "_eval.log"));
+  }
+  expect_same_training(dir / "one", dir / "two");
+  const auto one = nlohmann::json::parse(read_file(dir / "one.json"));
+  const auto two = nlohmann::json::parse(read_file(dir / "two.json"));
+  EXPECT_EQ(one["confusion_matrix"], two["confusion_matrix"]);
+  std::cout << "[ distributed ] cats_vs_dogs test top-1: 1 rank " << one["top1"] << ", 2 ranks " << two["top1"] << "\n";
+  const auto cats = tl::testing::cats_vs_dogs_root() / "PetImages/Cat";
+  expect_same_predictions(dir / "one", dir / "two", {cats / "5.jpg", cats / "7.jpg"}, dir.path());
+}
+
+}  // namespace

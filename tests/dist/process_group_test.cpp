@@ -1,0 +1,226 @@
+// The process group and the sharded backbone pass, with two ranks as two threads of this process
+// talking c10d/Gloo over loopback (the CLI tests run real separate processes).
+#include "tl/dist/process_group.hpp"
+
+#include <cstdlib>
+#include <functional>
+#include <future>
+#include <numeric>
+#include <optional>
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include "support/fixtures.hpp"
+#include "support/temp_directory.hpp"
+#include "tl/base/error.hpp"
+#include "tl/dist/sharded_features.hpp"
+#include "tl/dist/world.hpp"
+
+namespace {
+
+using tl::testing::TempDirectory;
+
+// Sets environment variables for one test and restores them after.
+class Environment {
+ public:
+  ~Environment() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        ::setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+  }
+  void set(const std::string& name, const std::optional<std::string>& value) {
+    const char* old = std::getenv(name.c_str());
+    saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+    if (value) {
+      ::setenv(name.c_str(), value->c_str(), 1);
+    } else {
+      ::unsetenv(name.c_str());
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const tl::Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(World, ReadsTorchrunsVariablesAndNamesTheMissingOne) {
+  Environment environment;
+  for (const char* name :
+       {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "TL_DIST_TIMEOUT"}) {
+    environment.set(name, std::nullopt);
+  }
+  EXPECT_FALSE(tl::world_from_environment().distributed());
+  environment.set("WORLD_SIZE", "2");
+  EXPECT_NE(error_of([] { tl::world_from_environment(); }).find("RANK is not set"), std::string::npos);
+  environment.set("RANK", "2");
+  EXPECT_NE(error_of([] { tl::world_from_environment(); }).find("RANK=\"2\": expected an integer in 0..1"),
+            std::string::npos);
+  environment.set("RANK", "1");
+  EXPECT_NE(error_of([] { tl::world_from_environment(); }).find("MASTER_ADDR is not set"), std::string::npos);
+  environment.set("MASTER_ADDR", "host0");
+  environment.set("MASTER_PORT", "70000");
+  EXPECT_NE(error_of([] { tl::world_from_environment(); }).find("MASTER_PORT=\"70000\""), std::string::npos);
+  environment.set("MASTER_PORT", "29511");
+  environment.set("TL_DIST_TIMEOUT", "7");
+  const tl::World world = tl::world_from_environment();
+  EXPECT_EQ(world.rank, 1);
+  EXPECT_EQ(world.size, 2);
+  EXPECT_EQ(world.master_address, "host0");
+  EXPECT_EQ(world.master_port, 29511);
+  EXPECT_EQ(world.timeout.count(), 7);
+  EXPECT_EQ(world.describe(), "rank 1 of 2 (master host0:29511)");
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// Runs `body` as ranks 0 and 1 of one world, each in a thread; returns what each returned.
+template <typename Result>
+std::vector<Result> as_two_ranks(const std::function<Result(tl::ProcessGroup&)>& body, int timeout_seconds = 30) {
+  const int port = free_port();
+  std::vector<std::future<Result>> ranks;
+  for (int rank = 0; rank < 2; ++rank) {
+    ranks.push_back(std::async(std::launch::async, [=] {
+      tl::World world;
+      world.rank = rank;
+      world.size = 2;
+      world.master_port = port;
+      world.timeout = std::chrono::seconds(timeout_seconds);
+      tl::ProcessGroup group(world);
+      return body(group);
+    }));
+  }
+  std::vector<Result> results;
+  for (auto& rank : ranks) results.push_back(rank.get());
+  return results;
+}
+
+TEST(ProcessGroup, AWorldOfOneIsTheIdentity) {
+  tl::ProcessGroup alone;
+  torch::Tensor value = torch::tensor({1.5f, 2.5f});
+  alone.all_reduce_sum(value);
+  EXPECT_TRUE(torch::equal(value, torch::tensor({1.5f, 2.5f})));
+  EXPECT_EQ(alone.all_gather_text("x"), std::vector<std::string>{"x"});
+  EXPECT_TRUE(alone.any(true));
+  EXPECT_EQ(alone.share(10), (std::pair<int64_t, int64_t>{0, 10}));
+  EXPECT_TRUE(alone.writes());
+}
+
+TEST(ProcessGroup, CollectivesAcrossTwoRanks) {
+  const auto results = as_two_ranks<std::string>([](tl::ProcessGroup& group) {
+    torch::Tensor sum = torch::full({3}, static_cast<float>(group.rank() + 1));
+    group.all_reduce_sum(sum);
+    // Rank 0 has no row, rank 1 has 3: all_gather_rows keeps each rank's own count.
+    const auto rows = group.all_gather_rows(torch::full({group.rank() * 3, 2}, group.rank() * 10.0));
+    const auto texts = group.all_gather_text(group.rank() == 0 ? std::string("a\0b", 3) : std::string());
+    const bool any = group.any(group.rank() == 1);
+    const auto [begin, end] = group.share(7);
+    return std::to_string(sum[0].item<float>()) + " " + std::to_string(rows[0].size(0)) + "," +
+           std::to_string(rows[1].size(0)) + " " + std::to_string(rows[1][2][1].item<double>()) + " " +
+           std::to_string(texts[0].size()) + "," + std::to_string(texts[1].size()) + " " + (any ? "any" : "none") +
+           " " + std::to_string(begin) + ".." + std::to_string(end);
+  });
+  EXPECT_EQ(results[0], "3.000000 0,3 10.000000 3,0 any 0..3");
+  EXPECT_EQ(results[1], "3.000000 0,3 10.000000 3,0 any 3..7");
+}
+
+TEST(ProcessGroup, ARankThatLeavesMakesTheOtherFailWithAClearError) {
+  const auto results = as_two_ranks<std::string>(
+      [](tl::ProcessGroup& group) -> std::string {
+        if (group.rank() == 1) return "left";
+        torch::Tensor value = torch::ones({1});
+        return error_of([&] { group.all_reduce_sum(value); });
+      },
+      5);
+  EXPECT_NE(results[0].find("distributed all-reduce failed on rank 0 of 2"), std::string::npos) << results[0];
+  EXPECT_NE(results[0].find("TL_DIST_TIMEOUT=5 s"), std::string::npos) << results[0];
+}
+
+TEST(ProcessGroup, NoMasterMeansAnErrorWithinTheTimeout) {
+  const int port = free_port();  // nobody listens here
+  tl::World world;
+  world.rank = 1;
+  world.size = 2;
+  world.master_port = port;
+  world.timeout = std::chrono::seconds(2);
+  const auto started = std::chrono::steady_clock::now();
+  const std::string error = error_of([&] { tl::ProcessGroup group(world); });
+  EXPECT_NE(error.find("distributed start failed on rank 1 of 2"), std::string::npos) << error;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+}
+
+class ShardedExtraction : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tl::testing::make_image_folder(dir / "data", {"a", "b", "c"}, 5, 40);
+    tl::testing::write_file(dir / "data/b/broken.jpg", "not an image");
+    metadata = tl::load_backbone_metadata(tl::testing::tiny_backbones() / "tiny.json");
+    dataset = tl::load_image_folder(dir / "data");
+    all.resize(dataset.samples.size());
+    std::iota(all.begin(), all.end(), 0);
+  }
+
+  tl::FeatureSet extract(tl::ProcessGroup& group, tl::SkippedFiles& skipped) const {
+    const tl::Preprocessing preprocessing = metadata.preprocessing();
+    auto backbone = tl::load_torchscript_backbone(tl::testing::tiny_backbones() / "tiny.pt", metadata,
+                                                  preprocessing.height, preprocessing.width, torch::kCPU);
+    return tl::extract_features_across(group, *backbone, dataset, all, preprocessing, {4, 1, 2}, skipped, nullptr,
+                                       "test");
+  }
+
+  TempDirectory dir;
+  tl::BackboneMetadata metadata;
+  tl::Dataset dataset;
+  std::vector<size_t> all;
+};
+
+TEST_F(ShardedExtraction, TwoRanksHoldWhatOneProcessComputes) {
+  tl::ProcessGroup alone;
+  tl::SkippedFiles skipped_alone;
+  const tl::FeatureSet expected = extract(alone, skipped_alone);
+  ASSERT_EQ(expected.size(), 15);
+  struct RankResult {
+    tl::FeatureSet set;
+    size_t skipped = 0;
+  };
+  const auto ranks = as_two_ranks<RankResult>([&](tl::ProcessGroup& group) {
+    tl::SkippedFiles skipped;
+    RankResult result{extract(group, skipped), skipped.count()};
+    return result;
+  });
+  for (const auto& rank : ranks) {
+    EXPECT_EQ(rank.set.sample_indices, expected.sample_indices);
+    EXPECT_TRUE(torch::equal(rank.set.labels, expected.labels));
+    EXPECT_TRUE(torch::allclose(rank.set.features, expected.features, 1e-5, 1e-6));
+    EXPECT_EQ(rank.set.computed, 15) << "each image once, by one rank";
+    EXPECT_EQ(rank.skipped, 1u) << "every rank knows the file another rank skipped";
+  }
+}
+
+}  // namespace
