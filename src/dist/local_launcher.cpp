@@ -167,9 +167,13 @@ int launch_local_ranks(int ranks, const std::vector<std::string>& arguments) {
       }
     }
     if (failed && std::chrono::steady_clock::now() > kill_at) {
-      for (const auto& child : children) {
-        if (child.running) ::kill(child.pid, SIGKILL);
+      for (size_t r = 0; r < children.size(); ++r) {
+        if (!children[r].running) continue;
+        std::fprintf(stderr, "%s: rank %zu did not end within %lld s of the failure (stalled?); killing it\n",
+                     program.c_str(), r, static_cast<long long>(grace.count()) + 10);
+        ::kill(children[r].pid, SIGKILL);
       }
+      kill_at = std::chrono::steady_clock::time_point::max();
     }
   }
   std::signal(SIGINT, SIG_DFL);

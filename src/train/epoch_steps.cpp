@@ -42,9 +42,10 @@ void EpochSteps::apply(const torch::Tensor& targets, const torch::Tensor& logits
     gradients.push_back(parameter.grad());
   }
   if (group_.size() > 1) {
+    // One message per step, in the gradients' precision: 4 bytes per trained value, plus 4 numbers.
     std::vector<torch::Tensor> parts;
-    for (const auto& gradient : gradients) parts.push_back(gradient.flatten().to(torch::kFloat64));
-    parts.push_back(totals);
+    for (const auto& gradient : gradients) parts.push_back(gradient.flatten());
+    parts.push_back(totals.to(gradients.front().scalar_type()));
     torch::Tensor flat = torch::cat(parts);
     group_.all_reduce_sum(flat);
     int64_t offset = 0;
@@ -52,7 +53,7 @@ void EpochSteps::apply(const torch::Tensor& targets, const torch::Tensor& logits
       gradient.copy_(flat.slice(0, offset, offset + gradient.numel()).view_as(gradient));
       offset += gradient.numel();
     }
-    totals = flat.slice(0, offset);
+    totals = flat.slice(0, offset).to(torch::kFloat64);
   }
   const auto sums = totals.to(torch::kCPU);
   const double loss_sum = sums[0].item<double>(), weight = sums[1].item<double>();

@@ -222,6 +222,28 @@ TEST_F(Distributed, AKilledRankFailsTheJobWithinTheTimeoutAndTheRunResumes) {
   EXPECT_GE(done, 3u);
 }
 
+TEST_F(Distributed, AStalledRankFailsTheJobAfterTheTimeoutAndIsNamed) {
+  const std::string run = (dir / "two").string();
+  BackgroundCommand job("env TL_DIST_TIMEOUT=3 " + kTrain + " --nproc 2 --config " +
+                            (dir / "experiment.yaml").string() + " --set output.dir=" + run + " --set train.epochs=400",
+                        dir / "job.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!(fs::exists(dir / "two/metrics.jsonl") && metrics_of(dir / "two").size() >= 2)) {
+    ASSERT_TRUE(job.running()) << read_file(dir / "job.log");
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << read_file(dir / "job.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const pid_t stalled = rank_process(run, 1);
+  ASSERT_GT(stalled, 0);
+  const auto stopped = std::chrono::steady_clock::now();
+  ::kill(stalled, SIGSTOP);
+  EXPECT_NE(job.wait(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, std::chrono::seconds(60));
+  const std::string log = read_file(dir / "job.log");
+  EXPECT_NE(log.find("TL_DIST_TIMEOUT=3 s"), std::string::npos) << log;
+  EXPECT_NE(log.find("rank 1 did not end within 13 s of the failure"), std::string::npos) << log;
+}
+
 TEST_F(Distributed, BadSettingsFailFastWithOneClearLine) {
   const std::string train_command =
       kTrain + " --config " + (dir / "experiment.yaml").string() + " --set output.dir=" + (dir / "bad").string();
@@ -259,7 +281,7 @@ TEST_F(Distributed, BadSettingsFailFastWithOneClearLine) {
   EXPECT_EQ(run_command("WORLD_SIZE=2 " + train_command + " --nproc 2", dir / "both.log"), 2);
 }
 
-TEST_F(Distributed, CtrlCStopsEveryRankAfterTheEpochAndResumeFinishes) {
+TEST_F(Distributed, CtrlCStopsEveryRankAfterTheEpochAndAnotherWorldSizeResumes) {
   const std::string run = (dir / "two").string();
   BackgroundCommand job(kTrain + " --nproc 2 --config " + (dir / "experiment.yaml").string() +
                             " --set output.dir=" + run + " --set train.epochs=400",
@@ -278,8 +300,11 @@ TEST_F(Distributed, CtrlCStopsEveryRankAfterTheEpochAndResumeFinishes) {
   EXPECT_TRUE(fs::exists(dir / "two/last.pt"));
   const size_t done = metrics_of(dir / "two").size();
   EXPECT_LT(done, 400u);
-  ASSERT_EQ(run_command(kTrain + " --nproc 2 --resume " + run, dir / "resume.log"), 0) << read_file(dir / "resume.log");
-  EXPECT_EQ(metrics_of(dir / "two").size(), 400u);
+  // Resumed as one process: the global batches are the same whatever the number of ranks, so the
+  // run ends as an uninterrupted single-process run does.
+  ASSERT_EQ(run_command(kTrain + " --resume " + run, dir / "resume.log"), 0) << read_file(dir / "resume.log");
+  ASSERT_EQ(train("one", "--set train.epochs=400"), 0) << read_file(dir / "one.log");
+  expect_same_training(dir / "one", dir / "two");
 }
 
 // Real photos, the real MobileNetV2: two ranks (one thread each) against one process (two threads),
