@@ -24,23 +24,6 @@ std::atomic<int> pending_signal{0};
 
 void remember_signal(int signal_number) { pending_signal = signal_number; }
 
-int free_local_port() {
-  const int socket_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (socket_fd < 0) throw Error(std::string("--nproc: cannot open a socket: ") + std::strerror(errno));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  if (::bind(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(socket_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ::close(socket_fd);
-    throw Error(std::string("--nproc: cannot find a free port on 127.0.0.1: ") + std::strerror(errno));
-  }
-  ::close(socket_fd);
-  return ntohs(address.sin_port);
-}
-
 struct Rank {
   pid_t pid = -1;
   int output = -1;  // read end of its stderr
@@ -105,6 +88,23 @@ std::string describe_end(int status) {
 int exit_code_of(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status); }
 
 }  // namespace
+
+int free_local_port() {
+  const int socket_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (socket_fd < 0) throw Error(std::string("cannot open a socket: ") + std::strerror(errno));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  if (::bind(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::getsockname(socket_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    ::close(socket_fd);
+    throw Error(std::string("cannot find a free port on 127.0.0.1: ") + std::strerror(errno));
+  }
+  ::close(socket_fd);
+  return ntohs(address.sin_port);
+}
 
 int launch_local_ranks(int ranks, const std::vector<std::string>& arguments) {
   const std::string program = arguments.empty() ? "tl" : arguments[0];

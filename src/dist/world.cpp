@@ -33,6 +33,15 @@ std::string World::describe() const {
 
 World world_from_environment() {
   World world;
+  if (const auto backend = variable("TL_DIST_BACKEND"); backend && *backend != "gloo") {
+    if (*backend == "nccl") {
+      throw Error(
+          "TL_DIST_BACKEND=nccl: this tl has no NCCL process group (it is built for c10d's Gloo backend only, and "
+          "Debian's CPU LibTorch has no ProcessGroupNCCL); unset TL_DIST_BACKEND: Gloo also carries CUDA "
+          "gradients, through host memory");
+    }
+    throw Error("environment variable TL_DIST_BACKEND=\"" + *backend + "\": expected gloo");
+  }
   if (const auto timeout = variable("TL_DIST_TIMEOUT")) {
     world.timeout = std::chrono::seconds(integer_variable("TL_DIST_TIMEOUT", *timeout, 1, 86400));
   }

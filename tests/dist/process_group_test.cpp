@@ -8,16 +8,13 @@
 #include <numeric>
 #include <optional>
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include "support/fixtures.hpp"
 #include "support/temp_directory.hpp"
 #include "tl/base/error.hpp"
+#include "tl/dist/local_launcher.hpp"
 #include "tl/dist/sharded_features.hpp"
 #include "tl/dist/world.hpp"
 
@@ -62,11 +59,18 @@ std::string error_of(const std::function<void()>& action) {
 
 TEST(World, ReadsTorchrunsVariablesAndNamesTheMissingOne) {
   Environment environment;
-  for (const char* name :
-       {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "TL_DIST_TIMEOUT"}) {
+  for (const char* name : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT",
+                           "TL_DIST_TIMEOUT", "TL_DIST_BACKEND"}) {
     environment.set(name, std::nullopt);
   }
   EXPECT_FALSE(tl::world_from_environment().distributed());
+  environment.set("TL_DIST_BACKEND", "nccl");
+  EXPECT_NE(error_of([] { tl::world_from_environment(); }).find("TL_DIST_BACKEND=nccl: this tl has no NCCL"),
+            std::string::npos);
+  environment.set("TL_DIST_BACKEND", "mpi");
+  EXPECT_NE(error_of([] { tl::world_from_environment(); }).find("TL_DIST_BACKEND=\"mpi\": expected gloo"),
+            std::string::npos);
+  environment.set("TL_DIST_BACKEND", "gloo");
   environment.set("WORLD_SIZE", "2");
   EXPECT_NE(error_of([] { tl::world_from_environment(); }).find("RANK is not set"), std::string::npos);
   environment.set("RANK", "2");
@@ -88,22 +92,10 @@ TEST(World, ReadsTorchrunsVariablesAndNamesTheMissingOne) {
   EXPECT_EQ(world.describe(), "rank 1 of 2 (master host0:29511)");
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 // Runs `body` as ranks 0 and 1 of one world, each in a thread; returns what each returned.
 template <typename Result>
 std::vector<Result> as_two_ranks(const std::function<Result(tl::ProcessGroup&)>& body, int timeout_seconds = 30) {
-  const int port = free_port();
+  const int port = tl::free_local_port();
   std::vector<std::future<Result>> ranks;
   for (int rank = 0; rank < 2; ++rank) {
     ranks.push_back(std::async(std::launch::async, [=] {
@@ -163,7 +155,7 @@ TEST(ProcessGroup, ARankThatLeavesMakesTheOtherFailWithAClearError) {
 }
 
 TEST(ProcessGroup, NoMasterMeansAnErrorWithinTheTimeout) {
-  const int port = free_port();  // nobody listens here
+  const int port = tl::free_local_port();  // nobody listens here
   tl::World world;
   world.rank = 1;
   world.size = 2;

@@ -11,6 +11,9 @@
 
 namespace tl {
 
+// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice; free until someone binds it).
+int free_local_port();
+
 // `arguments`: the command line to give each rank (argv[0] first, without --nproc).
 int launch_local_ranks(int ranks, const std::vector<std::string>& arguments);
 

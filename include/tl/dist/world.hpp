@@ -2,7 +2,8 @@
 // Where this process stands among the processes of one job, read from torchrun's environment
 // variables (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT), so the same
 // binary runs under torchrun --no_python, Slurm, a Kubernetes PyTorchJob, tl's own --nproc, or by
-// hand on several machines. TL_DIST_TIMEOUT (seconds, default 300) bounds every wait on another rank.
+// hand on several machines. TL_DIST_TIMEOUT (seconds, default 300) bounds every wait on another rank;
+// TL_DIST_BACKEND may only be gloo (NCCL is named as missing rather than silently replaced).
 #include <chrono>
 #include <string>
 
