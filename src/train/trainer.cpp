@@ -310,6 +310,15 @@ void Trainer::train_epoch() {
   }
 }
 
+// What the last stage trains: the values each rank's gradient all-reduce carries every step.
+int64_t trained_parameters(const torch::optim::Optimizer& optimizer) {
+  int64_t values = 0;
+  for (const auto& group : optimizer.param_groups()) {
+    for (const auto& parameter : group.params()) values += parameter.numel();
+  }
+  return values;
+}
+
 nlohmann::json Trainer::summary() const {
   const bool has_validation = state_->has_validation();
   const Augmentation& augmentation = config_.augmentation;
@@ -349,6 +358,7 @@ nlohmann::json Trainer::summary() const {
       {"device", device_.str()},
       {"cpu_threads", threads_},
       {"ranks", group_.size()},
+      {"trained_parameters", stage_ ? trained_parameters(stage_->optimizer()) : 0},
       {"seconds", seconds_since(started_)}};
 }
 
