@@ -87,15 +87,16 @@ int main(int argc, char** argv) {
   write_list(out / "test.txt", dataset, split.test);
 
   auto loaded = tl::load_backbone(experiment.model, experiment.data, torch::kCPU);
-  const tl::LoaderOptions options{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
+  const int batch_size = tl::backbone_batch_size(experiment.data.batch_size);
+  const tl::LoaderOptions options{batch_size, experiment.data.workers, experiment.data.prefetch};
   nlohmann::json result;
   result["threads"] = threads;
-  result["batch_size"] = experiment.data.batch_size;
+  result["batch_size"] = batch_size;
   result["images"] = split.train.size();
   result["decode_preprocess_images_per_second"] =
       decode_images_per_second(dataset, split.train, loaded.preprocessing, options);
   result["backbone_images_per_second"] =
-      backbone_images_per_second(*loaded.backbone, loaded.preprocessing, experiment.data.batch_size, 8.0);
+      backbone_images_per_second(*loaded.backbone, loaded.preprocessing, batch_size, 8.0);
   tl::SkippedFiles skipped;
   const auto first = tl::extract_features(*loaded.backbone, dataset, split.train, loaded.preprocessing, options,
                                           skipped, nullptr, "first pass");

@@ -29,7 +29,7 @@ DataConfig read_data(ConfigReader reader) {
   }
   data.image_size = reader.optional_integer("image_size", 8, 4096);
   data.reduced_decode = reader.boolean("reduced_decode", data.reduced_decode);
-  data.batch_size = reader.integer("batch_size", data.batch_size, 1, 4096);
+  data.batch_size = reader.integer("batch_size", data.batch_size, 0, 4096);
   data.workers = reader.integer("workers", data.workers, 0, 256);
   data.prefetch = reader.integer("prefetch", data.prefetch, 1, 1024);
   reader.finish();

@@ -7,9 +7,10 @@
 #include "tl/base/ascii_case.hpp"
 #include "tl/base/error.hpp"
 #include "tl/data/split.hpp"
-#include "tl/eval/trained_classifier.hpp"
-#include "tl/features/device.hpp"
 #include "tl/dist/sharded_features.hpp"
+#include "tl/eval/trained_classifier.hpp"
+#include "tl/features/cpu_runtime.hpp"
+#include "tl/features/device.hpp"
 #include "tl/features/feature_extraction.hpp"
 
 namespace tl {
@@ -65,16 +66,17 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
   }
   if (indices.empty()) throw Error("the " + request.split + " split has no images to evaluate");
 
-  const LoaderOptions loader{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch};
+  const LoaderOptions loader{backbone_batch_size(experiment.data.batch_size), experiment.data.workers,
+                             experiment.data.prefetch};
   std::optional<FeatureCache> cache;
   if (experiment.cache && classifier.backbone_state().empty()) {
     cache = open_feature_cache(experiment.cache_directory, classifier.backbone().content_hash(),
                                classifier.preprocessing().describe());
   }
   ProcessGroup alone;
-  const FeatureSet features = extract_features_across(
-      group != nullptr ? *group : alone, classifier.backbone(), dataset, indices, classifier.preprocessing(), loader,
-      skipped, cache ? &*cache : nullptr, "evaluate (" + request.split + ")");
+  const FeatureSet features = extract_features_across(group != nullptr ? *group : alone, classifier.backbone(), dataset,
+                                                      indices, classifier.preprocessing(), loader, skipped,
+                                                      cache ? &*cache : nullptr, "evaluate (" + request.split + ")");
   std::vector<float> scores;
   std::vector<int> labels;
   if (features.size() > 0) {

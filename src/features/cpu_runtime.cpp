@@ -20,4 +20,9 @@ int configure_cpu_runtime(int requested_threads) {
   return threads;
 }
 
+int backbone_batch_size(int configured) {
+  if (configured > 0) return configured;
+  return torch::get_num_threads() > 1 ? 8 : 16;
+}
+
 }  // namespace tl

@@ -4,6 +4,7 @@
 
 #include "tl/base/error.hpp"
 #include "tl/dist/sharded_features.hpp"
+#include "tl/features/cpu_runtime.hpp"
 #include "tl/features/feature_cache.hpp"
 
 namespace tl {
@@ -29,7 +30,7 @@ TrainingFeatures::TrainingFeatures(ProcessGroup& group, const Experiment& experi
       skipped_(skipped),
       preprocessing_(preprocessing),
       train_preprocessing_(preprocessing),
-      loader_{experiment.data.batch_size, experiment.data.workers, experiment.data.prefetch} {
+      loader_{backbone_batch_size(experiment.data.batch_size), experiment.data.workers, experiment.data.prefetch} {
   const Augmentation& augmentation = experiment.train.augmentation;
   if (augmentation.enabled()) {
     train_preprocessing_.reduced_decode = false;
@@ -73,7 +74,7 @@ LabelledFeatures TrainingFeatures::extract(const std::vector<size_t>& indices, c
                                cache_description(preprocessing, view));
   }
   FeatureSet set = extract_features_across(group_, backbone_, dataset_, indices, preprocessing, loader_, skipped_,
-                                          cache ? &*cache : nullptr, label, view);
+                                           cache ? &*cache : nullptr, label, view);
   if (cache) {
     damaged_cache_entries_ += cache->statistics().damaged;
     if (!cache_used_) cache_used_ = cache->directory();

@@ -128,7 +128,7 @@ INSTANTIATE_TEST_SUITE_P(
             "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {optimizer: {name: adam, lrr: 1}}\n",
             "train.optimizer.lrr: unknown key (known keys here: name, lr, weight_decay)"},
         InvalidCase{"wrong_type", "data: {layout: petimages, root: d, batch_size: [1]}\nmodel: {backbone: b.pt}\n",
-                    "data.batch_size: expected an integer in [1, 4096], got a list [1]"},
+                    "data.batch_size: expected an integer in [0, 4096], got a list [1]"},
         InvalidCase{"out_of_range", "data: {layout: petimages, root: d, val_fraction: 1.5}\nmodel: {backbone: b.pt}\n",
                     "data.val_fraction: expected a number in [0.0, 0.9], got 1.5"},
         InvalidCase{

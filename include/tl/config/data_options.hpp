@@ -26,7 +26,7 @@ struct DataConfig {
   double test_fraction = 0.15;                // layouts without an official test split only
   std::optional<int> image_size;              // overrides the backbone's input size (square)
   bool reduced_decode = true;                 // decode large JPEGs at reduced scale (Preprocessing::reduced_decode)
-  int batch_size = 8;                         // images per backbone forward pass (small batches stay in cache)
+  int batch_size = 0;                         // images per backbone forward pass; 0: backbone_batch_size()
   int workers = 0;                            // decoding threads; 0 = all cores
   int prefetch = 4;                           // decoded batches allowed to wait for the consumer
 };
