@@ -73,6 +73,20 @@ void ProcessGroup::all_reduce_sum(at::Tensor& tensor) {
   }
 }
 
+void ProcessGroup::all_reduce_sum(const std::vector<at::Tensor>& tensors) {
+  if (!connection_ || tensors.empty()) return;
+  torch::NoGradGuard no_grad;
+  std::vector<at::Tensor> parts;
+  for (const auto& tensor : tensors) parts.push_back(tensor.flatten().to(tensors.front().scalar_type()));
+  at::Tensor message = torch::cat(parts);
+  all_reduce_sum(message);
+  int64_t offset = 0;
+  for (const auto& tensor : tensors) {
+    tensor.copy_(message.slice(0, offset, offset + tensor.numel()).view_as(tensor));
+    offset += tensor.numel();
+  }
+}
+
 std::vector<at::Tensor> ProcessGroup::all_gather_rows(const at::Tensor& rows) {
   if (!connection_) return {rows};
   try {

@@ -104,6 +104,16 @@ class TorchScriptBackbone final : public Backbone {
     load_named_tensors(module_, state, source);
   }
 
+  std::vector<torch::Tensor> tuned_statistics() override {
+    std::vector<torch::Tensor> statistics;
+    for (const auto& buffer : module_.named_buffers(/*recurse=*/true)) {
+      if (tuned_modules_.count(module_path_of(buffer.name)) > 0 && buffer.value.is_floating_point()) {
+        statistics.push_back(buffer.value);
+      }
+    }
+    return statistics;
+  }
+
   int feature_dim() const override { return feature_dim_; }
   torch::Device device() const override { return device_; }
   const std::filesystem::path& path() const override { return path_; }

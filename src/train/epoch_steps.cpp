@@ -43,17 +43,10 @@ void EpochSteps::apply(const torch::Tensor& targets, const torch::Tensor& logits
   }
   if (group_.size() > 1) {
     // One message per step, in the gradients' precision: 4 bytes per trained value, plus 4 numbers.
-    std::vector<torch::Tensor> parts;
-    for (const auto& gradient : gradients) parts.push_back(gradient.flatten());
-    parts.push_back(totals.to(gradients.front().scalar_type()));
-    torch::Tensor flat = torch::cat(parts);
-    group_.all_reduce_sum(flat);
-    int64_t offset = 0;
-    for (auto& gradient : gradients) {
-      gradient.copy_(flat.slice(0, offset, offset + gradient.numel()).view_as(gradient));
-      offset += gradient.numel();
-    }
-    totals = flat.slice(0, offset).to(torch::kFloat64);
+    std::vector<torch::Tensor> message = gradients;
+    message.push_back(totals.to(gradients.front().scalar_type()));
+    group_.all_reduce_sum(message);
+    totals = message.back().to(torch::kFloat64);
   }
   const auto sums = totals.to(torch::kCPU);
   const double loss_sum = sums[0].item<double>(), weight = sums[1].item<double>();

@@ -44,6 +44,17 @@ FineTuneStage::FineTuneStage(Backbone& backbone, Head& head, const Dataset& data
       fine_tune.backbone_lr_multiplier, name_of(fine_tune.bn));
 }
 
+// Each rank's BatchNorm layers saw only its share of every batch, so their running statistics drift
+// apart; their mean is the estimate over every image, and makes all ranks validate, and rank 0 save,
+// the same backbone.
+void FineTuneStage::average_statistics_across_ranks() {
+  ProcessGroup& group = features_.group();
+  const auto statistics = backbone_.tuned_statistics();
+  if (group.size() == 1 || statistics.empty()) return;
+  group.all_reduce_sum(statistics);
+  for (const auto& statistic : statistics) statistic.div_(group.size());
+}
+
 EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch) {
   head_->train();
   backbone_.set_training(true);
@@ -80,6 +91,7 @@ EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch) {
     });
   }
   backbone_.set_training(false);
+  if (config_.fine_tune.bn == BatchNormPolicy::train) average_statistics_across_ranks();
   features_.recompute_validation();
   return steps.result();
 }

@@ -162,6 +162,31 @@ TEST_F(Distributed, FineTuningWithTwoRanksMatchesOne) {
   expect_same_predictions(dir / "one", dir / "two", {images[1], images[15], images[30]}, dir.path());
 }
 
+// With BatchNorm training on batch statistics, each rank's running statistics follow its own share
+// of the images; they are averaged every epoch, so the validation every rank computed is what the
+// saved checkpoint gives in one process.
+TEST_F(Distributed, TrainingBatchNormLeavesEveryRankWithTheSavedStatistics) {
+  ASSERT_EQ(train("two",
+                  "--set train.epochs=1 --set train.fine_tune.epochs=2 --set train.fine_tune.unfreeze_blocks=2 "
+                  "--set train.fine_tune.bn=train --set train.fine_tune.lr=0.01 --nproc 2"),
+            0)
+      << read_file(dir / "two.log");
+  ASSERT_EQ(
+      run_command(kEval + " --run " + (dir / "two").string() + " --split val --out " + (dir / "val.json").string(),
+                  dir / "eval.log"),
+      0)
+      << read_file(dir / "eval.log");
+  const auto evaluation = nlohmann::json::parse(read_file(dir / "val.json"));
+  const auto summary = nlohmann::json::parse(read_file(dir / "two/summary.json"));
+  ASSERT_EQ(summary["best"]["stage"], "fine_tune");
+  const auto& losses = evaluation["highest_losses"];
+  ASSERT_EQ(losses.size(), evaluation["samples"].get<size_t>()) << "every validation photo is listed";
+  double loss_sum = 0;
+  for (const auto& photo : losses) loss_sum += photo["loss"].get<double>();
+  EXPECT_NEAR(loss_sum / static_cast<double>(losses.size()), summary["best"]["val_loss"].get<double>(), 1e-4);
+  EXPECT_EQ(evaluation["top1"], summary["best"]["val_accuracy"]);
+}
+
 TEST_F(Distributed, TwoSeparateLaunchesFormOneJob) {
   // As on two machines: each process started by hand with its RANK, against one master.
   ASSERT_EQ(train("one", ""), 0) << read_file(dir / "one.log");

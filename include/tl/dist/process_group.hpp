@@ -37,6 +37,8 @@ class ProcessGroup {
   bool writes() const { return world_.rank == 0; }
 
   void all_reduce_sum(at::Tensor& tensor);
+  // Sums each tensor in place across ranks, all of them in one message in the first one's dtype.
+  void all_reduce_sum(const std::vector<at::Tensor>& tensors);
   // Every rank's rows (first dimension may differ between ranks), indexed by rank.
   std::vector<at::Tensor> all_gather_rows(const at::Tensor& rows);
   std::vector<std::string> all_gather_text(const std::string& text);

@@ -44,6 +44,9 @@ class Backbone {
   // Puts a tuned_state() back; throws tl::Error naming `source` and any tensor this backbone lacks
   // or holds in another shape.
   virtual void load_tuned_state(const NamedTensors& state, const std::string& source) = 0;
+  // The live floating-point buffers of the modules holding unfrozen parameters (BatchNorm running
+  // means and variances): what training in batch-statistics mode changes apart from the parameters.
+  virtual std::vector<torch::Tensor> tuned_statistics() = 0;
   virtual int feature_dim() const = 0;
   virtual torch::Device device() const = 0;
   virtual const std::filesystem::path& path() const = 0;

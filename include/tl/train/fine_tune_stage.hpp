@@ -35,6 +35,8 @@ class FineTuneStage : public TrainingStage {
   torch::optim::Optimizer& optimizer() override { return *optimizer_; }
 
  private:
+  void average_statistics_across_ranks();
+
   Backbone& backbone_;
   Head& head_;
   const Dataset& dataset_;
