@@ -3,6 +3,7 @@
 // tested end to end in tests/cli (headless Chromium).
 #include <algorithm>
 #include <regex>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -83,6 +84,44 @@ TEST(LineChart, OnePolylinePointPerValueAndEveryPartLabelled) {
     EXPECT_NE(svg.find(part), std::string::npos) << part;
   }
   EXPECT_EQ(occurrences(svg, "class=\"tick\""), 3u + 6u) << "x ticks 1..3, y ticks 0..1 in steps of 0.2";
+}
+
+// A sweep's variant names are long: the legend wraps onto rows inside the chart, and the chart grows.
+TEST(LineChart, LongLegendNamesWrapInsideTheChart) {
+  tl::LineChart chart{"Validation accuracy", "epoch", "accuracy (%)", {}, {}, {}, true, false};
+  chart.width = 640;
+  for (const char* name : {"backbone-mobilenet_v2_1.0_224_ptq__lr-0.001", "backbone-mobilenet_v2_1.0_224_ptq__lr-0.01",
+                           "backbone-mobilenet_v1_0.25_128_quant__lr-0.001"}) {
+    chart.series.push_back({name, {{1, 90}, {2, 95}}, {}, false});
+  }
+  chart.series.push_back({std::string(200, 'x'), {{1, 80}, {2, 85}}, {}, false});
+  const std::string svg = tl::render_svg(chart);
+  const std::regex legend_text(
+      "<g class=\"legend-item\"[^>]*><title>([^<]*)</title><rect[^>]*/><text x=\"([0-9.]+)\" "
+      "y=\"([0-9.]+)\">([^<]*)</text>");
+  std::set<std::string> rows;
+  size_t entries = 0;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), legend_text); it != std::sregex_iterator(); ++it) {
+    ++entries;
+    rows.insert((*it)[3]);
+    const std::string shown = (*it)[4];
+    // Legend glyphs are at most ~6.5 px wide (11 px type); the ellipsis is one glyph in three bytes.
+    const std::string ellipsis = "\u2026";
+    const bool shortened = shown.size() >= 3 && shown.compare(shown.size() - 3, 3, ellipsis) == 0;
+    const auto glyphs = static_cast<double>(shown.size() - (shortened ? 2 : 0));
+    EXPECT_LE(std::stod((*it)[2]) + 6.5 * glyphs, 640.0) << shown;
+    EXPECT_EQ((*it)[1].str().substr(0, 8), shown.substr(0, 8));
+  }
+  EXPECT_EQ(entries, 4u);
+  EXPECT_GE(rows.size(), 3u) << "three long names and one too long for a row do not fit one row";
+  EXPECT_NE(svg.find(std::string(200, 'x')), std::string::npos) << "the full name stays in the tooltip";
+  EXPECT_NE(svg.find("\u2026"), std::string::npos);
+  const std::smatch height = [&] {
+    std::smatch match;
+    std::regex_search(svg, match, std::regex("<svg[^>]* height=\"([0-9.]+)\""));
+    return match;
+  }();
+  EXPECT_GT(std::stod(height[1]), chart.height) << "the rows of legend add height rather than squeeze the plot";
 }
 
 TEST(BarChart, OneBarPerValue) {
