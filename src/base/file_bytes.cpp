@@ -1,9 +1,42 @@
 #include "tl/base/file_bytes.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace tl {
+namespace {
+
+std::string kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a file";
+}
+
+class Descriptor {
+ public:
+  explicit Descriptor(int fd) : fd_(fd) {}
+  ~Descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
 
 std::optional<std::string> read_file_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -11,6 +44,56 @@ std::optional<std::string> read_file_bytes(const std::filesystem::path& path) {
   std::ostringstream bytes;
   bytes << in.rdbuf();
   return bytes.str();
+}
+
+BoundedRead read_regular_file(const std::filesystem::path& path, uint64_t max_bytes) {
+  BoundedRead result;
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  const Descriptor file(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (file.get() < 0) {
+    const int error = errno;
+    result.error = error == ENOENT ? "cannot open file" : std::string("cannot open file: ") + std::strerror(error);
+    return result;
+  }
+  struct stat status {};
+  if (::fstat(file.get(), &status) != 0) {
+    result.error = std::string("cannot read file: ") + std::strerror(errno);
+    return result;
+  }
+  if (!S_ISREG(status.st_mode)) {
+    result.error = "not a regular file (" + kind_of(status.st_mode) + ")";
+    return result;
+  }
+  const auto too_large = [&](uint64_t size) {
+    return "file too large: " + std::to_string(size) + " bytes (limit " + std::to_string(max_bytes) + ")";
+  };
+  if (static_cast<uint64_t>(status.st_size) > max_bytes) {
+    result.error = too_large(static_cast<uint64_t>(status.st_size));
+    return result;
+  }
+  std::string bytes(static_cast<size_t>(status.st_size), '\0');
+  size_t filled = 0;
+  // A file that grows while it is read is read up to the limit, never past it.
+  while (true) {
+    if (filled == bytes.size()) {
+      if (bytes.size() > max_bytes) {
+        result.error = too_large(bytes.size());
+        return result;
+      }
+      bytes.resize(std::min<uint64_t>(max_bytes + 1, bytes.size() + 65536));
+    }
+    const ssize_t got = ::read(file.get(), bytes.data() + filled, bytes.size() - filled);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      result.error = std::string("cannot read file: ") + std::strerror(errno);
+      return result;
+    }
+    if (got == 0) break;
+    filled += static_cast<size_t>(got);
+  }
+  bytes.resize(filled);
+  result.bytes = std::move(bytes);
+  return result;
 }
 
 }  // namespace tl

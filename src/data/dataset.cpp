@@ -28,9 +28,15 @@ bool is_hidden(const fs::path& path) {
   return !name.empty() && name[0] == '.';
 }
 
-void require_directory(const fs::path& path, const std::string& what) {
+// Never throws: a symlink loop or an unreadable entry is "not a directory", and as a sample its
+// decoder names the reason it is skipped.
+bool is_directory_entry(const fs::path& path) {
   std::error_code error;
-  if (!fs::is_directory(path, error)) throw Error(path.string() + ": " + what);
+  return fs::is_directory(path, error);
+}
+
+void require_directory(const fs::path& path, const std::string& what) {
+  if (!is_directory_entry(path)) throw Error(path.string() + ": " + what);
 }
 
 std::vector<fs::path> sorted_entries(const fs::path& directory) {
@@ -109,11 +115,11 @@ Dataset load_image_folder(const fs::path& root) {
   require_directory(root, "dataset root is not a directory (expected <root>/<class>/<image>)");
   Dataset dataset;
   for (const auto& class_directory : sorted_entries(root)) {
-    if (is_hidden(class_directory) || !fs::is_directory(class_directory)) continue;
+    if (is_hidden(class_directory) || !is_directory_entry(class_directory)) continue;
     const int label = static_cast<int>(dataset.class_names.size());
     dataset.class_names.push_back(class_directory.filename().string());
     for (const auto& file : sorted_entries(class_directory)) {
-      if (is_hidden(file) || fs::is_directory(file)) continue;
+      if (is_hidden(file) || is_directory_entry(file)) continue;
       if (!has_image_extension(file)) {
         ++dataset.ignored_files;
         continue;
@@ -130,7 +136,7 @@ Dataset load_image_folder(const fs::path& root) {
 }
 
 Dataset load_petimages(const fs::path& root) {
-  const fs::path pet_images = fs::is_directory(root / "PetImages") ? root / "PetImages" : root;
+  const fs::path pet_images = is_directory_entry(root / "PetImages") ? root / "PetImages" : root;
   for (const char* species : {"Cat", "Dog"}) {
     require_directory(pet_images / species,
                       "missing; the petimages layout is <root>/PetImages/{Cat,Dog}/<n>.jpg (root may be PetImages)");
@@ -165,7 +171,7 @@ Dataset load_oxford_pets(const fs::path& root, OxfordTarget target) {
   const auto test = read_annotations(annotations / "test.txt");
   learn_breeds(trainval, annotations / "trainval.txt");
   learn_breeds(test, annotations / "test.txt");
-  if (fs::exists(annotations / "list.txt"))
+  if (std::error_code error; fs::exists(annotations / "list.txt", error))
     learn_breeds(read_annotations(annotations / "list.txt"), annotations / "list.txt");
 
   Dataset dataset;

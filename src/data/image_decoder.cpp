@@ -1,25 +1,15 @@
 #include "tl/data/image_decoder.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "tl/base/file_bytes.hpp"
+#include "tl/data/image_header.hpp"
 
 namespace tl {
 namespace {
-
-// OpenCV reads its pixel limit from the environment once, at its first decode; a user's own
-// setting wins.
-void limit_decoder_size() {
-  static const bool limited = [] {
-    setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxImagePixels).c_str(), 0);
-    return true;
-  }();
-  (void)limited;
-}
 
 // libjpeg decodes a truncated JPEG into a half-grey picture with only a warning, so truncation is
 // checked on the bytes: a whole JPEG ends with the EOI marker, give or take trailing padding.
@@ -45,34 +35,28 @@ int reduced_decode_flag(const std::string& bytes, int shorter_side_needed) {
 }  // namespace
 
 std::optional<cv::Size> jpeg_size(const std::string& bytes) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(bytes[i]); };
-  if (bytes.size() < 4 || byte(0) != 0xFF || byte(1) != 0xD8) return std::nullopt;
-  size_t i = 2;
-  while (i + 9 < bytes.size()) {
-    if (byte(i) != 0xFF) return std::nullopt;
-    const unsigned char marker = byte(i + 1);
-    if (marker == 0xFF) {  // fill byte before a marker
-      ++i;
-      continue;
-    }
-    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // markers without a length
-      i += 2;
-      continue;
-    }
-    // Start-of-frame markers C0-CF, except DHT (C4), JPG (C8) and DAC (CC), hold the image size.
-    if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
-      return cv::Size((byte(i + 7) << 8) | byte(i + 8), (byte(i + 5) << 8) | byte(i + 6));
-    }
-    i += 2 + ((static_cast<size_t>(byte(i + 2)) << 8) | byte(i + 3));
-  }
-  return std::nullopt;
+  const auto header = read_image_header(bytes);
+  if (!header || header->format != "JPEG") return std::nullopt;
+  return cv::Size(static_cast<int>(header->width), static_cast<int>(header->height));
 }
 
 DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_needed) {
-  limit_decoder_size();
   DecodedImage result;
   if (bytes.empty()) {
     result.error = "empty file";
+    return result;
+  }
+  // OpenCV's own limit (OPENCV_IO_MAX_IMAGE_PIXELS, 2^30 pixels by default) is read once when the
+  // library loads, so it cannot be lowered from here; the header is checked first instead.
+  const auto header = read_image_header(bytes);
+  if (!header) {
+    result.error = "not a decodable image (unknown format, or its header is cut short)";
+    return result;
+  }
+  if (header->pixels() > kMaxImagePixels) {
+    result.error = "image too large: its " + header->format + " header claims " + std::to_string(header->width) + "x" +
+                   std::to_string(header->height) + " pixels (limit " + std::to_string(kMaxImagePixels) +
+                   " pixels); refused before decoding";
     return result;
   }
   if (is_truncated_jpeg(bytes)) {
@@ -101,14 +85,16 @@ DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_neede
   return result;
 }
 
+BoundedRead read_image_file(const std::filesystem::path& path) { return read_regular_file(path, kMaxImageFileBytes); }
+
 DecodedImage decode_image_file(const std::filesystem::path& path, int shorter_side_needed) {
-  const std::optional<std::string> bytes = read_file_bytes(path);
-  if (!bytes) {
+  const BoundedRead file = read_image_file(path);
+  if (!file.bytes) {
     DecodedImage result;
-    result.error = "cannot open file";
+    result.error = file.error;
     return result;
   }
-  return decode_image_bytes(*bytes, shorter_side_needed);
+  return decode_image_bytes(*file.bytes, shorter_side_needed);
 }
 
 }  // namespace tl

@@ -7,19 +7,19 @@
 #include <torch/torch.h>
 
 #include "tl/base/content_hash.hpp"
-#include "tl/base/file_bytes.hpp"
 #include "tl/base/interruption.hpp"
 #include "tl/base/progress.hpp"
 #include "tl/base/random.hpp"
 #include "tl/data/augmentation.hpp"
+#include "tl/data/image_decoder.hpp"
 
 namespace tl {
 namespace {
 
 // The image's content hash, or empty when it cannot be read (the loader will then skip and report it).
 std::string image_hash(const std::filesystem::path& path) {
-  const std::optional<std::string> bytes = read_file_bytes(path);
-  return bytes ? sha256_bytes(*bytes) : std::string();
+  const BoundedRead file = read_image_file(path);
+  return file.bytes ? sha256_bytes(*file.bytes) : std::string();
 }
 
 }  // namespace

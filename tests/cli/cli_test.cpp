@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <sys/stat.h>
 
 #include "support/fixtures.hpp"
 #include "support/shared_data.hpp"
@@ -113,9 +115,8 @@ TEST_F(SyntheticRun, TrainWritesACompleteRunDirectory) {
   // Without a test split every file is read for training or validation, the two bad ones included.
   ASSERT_EQ(train("--set data.test_fraction=0"), 0) << read_file(dir / "train.log");
   const auto run = dir / "run";
-  for (const char* file :
-       {"config.json", "classes.json", "metrics.jsonl", "best.pt", "last.pt", "summary.json", "skipped.json",
-        "report.html"}) {
+  for (const char* file : {"config.json", "classes.json", "metrics.jsonl", "best.pt", "last.pt", "summary.json",
+                           "skipped.json", "report.html"}) {
     EXPECT_TRUE(std::filesystem::is_regular_file(run / file)) << file;
   }
   size_t files = 0;
@@ -148,6 +149,39 @@ TEST_F(SyntheticRun, TrainWritesACompleteRunDirectory) {
   EXPECT_TRUE(std::filesystem::exists(dir / "data/red/zero_bytes.jpg"));
   EXPECT_TRUE(std::filesystem::exists(dir / "data/blue/not_an_image.jpg"));
   EXPECT_GE(summary["best"]["val_accuracy"].get<double>(), 0.9);
+}
+
+// What an attacker (or a careless copy) leaves in a data tree: none of it may hang, exhaust memory or
+// stop the run; each file is skipped with its reason.
+TEST_F(SyntheticRun, HostileFilesInTheTreeAreSkippedWithTheirReasons) {
+  const auto blue = dir / "data/blue";
+  ASSERT_EQ(::mkfifo((blue / "fifo.jpg").c_str(), 0600), 0);
+  std::filesystem::create_symlink("/dev/zero", blue / "zero.jpg");
+  std::filesystem::create_symlink(blue / "loop.jpg", blue / "loop.jpg");
+  std::string bomb = tl::testing::encode(tl::testing::synthetic_picture(64, 64), "png");
+  for (int i = 0; i < 8; ++i) bomb[16 + i] = "\x00\x00\x75\x30\x00\x00\x75\x30"[i];  // 30000 x 30000
+  write_file(blue / "bomb.jpg", bomb);
+  ASSERT_EQ(train("--set data.test_fraction=0"), 0) << read_file(dir / "train.log");
+  std::map<std::string, std::string> reasons;
+  for (const auto& file : read_json(dir / "run/skipped.json")) {
+    reasons[std::filesystem::path(file["path"].get<std::string>()).filename().string()] = file["reason"];
+  }
+  EXPECT_EQ(reasons["fifo.jpg"], "not a regular file (a FIFO)");
+  EXPECT_EQ(reasons["zero.jpg"], "not a regular file (a character device)");
+  EXPECT_EQ(reasons["loop.jpg"], "cannot open file: Too many levels of symbolic links");
+  EXPECT_NE(reasons["bomb.jpg"].find("image too large: its PNG header claims 30000x30000 pixels"), std::string::npos)
+      << reasons["bomb.jpg"];
+  EXPECT_EQ(reasons.size(), 6u) << "and the empty and the text file";
+
+  for (const auto& [image, reason] :
+       std::vector<std::pair<std::string, std::string>>{{"/dev/zero", "not a regular file (a character device)"},
+                                                        {(blue / "fifo.jpg").string(), "not a regular file (a FIFO)"},
+                                                        {blue.string(), "not a regular file (a directory)"}}) {
+    EXPECT_EQ(run_command(kPredict + " --run " + (dir / "run").string() + " " + image, dir / "predict.log"), 1)
+        << image;
+    const std::string log = read_file(dir / "predict.log");
+    EXPECT_NE(log.find(reason), std::string::npos) << log;
+  }
 }
 
 TEST_F(SyntheticRun, APreviousRunIsKeptUnlessOverwriteIsGiven) {

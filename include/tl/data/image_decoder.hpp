@@ -9,11 +9,15 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "tl/base/file_bytes.hpp"
+
 namespace tl {
 
-// Larger images are refused before decoding: a photo this big is far more likely a decompression
-// bomb or a corrupt header than a training image.
+// Larger images are refused from their header, before decoding: a photo this big is far more likely
+// a decompression bomb or a lying header than a training image (Pillow warns at 89 megapixels).
 constexpr long long kMaxImagePixels = 1LL << 27;  // ~134 megapixels, e.g. 11585 x 11585
+// Larger files are not read: 256 MiB holds an uncompressed 85-megapixel RGB image.
+constexpr unsigned long long kMaxImageFileBytes = 256ULL << 20;
 
 struct DecodedImage {
   cv::Mat rgb;        // CV_8UC3, RGB order; empty when decoding failed
@@ -23,6 +27,9 @@ struct DecodedImage {
 // shorter_side_needed > 0 allows a faster, smaller decode: a JPEG whose shorter side is at least
 // twice that is decoded by libjpeg at 1/2, 1/4 or 1/8 scale (IMREAD_REDUCED_*: the largest factor
 // that keeps the shorter side >= shorter_side_needed), skipping most of the inverse DCT work.
+// An image file's bytes: a regular file of at most kMaxImageFileBytes, else the reason it is skipped.
+BoundedRead read_image_file(const std::filesystem::path& path);
+
 DecodedImage decode_image_file(const std::filesystem::path& path, int shorter_side_needed = 0);
 DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_needed = 0);
 
