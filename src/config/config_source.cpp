@@ -1,6 +1,8 @@
 #include "tl/config/config_source.hpp"
 
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -32,30 +34,70 @@ nlohmann::json scalar_to_json(const YAML::Node& node) {
   return text;
 }
 
-nlohmann::json node_to_json(const YAML::Node& node, const std::string& file_label) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nullptr;
-    case YAML::NodeType::Scalar: return scalar_to_json(node);
-    case YAML::NodeType::Sequence: {
-      nlohmann::json array = nlohmann::json::array();
-      for (const auto& item : node) array.push_back(node_to_json(item, file_label));
-      return array;
+// YAML aliases share one node however often they are used, so a few hundred bytes can name
+// billions of values ("billion laughs"); the conversion to JSON copies each use, so it is bounded.
+class YamlExpansion {
+ public:
+  explicit YamlExpansion(const std::string& file_label) : file_label_(file_label) {}
+
+  nlohmann::json convert(const YAML::Node& node, int depth = 0) {
+    if (++values_ > kMaxConfigValues) {
+      throw Error(file_label_ + ": expands to more than " + std::to_string(kMaxConfigValues) +
+                  " values (YAML aliases repeating a large node?); a config is a few dozen settings");
     }
-    case YAML::NodeType::Map: {
-      nlohmann::json object = nlohmann::json::object();
-      for (const auto& entry : node) {
-        const std::string key = entry.first.as<std::string>();
-        if (object.contains(key)) {
-          throw Error(file_label + ": line " + std::to_string(entry.first.Mark().line + 1) + ": duplicate key \"" +
-                      key + "\"");
-        }
-        object[key] = node_to_json(entry.second, file_label);
+    if (depth > kMaxConfigDepth) {
+      throw Error(file_label_ + ": nested deeper than " + std::to_string(kMaxConfigDepth) + " levels");
+    }
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined: return nullptr;
+      case YAML::NodeType::Scalar: return scalar_to_json(node);
+      case YAML::NodeType::Sequence: {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto& item : node) array.push_back(convert(item, depth + 1));
+        return array;
       }
-      return object;
+      case YAML::NodeType::Map: {
+        nlohmann::json object = nlohmann::json::object();
+        for (const auto& entry : node) {
+          const std::string key = entry.first.as<std::string>();
+          if (object.contains(key)) {
+            throw Error(file_label_ + ": line " + std::to_string(entry.first.Mark().line + 1) + ": duplicate key \"" +
+                        key + "\"");
+          }
+          object[key] = convert(entry.second, depth + 1);
+        }
+        return object;
+      }
     }
+    return nullptr;
   }
-  return nullptr;
+
+ private:
+  const std::string& file_label_;
+  size_t values_ = 0;
+};
+
+// As strict as the YAML reader: a duplicate key is an error (nlohmann would keep the last one), and
+// so is nesting beyond kMaxConfigDepth; every parse error names the file.
+nlohmann::json parse_json_config(const std::string& text, const std::string& label) {
+  std::vector<std::set<std::string>> keys_in_open_objects;
+  const auto check = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (depth > kMaxConfigDepth)
+      throw Error(label + ": nested deeper than " + std::to_string(kMaxConfigDepth) + " levels");
+    if (event == Event::object_start) keys_in_open_objects.emplace_back();
+    if (event == Event::object_end) keys_in_open_objects.pop_back();
+    if (event == Event::key && !keys_in_open_objects.back().insert(parsed.get<std::string>()).second) {
+      throw Error(label + ": duplicate key \"" + parsed.get<std::string>() + "\"");
+    }
+    return true;
+  };
+  try {
+    return nlohmann::json::parse(text, check);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(label + ": invalid JSON: " + error.what());
+  }
 }
 
 bool is_yaml(const std::filesystem::path& path) {
@@ -67,7 +109,7 @@ bool is_yaml(const std::filesystem::path& path) {
 
 nlohmann::json yaml_to_json(const std::string& yaml_text, const std::string& file_label) {
   try {
-    return node_to_json(YAML::Load(yaml_text), file_label);
+    return YamlExpansion(file_label).convert(YAML::Load(yaml_text));
   } catch (const YAML::Exception& error) {
     throw Error(file_label + ": line " + std::to_string(error.mark.line + 1) + ": invalid YAML: " + error.msg);
   }
@@ -79,18 +121,15 @@ ConfigSource ConfigSource::from_file(const std::filesystem::path& path) {
   if (!is_yaml(path) && extension != ".json") {
     throw Error(label + ": expected a .json, .yaml or .yml config file");
   }
-  const std::optional<std::string> bytes = read_file_bytes(path);
-  if (!bytes) throw Error(label + ": cannot open config file");
-  const std::string& text = *bytes;
+  const BoundedRead file = read_regular_file(path, kMaxConfigBytes);
+  if (!file.bytes)
+    throw Error(label + ": " + (file.error == "cannot open file" ? "cannot open config file" : file.error));
+  const std::string& text = *file.bytes;
   nlohmann::json tree;
   if (is_yaml(path)) {
     tree = yaml_to_json(text, label);
   } else {
-    try {
-      tree = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& error) {
-      throw Error(label + ": invalid JSON: " + error.what());
-    }
+    tree = parse_json_config(text, label);
   }
   if (tree.is_null()) tree = nlohmann::json::object();
   if (!tree.is_object()) throw Error(label + ": expected a mapping of settings at the top level");

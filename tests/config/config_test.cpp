@@ -315,6 +315,39 @@ TEST(Config, SyntaxErrorsNameTheFileAndLine) {
   EXPECT_NE(error_of(dir / "x.toml").find("expected a .json, .yaml or .yml config file"), std::string::npos);
 }
 
+// Each of these once took gigabytes, crashed or said too little.
+TEST(Config, HostileDocumentsAreOneErrorNamingTheFile) {
+  TempDirectory dir;
+  std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char level = 'b'; level <= 'j'; ++level) {
+    const std::string previous(1, static_cast<char>(level - 1));
+    laughs += std::string(1, level) + ": &" + level + " [*" + previous + ", *" + previous + ", *" + previous + ", *" +
+              previous + ", *" + previous + ", *" + previous + ", *" + previous + ", *" + previous + ", *" + previous +
+              ", *" + previous + "]\n";
+  }
+  write_file(dir / "laughs.yaml", laughs);  // 10^10 values from a few hundred bytes
+  EXPECT_NE(error_of(dir / "laughs.yaml").find("laughs.yaml: expands to more than 100000 values"), std::string::npos)
+      << error_of(dir / "laughs.yaml");
+  write_file(dir / "deep.yaml", "a: " + std::string(100, '[') + std::string(100, ']') + "\n");
+  EXPECT_NE(error_of(dir / "deep.yaml").find("deep.yaml: nested deeper than 64 levels"), std::string::npos)
+      << error_of(dir / "deep.yaml");
+  write_file(dir / "deep.json", "{\"a\": " + std::string(100, '[') + std::string(100, ']') + "}");
+  EXPECT_NE(error_of(dir / "deep.json").find("deep.json: nested deeper than 64 levels"), std::string::npos)
+      << error_of(dir / "deep.json");
+  write_file(dir / "dup.json", R"({"seed": 1, "data": {"root": "a", "root": "b"}})");
+  EXPECT_NE(error_of(dir / "dup.json").find("dup.json: duplicate key \"root\""), std::string::npos)
+      << error_of(dir / "dup.json");
+  write_file(dir / "huge_number.json", R"({"seed": 1e400})");
+  EXPECT_EQ(error_of(dir / "huge_number.json").rfind((dir / "huge_number.json").string() + ": invalid JSON", 0), 0u)
+      << error_of(dir / "huge_number.json");
+  write_file(dir / "big.yaml", std::string(kMinimalYaml) + "# " + std::string(2 << 20, 'x') + "\n");
+  EXPECT_EQ(error_of(dir / "big.yaml"), (dir / "big.yaml").string() + ": file too large: " +
+                                            std::to_string(std::filesystem::file_size(dir / "big.yaml")) +
+                                            " bytes (limit 1048576)");
+  std::filesystem::create_symlink("/dev/zero", dir / "zero.yaml");
+  EXPECT_EQ(error_of(dir / "zero.yaml"), (dir / "zero.yaml").string() + ": not a regular file (a character device)");
+}
+
 TEST(Config, QuotedYamlScalarsStayStrings) {
   const auto tree = tl::yaml_to_json("a: '3'\nb: 3\nc: true\nd: \"true\"\ne: 1e-3\nf: ~\n", "t");
   EXPECT_TRUE(tree["a"].is_string());

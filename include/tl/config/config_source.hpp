@@ -10,6 +10,12 @@
 
 namespace tl {
 
+// Bounds on a config document, far above any real experiment or sweep, so that a hostile file is
+// an error rather than gigabytes of memory or a stack overflow.
+constexpr size_t kMaxConfigBytes = 1 << 20;
+constexpr size_t kMaxConfigValues = 100000;  // after YAML aliases are expanded
+constexpr int kMaxConfigDepth = 64;
+
 struct ConfigSource {
   std::string file_label;                // how errors name the document (the file path as given)
   std::filesystem::path base_directory;  // relative paths in the file resolve against this
