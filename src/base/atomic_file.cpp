@@ -27,22 +27,30 @@ void sync_path(const fs::path& path, int flags) {
   ::close(descriptor);
 }
 
-void write_all(const fs::path& path, const std::string& content, Durability durability) {
-  const int descriptor = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (descriptor < 0) throw Error(path.string() + ": cannot create file: " + std::strerror(errno));
+// Errors name the file the user asked for; the temporary beside it is an implementation detail.
+void write_all(const fs::path& temporary, const std::string& content, Durability durability, const fs::path& target) {
+  const auto failure = [&](const char* what) {
+    return Error(target.string() + ": " + what + ": " + std::strerror(errno));
+  };
+  const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (descriptor < 0) throw failure("cannot create file");
   size_t written = 0;
   while (written < content.size()) {
     const ssize_t step = ::write(descriptor, content.data() + written, content.size() - written);
     if (step < 0 && errno == EINTR) continue;
     if (step < 0) {
-      const std::string reason = std::strerror(errno);
+      const Error error = failure("cannot write file");
       ::close(descriptor);
-      throw Error(path.string() + ": cannot write file: " + reason);
+      throw error;
     }
     written += static_cast<size_t>(step);
   }
-  if (durability == Durability::flushed) ::fsync(descriptor);
-  if (::close(descriptor) != 0) throw Error(path.string() + ": cannot write file: " + std::strerror(errno));
+  if (durability == Durability::flushed && ::fsync(descriptor) != 0) {
+    const Error error = failure("cannot write file");
+    ::close(descriptor);
+    throw error;
+  }
+  if (::close(descriptor) != 0) throw failure("cannot write file");
 }
 
 }  // namespace
@@ -67,7 +75,7 @@ void replace_file_atomically(const fs::path& path, const std::function<void(cons
 
 void write_file_atomically(const fs::path& path, const std::string& content, Durability durability) {
   replace_file_atomically(
-      path, [&](const fs::path& temporary) { write_all(temporary, content, durability); }, durability);
+      path, [&](const fs::path& temporary) { write_all(temporary, content, durability, path); }, durability);
 }
 
 }  // namespace tl

@@ -89,7 +89,14 @@ void save_checkpoint(const std::filesystem::path& path, Head& head, const torch:
   }
   archive.write("record", c10::IValue(record.to_json().dump()));
   archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state(), /*is_buffer=*/true);
-  replace_file_atomically(path, [&](const std::filesystem::path& temporary) { archive.save_to(temporary.string()); });
+  // Serialised in memory first: LibTorch's file writer throws from its destructor when the disk is
+  // full, which ends the process; a failed write of these bytes is an ordinary error.
+  std::string bytes;
+  archive.save_to([&](const void* data, size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  write_file_atomically(path, bytes);
 }
 
 LoadedCheckpoint load_checkpoint(const std::filesystem::path& path, torch::Device device) {

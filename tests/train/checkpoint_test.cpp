@@ -2,7 +2,10 @@
 // damaged or foreign files are clear errors.
 #include "tl/train/checkpoint.hpp"
 
+#include <csignal>
+
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include "support/temp_directory.hpp"
@@ -52,6 +55,35 @@ TEST(Checkpoint, RoundTripGivesIdenticalPredictions) {
   EXPECT_EQ(loaded.record.head.hidden, (std::vector<int>{16}));
   EXPECT_EQ(loaded.record.backbone_sha256, std::string(64, 'a'));
   EXPECT_EQ(loaded.record.metrics["val_accuracy"], 0.5);
+}
+
+// A full disk, as a file-size limit: LibTorch's file writer used to throw from its destructor here,
+// ending the process with a stack trace and leaving its temporary file.
+TEST(Checkpoint, AFullDiskIsAnErrorNamingTheFileAndKeepsTheOldCheckpoint) {
+  TempDirectory dir;
+  tl::Head head(12, 3, tl::HeadConfig{tl::HeadType::mlp, {256}, 0.3});
+  tl::save_checkpoint(dir / "c.pt", head, nullptr, record_for(head));
+  const auto saved_size = std::filesystem::file_size(dir / "c.pt");
+  rlimit previous{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &previous), 0);
+  const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);  // so the write fails with EFBIG instead
+  rlimit small = previous;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::string error;
+  try {
+    tl::save_checkpoint(dir / "c.pt", head, nullptr, record_for(head));
+  } catch (const tl::Error& failure) {
+    error = failure.what();
+  }
+  setrlimit(RLIMIT_FSIZE, &previous);
+  std::signal(SIGXFSZ, previous_handler);
+  EXPECT_EQ(error, (dir / "c.pt").string() + ": cannot write file: File too large");
+  EXPECT_EQ(std::filesystem::file_size(dir / "c.pt"), saved_size);
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 1u) << "no temporary file is left";
+  EXPECT_NO_THROW(tl::load_checkpoint(dir / "c.pt", torch::kCPU));
 }
 
 TEST(Checkpoint, OptimizerStateResumesTheSameTrajectory) {
