@@ -1,5 +1,7 @@
 #include "tl/train/checkpoint.hpp"
 
+#include <sstream>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/serialize.h>
 #include <torch/serialize/input-archive.h>
@@ -7,16 +9,25 @@
 
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
+#include "tl/base/zip_integrity.hpp"
 #include "tl/config/enum_names.hpp"
 
 namespace tl {
 namespace {
 
+// Checkpoints are read whole and their CRCs checked first: LibTorch's reader does not, and a
+// damaged file would load and predict garbage.
 torch::serialize::InputArchive open_archive(const std::filesystem::path& path, torch::Device device) {
   if (!std::filesystem::is_regular_file(path)) throw Error(path.string() + ": checkpoint not found");
+  const BoundedRead file = read_regular_file(path, kMaxCheckpointBytes);
+  if (!file.bytes) throw Error(path.string() + ": " + file.error);
+  if (const auto damage = zip_damage(*file.bytes))
+    throw Error(path.string() + ": not a readable tl checkpoint: " + *damage);
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(path.string(), device);
+    std::istringstream stream(*file.bytes);
+    archive.load_from(stream, device);
   } catch (const c10::Error& error) {
     throw Error(path.string() + ": not a readable tl checkpoint: " + error.what_without_backtrace());
   }

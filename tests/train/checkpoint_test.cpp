@@ -128,6 +128,18 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors) {
   tl::testing::write_file(dir / "truncated.pt", bytes.substr(0, bytes.size() / 2));
   EXPECT_NE(error_of(dir / "truncated.pt").find(dir.path().string() + "/truncated.pt: "), std::string::npos);
 
+  // 64 flipped bytes inside the largest tensor used to load silently (and predict at chance).
+  tl::Head wide(12, 3, tl::HeadConfig{tl::HeadType::mlp, {512}, 0.3});
+  tl::save_checkpoint(dir / "wide.pt", wide, nullptr, record_for(wide));
+  std::string flipped = tl::testing::read_file(dir / "wide.pt");
+  for (size_t i = flipped.size() / 2; i < flipped.size() / 2 + 64; ++i) flipped[i] = static_cast<char>(~flipped[i]);
+  tl::testing::write_file(dir / "flipped.pt", flipped);
+  EXPECT_EQ(
+      error_of(dir / "flipped.pt").rfind((dir / "flipped.pt").string() + ": not a readable tl checkpoint: entry ", 0),
+      0u)
+      << error_of(dir / "flipped.pt");
+  EXPECT_NE(error_of(dir / "flipped.pt").find("CRC-32 mismatch"), std::string::npos) << error_of(dir / "flipped.pt");
+
   torch::serialize::OutputArchive foreign;
   foreign.write("weights", torch::zeros({2}));
   foreign.save_to((dir / "foreign.pt").string());

@@ -20,6 +20,8 @@
 namespace tl {
 
 constexpr int kCheckpointFormat = 1;
+// Larger files are not read as checkpoints: a fine-tuned VGG16 (fc6 and fc7 trained) is about 0.5 GB.
+constexpr unsigned long long kMaxCheckpointBytes = 8ULL << 30;
 
 struct CheckpointRecord {
   int epoch = 0;
