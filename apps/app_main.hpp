@@ -2,6 +2,7 @@
 // The one policy every tl executable shares: errors a user can act on are printed as one line and
 // exit 1; usage errors print CLI11's message and exit 2; --help exits 0.
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -18,7 +19,7 @@ namespace tl::app {
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
-constexpr int kExitInterrupted = 130;  // the shell's convention for SIGINT
+constexpr int kExitInterrupted = 130;  // the shell's convention for SIGINT; 143 for SIGTERM
 
 // The spellings of an enum's values (name_of) for CLI::CheckedTransformer, so a flag parses straight
 // into the library's enum and lists the valid choices in --help and in errors.
@@ -52,7 +53,7 @@ inline int guarded(const char* program, const std::function<std::string(const st
     return body();
   } catch (const tl::Interrupted& error) {
     std::fprintf(stderr, "%s: %s\n", program, error.what());
-    return kExitInterrupted;
+    return tl::interrupt_signal() == SIGTERM ? 128 + SIGTERM : kExitInterrupted;
   } catch (const tl::Error& error) {
     std::fprintf(stderr, "%s: error: %s\n", program, error.what());
   } catch (const std::exception& error) {

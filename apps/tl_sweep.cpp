@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Run a sweep: many experiments from one base config, a results table, pass/fail gates.\n"
       "Exit codes: 0 all variants ran and passed every gate, 1 error before running, 2 usage,\n"
-      "3 a gate was missed, 4 a variant failed (takes precedence over 3), 130 interrupted (Ctrl-C)."};
+      "3 a gate was missed, 4 a variant failed (takes precedence over 3), 130 interrupted (Ctrl-C), 143 stopped by "
+      "SIGTERM."};
   std::string file;
   std::vector<std::string> gate_texts;
   tl::SweepOptions options;

@@ -1,13 +1,17 @@
 #include "tl/base/subprocess.hpp"
 
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstring>
+#include <thread>
 
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include "tl/base/error.hpp"
+#include "tl/base/interruption.hpp"
 
 extern char** environ;
 
@@ -36,9 +40,19 @@ ProcessResult run_process(const std::filesystem::path& program, const std::vecto
   posix_spawn_file_actions_destroy(&actions);
   if (spawn_error != 0) throw Error(program.string() + ": cannot start: " + std::strerror(spawn_error));
 
+  // Ctrl-C reaches the child through the terminal's process group; SIGTERM is sent to this process
+  // alone, so it is passed on, once, for the child to stop at its own safe point.
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw Error(program.string() + ": waiting for it failed: " + std::strerror(errno));
+  bool passed_on = false;
+  for (;;) {
+    const pid_t ended = waitpid(pid, &status, WNOHANG);
+    if (ended == pid) break;
+    if (ended < 0 && errno != EINTR) throw Error(program.string() + ": waiting for it failed: " + std::strerror(errno));
+    if (!passed_on && interrupt_signal() == SIGTERM) {
+      ::kill(pid, SIGTERM);
+      passed_on = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ProcessResult result;
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);

@@ -52,11 +52,12 @@ bool holds_earlier_sweep(const Sweep& sweep) {
   return false;
 }
 
-// Ctrl-C reaches the variant's process too (one process group): the sweep stops rather than
-// recording an interrupted variant as failed and starting the next.
+// Ctrl-C reaches the variant's process too (one process group), SIGTERM is passed on to it: the sweep
+// stops rather than recording an interrupted variant as failed and starting the next.
 void stop_if_interrupted(const ProcessResult& process, const SweepVariant& variant) {
-  constexpr int kInterruptedExitCode = 130;
-  if (interrupt_requested() || process.exit_code == kInterruptedExitCode || process.signal == SIGINT) {
+  const bool stopped_by_signal = process.exit_code == 128 + SIGINT || process.exit_code == 128 + SIGTERM ||
+                                 process.signal == SIGINT || process.signal == SIGTERM;
+  if (interrupt_requested() || stopped_by_signal) {
     throw Interrupted("sweep interrupted during variant " + variant.name + "; run it again with --resume to finish");
   }
 }

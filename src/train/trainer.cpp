@@ -136,9 +136,10 @@ nlohmann::json Trainer::run() {
     train_epoch();
     // Every rank stops after the same epoch, whichever of them was interrupted.
     if (group_.any(interrupt_requested()) && !run_over()) {
-      throw Interrupted("training interrupted after epoch " + std::to_string(state_->epoch()) + " of " +
-                        std::to_string(epochs_planned) + "; " + run_.last_checkpoint().string() +
-                        " is saved: continue with tl-train --resume " + run_.path().string());
+      throw Interrupted(std::string("training interrupted (") + interrupt_name() + ") after epoch " +
+                        std::to_string(state_->epoch()) + " of " + std::to_string(epochs_planned) + "; " +
+                        run_.last_checkpoint().string() + " is saved: continue with tl-train --resume " +
+                        run_.path().string());
     }
   }
   if (progress_) progress_->finish();

@@ -567,7 +567,7 @@ TEST_F(SyntheticRun, CtrlCSavesACheckpointAndResumeFinishesTheRun) {
   interrupted.send(SIGINT);
   EXPECT_EQ(interrupted.wait(), 130) << read_file(dir / "interrupted.log");
   const std::string log = read_file(dir / "interrupted.log");
-  EXPECT_NE(log.find("training interrupted after epoch"), std::string::npos) << log;
+  EXPECT_NE(log.find("training interrupted (Ctrl-C) after epoch"), std::string::npos) << log;
   EXPECT_NE(log.find("continue with tl-train --resume " + (dir / "run").string()), std::string::npos) << log;
   EXPECT_LT(metric_lines(dir / "run/metrics.jsonl"), 300u);
 
@@ -576,6 +576,24 @@ TEST_F(SyntheticRun, CtrlCSavesACheckpointAndResumeFinishesTheRun) {
   expect_same_training(dir / "whole", dir / "run");
   EXPECT_EQ(run_command(kTrain + " --resume " + (dir / "data").string(), dir / "notrun.log"), 1);
   EXPECT_NE(read_file(dir / "notrun.log").find("not a tl run directory"), std::string::npos);
+}
+
+// Schedulers and CI runners stop jobs with SIGTERM: the same safe stop as Ctrl-C, exit 143.
+TEST_F(SyntheticRun, SigtermStopsAfterTheEpochWithACheckpointLikeCtrlC) {
+  tl::testing::BackgroundCommand terminated(kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun,
+                                            dir / "terminated.log");
+  ASSERT_TRUE(wait_for_epochs(terminated, dir / "run/metrics.jsonl", 40)) << read_file(dir / "terminated.log");
+  terminated.send(SIGTERM);
+  EXPECT_EQ(terminated.wait(), 143) << read_file(dir / "terminated.log");
+  const std::string log = read_file(dir / "terminated.log");
+  EXPECT_NE(log.find("(SIGTERM)"), std::string::npos) << log;
+  EXPECT_NE(log.find("continue with tl-train --resume " + (dir / "run").string()), std::string::npos) << log;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "run")) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "leftover " << entry.path();
+  }
+  ASSERT_EQ(run_command(kTrain + " --resume " + (dir / "run").string(), dir / "resume.log"), 0)
+      << read_file(dir / "resume.log");
+  EXPECT_TRUE(std::filesystem::exists(dir / "run/summary.json"));
 }
 
 TEST_F(SyntheticRun, CtrlCStopsASweepAndResumeContinuesTheInterruptedVariant) {
