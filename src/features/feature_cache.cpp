@@ -1,5 +1,7 @@
 #include "tl/features/feature_cache.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -16,14 +18,23 @@ namespace fs = std::filesystem;
 namespace tl {
 namespace {
 
-constexpr char kMagic[8] = {'T', 'L', 'F', 'E', 'A', 'T', '0', '1'};
+constexpr char kMagic[8] = {'T', 'L', 'F', 'E', 'A', 'T', '0', '2'};
 constexpr size_t kHeaderSize = sizeof(kMagic) + 2 * sizeof(uint32_t);
 
-uint32_t checksum(const char* bytes, size_t size) {
-  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes), static_cast<uInt>(size)));
+uint32_t crc(uint32_t running, const char* bytes, size_t size) {
+  return static_cast<uint32_t>(crc32(running, reinterpret_cast<const Bytef*>(bytes), static_cast<uInt>(size)));
+}
+
+bool all_finite(const float* values, size_t count) {
+  return std::all_of(values, values + count, [](float value) { return std::isfinite(value); });
 }
 
 }  // namespace
+
+uint32_t FeatureCache::checksum(const std::string& image_sha256, const char* values, size_t size) const {
+  const std::string key = namespace_directory_.filename().string() + "/" + image_sha256;
+  return crc(crc(0, key.data(), key.size()), values, size);
+}
 
 FeatureCache::FeatureCache(const fs::path& directory, const std::string& backbone_sha256,
                            const std::string& preprocessing_description) {
@@ -56,7 +67,8 @@ std::optional<std::vector<float>> FeatureCache::load(const std::string& image_sh
   }
   const bool intact = size == kHeaderSize + payload && std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0 &&
                       stored_dim == static_cast<uint32_t>(dim) &&
-                      stored_checksum == checksum(bytes.data() + kHeaderSize, payload);
+                      stored_checksum == checksum(image_sha256, bytes.data() + kHeaderSize, payload) &&
+                      all_finite(reinterpret_cast<const float*>(bytes.data() + kHeaderSize), static_cast<size_t>(dim));
   if (!intact) {
     ++statistics_.damaged;
     ++statistics_.misses;
@@ -75,9 +87,9 @@ void FeatureCache::store(const std::string& image_sha256, const float* features,
   std::memcpy(bytes.data(), kMagic, sizeof kMagic);
   std::memcpy(bytes.data() + sizeof kMagic, &stored_dim, sizeof stored_dim);
   std::memcpy(bytes.data() + kHeaderSize, features, payload);
-  const uint32_t sum = checksum(bytes.data() + kHeaderSize, payload);
+  const uint32_t sum = checksum(image_sha256, bytes.data() + kHeaderSize, payload);
   std::memcpy(bytes.data() + sizeof kMagic + sizeof stored_dim, &sum, sizeof sum);
-  if (!writable_) return;
+  if (!writable_ || !all_finite(features, static_cast<size_t>(dim))) return;
   const fs::path path = entry_path(image_sha256);
   try {
     std::error_code error;

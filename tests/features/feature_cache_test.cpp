@@ -1,6 +1,7 @@
 // The feature cache's file level: round trips, namespaces, and damage that must never be trusted.
 #include "tl/features/feature_cache.hpp"
 
+#include <cmath>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -67,6 +68,29 @@ TEST(FeatureCache, DamagedEntriesAreMissesNeverData) {
 
   cache.store(kImage, features.data(), 4);  // recomputed and rewritten
   EXPECT_EQ(cache.load(kImage, 4), features);
+}
+
+// Copying one valid entry over the others once trained silently at chance: each entry's checksum
+// covers its key. A NaN is damage too, not something for the optimiser to find.
+TEST(FeatureCache, AnEntryUnderAnotherImagesNameOrHoldingNanIsDamaged) {
+  TempDirectory dir;
+  tl::FeatureCache cache(dir.path(), "backbone-a", "size=224");
+  const std::string other(64, 'd');
+  const std::vector<float> features{1, 2, 3}, other_features{4, 5, 6};
+  cache.store(kImage, features.data(), 3);
+  cache.store(other, other_features.data(), 3);
+  const auto entry = [&](const std::string& image) {
+    return cache.directory() / image.substr(0, 2) / (image + ".feat");
+  };
+  std::filesystem::copy_file(entry(kImage), entry(other), std::filesystem::copy_options::overwrite_existing);
+  EXPECT_FALSE(cache.load(other, 3).has_value());
+  EXPECT_EQ(cache.statistics().damaged, 1);
+  EXPECT_EQ(cache.load(kImage, 3), features);
+
+  const std::vector<float> not_a_number{1, std::nanf(""), 3};
+  cache.store(other, not_a_number.data(), 3);
+  EXPECT_FALSE(cache.load(other, 3).has_value()) << "a NaN is never stored; the copied entry is still there";
+  EXPECT_EQ(cache.statistics().damaged, 2);
 }
 
 TEST(FeatureCache, DefaultDirectoryFollowsTheEnvironment) {

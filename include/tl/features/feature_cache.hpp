@@ -3,8 +3,9 @@
 // across epochs and across runs. An entry is keyed by exactly what determines it: the backbone
 // file's sha256, the preprocessing (size, resize rule, interpolation, normalisation, channel order)
 // and the image file's sha256. Change any of them and the entry is simply not found; nothing stale
-// is ever reused. Each entry is one small file, written atomically and checksummed (CRC-32); a
-// damaged entry reads as a miss, is counted, and is overwritten when recomputed.
+// is ever reused. Each entry is one small file, written atomically and checksummed (CRC-32 over its
+// key and its values, so an entry copied over another's name does not verify); a damaged entry, or
+// one holding a NaN or infinity, reads as a miss, is counted, and is overwritten when recomputed.
 //
 // Layout: <directory>/<namespace>/<image sha256[0:2]>/<image sha256>.feat, where the namespace
 // hashes the format version, backbone and preprocessing. Entries are read one at a time, so memory
@@ -37,6 +38,7 @@ class FeatureCache {
 
  private:
   std::filesystem::path entry_path(const std::string& image_sha256) const;
+  uint32_t checksum(const std::string& image_sha256, const char* values, size_t size) const;
 
   std::filesystem::path namespace_directory_;
   FeatureCacheStatistics statistics_;
