@@ -19,6 +19,7 @@
 #include "tl/features/device.hpp"
 #include "tl/features/parameter_selection.hpp"
 #include "tl/run/run_directory.hpp"
+#include "tl/run/run_lock.hpp"
 #include "tl/train/checkpoint.hpp"
 #include "tl/train/class_balance.hpp"
 #include "tl/train/epoch_steps.hpp"
@@ -70,6 +71,7 @@ class Trainer {
   ProcessGroup& group_;
   const bool writes_;  // only one rank writes the run directory
   const RunDirectory run_;
+  std::optional<RunLock> lock_;  // rank 0's, held while the run directory is written
   const Clock::time_point started_ = Clock::now();
   const uint64_t seed_;
   int threads_ = 0;
@@ -99,11 +101,14 @@ Trainer::Trainer(const Experiment& experiment, const TrainingOptions& options)
       seed_(static_cast<uint64_t>(experiment.seed)) {}
 
 nlohmann::json Trainer::run() {
-  if (options_.resume) {
-    if (!run_.holds_run()) throw Error(run_.path().string() + ": no run to resume (no config.json)");
-    if (writes_) run_.remove_stale_temporaries();
-  } else if (writes_) {
-    run_.claim(options_.overwrite);
+  if (options_.resume && !run_.holds_run()) throw Error(run_.path().string() + ": no run to resume (no config.json)");
+  if (writes_) {
+    lock_.emplace(run_.path());
+    if (options_.resume) {
+      run_.remove_stale_temporaries();
+    } else {
+      run_.claim(options_.overwrite);
+    }
   }
   threads_ = configure_cpu_runtime(experiment_.threads);
   device_ = resolve_device(experiment_.device);

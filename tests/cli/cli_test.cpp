@@ -124,7 +124,7 @@ TEST_F(SyntheticRun, TrainWritesACompleteRunDirectory) {
     ++files;
     EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "leftover " << entry.path();
   }
-  EXPECT_EQ(files, 8u);
+  EXPECT_EQ(files, 9u) << "and .lock";
 
   EXPECT_EQ(read_json(run / "classes.json"), nlohmann::json({"blue", "red"}));
   const auto config = read_json(run / "config.json");
@@ -576,6 +576,25 @@ TEST_F(SyntheticRun, CtrlCSavesACheckpointAndResumeFinishesTheRun) {
   expect_same_training(dir / "whole", dir / "run");
   EXPECT_EQ(run_command(kTrain + " --resume " + (dir / "data").string(), dir / "notrun.log"), 1);
   EXPECT_NE(read_file(dir / "notrun.log").find("not a tl run directory"), std::string::npos);
+}
+
+// Two writers into one run directory once both exited 0 with the metrics of both interleaved.
+TEST_F(SyntheticRun, ASecondWriterIsRefusedAndAKilledHolderDoesNotBlockTheResume) {
+  tl::testing::BackgroundCommand first(kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun,
+                                       dir / "first.log");
+  ASSERT_TRUE(wait_for_epochs(first, dir / "run/metrics.jsonl", 5)) << read_file(dir / "first.log");
+  for (const std::string& second :
+       {kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun + " --overwrite",
+        kTrain + " --resume " + (dir / "run").string()}) {
+    EXPECT_EQ(run_command(second, dir / "second.log"), 1) << read_file(dir / "second.log");
+    const std::string log = read_file(dir / "second.log");
+    EXPECT_NE(log.find((dir / "run").string() + ": in use by pid "), std::string::npos) << log;
+  }
+  first.send(SIGKILL);
+  first.wait();
+  ASSERT_EQ(run_command(kTrain + " --resume " + (dir / "run").string(), dir / "resume.log"), 0)
+      << read_file(dir / "resume.log");
+  EXPECT_TRUE(std::filesystem::exists(dir / "run/summary.json"));
 }
 
 // Schedulers and CI runners stop jobs with SIGTERM: the same safe stop as Ctrl-C, exit 143.
