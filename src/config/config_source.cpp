@@ -151,6 +151,8 @@ void ConfigSource::apply_override(const std::string& assignment) {
     throw Error("--set " + assignment + ": expected key.path=value");
   }
   const std::string key = assignment.substr(0, equals);
+  // Read as YAML, nothing would be null and quietly restore the default; say null for that.
+  if (equals + 1 == assignment.size()) throw Error("--set " + assignment + ": expected a value after '='");
   set(key, yaml_to_json(assignment.substr(equals + 1), "--set " + key), "--set " + assignment,
       std::filesystem::current_path());
 }

@@ -194,6 +194,17 @@ void Trainer::open_data_and_backbone() {
   dataset_ = load_dataset({experiment_.data.layout, experiment_.data.root, experiment_.data.target});
   split_ = make_split(*dataset_, {experiment_.data.val_fraction, experiment_.data.test_fraction, seed_});
   if (split_->train.empty()) throw Error(experiment_.data.root.string() + ": no training images found");
+  // A class without training images would still get an output the head never learns.
+  std::vector<size_t> per_class(dataset_->class_names.size(), 0);
+  for (const size_t index : split_->train) ++per_class[static_cast<size_t>(dataset_->samples[index].label)];
+  std::string unseen;
+  for (size_t c = 0; c < per_class.size(); ++c) {
+    if (per_class[c] == 0) unseen += (unseen.empty() ? "\"" : ", \"") + dataset_->class_names[c] + "\"";
+  }
+  if (!unseen.empty()) {
+    throw Error(experiment_.data.root.string() + ": no training images for class " + unseen +
+                " (an empty folder, or too few images for the split); remove the class or add images");
+  }
   spdlog::info("{}: {} classes, {} train / {} val / {} test images ({} non-image files ignored)",
                experiment_.data.root.string(), dataset_->class_names.size(), split_->train.size(), split_->val.size(),
                split_->test.size(), dataset_->ignored_files);

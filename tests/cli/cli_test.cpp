@@ -578,6 +578,13 @@ TEST_F(SyntheticRun, CtrlCSavesACheckpointAndResumeFinishesTheRun) {
   EXPECT_NE(read_file(dir / "notrun.log").find("not a tl run directory"), std::string::npos);
 }
 
+TEST_F(SyntheticRun, AClassWithoutTrainingImagesIsAnErrorNamingIt) {
+  std::filesystem::create_directory(dir / "data/green");
+  EXPECT_EQ(train(), 1) << read_file(dir / "train.log");
+  const std::string log = read_file(dir / "train.log");
+  EXPECT_NE(log.find("no training images for class \"green\""), std::string::npos) << log;
+}
+
 // Two writers into one run directory once both exited 0 with the metrics of both interleaved.
 TEST_F(SyntheticRun, ASecondWriterIsRefusedAndAKilledHolderDoesNotBlockTheResume) {
   tl::testing::BackgroundCommand first(kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun,

@@ -93,6 +93,8 @@ TEST(Config, OverridesReplaceValuesAndAreValidated) {
             dir.path().string() + "/x.yaml: train.epochs: expected an integer in [1, 100000], got \"zero\"");
   EXPECT_NE(error_of(dir / "x.yaml", {"train.epoch=3"}).find("train.epoch: unknown key"), std::string::npos);
   EXPECT_NE(error_of(dir / "x.yaml", {"noequals"}).find("expected key.path=value"), std::string::npos);
+  EXPECT_EQ(error_of(dir / "x.yaml", {"train.epochs="}), "--set train.epochs=: expected a value after '='")
+      << "an empty value once restored the default silently";
 }
 
 struct InvalidCase {
