@@ -558,14 +558,19 @@ TEST_F(SyntheticRun, AKilledFineTuningRunResumesToTheSameResult) {
   EXPECT_EQ(metrics[4]["stage"], "fine_tune");
 }
 
+// Starts the long run into dir/run, lets it train 40 epochs, sends `signal_number` and returns its exit
+// code (-1 if it never got that far).
+int stop_long_run_with(int signal_number, const std::filesystem::path& dir, const std::filesystem::path& log) {
+  tl::testing::BackgroundCommand run(kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun, log);
+  if (!wait_for_epochs(run, dir / "run/metrics.jsonl", 40)) return -1;
+  run.send(signal_number);
+  return run.wait();
+}
+
 TEST_F(SyntheticRun, CtrlCSavesACheckpointAndResumeFinishesTheRun) {
   ASSERT_EQ(train(std::string(kLongRun) + " --set output.dir=" + (dir / "whole").string()), 0)
       << read_file(dir / "train.log");
-  tl::testing::BackgroundCommand interrupted(kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun,
-                                             dir / "interrupted.log");
-  ASSERT_TRUE(wait_for_epochs(interrupted, dir / "run/metrics.jsonl", 40)) << read_file(dir / "interrupted.log");
-  interrupted.send(SIGINT);
-  EXPECT_EQ(interrupted.wait(), 130) << read_file(dir / "interrupted.log");
+  EXPECT_EQ(stop_long_run_with(SIGINT, dir.path(), dir / "interrupted.log"), 130) << read_file(dir / "interrupted.log");
   const std::string log = read_file(dir / "interrupted.log");
   EXPECT_NE(log.find("training interrupted (Ctrl-C) after epoch"), std::string::npos) << log;
   EXPECT_NE(log.find("continue with tl-train --resume " + (dir / "run").string()), std::string::npos) << log;
@@ -606,11 +611,7 @@ TEST_F(SyntheticRun, ASecondWriterIsRefusedAndAKilledHolderDoesNotBlockTheResume
 
 // Schedulers and CI runners stop jobs with SIGTERM: the same safe stop as Ctrl-C, exit 143.
 TEST_F(SyntheticRun, SigtermStopsAfterTheEpochWithACheckpointLikeCtrlC) {
-  tl::testing::BackgroundCommand terminated(kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun,
-                                            dir / "terminated.log");
-  ASSERT_TRUE(wait_for_epochs(terminated, dir / "run/metrics.jsonl", 40)) << read_file(dir / "terminated.log");
-  terminated.send(SIGTERM);
-  EXPECT_EQ(terminated.wait(), 143) << read_file(dir / "terminated.log");
+  EXPECT_EQ(stop_long_run_with(SIGTERM, dir.path(), dir / "terminated.log"), 143) << read_file(dir / "terminated.log");
   const std::string log = read_file(dir / "terminated.log");
   EXPECT_NE(log.find("(SIGTERM)"), std::string::npos) << log;
   EXPECT_NE(log.find("continue with tl-train --resume " + (dir / "run").string()), std::string::npos) << log;
