@@ -21,11 +21,9 @@ bool is_truncated_jpeg(const std::string& bytes) {
   return bytes.find("\xFF\xD9", tail_start) == std::string::npos;
 }
 
-int reduced_decode_flag(const std::string& bytes, int shorter_side_needed) {
-  if (shorter_side_needed <= 0) return cv::IMREAD_COLOR;
-  const auto size = jpeg_size(bytes);
-  if (!size) return cv::IMREAD_COLOR;
-  const int shorter = std::min(size->width, size->height);
+int reduced_decode_flag(const ImageHeader& header, int shorter_side_needed) {
+  if (shorter_side_needed <= 0 || header.format != "JPEG") return cv::IMREAD_COLOR;
+  const long long shorter = std::min(header.width, header.height);
   if (shorter >= 8 * shorter_side_needed) return cv::IMREAD_REDUCED_COLOR_8;
   if (shorter >= 4 * shorter_side_needed) return cv::IMREAD_REDUCED_COLOR_4;
   if (shorter >= 2 * shorter_side_needed) return cv::IMREAD_REDUCED_COLOR_2;
@@ -68,7 +66,7 @@ DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_neede
   try {
     // IMREAD_COLOR (and its reduced forms) converts gray, alpha, 16-bit, palette and CMYK to 8-bit
     // BGR and applies EXIF orientation.
-    bgr = cv::imdecode(raw, reduced_decode_flag(bytes, shorter_side_needed));
+    bgr = cv::imdecode(raw, reduced_decode_flag(*header, shorter_side_needed));
   } catch (const cv::Exception& error) {
     result.error = std::string("decoder error: ") + error.what();
     return result;
