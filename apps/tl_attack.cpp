@@ -9,6 +9,7 @@
 #include "classifier_source.hpp"
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/logging.hpp"
+#include "tl/base/utf8_text.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
 #include "tl/features/library_error.hpp"
@@ -90,12 +91,12 @@ int main(int argc, char** argv) {
     const bool success =
         options.target ? result_top[0]["index"] == *options.target : result_top[0]["index"] != source_top[0]["index"];
     nlohmann::json report = {{"classifier", classifier.description()},
-                             {"image", image},
+                             {"image", tl::utf8_text(image)},
                              {"method", tl::name_of(options.method)},
                              {"epsilon", options.epsilon},
-                             {"source", source_path.string()},
-                             {"adversarial", out_path.string()},
-                             {"perturbation", change_path.string()},
+                             {"source", tl::path_text(source_path)},
+                             {"adversarial", tl::path_text(out_path)},
+                             {"perturbation", tl::path_text(change_path)},
                              {"source_top5", source_top},
                              {"result_top5", result_top},
                              {"success", success},

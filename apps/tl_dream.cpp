@@ -10,6 +10,7 @@
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/logging.hpp"
 #include "tl/base/progress.hpp"
+#include "tl/base/utf8_text.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
 #include "tl/features/library_error.hpp"
@@ -87,8 +88,8 @@ int main(int argc, char** argv) {
     const nlohmann::json report = {
         {"classifier", classifier.description()},
         {"target", {{"name", classifier.class_names()[options.target]}, {"index", options.target}}},
-        {"image", out_path.string()},
-        {"start", start_image.value_or("noise")},
+        {"image", tl::path_text(out_path)},
+        {"start", tl::utf8_text(start_image.value_or("noise"))},
         {"size", {options.height, options.width}},
         {"steps", options.steps},
         {"optimizer", tl::name_of(options.optimizer)},

@@ -7,6 +7,7 @@
 #include "distributed.hpp"
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/logging.hpp"
+#include "tl/base/utf8_text.hpp"
 #include "tl/eval/evaluation.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/library_error.hpp"
@@ -52,10 +53,10 @@ int main(int argc, char** argv) {
     const tl::ClassificationReport report = tl::evaluate_run(run, checkpoint, device, request, skipped, &group);
     if (!group.writes()) return 0;
     nlohmann::json json = tl::to_json(report);
-    json["run"] = run;
+    json["run"] = tl::utf8_text(run);
     json["split"] = split;
-    json["checkpoint"] = checkpoint.value_or((std::filesystem::path(run) / "best.pt").string());
-    json["data_root"] = data_root ? nlohmann::json(*data_root)
+    json["checkpoint"] = tl::utf8_text(checkpoint.value_or((std::filesystem::path(run) / "best.pt").string()));
+    json["data_root"] = data_root ? nlohmann::json(tl::utf8_text(*data_root))
                                   : nlohmann::json(tl::RunDirectory(run).load_experiment().data.root.string());
     json["skipped"] = skipped.to_json();
     const std::filesystem::path out_path =

@@ -7,6 +7,7 @@
 
 #include "app_main.hpp"
 #include "tl/base/logging.hpp"
+#include "tl/base/utf8_text.hpp"
 #include "tl/eval/prediction.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/library_error.hpp"
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
       const tl::ImagePrediction prediction = predictor.predict(image, top_k);
       if (!prediction.error.empty()) {
         ++failures;
-        results.push_back({{"image", image}, {"error", prediction.error}});
+        results.push_back({{"image", tl::utf8_text(image)}, {"error", tl::utf8_text(prediction.error)}});
         if (!json_output) std::cout << image << ": error: " << prediction.error << "\n";
         continue;
       }
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
         predictions.push_back({{"class", score.name}, {"index", score.index}, {"probability", score.probability}});
         if (!json_output) std::printf("  %-28s %6.2f%%\n", score.name.c_str(), 100 * score.probability);
       }
-      results.push_back({{"image", image}, {"predictions", predictions}});
+      results.push_back({{"image", tl::utf8_text(image)}, {"predictions", predictions}});
     }
     if (json_output) std::cout << results.dump(2) << "\n";
     return failures == 0 ? 0 : tl::app::kExitError;

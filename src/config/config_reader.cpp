@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "tl/base/error.hpp"
+#include "tl/base/utf8_text.hpp"
 
 namespace tl {
 namespace {
@@ -253,6 +254,11 @@ std::optional<std::filesystem::path> ConfigReader::optional_path(const std::stri
   }
   if (!value->is_string() || value->get<std::string>().empty()) expected(key, "a path", *value);
   std::filesystem::path resolved = resolve_path(key, value->get<std::string>());
+  // Runs record their paths in JSON and read them back (tl-eval, --resume), so a path must survive
+  // that unchanged; a folder name in another encoding is refused here rather than altered.
+  if (!is_valid_utf8(resolved.native())) {
+    fail(key, "resolves to " + path_text(resolved) + ", which is not UTF-8; rename the folder or move the config");
+  }
   record(key, resolved.string());
   return resolved;
 }

@@ -1,5 +1,7 @@
 #include "tl/config/config_source.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -8,6 +10,7 @@
 
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
+#include "tl/base/utf8_text.hpp"
 
 namespace tl {
 namespace {
@@ -78,6 +81,31 @@ class YamlExpansion {
   size_t values_ = 0;
 };
 
+// YAML and JSON are Unicode text. A binary file or a Latin-1 one is refused by position before a
+// parser sees it, so no error message echoes raw bytes to the terminal.
+void require_text(const std::string& text, const std::string& label) {
+  const bool one_line = text.find('\n') == std::string::npos;  // a --set value
+  const auto line_of = [&](size_t offset) {
+    return one_line ? std::string()
+                    : "line " +
+                          std::to_string(
+                              1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n')) +
+                          ": ";
+  };
+  if (const size_t offset = first_invalid_utf8(text); offset != std::string::npos) {
+    throw Error(label + ": " + line_of(offset) + "byte " + std::to_string(offset) + " is not UTF-8 text");
+  }
+  const auto control = std::find_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+  });
+  if (control != text.end()) {
+    const auto offset = static_cast<size_t>(control - text.begin());
+    char code[8];
+    std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned char>(*control));
+    throw Error(label + ": " + line_of(offset) + "control character " + code + " (a config is plain text)");
+  }
+}
+
 // As strict as the YAML reader: a duplicate key is an error (nlohmann would keep the last one), and
 // so is nesting beyond kMaxConfigDepth; every parse error names the file.
 nlohmann::json parse_json_config(const std::string& text, const std::string& label) {
@@ -108,6 +136,7 @@ bool is_yaml(const std::filesystem::path& path) {
 }  // namespace
 
 nlohmann::json yaml_to_json(const std::string& yaml_text, const std::string& file_label) {
+  require_text(yaml_text, file_label);
   try {
     return YamlExpansion(file_label).convert(YAML::Load(yaml_text));
   } catch (const YAML::Exception& error) {
@@ -129,6 +158,7 @@ ConfigSource ConfigSource::from_file(const std::filesystem::path& path) {
   if (is_yaml(path)) {
     tree = yaml_to_json(text, label);
   } else {
+    require_text(text, label);
     tree = parse_json_config(text, label);
   }
   if (tree.is_null()) tree = nlohmann::json::object();

@@ -8,6 +8,7 @@
 
 #include "tl/base/ascii_case.hpp"
 #include "tl/base/error.hpp"
+#include "tl/base/utf8_text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -117,7 +118,7 @@ Dataset load_image_folder(const fs::path& root) {
   for (const auto& class_directory : sorted_entries(root)) {
     if (is_hidden(class_directory) || !is_directory_entry(class_directory)) continue;
     const int label = static_cast<int>(dataset.class_names.size());
-    dataset.class_names.push_back(class_directory.filename().string());
+    dataset.class_names.push_back(path_text(class_directory.filename()));
     for (const auto& file : sorted_entries(class_directory)) {
       if (is_hidden(file) || is_directory_entry(file)) continue;
       if (!has_image_extension(file)) {
@@ -181,7 +182,7 @@ Dataset load_oxford_pets(const fs::path& root, OxfordTarget target) {
   } else {
     for (const auto& [class_id, name] : breed_names) {
       label_of_class_id[class_id] = static_cast<int>(dataset.class_names.size());
-      dataset.class_names.push_back(name);
+      dataset.class_names.push_back(utf8_text(name));
     }
   }
   std::set<std::string> seen;

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "tl/base/utf8_text.hpp"
+
 namespace tl {
 
 void SkippedFiles::add(const std::filesystem::path& path, const std::string& reason, bool announce) {
@@ -29,7 +31,7 @@ size_t SkippedFiles::count() const {
 
 nlohmann::json SkippedFiles::to_json() const {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& file : this->list()) list.push_back({{"path", file.path.string()}, {"reason", file.reason}});
+  for (const auto& file : this->list()) list.push_back({{"path", path_text(file.path)}, {"reason", file.reason}});
   return list;
 }
 

@@ -7,6 +7,7 @@
 
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/error.hpp"
+#include "tl/base/utf8_text.hpp"
 #include "tl/eval/trained_classifier.hpp"
 #include "tl/features/torchscript_tensors.hpp"
 
@@ -51,8 +52,8 @@ nlohmann::json describe_export(TrainedClassifier& classifier, const fs::path& ru
       {"color", preprocessing.channel_order == ChannelOrder::rgb ? "RGB" : "BGR"},
       {"reduced_decode", preprocessing.reduced_decode},
       {"source",
-       {{"run", fs::absolute(run_directory).lexically_normal().string()},
-        {"checkpoint", fs::absolute(checkpoint).lexically_normal().string()},
+       {{"run", path_text(fs::absolute(run_directory).lexically_normal())},
+        {"checkpoint", path_text(fs::absolute(checkpoint).lexically_normal())},
         {"epoch", record.epoch},
         {"metrics", record.metrics},
         {"backbone", record.backbone_path},

@@ -6,6 +6,7 @@
 
 #include "tl/base/ascii_case.hpp"
 #include "tl/base/error.hpp"
+#include "tl/base/utf8_text.hpp"
 #include "tl/data/split.hpp"
 #include "tl/dist/sharded_features.hpp"
 #include "tl/eval/trained_classifier.hpp"
@@ -87,7 +88,7 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
   }
   ClassificationReport report = make_classification_report(scores, labels, classifier.class_names());
   std::vector<std::string> paths;
-  for (const size_t index : features.sample_indices) paths.push_back(dataset.samples[index].path.string());
+  for (const size_t index : features.sample_indices) paths.push_back(path_text(dataset.samples[index].path));
   if (!labels.empty()) {
     report.highest_losses =
         highest_losses(scores, labels, paths, classifier.class_names().size(), kReportedHighestLosses);

@@ -8,6 +8,7 @@
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
 #include "tl/base/json_file.hpp"
+#include "tl/base/utf8_text.hpp"
 #include "tl/sweep/sweep_report.hpp"
 
 namespace fs = std::filesystem;
@@ -182,7 +183,7 @@ void write_results(const Sweep& sweep, const std::vector<VariantResult>& results
     variants.push_back(std::move(entry));
   }
   const nlohmann::json json = {{"sweep", sweep.name},
-                               {"file", sweep.file.string()},
+                               {"file", path_text(sweep.file)},
                                {"split", sweep.split},
                                {"metric", sweep.metric},
                                {"variants", variants}};

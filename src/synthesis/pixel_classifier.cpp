@@ -13,6 +13,7 @@
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
+#include "tl/base/utf8_text.hpp"
 #include "tl/config/backbone_metadata.hpp"
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
@@ -57,7 +58,7 @@ PixelClassifier PixelClassifier::open_run(const fs::path& run, const std::option
   PixelClassifier classifier(device);
   classifier.run_ = std::make_shared<TrainedClassifier>(run, checkpoint, device);
   for (auto parameter : classifier.run_->head()->parameters()) parameter.set_requires_grad(false);
-  classifier.description_ = "run " + run.string();
+  classifier.description_ = "run " + path_text(run);
   classifier.preprocessing_ = classifier.run_->preprocessing();
   classifier.class_names_ = classifier.run_->class_names();
   return classifier;
@@ -71,7 +72,7 @@ PixelClassifier PixelClassifier::open_model(const fs::path& model, const std::op
   classifier.preprocessing_ = load_backbone_metadata(metadata_path).preprocessing();
   classifier.label_offset_ = read_label_offset(metadata_path);
   classifier.class_names_ = read_labels(labels.value_or(model.parent_path() / "labels.txt"));
-  classifier.description_ = "model " + model.string();
+  classifier.description_ = "model " + path_text(model);
   try {
     classifier.model_ = std::make_shared<torch::jit::Module>(torch::jit::load(model.string(), device));
   } catch (const c10::Error& error) {

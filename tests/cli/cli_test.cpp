@@ -184,6 +184,51 @@ TEST_F(SyntheticRun, HostileFilesInTheTreeAreSkippedWithTheirReasons) {
   }
 }
 
+// File names are bytes, often not UTF-8 (a Latin-1 folder from an old disk): they are recorded with
+// their stray bytes escaped, and no tool stops on one.
+TEST_F(SyntheticRun, NamesThatAreNotUtf8AreEscapedAndStopNothing) {
+  std::filesystem::rename(dir / "data/red", dir /
+                                                "data/r\xe9"
+                                                "d");
+  const auto odd_image = dir / "data/blue/photo\xff.jpg";
+  std::filesystem::rename(dir / "data/blue/0.jpg", odd_image);
+  write_file(dir / "data/blue/broken\xfe.jpg", "not an image");
+  ASSERT_EQ(train("--set data.test_fraction=0.25"), 0) << read_file(dir / "train.log");
+  EXPECT_EQ(read_json(dir / "run/classes.json"), nlohmann::json({"blue", "r\\xe9d"}));
+  bool broken_listed = false;
+  for (const auto& file : read_json(dir / "run/skipped.json"))
+    broken_listed |= file["path"] == (dir / "data/blue/broken\\xfe.jpg").string();
+  EXPECT_TRUE(broken_listed) << read_file(dir / "run/skipped.json");
+
+  const auto run = (dir / "run").string();
+  ASSERT_EQ(run_command(kEval + " --run " + run + " --split test", dir / "eval.log"), 0) << read_file(dir / "eval.log");
+  EXPECT_EQ(read_json(dir / "run/eval_test.json")["confusion_matrix"]["classes"][1], "r\\xe9d");
+  ASSERT_EQ(
+      run_command(kPredict + " --run " + run + " --json " + odd_image.string(), dir / "predict.json", dir / "log"), 0)
+      << read_file(dir / "log");
+  const auto prediction = read_json(dir / "predict.json");
+  EXPECT_EQ(prediction[0]["image"], (dir / "data/blue/photo\\xff.jpg").string());
+  EXPECT_EQ(prediction[0]["predictions"][0]["class"], "blue");
+
+  // A path a run records and reads back must stay exact: refused, not altered.
+  const auto odd_folder = dir / "caf\xe9";
+  std::filesystem::create_directories(odd_folder);
+  std::filesystem::copy_file(dir / "experiment.yaml", odd_folder / "experiment.yaml");
+  EXPECT_EQ(run_command(kTrain + " --config " + (odd_folder / "experiment.yaml").string() + " --set data.root=" +
+                            (dir / "data").string() + " --set model.backbone=" + (dir / "tiny.pt").string(),
+                        dir / "odd.log"),
+            1);
+  const std::string log = read_file(dir / "odd.log");
+  EXPECT_NE(log.find("resolves to " + (dir / "caf\\xe9/").string()), std::string::npos) << log;
+  EXPECT_NE(log.find(", which is not UTF-8; rename the folder or move the config"), std::string::npos) << log;
+  EXPECT_EQ(train("--overwrite --set data.root=" + (dir / "data/r\xe9"
+                                                          "d")
+                                                       .string()),
+            1);
+  EXPECT_NE(read_file(dir / "train.log").find("--set data.root: byte "), std::string::npos)
+      << read_file(dir / "train.log");
+}
+
 TEST_F(SyntheticRun, APreviousRunIsKeptUnlessOverwriteIsGiven) {
   ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
   const std::string first_best = read_file(dir / "run/best.pt");

@@ -346,6 +346,18 @@ TEST(Config, HostileDocumentsAreOneErrorNamingTheFile) {
   EXPECT_EQ(error_of(dir / "big.yaml"), (dir / "big.yaml").string() + ": file too large: " +
                                             std::to_string(std::filesystem::file_size(dir / "big.yaml")) +
                                             " bytes (limit 1048576)");
+  write_file(dir / "binary.yaml", std::string(kMinimalYaml) + "name: caf\xe9\n");
+  EXPECT_EQ(error_of(dir / "binary.yaml"), (dir / "binary.yaml").string() + ": line 7: byte " +
+                                               std::to_string(std::string(kMinimalYaml).size() + 9) +
+                                               " is not UTF-8 text")
+      << "the byte is named, never echoed";
+  write_file(dir / "binary.json", "{\"name\": \"\xff\"}");
+  EXPECT_EQ(error_of(dir / "binary.json"), (dir / "binary.json").string() + ": byte 10 is not UTF-8 text");
+  write_file(dir / "control.yaml", std::string(kMinimalYaml) + "name: a\x1b[2Jb\n");
+  EXPECT_EQ(error_of(dir / "control.yaml"),
+            (dir / "control.yaml").string() + ": line 7: control character 0x1b (a config is plain text)");
+  write_file(dir / "minimal.yaml", kMinimalYaml);
+  EXPECT_EQ(error_of(dir / "minimal.yaml", {"name=\xff"}), "--set name: byte 0 is not UTF-8 text");
   std::filesystem::create_symlink("/dev/zero", dir / "zero.yaml");
   EXPECT_EQ(error_of(dir / "zero.yaml"), (dir / "zero.yaml").string() + ": not a regular file (a character device)");
 }
