@@ -1,9 +1,9 @@
 #include "tl/report/run_report.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
-#include <tuple>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -16,6 +16,7 @@
 #include "tl/report/confusion_heat_map.hpp"
 #include "tl/report/html_page.hpp"
 #include "tl/report/line_chart.hpp"
+#include "tl/run/classification_report.hpp"
 #include "tl/run/run_directory.hpp"
 
 namespace tl {
@@ -221,23 +222,47 @@ std::string per_class_table(const json& evaluation) {
   return html_table({"class", "precision", "recall", "F1", "support", "predicted"}, rows, true, "per-class");
 }
 
-std::string confused_pairs(const std::vector<std::string>& classes, const std::vector<std::vector<int>>& confusion) {
-  std::vector<std::tuple<int, size_t, size_t>> pairs;  // (count, true, predicted)
-  for (size_t t = 0; t < confusion.size(); ++t) {
-    for (size_t p = 0; p < confusion[t].size(); ++p) {
-      if (t != p && confusion[t][p] > 0) pairs.emplace_back(confusion[t][p], t, p);
+// The nonzero cells (true, predicted, count) of an evaluation's confusion matrix; an evaluation
+// written before the sparse list only has the dense matrix.
+std::vector<ConfusionCell> confusion_cells(const json& evaluation, size_t classes) {
+  std::vector<ConfusionCell> cells;
+  const auto check = [&](const ConfusionCell& cell) {
+    if (cell.true_class < 0 || static_cast<size_t>(cell.true_class) >= classes || cell.predicted < 0 ||
+        static_cast<size_t>(cell.predicted) >= classes) {
+      throw Error("confusion matrix: a cell names a class beyond the " + std::to_string(classes) + " listed");
+    }
+    return cell;
+  };
+  const auto sparse =
+      value_at(evaluation, {"confusion_matrix", "cells_true_predicted_count"}, std::vector<std::array<int, 3>>{});
+  for (const auto& [truth, predicted, count] : sparse) cells.push_back(check({truth, predicted, count}));
+  if (!sparse.empty()) return cells;
+  const auto dense =
+      value_at(evaluation, {"confusion_matrix", "rows_true_columns_predicted"}, std::vector<std::vector<int>>{});
+  for (size_t t = 0; t < dense.size(); ++t) {
+    for (size_t p = 0; p < dense[t].size(); ++p) {
+      if (dense[t][p] != 0) cells.push_back(check({static_cast<int>(t), static_cast<int>(p), dense[t][p]}));
     }
   }
+  return cells;
+}
+
+std::string confused_pairs(const std::vector<std::string>& classes, const std::vector<ConfusionCell>& cells) {
+  std::vector<int> support(classes.size(), 0);
+  std::vector<ConfusionCell> pairs;
+  for (const auto& cell : cells) {
+    support[static_cast<size_t>(cell.true_class)] += cell.count;
+    if (cell.true_class != cell.predicted && cell.count > 0) pairs.push_back(cell);
+  }
   if (pairs.empty()) return "<p>No sample of this split was confused with another class.</p>";
-  std::stable_sort(pairs.begin(), pairs.end(),
-                   [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
+  std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.count > b.count; });
   std::vector<std::vector<HtmlCell>> rows;
   for (size_t i = 0; i < pairs.size() && i < kShownConfusedPairs; ++i) {
-    const auto [count, t, p] = pairs[i];
-    int support = 0;
-    for (const int n : confusion[t]) support += n;
-    rows.push_back({text_cell(classes[t]), text_cell(classes[p]), number_cell(count, 0),
-                    percent_cell(support > 0 ? static_cast<double>(count) / support : 0.0)});
+    const auto& pair = pairs[i];
+    const int row_total = support[static_cast<size_t>(pair.true_class)];
+    rows.push_back({text_cell(classes[static_cast<size_t>(pair.true_class)]),
+                    text_cell(classes[static_cast<size_t>(pair.predicted)]), number_cell(pair.count, 0),
+                    percent_cell(row_total > 0 ? static_cast<double>(pair.count) / row_total : 0.0)});
   }
   return html_table({"true class", "predicted as", "count", "share of the true class"}, rows, false);
 }
@@ -270,8 +295,6 @@ std::string highest_losses_grid(const json& evaluation) {
 std::string evaluation_section(const std::string& split, const json& evaluation) {
   const std::vector<std::string> classes =
       value_at(evaluation, {"confusion_matrix", "classes"}, std::vector<std::string>{});
-  const auto confusion =
-      value_at(evaluation, {"confusion_matrix", "rows_true_columns_predicted"}, std::vector<std::vector<int>>{});
   std::string html = "<p>" + code(value_at<std::string>(evaluation, {"checkpoint"}, "?")) + " on " +
                      code(value_at<std::string>(evaluation, {"data_root"}, "?")) + "</p>";
   const int k = value_at(evaluation, {"k"}, 1);
@@ -283,13 +306,24 @@ std::string evaluation_section(const std::string& split, const json& evaluation)
   html +=
       "<h3>Confusion matrix</h3><p>Rows are true classes, columns predictions; a cell's colour is its share of "
       "its row, its number the count.</p><div class=\"scroll\">";
+  std::string pairs;
   try {
-    html += render_confusion_heat_map(classes, confusion);
+    const std::vector<ConfusionCell> cells = confusion_cells(evaluation, classes.size());
+    if (classes.size() > kDenseConfusionClasses) {
+      html += "<p>" + std::to_string(classes.size()) + " classes are too many for a readable heat map; the most " +
+              "confused pairs are listed below and every cell is in " + code("eval_" + split + ".json") + ".</p>";
+    } else {
+      std::vector<std::vector<int>> dense(classes.size(), std::vector<int>(classes.size(), 0));
+      for (const auto& cell : cells)
+        dense[static_cast<size_t>(cell.true_class)][static_cast<size_t>(cell.predicted)] = cell.count;
+      html += render_confusion_heat_map(classes, dense);
+    }
+    pairs = confused_pairs(classes, cells);
   } catch (const Error& error) {
     html += missing(escape_html(std::string("eval_") + split + ".json: " + error.what()));
   }
   html += "</div><h3>Per class</h3>" + per_class_table(evaluation);
-  html += "<h3>Most confused</h3>" + confused_pairs(classes, confusion);
+  html += "<h3>Most confused</h3>" + pairs;
   html +=
       "<h3>Highest losses</h3><p>The photos of this split the model scored worst, highest cross-entropy "
       "first.</p>" +

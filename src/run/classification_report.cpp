@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <numeric>
 
 #include "tl/base/error.hpp"
 
 namespace tl {
 namespace {
+
+constexpr size_t kPrintedClasses = 40;
 
 double ratio(double numerator, double denominator) { return denominator > 0 ? numerator / denominator : 0.0; }
 
@@ -36,7 +39,8 @@ ClassificationReport make_classification_report(const std::vector<float>& scores
   ClassificationReport report;
   report.samples = static_cast<int>(labels.size());
   report.k = k > 0 ? std::min(k, classes) : std::min(5, classes);
-  report.confusion.assign(classes, std::vector<int>(classes, 0));
+  std::map<std::pair<int, int>, int> cells;
+  std::vector<ClassStatistics> statistics(static_cast<size_t>(classes));
   int correct = 0, correct_k = 0;
   for (size_t i = 0; i < labels.size(); ++i) {
     const int label = labels[i];
@@ -44,35 +48,52 @@ ClassificationReport make_classification_report(const std::vector<float>& scores
       throw Error("classification report: label " + std::to_string(label) + " out of range");
     const float* row = scores.data() + i * classes;
     const int predicted = argmax(row, classes);
-    ++report.confusion[label][predicted];
+    ++cells[{label, predicted}];
+    ++statistics[static_cast<size_t>(label)].support;
+    ++statistics[static_cast<size_t>(predicted)].predicted;
     correct += predicted == label;
     correct_k += within_top_k(row, classes, label, report.k);
   }
+  for (const auto& [cell, count] : cells) report.confusion.push_back({cell.first, cell.second, count});
   report.top1 = ratio(correct, report.samples);
   report.topk = ratio(correct_k, report.samples);
 
   double recall_sum = 0;
   int present = 0;
   for (int c = 0; c < classes; ++c) {
-    ClassStatistics statistics;
-    statistics.name = class_names[c];
-    for (int other = 0; other < classes; ++other) {
-      statistics.support += report.confusion[c][other];
-      statistics.predicted += report.confusion[other][c];
-    }
-    const int hits = report.confusion[c][c];
-    statistics.precision = ratio(hits, statistics.predicted);
-    statistics.recall = ratio(hits, statistics.support);
-    statistics.f1 = ratio(2 * statistics.precision * statistics.recall, statistics.precision + statistics.recall);
-    if (statistics.support > 0) {
-      recall_sum += statistics.recall;
+    ClassStatistics& statistic = statistics[static_cast<size_t>(c)];
+    statistic.name = class_names[c];
+    const auto diagonal = cells.find({c, c});
+    const int hits = diagonal == cells.end() ? 0 : diagonal->second;
+    statistic.precision = ratio(hits, statistic.predicted);
+    statistic.recall = ratio(hits, statistic.support);
+    statistic.f1 = ratio(2 * statistic.precision * statistic.recall, statistic.precision + statistic.recall);
+    if (statistic.support > 0) {
+      recall_sum += statistic.recall;
       ++present;
     }
-    report.classes.push_back(statistics);
   }
+  report.classes = std::move(statistics);
   report.mean_per_class_accuracy = ratio(recall_sum, present);
   return report;
 }
+
+namespace {
+
+nlohmann::json confusion_json(const ClassificationReport& report, const std::vector<std::string>& names) {
+  nlohmann::json cells = nlohmann::json::array();
+  for (const auto& cell : report.confusion) cells.push_back({cell.true_class, cell.predicted, cell.count});
+  nlohmann::json json = {{"classes", names}, {"cells_true_predicted_count", cells}};
+  if (names.size() <= kDenseConfusionClasses) {
+    std::vector<std::vector<int>> dense(names.size(), std::vector<int>(names.size(), 0));
+    for (const auto& cell : report.confusion)
+      dense[static_cast<size_t>(cell.true_class)][static_cast<size_t>(cell.predicted)] = cell.count;
+    json["rows_true_columns_predicted"] = dense;
+  }
+  return json;
+}
+
+}  // namespace
 
 nlohmann::json to_json(const ClassificationReport& report) {
   nlohmann::json per_class = nlohmann::json::array();
@@ -101,7 +122,7 @@ nlohmann::json to_json(const ClassificationReport& report) {
           {"k", report.k},
           {"mean_per_class_accuracy", report.mean_per_class_accuracy},
           {"per_class", per_class},
-          {"confusion_matrix", {{"classes", names}, {"rows_true_columns_predicted", report.confusion}}},
+          {"confusion_matrix", confusion_json(report, names)},
           {"skipped_files", report.skipped_files},
           {"highest_losses", losses}};
 }
@@ -118,17 +139,36 @@ std::string format_report(const ClassificationReport& report) {
   std::snprintf(line, sizeof line, "%-*s %9s %9s %9s %8s\n", static_cast<int>(width), "class", "precision", "recall",
                 "f1", "support");
   text += line;
-  for (const auto& c : report.classes) {
+  // Thousands of rows would bury the summary: past kPrintedClasses the worst recalls are shown.
+  std::vector<size_t> shown(report.classes.size());
+  std::iota(shown.begin(), shown.end(), size_t{0});
+  if (shown.size() > kPrintedClasses) {
+    std::stable_sort(shown.begin(), shown.end(), [&](size_t a, size_t b) {
+      const auto& x = report.classes[a];
+      const auto& y = report.classes[b];
+      return (x.support > 0) != (y.support > 0) ? x.support > 0 : x.recall < y.recall;
+    });
+    shown.resize(kPrintedClasses);
+  }
+  for (const size_t index : shown) {
+    const auto& c = report.classes[index];
     std::snprintf(line, sizeof line, "%-*s %9.3f %9.3f %9.3f %8d\n", static_cast<int>(width), c.name.c_str(),
                   c.precision, c.recall, c.f1, c.support);
     text += line;
   }
+  if (shown.size() < report.classes.size()) {
+    text += "(the " + std::to_string(shown.size()) + " lowest recalls of " + std::to_string(report.classes.size()) +
+            " classes; every class is in the JSON report)\n";
+  }
   if (report.classes.size() <= 10) {
+    std::vector<std::vector<int>> rows(report.classes.size(), std::vector<int>(report.classes.size(), 0));
+    for (const auto& cell : report.confusion)
+      rows[static_cast<size_t>(cell.true_class)][static_cast<size_t>(cell.predicted)] = cell.count;
     text += "\nconfusion (rows: true, columns: predicted)\n";
     for (size_t r = 0; r < report.classes.size(); ++r) {
       std::snprintf(line, sizeof line, "%-*s", static_cast<int>(width), report.classes[r].name.c_str());
       text += line;
-      for (int count : report.confusion[r]) {
+      for (int count : rows[r]) {
         std::snprintf(line, sizeof line, " %6d", count);
         text += line;
       }

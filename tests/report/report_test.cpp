@@ -246,6 +246,26 @@ TEST_F(HandMadeRun, AFinishedEvaluatedRunShowsEverything) {
   EXPECT_EQ(html.find("No split has been evaluated"), std::string::npos);
 }
 
+TEST_F(HandMadeRun, ThousandsOfClassesListTheConfusedPairsInsteadOfAHeatMap) {
+  write_summary();
+  nlohmann::json classes = nlohmann::json::array(), per_class = nlohmann::json::array();
+  for (int c = 0; c < 5000; ++c) {
+    classes.push_back("breed_" + std::to_string(c));
+    per_class.push_back({{"class", classes.back()}, {"support", c < 2 ? 3 : 0}});
+  }
+  write_file(
+      run / "eval_test.json",
+      nlohmann::json({{"per_class", per_class},
+                      {"confusion_matrix",
+                       {{"classes", classes}, {"cells_true_predicted_count", {{0, 0, 1}, {0, 4321, 2}, {1, 1, 3}}}}}})
+          .dump());
+  const std::string html = tl::render_run_report(run);
+  EXPECT_EQ(occurrences(html, "class=\"cell\""), 0u);
+  EXPECT_NE(html.find("5000 classes are too many for a readable heat map"), std::string::npos);
+  EXPECT_NE(html.find("breed_4321"), std::string::npos) << "the confused pair";
+  EXPECT_NE(html.find("66.67%"), std::string::npos) << "2 of class 0's 3 samples";
+}
+
 TEST_F(HandMadeRun, AnInterruptedRunSaysWhatIsMissing) {
   const std::string html = tl::render_run_report(run);
   EXPECT_NE(html.find("unfinished: 3 of 3 epochs done, no summary.json"), std::string::npos);

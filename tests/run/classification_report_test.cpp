@@ -1,6 +1,8 @@
 // Metrics on hand-made predictions, where every number can be worked out on paper.
 #include "tl/run/classification_report.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -25,7 +27,9 @@ TEST(ClassificationReport, HandComputedNumbers) {
   // Confusion, rows true, columns predicted: a: [2, 1, 0]   b: [0, 1, 0]   c: [1, 0, 1]
   const auto report = tl::make_classification_report(kScores, kLabels, kNames, 2);
   EXPECT_EQ(report.samples, 6);
-  EXPECT_EQ(report.confusion, (std::vector<std::vector<int>>{{2, 1, 0}, {0, 1, 0}, {1, 0, 1}}));
+  std::vector<std::array<int, 3>> cells;
+  for (const auto& cell : report.confusion) cells.push_back({cell.true_class, cell.predicted, cell.count});
+  EXPECT_EQ(cells, (std::vector<std::array<int, 3>>{{0, 0, 2}, {0, 1, 1}, {1, 1, 1}, {2, 0, 1}, {2, 2, 1}}));
   EXPECT_DOUBLE_EQ(report.top1, 4.0 / 6);
   // Top-2 misses only the c sample scored (a 0.5, b 0.4, c 0.1).
   EXPECT_DOUBLE_EQ(report.topk, 5.0 / 6);
@@ -61,10 +65,35 @@ TEST(ClassificationReport, ClassesWithoutSamplesDoNotCountInTheMean) {
 TEST(ClassificationReport, JsonCarriesNamesAndMatrix) {
   const auto json = tl::to_json(tl::make_classification_report(kScores, kLabels, kNames, 2));
   EXPECT_EQ(json["confusion_matrix"]["classes"], nlohmann::json(kNames));
-  EXPECT_EQ(json["confusion_matrix"]["rows_true_columns_predicted"][2][0], 1);
+  EXPECT_EQ(json["confusion_matrix"]["rows_true_columns_predicted"], nlohmann::json({{2, 1, 0}, {0, 1, 0}, {1, 0, 1}}));
+  EXPECT_EQ(json["confusion_matrix"]["cells_true_predicted_count"][3], nlohmann::json({2, 0, 1}));
   EXPECT_EQ(json["per_class"][1]["class"], "b");
   EXPECT_NE(tl::format_report(tl::make_classification_report(kScores, kLabels, kNames)).find("top-1 66.67%"),
             std::string::npos);
+}
+
+// 10,000 classes once wrote a 1.1 GB report: the JSON must grow with the samples, not classes².
+TEST(ClassificationReport, TenThousandClassesGiveAReportOfTheSamplesNotTheClassesSquared) {
+  const int classes = 10000, samples = 200;
+  std::vector<std::string> names(classes);
+  for (int c = 0; c < classes; ++c) names[c] = "class_" + std::to_string(c);
+  std::vector<float> scores(static_cast<size_t>(classes) * samples, 0.0f);
+  std::vector<int> labels;
+  for (int i = 0; i < samples; ++i) {
+    labels.push_back(i * 37 % classes);
+    scores[static_cast<size_t>(i) * classes + (i % 2 == 0 ? labels.back() : (labels.back() + 1) % classes)] = 1.0f;
+  }
+  const auto report = tl::make_classification_report(scores, labels, names);
+  EXPECT_DOUBLE_EQ(report.top1, 0.5);
+  EXPECT_EQ(report.confusion.size(), 200u);
+  const auto json = tl::to_json(report);
+  EXPECT_FALSE(json["confusion_matrix"].contains("rows_true_columns_predicted"));
+  EXPECT_EQ(json["confusion_matrix"]["cells_true_predicted_count"].size(), 200u);
+  EXPECT_LT(json.dump().size(), 2'000'000u) << "per-class rows and 200 cells, not 10^8";
+  const std::string text = tl::format_report(report);
+  EXPECT_NE(text.find("(the 40 lowest recalls of 10000 classes; every class is in the JSON report)"),
+            std::string::npos);
+  EXPECT_LT(std::count(text.begin(), text.end(), '\n'), 50);
 }
 
 TEST(ClassificationReport, InconsistentInputIsAnError) {

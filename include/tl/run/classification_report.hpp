@@ -19,12 +19,21 @@ struct ClassStatistics {
   int predicted = 0;  // samples predicted as this class
 };
 
+struct ConfusionCell {
+  int true_class = 0;
+  int predicted = 0;
+  int count = 0;
+};
+
+// Up to this many classes the JSON also carries the dense matrix, easy to read by eye or script.
+inline constexpr size_t kDenseConfusionClasses = 100;
+
 struct ClassificationReport {
   int samples = 0;
   int k = 1;
   double top1 = 0, topk = 0, mean_per_class_accuracy = 0;
   std::vector<ClassStatistics> classes;
-  std::vector<std::vector<int>> confusion;
+  std::vector<ConfusionCell> confusion;  // nonzero cells, by true class then predicted class
   int skipped_files = 0;
   std::vector<LossySample> highest_losses;  // filled by evaluation, which knows the photos
 };
