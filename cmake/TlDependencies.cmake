@@ -8,6 +8,7 @@ find_package(CLI11 REQUIRED)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(ZLIB REQUIRED)
+find_package(JPEG REQUIRED)
 find_package(Torch REQUIRED)
 # The headers of the collective library LibTorch's c10d ProcessGroupGloo is built on (libgloo-dev);
 # LibTorch itself carries the implementation.

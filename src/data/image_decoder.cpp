@@ -7,6 +7,7 @@
 
 #include "tl/base/file_bytes.hpp"
 #include "tl/data/image_header.hpp"
+#include "tl/data/jpeg_decoder.hpp"
 
 namespace tl {
 namespace {
@@ -21,13 +22,23 @@ bool is_truncated_jpeg(const std::string& bytes) {
   return bytes.find("\xFF\xD9", tail_start) == std::string::npos;
 }
 
-int reduced_decode_flag(const ImageHeader& header, int shorter_side_needed) {
-  if (shorter_side_needed <= 0 || header.format != "JPEG") return cv::IMREAD_COLOR;
+// The JPEG scale (1/2, 1/4 or 1/8) that keeps the shorter side at least shorter_side_needed.
+int jpeg_scale_denominator(const ImageHeader& header, int shorter_side_needed) {
+  if (shorter_side_needed <= 0 || header.format != "JPEG") return 1;
   const long long shorter = std::min(header.width, header.height);
-  if (shorter >= 8 * shorter_side_needed) return cv::IMREAD_REDUCED_COLOR_8;
-  if (shorter >= 4 * shorter_side_needed) return cv::IMREAD_REDUCED_COLOR_4;
-  if (shorter >= 2 * shorter_side_needed) return cv::IMREAD_REDUCED_COLOR_2;
-  return cv::IMREAD_COLOR;
+  for (const int denominator : {8, 4, 2}) {
+    if (shorter >= static_cast<long long>(denominator) * shorter_side_needed) return denominator;
+  }
+  return 1;
+}
+
+int opencv_read_flag(int scale_denominator) {
+  switch (scale_denominator) {
+    case 8: return cv::IMREAD_REDUCED_COLOR_8;
+    case 4: return cv::IMREAD_REDUCED_COLOR_4;
+    case 2: return cv::IMREAD_REDUCED_COLOR_2;
+    default: return cv::IMREAD_COLOR;
+  }
 }
 
 }  // namespace
@@ -61,12 +72,16 @@ DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_neede
     result.error = "truncated JPEG (no end-of-image marker)";
     return result;
   }
+  const int scale_denominator = jpeg_scale_denominator(*header, shorter_side_needed);
+  if (header->format == "JPEG") {
+    if (auto decoded = decode_jpeg(bytes, scale_denominator)) return *decoded;
+  }
   const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat bgr;
   try {
     // IMREAD_COLOR (and its reduced forms) converts gray, alpha, 16-bit, palette and CMYK to 8-bit
     // BGR and applies EXIF orientation.
-    bgr = cv::imdecode(raw, reduced_decode_flag(*header, shorter_side_needed));
+    bgr = cv::imdecode(raw, opencv_read_flag(scale_denominator));
   } catch (const cv::Exception& error) {
     result.error = std::string("decoder error: ") + error.what();
     return result;

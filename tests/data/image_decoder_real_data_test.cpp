@@ -1,5 +1,8 @@
-// Decoding the real ../shared photos: every one decodes, the quirky Oxford files as their bytes say.
+// Decoding the real ../shared photos: every one decodes, exactly as OpenCV would, the quirky Oxford
+// files as their bytes say.
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "support/shared_data.hpp"
 #include "tl/data/image_decoder.hpp"
@@ -25,6 +28,11 @@ TEST(ImageDecoder, EveryRealImageDecodes) {
       const auto image = tl::decode_image_file(entry.path());
       EXPECT_TRUE(image.error.empty()) << entry.path() << ": " << image.error;
       ++decoded;
+      // JPEGs go through libjpeg directly: the pixels must be exactly what OpenCV's reader gives.
+      cv::Mat rgb;
+      cv::cvtColor(cv::imread(entry.path().string(), cv::IMREAD_COLOR), rgb, cv::COLOR_BGR2RGB);
+      ASSERT_EQ(image.rgb.size(), rgb.size()) << entry.path();
+      EXPECT_EQ(cv::norm(image.rgb, rgb, cv::NORM_INF), 0.0) << entry.path();
     }
   }
   EXPECT_EQ(decoded, 2002 + 664);
