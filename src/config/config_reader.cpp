@@ -61,7 +61,12 @@ const nlohmann::json* ConfigReader::lookup(const std::string& key) {
 
 void ConfigReader::record(const std::string& key, nlohmann::json value) { (*resolved_node_)[key] = std::move(value); }
 
-std::string ConfigReader::location(const std::string& key) const { return source_->file_label + ": " + dotted(key); }
+std::string ConfigReader::location(const std::string& key) const {
+  const std::string path = dotted(key);
+  const ConfigSource::Override* override = source_->override_for(path);
+  if (override) return override->origin.empty() ? path : override->origin + ": " + path;
+  return source_->file_label + ": " + path;
+}
 
 void ConfigReader::fail(const std::string& key, const std::string& message) const {
   throw Error(location(key) + ": " + message);
@@ -91,7 +96,8 @@ std::vector<ConfigReader> ConfigReader::sections(const std::string& key) {
   for (size_t i = 0; i < list->size(); ++i) {
     const std::string item = dotted(key) + "[" + std::to_string(i) + "]";
     if (!(*list)[i].is_object()) {
-      throw Error(source_->file_label + ": " + item + ": expected a mapping of settings, got " + describe((*list)[i]));
+      throw Error(location(key) + "[" + std::to_string(i) + "]: expected a mapping of settings, got " +
+                  describe((*list)[i]));
     }
     readers.push_back(ConfigReader(*source_, &(*list)[i], item, resolved_root_, &resolved_list[i]));
   }
@@ -234,9 +240,8 @@ std::vector<std::string> ConfigReader::strings(const std::string& key, const std
 std::filesystem::path ConfigReader::resolve_path(const std::string& key, const std::string& text) const {
   const std::filesystem::path given(text);
   if (given.is_absolute()) return given.lexically_normal();
-  const auto overridden = source_->override_bases.find(dotted(key));
-  const std::filesystem::path& base =
-      overridden != source_->override_bases.end() ? overridden->second : source_->base_directory;
+  const ConfigSource::Override* override = source_->override_for(dotted(key));
+  const std::filesystem::path& base = override ? override->base_directory : source_->base_directory;
   return (base / given).lexically_normal();
 }
 

@@ -189,23 +189,33 @@ void ConfigSource::apply_override(const std::string& assignment) {
 
 void ConfigSource::set(const std::string& key, nlohmann::json value, const std::string& origin,
                        const std::filesystem::path& base_directory) {
+  const std::string label = origin.empty() ? key : origin;
   nlohmann::json* node = &tree;
   std::stringstream parts(key);
   std::string part;
   std::vector<std::string> names;
   while (std::getline(parts, part, '.')) {
-    if (part.empty()) throw Error(origin + ": empty name in key path \"" + key + "\"");
+    if (part.empty()) throw Error(label + ": empty name in key path \"" + key + "\"");
     names.push_back(part);
   }
-  if (names.empty()) throw Error(origin + ": empty key path");
+  if (names.empty()) throw Error(label + ": empty key path");
   for (size_t i = 0; i + 1 < names.size(); ++i) {
     nlohmann::json& child = (*node)[names[i]];
     if (child.is_null()) child = nlohmann::json::object();
-    if (!child.is_object()) throw Error(origin + ": " + names[i] + " is not a section");
+    if (!child.is_object()) throw Error(label + ": " + names[i] + " is not a section");
     node = &child;
   }
   (*node)[names.back()] = std::move(value);
-  override_bases[key] = base_directory;
+  overrides[key] = {origin, base_directory};
+}
+
+const ConfigSource::Override* ConfigSource::override_for(const std::string& dotted_key) const {
+  for (std::string key = dotted_key;;) {
+    if (const auto found = overrides.find(key); found != overrides.end()) return &found->second;
+    const auto dot = key.rfind('.');
+    if (dot == std::string::npos) return nullptr;
+    key.erase(dot);
+  }
 }
 
 }  // namespace tl

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "tl/base/utf8_text.hpp"
 #include "tl/config/cache_directory.hpp"
 #include "tl/config/config_reader.hpp"
 #include "tl/config/directory_name.hpp"
@@ -222,7 +223,9 @@ Experiment load_experiment(const ConfigSource& source) {
   reader.finish();
 
   experiment.resolved = reader.resolved();
-  experiment.resolved["output"]["dir"] = experiment.run_directory.string();
+  // Defaults that depend on the machine are recorded too, so config.json says where things went.
+  experiment.resolved["output"]["dir"] = path_text(experiment.run_directory);
+  experiment.resolved["cache_dir"] = path_text(experiment.cache_directory);
   return experiment;
 }
 

@@ -177,10 +177,11 @@ Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory)
     }
     try {
       ConfigSource config = ConfigSource::from_file(base);
-      for (const auto& [key, value] : common) config.set(key, value, "set." + key, source.base_directory);
-      for (const auto& [key, value] : variant.values) config.set(key, value, key, source.base_directory);
-      config.set("name", variant.name, "name", source.base_directory);
-      config.set("output.dir", (sweep.directory / variant.name).string(), "dir", source.base_directory);
+      // No origin: the error is already prefixed with the sweep file and the variant.
+      for (const auto& [key, value] : common) config.set(key, value, "", source.base_directory);
+      for (const auto& [key, value] : variant.values) config.set(key, value, "", source.base_directory);
+      config.set("name", variant.name, "", source.base_directory);
+      config.set("output.dir", (sweep.directory / variant.name).string(), "", source.base_directory);
       variant.experiment = load_experiment(config);
     } catch (const Error& error) {
       throw Error(source.file_label + ": variant " + variant.name + ": " + error.what());

@@ -63,6 +63,8 @@ TEST(Config, DefaultsAreRecordedInTheResolvedTree) {
   EXPECT_EQ(experiment.resolved["train"]["optimizer"]["name"], "adam");
   EXPECT_EQ(experiment.resolved["model"]["head"]["type"], "linear");
   EXPECT_EQ(experiment.resolved["device"], "auto");
+  EXPECT_EQ(experiment.resolved["cache_dir"], experiment.cache_directory.string()) << "it was null";
+  EXPECT_FALSE(experiment.cache_directory.empty());
   EXPECT_FALSE(experiment.resolved["train"]["optimizer"].contains("momentum")) << "adam has no momentum";
 }
 
@@ -89,9 +91,18 @@ TEST(Config, OverridesReplaceValuesAndAreValidated) {
   // A path typed on the command line is relative to where the user typed it.
   EXPECT_EQ(experiment.data.root, std::filesystem::current_path() / "elsewhere");
 
+  // The error names what the user typed, not the file that was fine.
   EXPECT_EQ(error_of(dir / "x.yaml", {"train.epochs=zero"}),
-            dir.path().string() + "/x.yaml: train.epochs: expected an integer in [1, 100000], got \"zero\"");
-  EXPECT_NE(error_of(dir / "x.yaml", {"train.epoch=3"}).find("train.epoch: unknown key"), std::string::npos);
+            "--set train.epochs=zero: train.epochs: expected an integer in [1, 100000], got \"zero\"");
+  EXPECT_EQ(error_of(dir / "x.yaml", {"train.epoch=3"}).rfind("--set train.epoch=3: train.epoch: unknown key", 0), 0u);
+  EXPECT_EQ(error_of(dir / "x.yaml", {"data={layout: folders}"}),
+            "--set data={layout: folders}: data.layout: expected one of petimages|oxford_pets|image_folder, got "
+            "\"folders\"")
+      << "a key inside a section the --set replaced";
+  write_file(dir / "bad_epochs.yaml", std::string(kMinimalYaml) + "train: {epochs: zero}\n");
+  EXPECT_EQ(error_of(dir / "bad_epochs.yaml", {"train.optimizer.lr=0.1"}).rfind((dir / "bad_epochs.yaml").string(), 0),
+            0u)
+      << "a --set elsewhere in the section does not take the blame";
   EXPECT_NE(error_of(dir / "x.yaml", {"noequals"}).find("expected key.path=value"), std::string::npos);
   EXPECT_EQ(error_of(dir / "x.yaml", {"train.epochs="}), "--set train.epochs=: expected a value after '='")
       << "an empty value once restored the default silently";

@@ -95,11 +95,10 @@ grid:
 TEST_F(SweepFile, InvalidKeysAndValuesAreErrorsBeforeAnythingRuns) {
   const std::string file = (dir / "sweeps/s.yaml").string();
   EXPECT_EQ(error_of("base: ../configs/base.yaml\ngrid: {train.optimizer.lrr: [0.1]}\n"),
-            file + ": variant lrr-0.1: " + (dir / "configs/base.yaml").string() +
-                ": train.optimizer.lrr: unknown key (known keys here: name, lr, weight_decay)");
+            file + ": variant lrr-0.1: train.optimizer.lrr: unknown key (known keys here: name, lr, weight_decay)")
+      << "the sweep set the key, not base.yaml";
   EXPECT_EQ(error_of("base: ../configs/base.yaml\ngrid: {train.epochs: [2, zero]}\n"),
-            file + ": variant epochs-zero: " + (dir / "configs/base.yaml").string() +
-                ": train.epochs: expected an integer in [1, 100000], got \"zero\"");
+            file + ": variant epochs-zero: train.epochs: expected an integer in [1, 100000], got \"zero\"");
   EXPECT_EQ(error_of("base: ../configs/base.yaml\ngrid: {train.epochs: []}\n"),
             file + ": grid.train.epochs: expected a non-empty list of values");
   EXPECT_EQ(error_of("base: ../configs/base.yaml\n"), file + ": grid: a sweep needs a grid or a list of variants");

@@ -20,9 +20,17 @@ struct ConfigSource {
   std::string file_label;                // how errors name the document (the file path as given)
   std::filesystem::path base_directory;  // relative paths in the file resolve against this
   nlohmann::json tree = nlohmann::json::object();
-  // Dotted keys set from outside the file, and the folder their relative paths resolve against:
-  // the cwd for --set, a sweep file's folder for its values.
-  std::map<std::string, std::filesystem::path> override_bases;
+  // A value set from outside the file: errors about it name where it came from ("--set
+  // train.epochs=abc", a sweep variant), and its relative paths resolve against base_directory
+  // (the cwd for --set, a sweep file's folder for its values).
+  struct Override {
+    std::string origin;
+    std::filesystem::path base_directory;
+  };
+  std::map<std::string, Override> overrides;  // by dotted key
+
+  // The override that set `dotted_key` or a section holding it, if any.
+  const Override* override_for(const std::string& dotted_key) const;
 
   // Reads a .json, .yaml or .yml file. Throws tl::Error naming the file on I/O or syntax errors.
   static ConfigSource from_file(const std::filesystem::path& path);
@@ -30,7 +38,8 @@ struct ConfigSource {
 
   // Applies "a.b.c=value"; the value is read as a YAML scalar or flow sequence ("0.1", "true", "[64, 32]").
   void apply_override(const std::string& assignment);
-  // Sets a dotted key to a value; `origin` names where it came from in errors.
+  // Sets a dotted key to a value; `origin` names where it came from in errors about it (empty when
+  // the caller's own error prefix says so).
   void set(const std::string& key, nlohmann::json value, const std::string& origin,
            const std::filesystem::path& base_directory);
 };
