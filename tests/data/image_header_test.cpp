@@ -2,6 +2,8 @@
 // claims more pixels than tl decodes is refused before any decoder allocates for it.
 #include "tl/data/image_header.hpp"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -80,6 +82,17 @@ TEST(ImageHeader, AJpegWhoseHeaderLiesIsRefused) {
   ASSERT_NE(frame, std::string::npos);
   for (size_t at : {frame + 5, frame + 7}) jpeg[at] = '\xFD', jpeg[at + 1] = '\xE8';  // 65000
   EXPECT_NE(tl::decode_image_bytes(jpeg, 224).error.find("claims 65000x65000 pixels"), std::string::npos);
+}
+
+// Found by tests/fuzz/image_fuzzer: a JPEG 2000 codestream claiming 4261280778 x 2388260856
+// overflowed the pixel count (undefined behaviour; it could wrap below the limit).
+TEST(ImageHeader, HugeClaimedSizesSaturateInsteadOfOverflowing) {
+  const tl::ImageHeader header{"JPEG 2000", 4261280778LL, 2388260856LL};
+  EXPECT_EQ(header.pixels(), std::numeric_limits<long long>::max());
+  std::string codestream = "\xFF\x4F\xFF\x51";
+  codestream += std::string("\x00\x29\x00\x00", 4) + "\xFD\xFF\xFF\xFF" + "\xFD\xFF\xFF\xFF" + std::string(40, '\0');
+  EXPECT_NE(tl::decode_image_bytes(codestream).error.find("image too large"), std::string::npos)
+      << tl::decode_image_bytes(codestream).error;
 }
 
 }  // namespace
