@@ -153,9 +153,14 @@ ConfigSource ConfigSource::from_file(const std::filesystem::path& path) {
   const BoundedRead file = read_regular_file(path, kMaxConfigBytes);
   if (!file.bytes)
     throw Error(label + ": " + (file.error == "cannot open file" ? "cannot open config file" : file.error));
-  const std::string& text = *file.bytes;
+  return from_text(*file.bytes, is_yaml(path) ? ConfigFormat::yaml : ConfigFormat::json, label,
+                   std::filesystem::absolute(path).parent_path());
+}
+
+ConfigSource ConfigSource::from_text(const std::string& text, ConfigFormat format, const std::string& label,
+                                     const std::filesystem::path& base_directory) {
   nlohmann::json tree;
-  if (is_yaml(path)) {
+  if (format == ConfigFormat::yaml) {
     tree = yaml_to_json(text, label);
   } else {
     require_text(text, label);
@@ -163,7 +168,7 @@ ConfigSource ConfigSource::from_file(const std::filesystem::path& path) {
   }
   if (tree.is_null()) tree = nlohmann::json::object();
   if (!tree.is_object()) throw Error(label + ": expected a mapping of settings at the top level");
-  return from_json(std::move(tree), label, std::filesystem::absolute(path).parent_path());
+  return from_json(std::move(tree), label, base_directory);
 }
 
 ConfigSource ConfigSource::from_json(nlohmann::json tree, std::string file_label,

@@ -16,6 +16,8 @@ constexpr size_t kMaxConfigBytes = 1 << 20;
 constexpr size_t kMaxConfigValues = 100000;  // after YAML aliases are expanded
 constexpr int kMaxConfigDepth = 64;
 
+enum class ConfigFormat { yaml, json };
+
 struct ConfigSource {
   std::string file_label;                // how errors name the document (the file path as given)
   std::filesystem::path base_directory;  // relative paths in the file resolve against this
@@ -34,6 +36,9 @@ struct ConfigSource {
 
   // Reads a .json, .yaml or .yml file. Throws tl::Error naming the file on I/O or syntax errors.
   static ConfigSource from_file(const std::filesystem::path& path);
+  // The same from a document's text; `label` names it in errors.
+  static ConfigSource from_text(const std::string& text, ConfigFormat format, const std::string& label,
+                                const std::filesystem::path& base_directory);
   static ConfigSource from_json(nlohmann::json tree, std::string file_label, std::filesystem::path base_directory);
 
   // Applies "a.b.c=value"; the value is read as a YAML scalar or flow sequence ("0.1", "true", "[64, 32]").
