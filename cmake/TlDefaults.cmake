@@ -15,7 +15,8 @@ if(CCACHE_PROGRAM)
 endif()
 
 add_library(tl_warnings INTERFACE)
-target_compile_options(tl_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow=local)
+target_compile_options(tl_warnings INTERFACE -Wall -Wextra -Wpedantic
+                       $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> $<$<CXX_COMPILER_ID:Clang>:-Wshadow-uncaptured-local>)
 
 # -DTL_WERROR=ON: warnings fail the build (CI's sanitizer job uses it).
 option(TL_WERROR "Treat compiler warnings as errors" OFF)
@@ -31,4 +32,15 @@ if(TL_SANITIZE)
   add_compile_options(-fsanitize=${TL_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all
                       -Wno-maybe-uninitialized)
   add_link_options(-fsanitize=${TL_SANITIZE})
+endif()
+
+# -DTL_FUZZ=ON (clang only): the libFuzzer targets in tests/fuzz, with everything they link built for
+# coverage-guided fuzzing under AddressSanitizer and UndefinedBehaviorSanitizer.
+option(TL_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
+if(TL_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "TL_FUZZ needs clang: add -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
+  add_link_options(-fsanitize=address,undefined)
 endif()

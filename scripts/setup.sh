@@ -9,6 +9,7 @@ packages=(
   libyaml-cpp-dev libgtest-dev libssl-dev zlib1g-dev libjpeg62-turbo-dev libopenblas0-pthread libgloo-dev
   python3 python3-torch python3-torchvision python3-opencv python3-numpy python3-pil
   chromium
+  clang libclang-rt-14-dev
 )
 
 missing=()
