@@ -10,10 +10,10 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DTL_FUZZ=ON -DTL
 cmake --build build-fuzz --target tl_fuzzers >build-fuzz/build.log 2>&1 || { tail -n 40 build-fuzz/build.log >&2; exit 1; }
 for target in config set_override image checkpoint cache_entry; do
   work="build-fuzz/work/$target" findings="build-fuzz/findings/$target"
-  rm -rf "$work" && mkdir -p "$work" "$findings"
+  rm -rf "$work" "$work-tmp" && mkdir -p "$work" "$work-tmp" "$findings"
   echo "fuzz: $target for ${seconds} s"
-  # New inputs go to $work; the committed seeds are only read.
-  if ! "build-fuzz/tests/fuzz/${target}_fuzzer" "$work" "tests/fuzz/corpus/$target" -max_total_time="$seconds" \
+  # New inputs (and the cache fuzzer's files) go to $work; the committed seeds are only read.
+  if ! TMPDIR="$work-tmp" "build-fuzz/tests/fuzz/${target}_fuzzer" "$work" "tests/fuzz/corpus/$target" -max_total_time="$seconds" \
       -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=1024 -max_len=65536 -artifact_prefix="$findings/" \
       -print_final_stats=1 >"build-fuzz/$target.log" 2>&1; then
     tail -n 60 "build-fuzz/$target.log" >&2

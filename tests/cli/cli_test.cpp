@@ -2,10 +2,12 @@
 // data with a tiny backbone (fast, every behaviour) and on the real ../shared data with the real
 // MobileNetV2 (the accuracy the product promises).
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -13,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "support/fixtures.hpp"
@@ -1000,6 +1003,116 @@ TEST(RealDataAttack, DogToCatOnATrainedCatsVsDogsRun) {
   EXPECT_LT(fgsm["result_top5"][0]["class"] == "Dog" ? fgsm["result_top5"][0]["probability"].get<double>() : 0.0,
             fgsm["source_top5"][0]["probability"].get<double>())
       << "the step lowers the confidence in the photo's own class";
+}
+
+// The bar of #14: a tree with every kind of hostile file mixed into real photos. Each tool finishes
+// (or refuses one bad explicit argument in one line), every bad file is skipped with its reason,
+// no process of any tool goes above 1 GB with the small backbone, and the run is complete.
+TEST(RealDataHostileTree, EveryToolFinishesWithinBoundsAndSkipsEveryBadFile) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  const auto images = tl::testing::oxford_pets_root() / "images";
+  std::map<std::string, int> copied;
+  for (const auto& entry : std::filesystem::directory_iterator(images)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("Abyssinian_", 0) == 0) continue;  // the GIF and PNG named .jpg live there
+    const std::string species = std::isupper(static_cast<unsigned char>(name[0])) ? "Cat" : "Dog";
+    if (entry.path().extension() != ".jpg" || copied[species] >= 16) continue;
+    std::filesystem::create_directories(dir / "tree" / species);
+    std::filesystem::copy_file(entry.path(), dir / "tree" / species / name);
+    ++copied[species];
+  }
+  const auto cats = dir / "tree/Cat";
+  const auto photo = std::filesystem::directory_iterator(cats)->path();
+  const std::string jpeg = read_file(photo);
+  ASSERT_EQ(::mkfifo((cats / "fifo.jpg").c_str(), 0600), 0);
+  std::filesystem::create_symlink("/dev/zero", cats / "zero.jpg");
+  std::filesystem::create_symlink(cats / "loop.jpg", cats / "loop.jpg");
+  std::filesystem::create_symlink(dir / "missing.jpg", cats / "dangling.jpg");
+  std::filesystem::create_directories(cats / "folder.jpg");
+  std::string bomb = tl::testing::encode(tl::testing::synthetic_picture(64, 64), "png");
+  for (int i = 0; i < 8; ++i) bomb[16 + i] = "\x00\x00\x75\x30\x00\x00\x75\x30"[i];  // 30000 x 30000
+  write_file(cats / "bomb.jpg", bomb);
+  std::string lying = jpeg;
+  const size_t frame = std::min(lying.find("\xFF\xC0"), lying.find("\xFF\xC2"));
+  ASSERT_NE(frame, std::string::npos);
+  lying.replace(frame + 5, 4, std::string("\x27\x10\x27\x10", 4));  // 10000 x 10000, under the pixel limit
+  write_file(cats / "lying.jpg", lying);
+  write_file(cats / "cut.jpg", jpeg.substr(0, jpeg.size() / 2) + "\xFF\xD9");
+  write_file(cats / "empty.jpg", "");
+  write_file(cats / "text.jpg", "not an image");
+  write_file(cats / "huge.jpg", jpeg);
+  std::filesystem::resize_file(cats / "huge.jpg", 300ull << 20);  // sparse: 300 MB that take no disk
+  std::filesystem::copy_file(photo, cats / "caf\xe9.jpg");
+  const std::set<std::string> hostile = {"fifo.jpg",  "zero.jpg", "loop.jpg",  "dangling.jpg", "bomb.jpg",
+                                         "lying.jpg", "cut.jpg",  "empty.jpg", "text.jpg",     "huge.jpg"};
+
+  write_file(dir / "experiment.yaml",
+             "name: hostile\nseed: 1\nthreads: 2\ncache_dir: cache\n"
+             "data: {layout: image_folder, root: tree, val_fraction: 0.25, test_fraction: 0}\n"
+             "model: {backbone: " +
+                 (tl::testing::model_dir("mobilenet_v1_0.25_128_quant") / "backbone.pt").string() +
+                 "}\ntrain: {epochs: 3}\noutput: {dir: run}\n");
+  const auto run = dir / "run";
+  ASSERT_EQ(run_command(kTrain + " --config " + (dir / "experiment.yaml").string(), dir / "train.log"), 0)
+      << read_file(dir / "train.log");
+  std::map<std::string, std::string> reasons;
+  for (const auto& file : read_json(run / "skipped.json")) {
+    reasons[std::filesystem::path(file["path"].get<std::string>()).filename().string()] = file["reason"];
+  }
+  for (const auto& name : hostile) {
+    EXPECT_FALSE(reasons[name].empty()) << name << " is not listed as skipped: " << read_file(run / "skipped.json");
+  }
+  EXPECT_EQ(reasons.size(), hostile.size()) << "the photos, the non-UTF-8 one included, are used";
+  const auto summary = read_json(run / "summary.json");
+  EXPECT_EQ(summary["samples"]["train"].get<int>() + summary["samples"]["val"].get<int>(), 33)
+      << "16 dog and 17 cat photos";
+  EXPECT_EQ(reasons["lying.jpg"].rfind("JPEG refused by libjpeg: ", 0), 0u) << reasons["lying.jpg"];
+  EXPECT_EQ(reasons["huge.jpg"], "file too large: 314572800 bytes (limit 268435456)");
+  for (const char* file : {"config.json", "classes.json", "metrics.jsonl", "best.pt", "last.pt", "summary.json",
+                           "skipped.json", "report.html"}) {
+    EXPECT_TRUE(std::filesystem::is_regular_file(run / file)) << file;
+  }
+  EXPECT_EQ(read_json_lines(run / "metrics.jsonl").size(), 3u);
+  const std::string train_log = read_file(dir / "train.log");
+  for (const char* libjpeg : {"\nCorrupt JPEG", "\nPremature end", "\nWarning: "})
+    EXPECT_EQ(train_log.find(libjpeg), std::string::npos) << "libjpeg kept off the terminal: " << train_log;
+
+  ASSERT_EQ(run_command(kEval + " --run " + run.string() + " --split val", dir / "eval.log"), 0)
+      << read_file(dir / "eval.log");
+  EXPECT_EQ(run_command(kPredict + " --run " + run.string() + " --json " + photo.string() + " " +
+                            (cats / "caf\xe9.jpg").string(),
+                        dir / "predict.json", dir / "predict.log"),
+            0)
+      << read_file(dir / "predict.log");
+  EXPECT_EQ(read_json(dir / "predict.json").size(), 2u);
+  EXPECT_EQ(run_command(kAttack + " --run " + run.string() + " " + photo.string() +
+                            " --target Dog --epsilon 8 --steps 3 -o " + (dir / "attack.png").string(),
+                        dir / "attack.log"),
+            0)
+      << read_file(dir / "attack.log");
+  EXPECT_EQ(run_command(kDream + " --run " + run.string() + " --target Dog --size 64 --steps 3 -o " +
+                            (dir / "dream.png").string(),
+                        dir / "dream.log"),
+            0)
+      << read_file(dir / "dream.log");
+  for (const auto& name : hostile) {
+    const auto bad = (cats / name).string();
+    for (const std::string& command :
+         {kPredict + " --run " + run.string() + " " + bad,
+          kAttack + " --run " + run.string() + " " + bad + " --target Dog --steps 1 -o " + (dir / "x.png").string(),
+          kDream + " --run " + run.string() + " --target Dog --steps 1 --from " + bad + " -o " +
+              (dir / "y.png").string()}) {
+      const int code = run_command(command, dir / "bad.log");
+      const std::string log = read_file(dir / "bad.log");
+      EXPECT_TRUE(code == 1 || code == 2) << command << " exited " << code << "\n" << log;
+      EXPECT_LE(std::count(log.begin(), log.end(), '\n'), 3) << command << "\n" << log;
+    }
+  }
+  rusage children{};
+  ASSERT_EQ(::getrusage(RUSAGE_CHILDREN, &children), 0);
+  std::cout << "[ hostile ] largest tool process: " << children.ru_maxrss / 1024 << " MB\n";
+  EXPECT_LT(children.ru_maxrss, 1024L * 1024) << "kilobytes: some tool went above 1 GB";
 }
 
 TEST(RealDataDream, TotalVariationMakesTheClassImageSmoothAtComparableProbability) {
