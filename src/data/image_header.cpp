@@ -120,7 +120,9 @@ std::optional<ImageHeader> tiff(const Bytes& b, bool little_endian, bool big_tif
     const uint64_t tag = read(entry, 2), type = read(entry + 2, 2);
     const size_t value = entry + 4 + offset_size;
     const size_t value_size = type == 3 ? 2 : type == 4 ? 4 : type == 16 ? 8 : 0;  // SHORT, LONG, LONG8
-    if (value_size == 0 || (tag != 256 && tag != 257)) continue;
+    // LONG8 fits an entry's value field only in BigTIFF (found by tests/fuzz/image_fuzzer: a classic
+    // TIFF entry typed LONG8 at the end of the file was read 4 bytes past it).
+    if (value_size == 0 || value_size > offset_size || (tag != 256 && tag != 257)) continue;
     (tag == 256 ? width : height) = static_cast<long long>(read(value, value_size));
   }
   if (width < 0 || height < 0) return std::nullopt;

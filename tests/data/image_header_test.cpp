@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "support/shared_data.hpp"
+#include "support/temp_directory.hpp"
 #include "tl/data/image_decoder.hpp"
 
 namespace {
@@ -53,6 +54,20 @@ TEST(ImageHeader, NothingForUnknownOrCutShortBytes) {
   EXPECT_FALSE(tl::read_image_header(png.substr(0, 20)).has_value());
   const std::string tiff = encoded(tl::testing::synthetic_picture(8, 8), ".tiff");
   EXPECT_FALSE(tl::read_image_header(tiff.substr(0, 9)).has_value());
+}
+
+// What tests/fuzz/image_fuzzer found, replayed in every build (the ASan unit tests catch a relapse).
+TEST(ImageHeader, FuzzerFindingsStayFixed) {
+  int replayed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(tl::testing::tests_dir() / "fuzz/corpus/image")) {
+    if (entry.path().filename().string().rfind("regression-", 0) != 0) continue;
+    const std::string bytes = tl::testing::read_file(entry.path());
+    (void)tl::read_image_header(bytes);
+    const tl::DecodedImage image = tl::decode_image_bytes(bytes, 32);
+    EXPECT_FALSE(image.error.empty()) << entry.path();
+    ++replayed;
+  }
+  EXPECT_GE(replayed, 2);
 }
 
 long peak_kilobytes() {
