@@ -1,5 +1,6 @@
 #include "tl/base/zip_integrity.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include <zlib.h>
@@ -65,13 +66,17 @@ std::optional<std::string> zip_damage(const std::string& bytes) {
     const uint64_t comment_length = zip.little(entry + 32, 2);
     if (!zip.has(entry + 46, name_length + extra_length)) return "central directory is damaged";
     const std::string name(zip.at(entry + 46), name_length);
-    // Sizes and offsets too large for 32 bits live in the zip64 extra field, in this order.
-    for (uint64_t field = entry + 46 + name_length; field + 4 <= entry + 46 + name_length + extra_length;) {
+    // Sizes and offsets too large for 32 bits live in the zip64 extra field, in this order. A field
+    // may claim more bytes than the extra area holds (found by tests/fuzz/checkpoint_fuzzer): reads
+    // stay inside the area.
+    const uint64_t extra_end = entry + 46 + name_length + extra_length;
+    for (uint64_t field = entry + 46 + name_length; field + 4 <= extra_end;) {
       const uint64_t id = zip.little(field, 2), length = zip.little(field + 2, 2);
       if (id == 1) {
         uint64_t at = field + 4;
+        const uint64_t field_end = std::min(field + 4 + length, extra_end);
         const auto next = [&](uint64_t& value) {
-          if (value == kInZip64 && at + 8 <= field + 4 + length) value = zip.little(at, 8), at += 8;
+          if (value == kInZip64 && at + 8 <= field_end) value = zip.little(at, 8), at += 8;
         };
         uint64_t uncompressed = uncompressed32;
         next(uncompressed);
