@@ -719,6 +719,45 @@ std::ostream& operator<<(std::ostream& out, const RealRunCase& run_case) {
 
 class RealData : public ::testing::TestWithParam<RealRunCase> {};
 
+// The README's first command: the demo in the repository trains and evaluates with nothing else
+// on the machine (no ../shared), and tells cats from dogs as the README says.
+TEST(Demo, TrainsAndEvaluatesFromTheRepositoryAlone) {
+  TempDirectory dir;
+  const auto run = dir / "run";
+  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "demo.yaml").string() +
+                            " --set output.dir=" + run.string() + " --set cache_dir=" + (dir / "cache").string(),
+                        dir / "train.log"),
+            0)
+      << read_file(dir / "train.log");
+  ASSERT_EQ(run_command(kEval + " --run " + run.string() + " --split test", dir / "eval.log"), 0)
+      << read_file(dir / "eval.log");
+  const auto report = read_json(run / "eval_test.json");
+  EXPECT_EQ(report["samples"], 136);
+  EXPECT_GE(report["top1"].get<double>(), 0.85) << "the README promises about 90%";
+  EXPECT_EQ(read_json(run / "summary.json")["skipped_files"], 0);
+}
+
+// data/demo is made by tools/make_demo.py from ../shared; rerunning it gives the committed files.
+TEST(RealDataDemo, MakeDemoRemakesTheCommittedDemo) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  ASSERT_EQ(run_command(tl::testing::python() + " " + (kTools / "make_demo.py").string() + " --shared " +
+                            tl::testing::shared_dir().string() + " --out " + (dir / "demo").string(),
+                        dir / "make.log"),
+            0)
+      << read_file(dir / "make.log");
+  const auto committed = kConfigs.parent_path() / "data/demo";
+  size_t compared = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir / "demo")) {
+    if (!entry.is_regular_file()) continue;
+    const auto relative = std::filesystem::relative(entry.path(), dir / "demo");
+    ASSERT_TRUE(std::filesystem::exists(committed / relative)) << relative;
+    EXPECT_EQ(read_file(entry.path()), read_file(committed / relative)) << relative;
+    ++compared;
+  }
+  EXPECT_GE(compared, 665u + 3 + 3);
+}
+
 TEST_P(RealData, ReachesTheAccuracyTheProductPromises) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
