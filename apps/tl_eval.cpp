@@ -1,5 +1,9 @@
 // tl-eval: measure a trained run on a held-out split, or on another dataset mapped by class name.
+#include <cctype>
+#include <filesystem>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -13,6 +17,22 @@
 #include "tl/features/library_error.hpp"
 #include "tl/report/run_report.hpp"
 #include "tl/run/run_directory.hpp"
+
+namespace {
+
+// The run's own split goes to eval_<split>.json (the report shows it); another dataset gets its own
+// file, named by its folder, so measuring elsewhere never replaces the run's own figures.
+std::string default_report_name(const std::string& split, const std::optional<std::string>& data_root) {
+  if (!data_root) return "eval_" + split + ".json";
+  std::string folder = std::filesystem::path(*data_root).lexically_normal().filename().string();
+  if (folder.empty()) folder = std::filesystem::path(*data_root).lexically_normal().parent_path().filename().string();
+  for (char& c : folder) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  }
+  return "eval_" + split + "_on_" + (folder.empty() ? "dataset" : folder) + ".json";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Evaluate a trained run: accuracy, per-class metrics and the confusion matrix."};
@@ -34,7 +54,9 @@ int main(int argc, char** argv) {
       ->transform(CLI::CheckedTransformer(tl::app::choices(tl::kOxfordTargets)));
   app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
-  app.add_option("--out", out, "write the report as JSON to this file (default <run>/eval_<split>.json)");
+  app.add_option("--out", out,
+                 "write the report as JSON to this file (default <run>/eval_<split>.json, or "
+                 "<run>/eval_<split>_on_<data-root folder>.json for another dataset)");
   app.add_flag("-v,--verbose", verbose, "debug logging");
   int nproc = 1;
   tl::app::add_nproc_option(app, nproc);
@@ -60,7 +82,7 @@ int main(int argc, char** argv) {
                                   : nlohmann::json(tl::RunDirectory(run).load_experiment().data.root.string());
     json["skipped"] = skipped.to_json();
     const std::filesystem::path out_path =
-        out.empty() ? std::filesystem::path(run) / ("eval_" + split + ".json") : std::filesystem::path(out);
+        out.empty() ? std::filesystem::path(run) / default_report_name(split, data_root) : std::filesystem::path(out);
     tl::write_file_atomically(out_path, json.dump(2) + "\n");
     std::cout << tl::format_report(report) << "\nreport written to " << out_path.string() << "\n";
     tl::refresh_run_report(run);

@@ -15,7 +15,8 @@ torch::Device resolve_device(const std::string& name) {
       spdlog::info("device auto: using CUDA ({} GPU(s))", torch::cuda::device_count());
       return torch::Device(torch::kCUDA, 0);
     }
-    spdlog::info("device auto: no CUDA device available, using the CPU");
+    // The normal case for a CPU build: not worth a line on every run.
+    spdlog::debug("device auto: no CUDA device available, using the CPU");
     return torch::kCPU;
   }
   if (name.rfind("cuda", 0) != 0) throw Error("device: expected one of auto|cpu|cuda|cuda:N, got \"" + name + "\"");

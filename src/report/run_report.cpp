@@ -298,8 +298,10 @@ std::string evaluation_section(const std::string& split, const json& evaluation)
   std::string html = "<p>" + code(value_at<std::string>(evaluation, {"checkpoint"}, "?")) + " on " +
                      code(value_at<std::string>(evaluation, {"data_root"}, "?")) + "</p>";
   const int k = value_at(evaluation, {"k"}, 1);
+  const bool top_k_says_something = k > 0 && static_cast<size_t>(k) < classes.size();  // top-2 of 2 is 100%
   html += "<div class=\"metrics\">" + tile("top-1", format_percent(value_at(evaluation, {"top1"}, 0.0))) +
-          tile("top-" + std::to_string(k), format_percent(value_at(evaluation, {"top_k"}, 0.0))) +
+          (top_k_says_something ? tile("top-" + std::to_string(k), format_percent(value_at(evaluation, {"top_k"}, 0.0)))
+                                : std::string()) +
           tile("mean per-class accuracy", format_percent(value_at(evaluation, {"mean_per_class_accuracy"}, 0.0))) +
           tile("samples", std::to_string(value_at(evaluation, {"samples"}, 0))) +
           tile("skipped files", std::to_string(value_at(evaluation, {"skipped_files"}, 0))) + "</div>";

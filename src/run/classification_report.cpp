@@ -132,9 +132,12 @@ std::string format_report(const ClassificationReport& report) {
   for (const auto& c : report.classes) width = std::max(width, c.name.size());
   std::string text;
   char line[512];
-  std::snprintf(line, sizeof line, "samples %d   top-1 %.2f%%   top-%d %.2f%%   mean per-class %.2f%%   skipped %d\n\n",
-                report.samples, 100 * report.top1, report.k, 100 * report.topk, 100 * report.mean_per_class_accuracy,
-                report.skipped_files);
+  // Top-k over k = all classes is 100% by definition (top-2 of cat and dog): not shown.
+  char top_k[48] = "";
+  if (static_cast<size_t>(report.k) < report.classes.size())
+    std::snprintf(top_k, sizeof top_k, "   top-%d %.2f%%", report.k, 100 * report.topk);
+  std::snprintf(line, sizeof line, "samples %d   top-1 %.2f%%%s   mean per-class %.2f%%   skipped %d\n\n",
+                report.samples, 100 * report.top1, top_k, 100 * report.mean_per_class_accuracy, report.skipped_files);
   text += line;
   std::snprintf(line, sizeof line, "%-*s %9s %9s %9s %8s\n", static_cast<int>(width), "class", "precision", "recall",
                 "f1", "support");

@@ -312,9 +312,14 @@ void Trainer::train_epoch() {
   }
   if (options_.on_epoch_end) options_.on_epoch_end(line);
 
+  // Without validation images (said once when training starts) there is no val column to show.
   char status[160];
-  std::snprintf(status, sizeof status, "loss %.4f acc %.3f | val loss %.4f acc %.3f", trained.loss, trained.accuracy,
-                validated.loss, validated.accuracy);
+  if (state_->has_validation()) {
+    std::snprintf(status, sizeof status, "loss %.4f acc %.3f | val loss %.4f acc %.3f", trained.loss, trained.accuracy,
+                  validated.loss, validated.accuracy);
+  } else {
+    std::snprintf(status, sizeof status, "loss %.4f acc %.3f", trained.loss, trained.accuracy);
+  }
   if (progress_) {
     progress_->advance(1, status);
   } else {

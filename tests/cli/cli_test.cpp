@@ -232,6 +232,21 @@ TEST_F(SyntheticRun, NamesThatAreNotUtf8AreEscapedAndStopNothing) {
       << read_file(dir / "train.log");
 }
 
+// What a CPU user sees: no CUDA notice on every run; without validation images, said once, and no
+// "val loss 0.0000 acc 0.000" column every epoch.
+TEST_F(SyntheticRun, TheTerminalShowsOnlyWhatMeansSomething) {
+  ASSERT_EQ(train("--set data.val_fraction=0 --set train.epochs=3"), 0) << read_file(dir / "train.log");
+  const std::string log = read_file(dir / "train.log");
+  EXPECT_EQ(log.find("no CUDA device"), std::string::npos) << log;
+  size_t notices = 0;
+  for (size_t at = log.find("no validation images"); at != std::string::npos;
+       at = log.find("no validation images", at + 1))
+    ++notices;
+  EXPECT_EQ(notices, 1u) << log;
+  EXPECT_EQ(log.find("val loss"), std::string::npos) << log;
+  EXPECT_NE(log.find("epoch 3/3 (head): loss "), std::string::npos) << log;
+}
+
 TEST_F(SyntheticRun, APreviousRunIsKeptUnlessOverwriteIsGiven) {
   ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
   const std::string first_best = read_file(dir / "run/best.pt");
@@ -310,6 +325,21 @@ TEST_F(SyntheticRun, EvalMapsAnotherDatasetByClassName) {
   EXPECT_EQ(report["samples"], 6);
   EXPECT_EQ(report["per_class"][1]["support"], 6);
   EXPECT_EQ(report["per_class"][0]["support"], 0);
+
+  // Without --out the run's own eval_test.json is kept; the other dataset's report is named by it.
+  ASSERT_EQ(run_command(kEval + " --run " + run + " --split test", dir / "own.log"), 0) << read_file(dir / "own.log");
+  const std::string own = read_file(dir / "run/eval_test.json");
+  ASSERT_EQ(
+      run_command(kEval + " --run " + run + " --data-root " + (dir / "other").string() + "/ --layout image_folder",
+                  dir / "other.log"),
+      0)
+      << read_file(dir / "other.log");
+  EXPECT_EQ(read_file(dir / "run/eval_test.json"), own);
+  EXPECT_EQ(read_json(dir / "run/eval_test_on_other.json")["samples"], 6);
+  EXPECT_NE(read_file(dir / "other.log").find("report written to " + run + "/eval_test_on_other.json"),
+            std::string::npos)
+      << read_file(dir / "other.log");
+  EXPECT_EQ(read_file(dir / "other.log").find("top-2"), std::string::npos) << "top-2 of two classes says nothing";
 
   std::filesystem::create_directories(dir / "other/green");
   std::filesystem::copy_file(dir / "other/Red/0.jpg", dir / "other/green/0.jpg");

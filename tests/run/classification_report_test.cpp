@@ -70,6 +70,11 @@ TEST(ClassificationReport, JsonCarriesNamesAndMatrix) {
   EXPECT_EQ(json["per_class"][1]["class"], "b");
   EXPECT_NE(tl::format_report(tl::make_classification_report(kScores, kLabels, kNames)).find("top-1 66.67%"),
             std::string::npos);
+  EXPECT_NE(tl::format_report(tl::make_classification_report(kScores, kLabels, kNames, 2)).find("top-2 83.33%"),
+            std::string::npos);
+  EXPECT_EQ(tl::format_report(tl::make_classification_report(kScores, kLabels, kNames)).find("top-3"),
+            std::string::npos)
+      << "top-3 of three classes is 100% by definition";
 }
 
 // 10,000 classes once wrote a 1.1 GB report: the JSON must grow with the samples, not classes².
