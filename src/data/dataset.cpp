@@ -36,8 +36,12 @@ bool is_directory_entry(const fs::path& path) {
   return fs::is_directory(path, error);
 }
 
+// Most often the dataset is simply not downloaded yet: the error says where the fix goes.
 void require_directory(const fs::path& path, const std::string& what) {
-  if (!is_directory_entry(path)) throw Error(path.string() + ": " + what);
+  if (!is_directory_entry(path)) {
+    throw Error(path.string() + ": " + what +
+                "; set data.root (or --set data.root=DIR), and see data/README.md for where to get the datasets");
+  }
 }
 
 std::vector<fs::path> sorted_entries(const fs::path& directory) {

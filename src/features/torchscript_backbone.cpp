@@ -18,12 +18,18 @@ std::string shape_of(const torch::Tensor& tensor) {
   return text + "]";
 }
 
+// Where a missing backbone comes from: exported from torchvision, or the small one in the demo.
+constexpr const char* kBackboneHint =
+    "; export one with tools/export_backbone.py (see the README's \"Exporting torchvision backbones\") or use "
+    "the demo's data/demo/backbone/mobilenet_v1_0.25_128_quant.pt";
+
 class TorchScriptBackbone final : public Backbone {
  public:
   TorchScriptBackbone(const std::filesystem::path& path, const BackboneMetadata& metadata, int height, int width,
                       torch::Device device)
       : path_(path), device_(device) {
-    if (!std::filesystem::is_regular_file(path)) throw Error(path.string() + ": backbone file not found");
+    if (!std::filesystem::is_regular_file(path))
+      throw Error(path.string() + ": backbone file not found" + kBackboneHint);
     content_hash_ = sha256_file(path);
     try {
       module_ = torch::jit::load(path.string(), device);
@@ -186,7 +192,7 @@ std::unique_ptr<Backbone> load_torchscript_backbone(const std::filesystem::path&
 LoadedBackbone load_backbone(const ModelConfig& model, const DataConfig& data, torch::Device device) {
   LoadedBackbone loaded;
   if (!std::filesystem::is_regular_file(model.backbone)) {
-    throw Error(model.backbone.string() + ": backbone file not found (model.backbone)");
+    throw Error(model.backbone.string() + ": backbone file not found (model.backbone)" + kBackboneHint);
   }
   const auto default_metadata = default_metadata_path(model.backbone);
   if (!model.metadata && !model.inline_metadata && !std::filesystem::exists(default_metadata)) {

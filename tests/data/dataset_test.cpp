@@ -50,7 +50,9 @@ TEST(Dataset, ImageFolderSortsClassesAndFilesAndIgnoresNonImages) {
 TEST(Dataset, ImageFolderErrorsNameTheRoot) {
   TempDirectory dir;
   EXPECT_EQ(error_of({tl::Layout::image_folder, dir / "absent"}),
-            (dir / "absent").string() + ": dataset root is not a directory (expected <root>/<class>/<image>)");
+            (dir / "absent").string() +
+                ": dataset root is not a directory (expected <root>/<class>/<image>); set data.root (or --set "
+                "data.root=DIR), and see data/README.md for where to get the datasets");
   EXPECT_EQ(error_of({tl::Layout::image_folder, dir.path()}),
             dir.path().string() + ": no class folders found (expected <root>/<class>/<image>)");
 }

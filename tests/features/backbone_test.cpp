@@ -41,7 +41,11 @@ TEST(Backbone, FourDimensionalOutputIsPooled) {
 
 TEST(Backbone, EachBadBackboneNamesTheFileAndTheProblem) {
   const auto dir = tiny_backbones().string();
-  EXPECT_EQ(error_of("absent"), dir + "/absent.pt: backbone file not found");
+  EXPECT_EQ(error_of("absent").rfind(dir + "/absent.pt: backbone file not found; export one with "
+                                           "tools/export_backbone.py",
+                                     0),
+            0u)
+      << "the error names the fix: " << error_of("absent");
   EXPECT_NE(error_of("not_torchscript").find(dir + "/not_torchscript.pt: not a TorchScript file LibTorch can load"),
             std::string::npos);
   EXPECT_NE(error_of("three_d").find(dir + "/three_d.pt: backbone output has shape [1, 8, 256] for one image"),
