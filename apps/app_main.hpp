@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tl/base/build_info.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/interruption.hpp"
 
@@ -28,6 +29,33 @@ std::map<std::string, Enum> choices(const std::array<Enum, N>& values) {
   std::map<std::string, Enum> named;
   for (const Enum value : values) named.emplace(name_of(value), value);
   return named;
+}
+
+// --version: which tl (version, commit) and, from `runtime`, the libraries it runs on; asked only
+// when the flag is given, since finding out about CUDA takes a moment.
+inline void add_version_flag(CLI::App& app, const std::string& program, std::function<std::string()> runtime) {
+  app.set_version_flag(
+      "--version",
+      [program, runtime] {
+        return program + " " + tl::tl_version() + " (commit " + tl::tl_commit() + ")\n" + runtime();
+      },
+      "print the version, the git commit and the LibTorch/OpenCV/CUDA it runs on, and exit");
+}
+
+// The command as typed, each argument quoted for a POSIX shell where it needs to be, so that the
+// line recorded in summary.json can be pasted back into a terminal.
+inline std::string command_line(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) {
+    const std::string argument = argv[i];
+    const bool plain = !argument.empty() && argument.find_first_not_of(
+                                                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                "0123456789-_./=:,+@%") == std::string::npos;
+    std::string quoted = "'";
+    for (const char c : argument) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    line += (i > 0 ? " " : "") + (plain ? argument : quoted + "'");
+  }
+  return line;
 }
 
 // Parses the command line; returns an exit code when the program should stop here.

@@ -13,6 +13,7 @@
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
 #include "tl/features/library_error.hpp"
+#include "tl/features/runtime_versions.hpp"
 #include "tl/synthesis/adversarial_attack.hpp"
 
 namespace {
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
   app.add_flag("-v,--verbose", verbose, "debug logging");
+  tl::app::add_version_flag(app, "tl-attack", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   if (!source.given()) {
     std::fprintf(stderr, "tl-attack: give --run DIR or --model FILE\n");

@@ -15,6 +15,7 @@
 #include "tl/eval/evaluation.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/library_error.hpp"
+#include "tl/features/runtime_versions.hpp"
 #include "tl/report/run_report.hpp"
 #include "tl/run/run_directory.hpp"
 
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "debug logging");
   int nproc = 1;
   tl::app::add_nproc_option(app, nproc);
+  tl::app::add_version_flag(app, "tl-eval", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
 
   return tl::app::guarded("tl-eval", tl::describe_library_error, [&] {

@@ -9,6 +9,7 @@
 #include "tl/eval/classifier_export.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/library_error.hpp"
+#include "tl/features/runtime_versions.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Export a trained run as one TorchScript module: backbone + head, with its metadata JSON beside it."};
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   app.add_flag("--softmax", options.softmax, "output class probabilities instead of logits");
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
   app.add_flag("-v,--verbose", verbose, "debug logging");
+  tl::app::add_version_flag(app, "tl-export", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
 
   return tl::app::guarded("tl-export", tl::describe_library_error, [&] {

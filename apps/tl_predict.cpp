@@ -11,6 +11,7 @@
 #include "tl/eval/prediction.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/library_error.hpp"
+#include "tl/features/runtime_versions.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Classify images with a trained run: the top-k classes and their probabilities."};
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
   app.add_flag("--json", json_output, "print JSON instead of text");
   app.add_flag("-v,--verbose", verbose, "debug logging");
+  tl::app::add_version_flag(app, "tl-predict", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   if (run.empty() && !checkpoint) {
     std::fprintf(stderr, "tl-predict: give --run DIR or --checkpoint FILE\n");

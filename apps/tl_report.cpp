@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Write <run>/report.html: one self-contained page with the run's curves, evaluations and photos."};
   std::string run;
   app.add_option("--run", run, "run directory written by tl-train")->required()->check(CLI::ExistingDirectory);
+  tl::app::add_version_flag(app, "tl-report", [] { return std::string("LibTorch: not used by tl-report"); });
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   return tl::app::guarded("tl-report", tl::app::describe_unexpected_error, [&] {
     std::cout << "report written to " << tl::write_run_report(run).string() << "\n";

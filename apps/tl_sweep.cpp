@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   app.add_flag("--list", list_only, "validate the sweep and list its variants without running them");
   app.add_option("--nproc", options.ranks, "run each variant's tl-train and tl-eval as this many ranks")
       ->check(CLI::Range(1, 256));
+  tl::app::add_version_flag(
+      app, "tl-sweep", [] { return std::string("LibTorch: not used by tl-sweep (it runs tl-train and tl-eval)"); });
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
 
   return tl::app::guarded("tl-sweep", tl::app::describe_unexpected_error, [&] {

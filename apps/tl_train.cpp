@@ -8,6 +8,7 @@
 #include "tl/base/logging.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/features/library_error.hpp"
+#include "tl/features/runtime_versions.hpp"
 #include "tl/report/run_report.hpp"
 #include "tl/run/run_directory.hpp"
 #include "tl/train/trainer.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "debug logging");
   int nproc = 1;
   tl::app::add_nproc_option(app, nproc);
+  tl::app::add_version_flag(app, "tl-train", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   if (config.empty() && resume.empty()) {
     std::fprintf(stderr, "tl-train: give --config FILE, or --resume RUN_DIR\n");
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
     tl::Experiment experiment;
     tl::TrainingOptions options;
     options.group = &group;
+    options.command_line = tl::app::command_line(argc, argv);
     if (!resume.empty()) {
       experiment = tl::RunDirectory(resume).load_experiment();
       // The folder given, wherever the run was first written (it may have been moved since).

@@ -8,9 +8,11 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include "tl/base/build_info.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/interruption.hpp"
 #include "tl/base/progress.hpp"
+#include "tl/base/utf8_text.hpp"
 #include "tl/data/dataset.hpp"
 #include "tl/data/skipped_files.hpp"
 #include "tl/data/split.hpp"
@@ -347,6 +349,7 @@ nlohmann::json Trainer::summary() const {
   const FineTuneConfig& fine_tune = config_.fine_tune;
   return {
       {"name", experiment_.name},
+      {"tl", {{"version", tl_version()}, {"commit", tl_commit()}, {"command_line", utf8_text(options_.command_line)}}},
       {"run_directory", run_.path().string()},
       {"classes", dataset_->class_names},
       {"samples",

@@ -354,10 +354,10 @@ TEST_F(SyntheticRun, EvalMapsAnotherDatasetByClassName) {
 TEST_F(SyntheticRun, ErrorsAreOneClearLineAndAnExitCode) {
   EXPECT_EQ(train("--set data.layout=imagefolder"), 1);
   EXPECT_NE(read_file(dir / "train.log")
-                .find((dir / "experiment.yaml").string() +
-                      ": data.layout: expected one of petimages|oxford_pets|image_folder, got \"imagefolder\""),
+                .find("tl-train: error: --set data.layout=imagefolder: data.layout: expected one of "
+                      "petimages|oxford_pets|image_folder, got \"imagefolder\""),
             std::string::npos)
-      << read_file(dir / "train.log");
+      << "the --set is named, not the file that was fine: " << read_file(dir / "train.log");
   EXPECT_FALSE(std::filesystem::exists(dir / "run")) << "a config error creates no run directory";
 
   std::filesystem::remove(dir / "tiny.json");
@@ -368,6 +368,26 @@ TEST_F(SyntheticRun, ErrorsAreOneClearLineAndAnExitCode) {
   EXPECT_EQ(run_command(kTrain, dir / "usage.log"), 2) << "a missing --config is a usage error";
   EXPECT_EQ(run_command(kEval + " --run " + dir.path().string(), dir / "notrun.log"), 1);
   EXPECT_NE(read_file(dir / "notrun.log").find("not a tl run directory (missing config.json)"), std::string::npos);
+}
+
+// Every tool says which tl it is; a run records it with the command that started it.
+TEST_F(SyntheticRun, VersionOnEveryToolAndInTheSummary) {
+  for (const auto& tool : {kTrain, kEval, kPredict, kExport, kSweep, kDream, kAttack}) {
+    ASSERT_EQ(run_command(tool + " --version", dir / "version.txt"), 0) << tool;
+    const std::string text = read_file(dir / "version.txt");
+    EXPECT_NE(text.find(" 0.1.0 (commit "), std::string::npos) << tool << ": " << text;
+    EXPECT_NE(text.find("LibTorch"), std::string::npos) << tool << ": " << text;
+  }
+  ASSERT_EQ(run_command(kTrain + " --version", dir / "version.txt"), 0);
+  EXPECT_NE(read_file(dir / "version.txt").find("OpenCV 4."), std::string::npos);
+  EXPECT_NE(read_file(dir / "version.txt").find("CUDA: "), std::string::npos);
+
+  ASSERT_EQ(train("--set train.epochs=1 --set 'name=with space'"), 1) << "names are checked";
+  ASSERT_EQ(train("--set train.epochs=1"), 0) << read_file(dir / "train.log");
+  const auto tl = read_json(dir / "run/summary.json")["tl"];
+  EXPECT_EQ(tl["version"], "0.1.0");
+  EXPECT_FALSE(tl["commit"].get<std::string>().empty());
+  EXPECT_EQ(tl["command_line"], kTrain + " --config " + (dir / "experiment.yaml").string() + " --set train.epochs=1");
 }
 
 TEST_F(SyntheticRun, ABackboneWithoutJsonTrainsWithMetadataInTheConfig) {

@@ -28,6 +28,8 @@ struct TrainingOptions {
   // the backbone passes and of every batch, gradients are summed across ranks (data parallel), and
   // only the writing rank (0) touches the run directory; every rank must call train() alike.
   ProcessGroup* group = nullptr;
+  // How the run was started, recorded in summary.json with tl's version and commit.
+  std::string command_line;
 };
 
 // Returns the summary it wrote. Throws tl::Error on bad data, backbone or settings, and before any
