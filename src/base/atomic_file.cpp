@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <regex>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -27,6 +28,16 @@ void sync_path(const fs::path& path, int flags) {
   ::close(descriptor);
 }
 
+void write_descriptor(int descriptor, const std::string& content, const fs::path& target) {
+  size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t step = ::write(descriptor, content.data() + written, content.size() - written);
+    if (step < 0 && errno == EINTR) continue;
+    if (step < 0) throw Error(target.string() + ": cannot write: " + std::strerror(errno));
+    written += static_cast<size_t>(step);
+  }
+}
+
 // Errors name the file the user asked for; the temporary beside it is an implementation detail.
 void write_all(const fs::path& temporary, const std::string& content, Durability durability, const fs::path& target) {
   const auto failure = [&](const char* what) {
@@ -34,16 +45,11 @@ void write_all(const fs::path& temporary, const std::string& content, Durability
   };
   const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (descriptor < 0) throw failure("cannot create file");
-  size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t step = ::write(descriptor, content.data() + written, content.size() - written);
-    if (step < 0 && errno == EINTR) continue;
-    if (step < 0) {
-      const Error error = failure("cannot write file");
-      ::close(descriptor);
-      throw error;
-    }
-    written += static_cast<size_t>(step);
+  try {
+    write_descriptor(descriptor, content, target);
+  } catch (...) {
+    ::close(descriptor);
+    throw;
   }
   if (durability == Durability::flushed && ::fsync(descriptor) != 0) {
     const Error error = failure("cannot write file");
@@ -53,10 +59,58 @@ void write_all(const fs::path& temporary, const std::string& content, Durability
   if (::close(descriptor) != 0) throw failure("cannot write file");
 }
 
+// Where the bytes for a path go. A symlink is followed to the file it names, so the link survives;
+// a FIFO, a device or one of this process's descriptors (/dev/stdout, /dev/fd/N) is written to as it
+// is, since renaming over it would replace it with a plain file.
+struct Destination {
+  fs::path path;
+  bool stream = false;  // write through instead of replacing
+  int descriptor = -1;  // an open descriptor of this process to write to, else open `path`
+};
+
+Destination destination_of(const fs::path& requested) {
+  static const std::regex own_descriptor(R"(/(?:proc/self|dev)/fd/([0-9]{1,9}))");
+  fs::path current = requested;
+  for (int hops = 0; hops < 40; ++hops) {
+    std::smatch match;
+    const std::string text = current.lexically_normal().string();
+    if (std::regex_match(text, match, own_descriptor)) return {current, true, std::stoi(match[1].str())};
+    std::error_code error;
+    const fs::file_status status = fs::symlink_status(current, error);
+    if (fs::is_symlink(status)) {
+      const fs::path target = fs::read_symlink(current, error);
+      if (error) throw Error(requested.string() + ": cannot follow symbolic link: " + error.message());
+      current = target.is_absolute() ? target : current.parent_path() / target;
+      continue;
+    }
+    const bool special = fs::exists(status) && !fs::is_regular_file(status) && !fs::is_directory(status);
+    return {current, special, -1};
+  }
+  throw Error(requested.string() + ": too many levels of symbolic links");
+}
+
+void write_through(const Destination& destination, const std::string& content, const fs::path& requested) {
+  if (destination.descriptor >= 0) {
+    write_descriptor(destination.descriptor, content, requested);
+    return;
+  }
+  const int descriptor = ::open(destination.path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (descriptor < 0) throw Error(requested.string() + ": cannot open for writing: " + std::strerror(errno));
+  try {
+    write_descriptor(descriptor, content, requested);
+  } catch (...) {
+    ::close(descriptor);
+    throw;
+  }
+  ::close(descriptor);
+}
+
 }  // namespace
 
-void replace_file_atomically(const fs::path& path, const std::function<void(const fs::path& temporary)>& write,
-                             Durability durability) {
+namespace {
+
+void replace_regular_file(const fs::path& path, const std::function<void(const fs::path& temporary)>& write,
+                          Durability durability) {
   const fs::path temporary = temporary_beside(path);
   const bool flush = durability == Durability::flushed;
   try {
@@ -73,9 +127,53 @@ void replace_file_atomically(const fs::path& path, const std::function<void(cons
   if (flush) sync_path(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
+std::string read_bytes(const fs::path& path) {
+  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor < 0) throw Error(path.string() + ": cannot read back: " + std::strerror(errno));
+  std::string bytes;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t step = ::read(descriptor, buffer, sizeof buffer);
+    if (step < 0 && errno == EINTR) continue;
+    if (step <= 0) break;
+    bytes.append(buffer, static_cast<size_t>(step));
+  }
+  ::close(descriptor);
+  return bytes;
+}
+
+}  // namespace
+
+void replace_file_atomically(const fs::path& path, const std::function<void(const fs::path& temporary)>& write,
+                             Durability durability) {
+  const Destination destination = destination_of(path);
+  if (!destination.stream) {
+    replace_regular_file(destination.path, write, durability);
+    return;
+  }
+  // The writer wants a file name: it writes a scratch file, whose bytes then go through.
+  const fs::path scratch = temporary_beside(fs::temp_directory_path() / "tl-output");
+  try {
+    write(scratch);
+    write_through(destination, read_bytes(scratch), path);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(scratch, ignored);
+    throw;
+  }
+  std::error_code ignored;
+  fs::remove(scratch, ignored);
+}
+
 void write_file_atomically(const fs::path& path, const std::string& content, Durability durability) {
-  replace_file_atomically(
-      path, [&](const fs::path& temporary) { write_all(temporary, content, durability, path); }, durability);
+  const Destination destination = destination_of(path);
+  if (destination.stream) {
+    write_through(destination, content, path);
+    return;
+  }
+  replace_regular_file(
+      destination.path, [&](const fs::path& temporary) { write_all(temporary, content, durability, path); },
+      durability);
 }
 
 }  // namespace tl
