@@ -9,12 +9,14 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include <CLI/CLI.hpp>
 
 #include "tl/base/build_info.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/interruption.hpp"
+#include "tl/base/logging.hpp"
 
 namespace tl::app {
 
@@ -22,14 +24,59 @@ constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitInterrupted = 130;  // the shell's convention for SIGINT; 143 for SIGTERM
 
-// The spellings of an enum's values (name_of) for CLI::CheckedTransformer, so a flag parses straight
-// into the library's enum and lists the valid choices in --help and in errors.
+// An option that parses straight into one of the library's enums by its spellings (name_of): --help
+// and errors list those spellings, and the default is shown by name rather than by number.
 template <typename Enum, size_t N>
-std::map<std::string, Enum> choices(const std::array<Enum, N>& values) {
+CLI::Option* add_enum_option(CLI::App& app, const std::string& flags, Enum& value, const std::string& description,
+                             const std::array<Enum, N>& values) {
   std::map<std::string, Enum> named;
-  for (const Enum value : values) named.emplace(name_of(value), value);
-  return named;
+  std::string spellings;
+  for (const Enum each : values) {
+    named.emplace(name_of(each), each);
+    spellings += (spellings.empty() ? "" : ",") + std::string(name_of(each));
+  }
+  // The enum travels through CLI11 as its number.
+  const CLI::Validator by_name(
+      [named, spellings](std::string& input) -> std::string {
+        const auto found = named.find(input);
+        if (found == named.end()) return "expected one of " + spellings + ", got \"" + input + "\"";
+        input = std::to_string(static_cast<std::underlying_type_t<Enum>>(found->second));
+        return "";
+      },
+      "{" + spellings + "}");
+  return app.add_option(flags, value, description)->transform(by_name)->type_name("TEXT")->default_str(name_of(value));
 }
+
+// Every option's default is shown in --help; call before adding options.
+inline void show_defaults_in_help(CLI::App& app) { app.option_defaults()->always_capture_default(); }
+
+// -v/--verbose and -q/--quiet, the same on every tool.
+struct Verbosity {
+  bool verbose = false;
+  bool quiet = false;
+  tl::LogLevel level() const {
+    return verbose ? tl::LogLevel::verbose : quiet ? tl::LogLevel::quiet : tl::LogLevel::normal;
+  }
+};
+
+inline void add_verbosity_flags(CLI::App& app, Verbosity& verbosity) {
+  auto* verbose = app.add_flag("-v,--verbose", verbosity.verbose, "debug logging");
+  app.add_flag("-q,--quiet", verbosity.quiet, "only warnings and errors: no progress, no result lines on stderr")
+      ->excludes(verbose);
+}
+
+inline void add_device_option(CLI::App& app, std::string& device) {
+  app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
+}
+
+inline void add_threads_option(CLI::App& app, int& threads) {
+  app.add_option("--threads", threads,
+                 "CPU threads for LibTorch (0: OMP_NUM_THREADS if set, else every CPU this process may use)")
+      ->check(CLI::Range(0, 1024));
+}
+
+// "-" names standard output, as for most command-line tools.
+inline std::string output_path(const std::string& given) { return given == "-" ? "/dev/stdout" : given; }
 
 // --version: which tl (version, commit) and, from `runtime`, the libraries it runs on; asked only
 // when the flag is given, since finding out about CUDA takes a moment.
@@ -42,19 +89,21 @@ inline void add_version_flag(CLI::App& app, const std::string& program, std::fun
       "print the version, the git commit and the LibTorch/OpenCV/CUDA it runs on, and exit");
 }
 
-// The command as typed, each argument quoted for a POSIX shell where it needs to be, so that the
-// line recorded in summary.json can be pasted back into a terminal.
+// An argument as a POSIX shell reads it back: bare where that is safe, else in single quotes.
+inline std::string shell_quoted(const std::string& argument) {
+  const bool plain = !argument.empty() && argument.find_first_not_of(
+                                              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789-_./=:,+@%") == std::string::npos;
+  if (plain) return argument;
+  std::string quoted = "'";
+  for (const char c : argument) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// The command as typed, so that the line recorded in summary.json can be pasted back into a terminal.
 inline std::string command_line(int argc, char** argv) {
   std::string line;
-  for (int i = 0; i < argc; ++i) {
-    const std::string argument = argv[i];
-    const bool plain = !argument.empty() && argument.find_first_not_of(
-                                                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                "0123456789-_./=:,+@%") == std::string::npos;
-    std::string quoted = "'";
-    for (const char c : argument) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    line += (i > 0 ? " " : "") + (plain ? argument : quoted + "'");
-  }
+  for (int i = 0; i < argc; ++i) line += (i > 0 ? " " : "") + shell_quoted(argv[i]);
   return line;
 }
 

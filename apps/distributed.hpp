@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "tl/base/logging.hpp"
 #include "tl/dist/local_launcher.hpp"
 #include "tl/dist/process_group.hpp"
 
@@ -42,8 +43,8 @@ inline std::optional<int> launch_ranks_if_asked(int nproc, int argc, char** argv
   return launch_local_ranks(nproc, arguments);
 }
 
-inline void log_quietly_unless_first_rank(const ProcessGroup& group, bool verbose) {
-  if (group.rank() != 0 && !verbose) spdlog::set_level(spdlog::level::warn);
+inline void log_quietly_unless_first_rank(const ProcessGroup& group, LogLevel level) {
+  if (group.rank() != 0 && level != LogLevel::verbose) spdlog::set_level(spdlog::level::warn);
   if (group.size() > 1)
     spdlog::info("distributed: {} ranks (Gloo over {})", group.size(), group.world().master_address);
 }

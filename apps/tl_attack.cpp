@@ -33,18 +33,19 @@ int main(int argc, char** argv) {
       "Adversarial example: change a photo by at most epsilon per pixel until the network sees the target\n"
       "class (pgd), or stops seeing its own (fgsm). Writes the adversarial PNG, the photo as the network saw it,\n"
       "the magnified change and a JSON with both top-5s, the target probability and the size of the change."};
+  tl::app::show_defaults_in_help(app);
   tl::app::ClassifierSource source, transfer;
   std::string image, out, device = "auto";
   std::optional<std::string> target, perturbation_path, json_path;
   tl::AttackOptions options;
   int threads = 0;
-  bool verbose = false;
+  tl::app::Verbosity verbosity;
   source.add_options(app);
   transfer.add_options(app, "transfer-", " (a second network: does the attack transfer?)");
   app.add_option("image", image, "the photo to attack")->required()->check(CLI::ExistingFile);
   app.add_option("-t,--target", target, "class to reach: name (or alias) or number; pgd needs one");
-  app.add_option("--method", options.method, "pgd (targeted, iterative) or fgsm (one step)")
-      ->transform(CLI::CheckedTransformer(tl::app::choices(tl::kAttackMethods)));
+  tl::app::add_enum_option(app, "--method", options.method, "pgd (targeted, iterative) or fgsm (one step)",
+                           tl::kAttackMethods);
   app.add_option("--epsilon", options.epsilon, "largest change per pixel, in pixel units (0-255)")
       ->check(CLI::Range(0.5, 255.0));
   app.add_option("--step-size", options.step_size, "pgd: change per step, in pixel units")->check(CLI::PositiveNumber);
@@ -52,9 +53,9 @@ int main(int argc, char** argv) {
   app.add_option("-o,--out", out, "adversarial PNG to write")->required();
   app.add_option("--perturbation", perturbation_path, "magnified change PNG (default <out stem>_perturbation.png)");
   app.add_option("--json", json_path, "report to write (default <out stem>.json)");
-  app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
-  app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
-  app.add_flag("-v,--verbose", verbose, "debug logging");
+  tl::app::add_device_option(app, device);
+  tl::app::add_threads_option(app, threads);
+  tl::app::add_verbosity_flags(app, verbosity);
   tl::app::add_version_flag(app, "tl-attack", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   if (!source.given()) {
@@ -67,7 +68,7 @@ int main(int argc, char** argv) {
   }
 
   return tl::app::guarded("tl-attack", tl::describe_library_error, [&] {
-    tl::configure_logging(verbose);
+    tl::configure_logging(verbosity.level());
     tl::configure_cpu_runtime(threads);
     const torch::Device torch_device = tl::resolve_device(device);
     tl::PixelClassifier classifier = source.open(torch_device);

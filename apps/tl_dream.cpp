@@ -21,19 +21,19 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Dream an image of a class: optimise pixels until the network calls them the target class.\n"
       "Writes the PNG, optional snapshots, and a JSON with the target probability and loss terms."};
+  tl::app::show_defaults_in_help(app);
   tl::app::ClassifierSource source;
   std::string target, out, device = "auto";
   std::optional<std::string> start_image, json_path;
   tl::DreamOptions options;
   int size = 0, snapshot_every = 0, threads = 0;
-  bool verbose = false;
+  tl::app::Verbosity verbosity;
   source.add_options(app);
   app.add_option("-t,--target", target, "class name (or alias, e.g. \"Siamese cat\") or number")->required();
   app.add_option("-o,--out", out, "PNG to write")->required();
   app.add_option("--from", start_image, "start from this image instead of noise")->check(CLI::ExistingFile);
   app.add_option("--steps", options.steps, "optimisation steps")->check(CLI::PositiveNumber);
-  app.add_option("--optimizer", options.optimizer, "adam or sgd (with momentum)")
-      ->transform(CLI::CheckedTransformer(tl::app::choices(tl::kDreamOptimizers)));
+  tl::app::add_enum_option(app, "--optimizer", options.optimizer, "adam or sgd (with momentum)", tl::kDreamOptimizers);
   app.add_option("--lr", options.lr, "learning rate on pixels in [0,1]")->check(CLI::PositiveNumber);
   app.add_option("--ce-weight", options.ce_weight, "weight of the cross-entropy toward the target")
       ->check(CLI::NonNegativeNumber);
@@ -46,9 +46,9 @@ int main(int argc, char** argv) {
   app.add_option("--snapshot-every", snapshot_every, "also write <out stem>_step<N>.png every N steps")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--json", json_path, "log to write (default: <out stem>.json)");
-  app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
-  app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
-  app.add_flag("-v,--verbose", verbose, "debug logging");
+  tl::app::add_device_option(app, device);
+  tl::app::add_threads_option(app, threads);
+  tl::app::add_verbosity_flags(app, verbosity);
   tl::app::add_version_flag(app, "tl-dream", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   if (!source.given()) {
@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   }
 
   return tl::app::guarded("tl-dream", tl::describe_library_error, [&] {
-    tl::configure_logging(verbose);
+    tl::configure_logging(verbosity.level());
     tl::configure_cpu_runtime(threads);
     tl::PixelClassifier classifier = source.open(tl::resolve_device(device));
     options.target = classifier.resolve_class(target);

@@ -37,28 +37,26 @@ std::string default_report_name(const std::string& split, const std::optional<st
 
 int main(int argc, char** argv) {
   CLI::App app{"Evaluate a trained run: accuracy, per-class metrics and the confusion matrix."};
+  tl::app::show_defaults_in_help(app);
   std::string run, split = "test", device = "auto", out;
   tl::Layout layout = tl::Layout::image_folder;
   tl::OxfordTarget target = tl::OxfordTarget::breed;
   std::optional<std::string> checkpoint, data_root;
   int threads = 0;
-  bool verbose = false;
+  tl::app::Verbosity verbosity;
   app.add_option("--run", run, "run directory written by tl-train")->required()->check(CLI::ExistingDirectory);
   app.add_option("--split", split, "which split to evaluate")->check(CLI::IsMember({"train", "val", "test"}));
   app.add_option("--checkpoint", checkpoint, "checkpoint to use instead of <run>/best.pt")->check(CLI::ExistingFile);
   auto* root_option = app.add_option("--data-root", data_root, "evaluate another dataset instead of the run's own");
-  app.add_option("--layout", layout, "layout of --data-root")
-      ->transform(CLI::CheckedTransformer(tl::app::choices(tl::kLayouts)))
-      ->needs(root_option);
+  tl::app::add_enum_option(app, "--layout", layout, "layout of --data-root", tl::kLayouts)->needs(root_option);
   root_option->needs(app.get_option("--layout"));
-  app.add_option("--target", target, "oxford_pets target of --data-root")
-      ->transform(CLI::CheckedTransformer(tl::app::choices(tl::kOxfordTargets)));
-  app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
-  app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
-  app.add_option("--out", out,
-                 "write the report as JSON to this file (default <run>/eval_<split>.json, or "
-                 "<run>/eval_<split>_on_<data-root folder>.json for another dataset)");
-  app.add_flag("-v,--verbose", verbose, "debug logging");
+  tl::app::add_enum_option(app, "--target", target, "oxford_pets target of --data-root", tl::kOxfordTargets);
+  tl::app::add_device_option(app, device);
+  tl::app::add_threads_option(app, threads);
+  app.add_option("-o,--out", out,
+                 "write the report as JSON to this file, - for standard output (default <run>/eval_<split>.json, "
+                 "or <run>/eval_<split>_on_<data-root folder>.json for another dataset)");
+  tl::app::add_verbosity_flags(app, verbosity);
   int nproc = 1;
   tl::app::add_nproc_option(app, nproc);
   tl::app::add_version_flag(app, "tl-eval", tl::runtime_versions);
@@ -66,9 +64,9 @@ int main(int argc, char** argv) {
 
   return tl::app::guarded("tl-eval", tl::describe_library_error, [&] {
     if (const auto launched = tl::app::launch_ranks_if_asked(nproc, argc, argv)) return *launched;
-    tl::configure_logging(verbose);
+    tl::configure_logging(verbosity.level());
     tl::ProcessGroup group(tl::world_from_environment());
-    tl::app::log_quietly_unless_first_rank(group, verbose);
+    tl::app::log_quietly_unless_first_rank(group, verbosity.level());
     tl::configure_cpu_runtime(threads);
     tl::EvaluationRequest request;
     request.split = split;
@@ -83,10 +81,18 @@ int main(int argc, char** argv) {
     json["data_root"] = data_root ? nlohmann::json(tl::utf8_text(*data_root))
                                   : nlohmann::json(tl::RunDirectory(run).load_experiment().data.root.string());
     json["skipped"] = skipped.to_json();
-    const std::filesystem::path out_path =
-        out.empty() ? std::filesystem::path(run) / default_report_name(split, data_root) : std::filesystem::path(out);
+    const std::filesystem::path out_path = out.empty()
+                                               ? std::filesystem::path(run) / default_report_name(split, data_root)
+                                               : std::filesystem::path(tl::app::output_path(out));
     tl::write_file_atomically(out_path, json.dump(2) + "\n");
-    std::cout << tl::format_report(report) << "\nreport written to " << out_path.string() << "\n";
+    // With the JSON on standard output, the table goes to stderr so that the output stays parseable.
+    const bool json_on_stdout = out == "-" || out == "/dev/stdout";
+    std::ostream& table = json_on_stdout ? std::cerr : std::cout;
+    if (!verbosity.quiet || !json_on_stdout) {
+      table << tl::format_report(report);
+      if (!json_on_stdout) table << "\nreport written to " << out_path.string();
+      table << "\n";
+    }
     tl::refresh_run_report(run);
     return 0;
   });

@@ -13,22 +13,23 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"Export a trained run as one TorchScript module: backbone + head, with its metadata JSON beside it."};
+  tl::app::show_defaults_in_help(app);
   std::string run, out;
   tl::ExportOptions options;
-  bool verbose = false;
+  tl::app::Verbosity verbosity;
   int threads = 0;
   app.add_option("--run", run, "run directory written by tl-train")->required()->check(CLI::ExistingDirectory);
-  app.add_option("--out", out, "module file to write, e.g. cats_vs_dogs.pt (the JSON goes beside it)")->required();
+  app.add_option("-o,--out", out, "module file to write, e.g. cats_vs_dogs.pt (the JSON goes beside it)")->required();
   app.add_option("--checkpoint", options.checkpoint, "checkpoint to export instead of <run>/best.pt")
       ->check(CLI::ExistingFile);
   app.add_flag("--softmax", options.softmax, "output class probabilities instead of logits");
-  app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
-  app.add_flag("-v,--verbose", verbose, "debug logging");
+  tl::app::add_threads_option(app, threads);
+  tl::app::add_verbosity_flags(app, verbosity);
   tl::app::add_version_flag(app, "tl-export", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
 
   return tl::app::guarded("tl-export", tl::describe_library_error, [&] {
-    tl::configure_logging(verbose);
+    tl::configure_logging(verbosity.level());
     tl::configure_cpu_runtime(threads);
     const tl::ExportedFiles files = tl::export_classifier(run, out, options);
     std::printf("wrote %s (%zu classes, %s) and %s\n", files.module.c_str(), files.description["classes"].size(),

@@ -15,19 +15,21 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"Classify images with a trained run: the top-k classes and their probabilities."};
+  tl::app::show_defaults_in_help(app);
   std::string run, device = "auto";
   std::optional<std::string> checkpoint;
   std::vector<std::string> images;
   int top_k = 5, threads = 0;
-  bool json_output = false, verbose = false;
+  bool json_output = false;
+  tl::app::Verbosity verbosity;
   app.add_option("--run", run, "run directory written by tl-train (default: the checkpoint's folder)");
   app.add_option("--checkpoint", checkpoint, "checkpoint to use instead of <run>/best.pt")->check(CLI::ExistingFile);
   app.add_option("images", images, "image files")->required();
   app.add_option("-k,--top-k", top_k, "how many classes to list per image")->check(CLI::PositiveNumber);
-  app.add_option("--device", device, "auto, cpu, cuda or cuda:N");
-  app.add_option("--threads", threads, "CPU threads for LibTorch (0 = all cores)");
+  tl::app::add_device_option(app, device);
+  tl::app::add_threads_option(app, threads);
   app.add_flag("--json", json_output, "print JSON instead of text");
-  app.add_flag("-v,--verbose", verbose, "debug logging");
+  tl::app::add_verbosity_flags(app, verbosity);
   tl::app::add_version_flag(app, "tl-predict", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   if (run.empty() && !checkpoint) {
@@ -37,7 +39,7 @@ int main(int argc, char** argv) {
   if (run.empty()) run = std::filesystem::path(*checkpoint).parent_path().string();
 
   return tl::app::guarded("tl-predict", tl::describe_library_error, [&] {
-    tl::configure_logging(verbose);
+    tl::configure_logging(verbosity.level());
     tl::configure_cpu_runtime(threads);
     tl::Predictor predictor(run, checkpoint, device);
     nlohmann::json results = nlohmann::json::array();

@@ -8,6 +8,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"Write <run>/report.html: one self-contained page with the run's curves, evaluations and photos."};
+  tl::app::show_defaults_in_help(app);
   std::string run;
   app.add_option("--run", run, "run directory written by tl-train")->required()->check(CLI::ExistingDirectory);
   tl::app::add_version_flag(app, "tl-report", [] { return std::string("LibTorch: not used by tl-report"); });

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
       "Exit codes: 0 all variants ran and passed every gate, 1 error before running, 2 usage,\n"
       "3 a gate was missed, 4 a variant failed (takes precedence over 3), 130 interrupted (Ctrl-C), 143 stopped by "
       "SIGTERM."};
+  tl::app::show_defaults_in_help(app);
   std::string file;
   std::vector<std::string> gate_texts;
   tl::SweepOptions options;

@@ -1,11 +1,15 @@
 // tl-train: train a classifier head on a frozen backbone from an experiment config.
 #include <cstdio>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "app_main.hpp"
 #include "distributed.hpp"
 #include "tl/base/logging.hpp"
+#include "tl/config/config_source.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/features/library_error.hpp"
 #include "tl/features/runtime_versions.hpp"
@@ -13,13 +17,50 @@
 #include "tl/run/run_directory.hpp"
 #include "tl/train/trainer.hpp"
 
+namespace {
+
+// How to name the run in a command to type next: relative to the working directory when inside it.
+std::string path_to_type(const std::filesystem::path& path) {
+  std::error_code error;
+  const std::filesystem::path relative = std::filesystem::relative(path, std::filesystem::current_path(), error);
+  const bool inside = !error && !relative.empty() && *relative.begin() != "..";
+  return tl::app::shell_quoted(inside ? relative.string() : path.string());
+}
+
+// The end of a run on one screen: the best epoch and its figures, where the run is, what to do next.
+void log_outcome(const nlohmann::json& summary) {
+  const nlohmann::json& best = summary["best"];
+  if (best.is_null()) return;
+  std::string figures;
+  if (!best["val_accuracy"].is_null()) {
+    figures = fmt::format("val acc {:.3f}, val loss {:.4f} (train acc {:.3f})", best["val_accuracy"].get<double>(),
+                          best["val_loss"].get<double>(), best["train_accuracy"].get<double>());
+  } else {
+    figures = fmt::format("train loss {:.4f}, train acc {:.3f} (no validation images)",
+                          best["train_loss"].get<double>(), best["train_accuracy"].get<double>());
+  }
+  const std::string run = path_to_type(summary["run_directory"].get<std::string>());
+  spdlog::info("best epoch {} of {}: {}", best["epoch"].get<int>(), summary["epochs"].get<int>(), figures);
+  spdlog::info("run in {}: best.pt, metrics.jsonl, summary.json, report.html", run);
+  if (summary["samples"]["test"].get<size_t>() > 0) {
+    spdlog::info("next: tl-eval --run {} --split test", run);
+  } else {
+    spdlog::info("next: tl-predict --run {} IMAGE...", run);
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{
       "Train a classifier head on a frozen pretrained backbone.\n"
       "Writes config, classes, metrics, checkpoints and a summary to the run directory."};
-  std::string config, resume;
+  tl::app::show_defaults_in_help(app);
+  std::string config, resume, device, out_dir;
+  int threads = -1;
   std::vector<std::string> overrides;
-  bool verbose = false, overwrite = false;
+  bool overwrite = false;
+  tl::app::Verbosity verbosity;
   auto* config_option =
       app.add_option("-c,--config", config, "experiment config (.yaml, .yml or .json)")->check(CLI::ExistingFile);
   auto* resume_option =
@@ -29,7 +70,13 @@ int main(int argc, char** argv) {
   app.add_option("--set", overrides, "override a config value, e.g. --set train.epochs=5 (repeatable)")
       ->excludes(resume_option);
   app.add_flag("--overwrite", overwrite, "replace a previous run in the run directory")->excludes(resume_option);
-  app.add_flag("-v,--verbose", verbose, "debug logging");
+  app.add_option("-o,--out-dir", out_dir, "run directory (output.dir; default runs/<name>)")->excludes(resume_option);
+  app.add_option("--device", device, "auto, cpu, cuda or cuda:N (device; default: the config's, else auto)");
+  app.add_option("--threads", threads,
+                 "CPU threads for LibTorch (threads; default: the config's, else 0: OMP_NUM_THREADS if set, "
+                 "else every CPU this process may use)")
+      ->check(CLI::Range(0, 1024));
+  tl::app::add_verbosity_flags(app, verbosity);
   int nproc = 1;
   tl::app::add_nproc_option(app, nproc);
   tl::app::add_version_flag(app, "tl-train", tl::runtime_versions);
@@ -41,9 +88,9 @@ int main(int argc, char** argv) {
 
   return tl::app::guarded("tl-train", tl::describe_library_error, [&] {
     if (const auto launched = tl::app::launch_ranks_if_asked(nproc, argc, argv)) return *launched;
-    tl::configure_logging(verbose);
+    tl::configure_logging(verbosity.level());
     tl::ProcessGroup group(tl::world_from_environment());
-    tl::app::log_quietly_unless_first_rank(group, verbose);
+    tl::app::log_quietly_unless_first_rank(group, verbosity.level());
     tl::install_interrupt_handler();
     tl::Experiment experiment;
     tl::TrainingOptions options;
@@ -53,19 +100,33 @@ int main(int argc, char** argv) {
       experiment = tl::RunDirectory(resume).load_experiment();
       // The folder given, wherever the run was first written (it may have been moved since).
       experiment.run_directory = std::filesystem::absolute(resume).lexically_normal();
+      // Where and how fast a resumed run goes may change; what it computes may not.
+      if (!device.empty()) experiment.device = device;
+      if (threads >= 0) experiment.threads = threads;
       options.resume = true;
     } else {
-      experiment = tl::load_experiment_file(config, overrides);
+      tl::ConfigSource source = tl::ConfigSource::from_file(config);
+      for (const auto& assignment : overrides) source.apply_override(assignment);
+      // The shortcuts are config values like any other, checked and recorded in config.json.
+      const auto cwd = std::filesystem::current_path();
+      if (!device.empty()) source.set("device", device, "--device " + device, cwd);
+      if (threads >= 0) source.set("threads", threads, "--threads " + std::to_string(threads), cwd);
+      if (!out_dir.empty()) source.set("output.dir", out_dir, "--out-dir " + out_dir, cwd);
+      experiment = tl::load_experiment(source);
       options.overwrite = overwrite;
     }
+    nlohmann::json summary;
     try {
-      tl::train(experiment, options);
+      summary = tl::train(experiment, options);
     } catch (const tl::Interrupted&) {
       // An interrupted run's page says what is missing.
       if (group.writes()) tl::refresh_run_report(experiment.run_directory);
       throw;
     }
-    if (group.writes()) tl::refresh_run_report(experiment.run_directory);
+    if (group.writes()) {
+      tl::refresh_run_report(experiment.run_directory);
+      log_outcome(summary);
+    }
     return 0;
   });
 }

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: " << argv[0] << " CONFIG OUT_DIR\n";
     return 2;
   }
-  tl::configure_logging(false);  // logs to stderr: stdout carries only the JSON
+  tl::configure_logging(tl::LogLevel::normal);  // logs to stderr: stdout carries only the JSON
   const tl::Experiment experiment = tl::load_experiment_file(argv[1]);
   const std::filesystem::path out = argv[2];
   std::filesystem::create_directories(out);

@@ -55,7 +55,7 @@ void FineTuneStage::average_statistics_across_ranks() {
   for (const auto& statistic : statistics) statistic.div_(group.size());
 }
 
-EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch) {
+EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) {
   head_->train();
   backbone_.set_training(true);
   std::vector<size_t> order;
@@ -80,15 +80,16 @@ EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch) {
     batch_sizes.push_back(static_cast<size_t>(end - begin));
   }
   BatchLoader loader(dataset_, my_order, features_.train_preprocessing(), loader_, skipped_, my_keys, batch_sizes);
-  const auto batches = static_cast<double>(loader.batch_count());
+  const auto batches = static_cast<int64_t>(loader.batch_count());
   int64_t b = 0;
   while (auto batch = loader.next()) {
-    set_learning_rate(*optimizer_, schedule_.at(stage_epoch + static_cast<double>(b++) / batches),
+    set_learning_rate(*optimizer_, schedule_.at(stage_epoch + static_cast<double>(b) / static_cast<double>(batches)),
                       config_.fine_tune.backbone_lr_multiplier);
     steps.step(batch->labels.to(backbone_.device()), [&] {
       const torch::Tensor images = batch->images.to(backbone_.device(), /*non_blocking=*/true);
       return head_->forward(backbone_.differentiable_features(images));
     });
+    if (batch_done) batch_done(++b, batches);
   }
   backbone_.set_training(false);
   if (config_.fine_tune.bn == BatchNormPolicy::train) average_statistics_across_ranks();

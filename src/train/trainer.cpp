@@ -63,7 +63,9 @@ class Trainer {
   std::unique_ptr<TrainingStage> make_stage(Stage stage);
   bool stage_over() const;
   bool run_over() const;
+  void train_every_epoch();
   void train_epoch();
+  std::string how_to_resume() const;
   nlohmann::json summary() const;
 
   const Experiment& experiment_;
@@ -90,7 +92,6 @@ class Trainer {
   CheckpointRecord record_;
   std::optional<TrainingState> state_;
   std::unique_ptr<TrainingStage> stage_;
-  std::optional<Progress> progress_;
 };
 
 Trainer::Trainer(const Experiment& experiment, const TrainingOptions& options)
@@ -115,6 +116,17 @@ nlohmann::json Trainer::run() {
   threads_ = configure_cpu_runtime(experiment_.threads);
   device_ = resolve_device(experiment_.device);
   torch::manual_seed(seed_);
+  try {
+    train_every_epoch();
+  } catch (const Interrupted& interrupted) {
+    throw Interrupted(interrupted.what() + how_to_resume());
+  }
+  const nlohmann::json written = summary();
+  if (writes_) run_.write_json(run_.summary(), written);
+  return written;
+}
+
+void Trainer::train_every_epoch() {
   open_data_and_backbone();
   compute_features_and_make_head();
   if (options_.resume && std::filesystem::exists(run_.last_checkpoint())) {
@@ -122,7 +134,6 @@ nlohmann::json Trainer::run() {
   } else {
     stage_ = make_stage(Stage::head);
   }
-
   const int epochs_planned = config_.epochs + config_.fine_tune.epochs;
   if (options_.resume && state_->epoch() > 0) {
     if (run_over()) {
@@ -130,10 +141,6 @@ nlohmann::json Trainer::run() {
     } else {
       spdlog::info("resuming {} after epoch {} of {}", run_.path().string(), state_->epoch(), epochs_planned);
     }
-  }
-  // A bar on a terminal; one log line per epoch otherwise.
-  if (Progress::on_terminal() && state_->epoch() < epochs_planned) {
-    progress_.emplace("epochs", static_cast<size_t>(epochs_planned - state_->epoch()), "epoch");
   }
   while (!run_over()) {
     if (stage_over()) {
@@ -144,20 +151,23 @@ nlohmann::json Trainer::run() {
     // Every rank stops after the same epoch, whichever of them was interrupted.
     if (group_.any(interrupt_requested()) && !run_over()) {
       throw Interrupted(std::string("training interrupted (") + interrupt_name() + ") after epoch " +
-                        std::to_string(state_->epoch()) + " of " + std::to_string(epochs_planned) + "; " +
-                        run_.last_checkpoint().string() + " is saved: continue with tl-train --resume " +
-                        run_.path().string());
+                        std::to_string(state_->epoch()) + " of " + std::to_string(epochs_planned));
     }
   }
-  if (progress_) progress_->finish();
+}
 
-  const nlohmann::json written = summary();
-  if (writes_) run_.write_json(run_.summary(), written);
-  const bool has_validation = state_->has_validation();
-  spdlog::info("best epoch {} by {} ({:.4f}); run written to {}", state_->best_metrics()["epoch"].get<int>(),
-               has_validation ? "validation accuracy" : "training loss",
-               has_validation ? state_->best()->accuracy : state_->best()->loss, run_.path().string());
-  return written;
+// Said on every interruption, wherever it struck: what is kept and the command that continues.
+std::string Trainer::how_to_resume() const {
+  if (!writes_ || !run_.holds_run()) return "";
+  std::string kept;
+  if (state_ && state_->epoch() > 0) {
+    kept = run_.last_checkpoint().string() + " holds epoch " + std::to_string(state_->epoch());
+  } else if (experiment_.cache) {
+    kept = "the backbone features computed so far are cached";
+  } else {
+    kept = "no epoch finished yet";
+  }
+  return "; " + kept + ": continue with tl-train --resume " + run_.path().string();
 }
 
 // The training and validation features (computed or from the cache), then a fresh head and what
@@ -289,7 +299,17 @@ void Trainer::train_epoch() {
   const int epoch = state_->epoch();
   const int stage_epoch = state_->stage_epoch();
   const double lr = stage_->learning_rate(stage_epoch);
-  const EpochResult trained = stage_->run_epoch(epoch, stage_epoch);
+  const int epochs_planned = config_.epochs + config_.fine_tune.epochs;
+  // A bar for the epoch in flight on a terminal; the epoch's line below takes its place.
+  std::optional<Progress> progress;
+  const auto batch_done = [&](int64_t done, int64_t total) {
+    if (!progress) {
+      progress.emplace("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs_planned),
+                       static_cast<size_t>(total), "batch", Progress::Logging::terminal_only);
+    }
+    progress->advance(static_cast<size_t>(done) - progress->done());
+  };
+  const EpochResult trained = stage_->run_epoch(epoch, stage_epoch, batch_done);
   const EpochResult validated = evaluate_head(head_, features_->validation(), config_.label_smoothing);
   const double seconds = seconds_since(epoch_start);
   const bool has_validation = state_->has_validation();
@@ -314,20 +334,14 @@ void Trainer::train_epoch() {
   }
   if (options_.on_epoch_end) options_.on_epoch_end(line);
 
+  if (progress) progress->erase();
   // Without validation images (said once when training starts) there is no val column to show.
-  char status[160];
-  if (state_->has_validation()) {
-    std::snprintf(status, sizeof status, "loss %.4f acc %.3f | val loss %.4f acc %.3f", trained.loss, trained.accuracy,
-                  validated.loss, validated.accuracy);
-  } else {
-    std::snprintf(status, sizeof status, "loss %.4f acc %.3f", trained.loss, trained.accuracy);
-  }
-  if (progress_) {
-    progress_->advance(1, status);
-  } else {
-    spdlog::info("epoch {}/{} ({}): {}", state_->epoch(), config_.epochs + config_.fine_tune.epochs,
-                 name_of(state_->stage()), status);
-  }
+  std::string validation_columns;
+  if (has_validation)
+    validation_columns = fmt::format(" | val loss {:.4f} acc {:.3f}", validated.loss, validated.accuracy);
+  spdlog::info("epoch {}/{} ({}): loss {:.4f} acc {:.3f}{} | lr {:.3g} | {:.1f}s{}", epoch + 1, epochs_planned,
+               name_of(state_->stage()), trained.loss, trained.accuracy, validation_columns, lr, seconds,
+               best ? " | best" : "");
   if (state_->early_stopping().should_stop()) {
     spdlog::info("early stopping ({}): {} loss has not fallen for {} epochs", name_of(state_->stage()),
                  has_validation ? "validation" : "training", state_->early_stopping().stale_epochs());

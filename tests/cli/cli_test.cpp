@@ -36,6 +36,12 @@ const std::string kExport = TL_EXPORT_EXE;
 const std::string kSweep = TL_SWEEP_EXE;
 const std::string kDream = TL_DREAM_EXE;
 const std::string kAttack = TL_ATTACK_EXE;
+
+std::string single_quoted(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
 const std::filesystem::path kConfigs = TL_CONFIGS_DIR;
 const std::filesystem::path kTools = TL_TOOLS_DIR;
 
@@ -279,6 +285,90 @@ TEST_F(SyntheticRun, TheSameSeedGivesTheSameRun) {
     for (const char* key : {"lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy"}) {
       EXPECT_EQ(first[i][key], second[i][key]) << "epoch " << i + 1 << " " << key;
     }
+  }
+}
+
+TEST_F(SyntheticRun, EachEpochIsOneLineAndTheEndSaysWhatToDoNext) {
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  const std::string log = read_file(dir / "train.log");
+  for (int epoch = 1; epoch <= 6; ++epoch) {
+    const std::string prefix = "epoch " + std::to_string(epoch) + "/6 (head): loss ";
+    const size_t at = log.find(prefix);
+    ASSERT_NE(at, std::string::npos) << prefix << "\n" << log;
+    const std::string line = log.substr(at, log.find('\n', at) - at);
+    for (const char* column : {" acc ", "| val loss ", "| lr ", "s"})
+      EXPECT_NE(line.find(column), std::string::npos) << line;
+  }
+  EXPECT_NE(log.find("best epoch "), std::string::npos) << log;
+  EXPECT_NE(log.find("next: tl-eval --run " + (dir / "run").string() + " --split test"), std::string::npos) << log;
+  EXPECT_EQ(log.find('\r'), std::string::npos) << "no progress bar in a log";
+
+  ASSERT_EQ(train("--overwrite -q"), 0) << read_file(dir / "train.log");
+  const std::string quiet = read_file(dir / "train.log");
+  EXPECT_EQ(quiet.find("epoch 1/6"), std::string::npos) << quiet;
+  EXPECT_EQ(quiet.find("next:"), std::string::npos) << quiet;
+}
+
+// On a 70-column terminal (a pseudo-terminal from script(1)) every redraw of a bar fits on its row:
+// a longer one wraps, and \r then redraws only its last row, leaving fragments behind.
+TEST_F(SyntheticRun, ProgressBarsFitANarrowTerminal) {
+  const std::string command = "stty cols 70; NO_COLOR=1 " + kTrain + " --config " + (dir / "experiment.yaml").string();
+  ASSERT_EQ(run_command("script -qec " + single_quoted(command) + " /dev/null", dir / "tty.log"), 0)
+      << read_file(dir / "tty.log");
+  const std::string output = read_file(dir / "tty.log");
+  EXPECT_NE(output.find("\r\033[K"), std::string::npos) << "a bar was drawn";
+  EXPECT_EQ(output.find("\033[3"), std::string::npos) << "NO_COLOR: no colours";
+  std::string row;
+  std::istringstream rows(output);
+  size_t bars = 0;
+  while (std::getline(rows, row)) {
+    std::istringstream redraws(row);
+    for (std::string redraw; std::getline(redraws, redraw, '\r');) {
+      // A bar is drawn after an erase; a log line after an erase begins with its "[HH:MM:SS]".
+      if (redraw.rfind("\033[K", 0) != 0 || redraw.size() == 3 || redraw[3] == '[') continue;
+      ++bars;
+      EXPECT_LT(redraw.size() - 3, 70u) << redraw;
+    }
+  }
+  EXPECT_GT(bars, 0u);
+  EXPECT_NE(output.find("next: tl-eval"), std::string::npos) << output;
+}
+
+// The flags every tool shares: -o/--out, --device, --threads, -q; - is standard output.
+TEST_F(SyntheticRun, CommonFlagsWorkAlikeOnEveryTool) {
+  ASSERT_EQ(train("--out-dir " + (dir / "elsewhere").string() + " --device cpu --threads 1"), 0)
+      << read_file(dir / "train.log");
+  const auto config = read_json(dir / "elsewhere/config.json");
+  EXPECT_EQ(config["device"], "cpu");
+  EXPECT_EQ(config["threads"], 1);
+  EXPECT_EQ(read_json(dir / "elsewhere/summary.json")["cpu_threads"], 1);
+  EXPECT_FALSE(std::filesystem::exists(dir / "run"));
+
+  ASSERT_EQ(run_command(kEval + " --run " + (dir / "elsewhere").string() + " -o - --threads 1", dir / "eval.json",
+                        dir / "eval.log"),
+            0)
+      << read_file(dir / "eval.log");
+  EXPECT_EQ(read_json(dir / "eval.json")["split"], "test") << "standard output is the JSON alone";
+  EXPECT_NE(read_file(dir / "eval.log").find("top-1"), std::string::npos) << "the table went to stderr";
+  EXPECT_FALSE(std::filesystem::exists(dir / "elsewhere/eval_test.json"));
+
+  EXPECT_EQ(train("--threads -1"), 2);
+  EXPECT_EQ(train("--device tpu"), 1);
+  EXPECT_NE(read_file(dir / "train.log").find("--device tpu: device: expected one of"), std::string::npos)
+      << read_file(dir / "train.log");
+}
+
+TEST(Help, ShowsEveryDefault) {
+  TempDirectory dir;
+  ASSERT_EQ(run_command(kEval + " --help", dir / "help"), 0);
+  const std::string help = read_file(dir / "help");
+  for (const char* shown :
+       {"--split TEXT:{train,val,test}=test", "--device TEXT=auto", "=image_folder", "-q,--quiet", "-o,--out"}) {
+    EXPECT_NE(help.find(shown), std::string::npos) << shown << "\n" << help;
+  }
+  ASSERT_EQ(run_command(kTrain + " --help", dir / "help"), 0);
+  for (const char* shown : {"--threads", "--device", "-o,--out-dir", "-q,--quiet"}) {
+    EXPECT_NE(read_file(dir / "help").find(shown), std::string::npos) << shown;
   }
 }
 

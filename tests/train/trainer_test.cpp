@@ -156,6 +156,44 @@ TEST_F(Trainer, ResumeAcrossTheStageChangeEqualsAnUninterruptedRun) {
   expect_resume_to_match(*this, experiment("whole2", changes), experiment("in_fine_tune", changes), 5);
 }
 
+// Ctrl-C during the backbone pass (asked before it starts, so the first batch sees it): the message
+// says how to continue, and that continuing works.
+TEST_F(Trainer, AnInterruptedBackbonePassSaysHowToResume) {
+  const tl::Experiment run = experiment("run");
+  tl::request_interrupt();
+  try {
+    tl::train(run);
+    FAIL() << "expected an interruption";
+  } catch (const tl::Interrupted& interrupted) {
+    const std::string message = interrupted.what();
+    EXPECT_NE(message.find("the backbone pass interrupted (Ctrl-C)"), std::string::npos) << message;
+    EXPECT_NE(message.find("continue with tl-train --resume " + run.run_directory.string()), std::string::npos)
+        << message;
+  }
+  tl::clear_interrupt();
+  tl::TrainingOptions resume;
+  resume.resume = true;
+  EXPECT_EQ(tl::train(run, resume)["epochs"], 8);
+}
+
+TEST_F(Trainer, AnInterruptedEpochSaysWhichCheckpointHoldsIt) {
+  const tl::Experiment run = experiment("run");
+  tl::TrainingOptions options;
+  options.on_epoch_end = [](const nlohmann::json& line) {
+    if (line["epoch"] == 2) tl::request_interrupt();
+  };
+  try {
+    tl::train(run, options);
+    FAIL() << "expected an interruption";
+  } catch (const tl::Interrupted& interrupted) {
+    const std::string message = interrupted.what();
+    EXPECT_NE(message.find("after epoch 2 of 8; " + (run.run_directory / "last.pt").string() + " holds epoch 2"),
+              std::string::npos)
+        << message;
+  }
+  tl::clear_interrupt();
+}
+
 TEST_F(Trainer, ResumeRefusesACheckpointWithoutTrainingState) {
   const tl::Experiment run = experiment("run");
   tl::train(run);

@@ -31,7 +31,7 @@ class FineTuneStage : public TrainingStage {
 
   Stage kind() const override { return Stage::fine_tune; }
   double learning_rate(int stage_epoch) const override { return schedule_.at(stage_epoch); }
-  EpochResult run_epoch(int epoch, int stage_epoch) override;
+  EpochResult run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) override;
   torch::optim::Optimizer& optimizer() override { return *optimizer_; }
 
  private:

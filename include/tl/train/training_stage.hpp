@@ -2,6 +2,9 @@
 // TrainingStage: one stage of a training run (see Stage): its optimizer and learning-rate schedule,
 // and one call per epoch. A run is the head stage, then optionally the fine-tuning stage; the
 // trainer moves from one to the next and owns everything that outlives a stage.
+#include <cstdint>
+#include <functional>
+
 #include <torch/optim/optimizer.h>
 
 #include "tl/train/training_state.hpp"
@@ -14,9 +17,11 @@ class TrainingStage {
   virtual Stage kind() const = 0;
   // The head's learning rate at the start of the stage's epoch `stage_epoch`.
   virtual double learning_rate(int stage_epoch) const = 0;
+  // Called after each batch with how many of the epoch's batches are done, for a progress bar.
+  using BatchDone = std::function<void(int64_t done, int64_t total)>;
   // Trains one epoch: `epoch` counts from the start of the run, `stage_epoch` from the start of the
   // stage. Returns the training loss and accuracy; the validation features are up to date after it.
-  virtual EpochResult run_epoch(int epoch, int stage_epoch) = 0;
+  virtual EpochResult run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) = 0;
   virtual torch::optim::Optimizer& optimizer() = 0;
 };
 
