@@ -33,7 +33,7 @@ void write_descriptor(int descriptor, const std::string& content, const fs::path
   while (written < content.size()) {
     const ssize_t step = ::write(descriptor, content.data() + written, content.size() - written);
     if (step < 0 && errno == EINTR) continue;
-    if (step < 0) throw Error(target.string() + ": cannot write: " + std::strerror(errno));
+    if (step < 0) throw Error(target.string() + ": cannot write file: " + std::strerror(errno));
     written += static_cast<size_t>(step);
   }
 }
