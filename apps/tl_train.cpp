@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
           ->check(CLI::ExistingDirectory)
           ->excludes(config_option);
   app.add_option("--set", overrides, "override a config value, e.g. --set train.epochs=5 (repeatable)")
+      ->default_str("")
       ->excludes(resume_option);
   app.add_flag("--overwrite", overwrite, "replace a previous run in the run directory")->excludes(resume_option);
   app.add_option("-o,--out-dir", out_dir, "run directory (output.dir; default runs/<name>)")->excludes(resume_option);
@@ -75,7 +76,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads,
                  "CPU threads for LibTorch (threads; default: the config's, else 0: OMP_NUM_THREADS if set, "
                  "else every CPU this process may use)")
-      ->check(CLI::Range(0, 1024));
+      ->check(CLI::Range(0, 1024))
+      ->default_str("");
   tl::app::add_verbosity_flags(app, verbosity);
   int nproc = 1;
   tl::app::add_nproc_option(app, nproc);

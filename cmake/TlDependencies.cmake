@@ -14,6 +14,18 @@ find_package(Torch REQUIRED)
 # LibTorch itself carries the implementation.
 find_package(Gloo CONFIG REQUIRED)
 
+# Imported targets are visible only in the directory that found them; as another project's
+# add_subdirectory(tl), that project's targets link tl's, so they must see LibTorch's and the rest.
+if(NOT TL_TOP_LEVEL)
+  get_directory_property(tl_imported_targets IMPORTED_TARGETS)
+  foreach(imported IN LISTS tl_imported_targets)
+    get_target_property(already_global ${imported} IMPORTED_GLOBAL)
+    if(NOT already_global)
+      set_target_properties(${imported} PROPERTIES IMPORTED_GLOBAL TRUE)
+    endif()
+  endforeach()
+endif()
+
 # yaml-cpp 0.7 exports the plain target name; newer releases add a namespace.
 if(TARGET yaml-cpp::yaml-cpp)
   set(TL_YAML_TARGET yaml-cpp::yaml-cpp)
