@@ -36,7 +36,7 @@ void log_outcome(const nlohmann::json& summary) {
     figures = fmt::format("val acc {:.3f}, val loss {:.4f} (train acc {:.3f})", best["val_accuracy"].get<double>(),
                           best["val_loss"].get<double>(), best["train_accuracy"].get<double>());
   } else {
-    figures = fmt::format("train loss {:.4f}, train acc {:.3f} (no validation images)",
+    figures = fmt::format("train loss {:.4f}, train acc {:.3f} (chosen by training loss)",
                           best["train_loss"].get<double>(), best["train_accuracy"].get<double>());
   }
   const std::string run = path_to_type(summary["run_directory"].get<std::string>());
