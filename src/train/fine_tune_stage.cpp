@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include "tl/base/interruption.hpp"
 #include "tl/base/random.hpp"
 #include "tl/features/parameter_selection.hpp"
 #include "tl/train/epoch_order.hpp"
@@ -82,7 +83,13 @@ EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch, const BatchDone
   BatchLoader loader(dataset_, my_order, features_.train_preprocessing(), loader_, skipped_, my_keys, batch_sizes);
   const auto batches = static_cast<int64_t>(loader.batch_count());
   int64_t b = 0;
+  const std::string interrupted_work = "fine-tuning epoch " + std::to_string(epoch + 1);
   while (auto batch = loader.next()) {
+    // Its batches take as long as backbone passes: Ctrl-C need not wait for the end of the epoch,
+    // whose work is redone on --resume. Every rank leaves at the same batch.
+    if (features_.group().any(interrupt_requested())) {
+      throw Interrupted(interrupted_work + " interrupted (" + interrupt_name() + ")");
+    }
     set_learning_rate(*optimizer_, schedule_.at(stage_epoch + static_cast<double>(b) / static_cast<double>(batches)),
                       config_.fine_tune.backbone_lr_multiplier);
     steps.step(batch->labels.to(backbone_.device()), [&] {

@@ -308,6 +308,7 @@ void Trainer::train_epoch() {
                        static_cast<size_t>(total), "batch", Progress::Logging::terminal_only);
     }
     progress->advance(static_cast<size_t>(done) - progress->done());
+    if (options_.on_batch_end) options_.on_batch_end(epoch + 1, done, total);
   };
   const EpochResult trained = stage_->run_epoch(epoch, stage_epoch, batch_done);
   const EpochResult validated = evaluate_head(head_, features_->validation(), config_.label_smoothing);

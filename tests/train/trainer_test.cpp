@@ -194,6 +194,37 @@ TEST_F(Trainer, AnInterruptedEpochSaysWhichCheckpointHoldsIt) {
   tl::clear_interrupt();
 }
 
+// Fine-tuning epochs are long: Ctrl-C stops one between batches, and says which checkpoint holds
+// the last whole epoch.
+TEST_F(Trainer, AnInterruptedFineTuningEpochStopsBetweenBatchesAndResumes) {
+  const tl::Experiment run = experiment("run", kFineTune);
+  tl::TrainingOptions options;
+  int batches_after_request = -1;
+  options.on_batch_end = [&](int epoch, int64_t done, int64_t) {
+    if (batches_after_request >= 0) ++batches_after_request;
+    if (epoch == 5 && done == 1) {
+      tl::request_interrupt();
+      batches_after_request = 0;
+    }
+  };
+  try {
+    tl::train(run, options);
+    FAIL() << "expected an interruption";
+  } catch (const tl::Interrupted& interrupted) {
+    const std::string message = interrupted.what();
+    EXPECT_NE(message.find("fine-tuning epoch 5 interrupted (Ctrl-C); " + (run.run_directory / "last.pt").string() +
+                           " holds epoch 4: continue with tl-train --resume"),
+              std::string::npos)
+        << message;
+  }
+  EXPECT_EQ(batches_after_request, 0) << "no batch ran after the request";
+  EXPECT_EQ(metrics_of(run.run_directory).size(), 4u);
+  tl::clear_interrupt();
+  tl::TrainingOptions resume;
+  resume.resume = true;
+  EXPECT_EQ(tl::train(run, resume)["epochs"], 6);
+}
+
 TEST_F(Trainer, ResumeRefusesACheckpointWithoutTrainingState) {
   const tl::Experiment run = experiment("run");
   tl::train(run);

@@ -24,6 +24,9 @@ struct TrainingOptions {
   // Called after each epoch's metrics line and checkpoints are written, with that line: for
   // programs that embed the trainer (progress, or request_interrupt() to stop it after the epoch).
   std::function<void(const nlohmann::json& metrics_line)> on_epoch_end;
+  // Called after each training batch of an epoch (`epoch` counts from 1): for progress in programs
+  // that embed the trainer; request_interrupt() here stops a fine-tuning epoch before its next batch.
+  std::function<void(int epoch, int64_t batches_done, int64_t batches)> on_batch_end;
   // The ranks this run is divided between (null: this process alone). Each rank computes its share of
   // the backbone passes and of every batch, gradients are summed across ranks (data parallel), and
   // only the writing rank (0) touches the run directory; every rank must call train() alike.
