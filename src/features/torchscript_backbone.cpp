@@ -121,6 +121,11 @@ class TorchScriptBackbone final : public Backbone {
   }
 
   int feature_dim() const override { return feature_dim_; }
+  int64_t parameter_count() const override {
+    int64_t values = 0;
+    for (const auto& parameter : module_.parameters(/*recurse=*/true)) values += parameter.numel();
+    return values;
+  }
   torch::Device device() const override { return device_; }
   const std::filesystem::path& path() const override { return path_; }
   const std::string& content_hash() const override { return content_hash_; }

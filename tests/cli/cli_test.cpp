@@ -36,6 +36,7 @@ const std::string kExport = TL_EXPORT_EXE;
 const std::string kSweep = TL_SWEEP_EXE;
 const std::string kDream = TL_DREAM_EXE;
 const std::string kAttack = TL_ATTACK_EXE;
+const std::string kInfo = TL_INFO_EXE;
 
 std::string single_quoted(const std::string& text) {
   std::string quoted = "'";
@@ -356,6 +357,53 @@ TEST_F(SyntheticRun, CommonFlagsWorkAlikeOnEveryTool) {
   EXPECT_EQ(train("--device tpu"), 1);
   EXPECT_NE(read_file(dir / "train.log").find("--device tpu: device: expected one of"), std::string::npos)
       << read_file(dir / "train.log");
+}
+
+// tl-info tells before training what tl-train then finds: the backbone's size and blocks, the
+// dataset's split per class and the files a run skips, and the run's state.
+TEST_F(SyntheticRun, InfoDescribesTheBackboneTheDataAndTheRunAsTrainingFindsThem) {
+  ASSERT_EQ(run_command(kInfo + " backbone " + (dir / "tiny.pt").string() + " --json", dir / "backbone.json",
+                        dir / "info.log"),
+            0)
+      << read_file(dir / "info.log");
+  const auto backbone = read_json(dir / "backbone.json");
+  EXPECT_GT(backbone["parameters"].get<int64_t>(), 0);
+  EXPECT_FALSE(backbone["blocks"].empty());
+
+  ASSERT_EQ(run_command(kInfo + " data --config " + (dir / "experiment.yaml").string() + " --check-images --json",
+                        dir / "data.json", dir / "info.log"),
+            0)
+      << read_file(dir / "info.log");
+  const auto data = read_json(dir / "data.json");
+  std::set<std::string> undecodable;
+  for (const auto& file : data["undecodable"]) {
+    undecodable.insert(std::filesystem::path(file["path"].get<std::string>()).filename().string());
+  }
+  EXPECT_EQ(undecodable, (std::set<std::string>{"zero_bytes.jpg", "not_an_image.jpg"}));
+
+  std::filesystem::create_directory(dir / "run");
+  ASSERT_EQ(run_command(kInfo + " run " + (dir / "run").string(), dir / "run.txt", dir / "info.log"), 1)
+      << "no run yet";
+  EXPECT_NE(read_file(dir / "info.log").find("not a tl run directory"), std::string::npos);
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  const auto summary = read_json(dir / "run/summary.json");
+  EXPECT_EQ(backbone["feature_dim"], summary["backbone"]["feature_dim"]);
+  EXPECT_EQ(backbone["sha256"], summary["backbone"]["sha256"]);
+  for (const std::string split : {"train", "val", "test"}) {
+    size_t images = 0;
+    for (size_t c = 0; c < data["classes"].size(); ++c) {
+      EXPECT_EQ(data["classes"][c]["name"], summary["classes"][c]);
+      EXPECT_EQ(data["classes"][c][split], summary["class_counts"][split][c]) << split;
+      images += data["classes"][c][split].get<size_t>();
+    }
+    EXPECT_EQ(data["images"][split], images) << split;
+  }
+  ASSERT_EQ(run_command(kInfo + " run " + (dir / "run").string(), dir / "run.txt", dir / "info.log"), 0)
+      << read_file(dir / "info.log");
+  const std::string text = read_file(dir / "run.txt");
+  EXPECT_NE(text.find("best    epoch " + std::to_string(summary["best_epoch"].get<int>())), std::string::npos) << text;
+  EXPECT_NE(text.find("next    tl-eval --run"), std::string::npos) << text;
+  EXPECT_EQ(run_command(kInfo + " data", dir / "run.txt", dir / "info.log"), 2);
 }
 
 TEST(Help, ShowsEveryDefault) {

@@ -11,7 +11,7 @@ failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
 cmake --install "$build_dir" --prefix "$work/prefix" > "$work/install.log"
-for file in bin/tl-train bin/tl-eval bin/tl-predict bin/tl-export bin/tl-sweep bin/tl-report \
+for file in bin/tl-train bin/tl-eval bin/tl-predict bin/tl-export bin/tl-sweep bin/tl-report bin/tl-info \
             include/tl/config/experiment.hpp include/tl/train/trainer.hpp \
             share/bash-completion/completions/tl-train share/bash-completion/completions/tl-eval; do
   [[ -e "$work/prefix/$file" ]] || fail "not installed: $file"
@@ -24,9 +24,10 @@ config=$(find "$work/prefix" -name tlConfig.cmake)
 completion=$(PATH="$work/prefix/bin:$PATH" bash -c '
   source "$1"
   COMP_WORDS=(tl-eval --spl); COMP_CWORD=1; _tl_complete; echo "${COMPREPLY[*]}"
-  COMP_WORDS=(tl-eval --split ""); COMP_CWORD=2; _tl_complete; echo "${COMPREPLY[*]}"' _ \
+  COMP_WORDS=(tl-eval --split ""); COMP_CWORD=2; _tl_complete; echo "${COMPREPLY[*]}"
+  COMP_WORDS=(tl-info ""); COMP_CWORD=1; _tl_complete; echo "${COMPREPLY[*]}"' _ \
   "$work/prefix/share/bash-completion/completions/tl-eval")
-[[ "$completion" == $'--split\ntrain val test' ]] || fail "completion gave: $completion"
+[[ "$completion" == $'--split\ntrain val test\nbackbone data run' ]] || fail "completion gave: $completion"
 
 # find_package(tl) against the installed tree: a program linked with tl::tl builds and runs.
 cmake -S "$source_dir/tests/consumer" -B "$work/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \

@@ -48,6 +48,7 @@ class Backbone {
   // means and variances): what training in batch-statistics mode changes apart from the parameters.
   virtual std::vector<torch::Tensor> tuned_statistics() = 0;
   virtual int feature_dim() const = 0;
+  virtual int64_t parameter_count() const = 0;  // values in every parameter tensor, frozen or not
   virtual torch::Device device() const = 0;
   virtual const std::filesystem::path& path() const = 0;
   virtual const std::string& content_hash() const = 0;  // sha256 of the file

@@ -1,0 +1,193 @@
+// tl-info: look before training: what a backbone file is, what a dataset holds, where a run stands.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app_main.hpp"
+#include "tl/base/available_cores.hpp"
+#include "tl/base/json_file.hpp"
+#include "tl/base/utf8_text.hpp"
+#include "tl/config/enum_names.hpp"
+#include "tl/config/experiment.hpp"
+#include "tl/data/dataset.hpp"
+#include "tl/data/dataset_description.hpp"
+#include "tl/data/split.hpp"
+#include "tl/features/backbone_description.hpp"
+#include "tl/features/library_error.hpp"
+#include "tl/features/runtime_versions.hpp"
+#include "tl/run/run_directory.hpp"
+
+namespace {
+
+std::string backbone_text(const nlohmann::json& info) {
+  std::string blocks;
+  for (const auto& block : info["blocks"]) blocks += (blocks.empty() ? "" : ", ") + block.get<std::string>();
+  return fmt::format(
+      "backbone      {}\nsha256        {}\nmetadata      {}\ninput         {}x{}\npreprocessing {}\nfeatures      {}\n"
+      "parameters    {} in {} tensors\nblocks        {} (unfreeze_blocks: N trains the last N): {}\n",
+      info["path"].get<std::string>(), info["sha256"].get<std::string>(), info["metadata"].get<std::string>(),
+      info["input"]["height"].get<int>(), info["input"]["width"].get<int>(), info["preprocessing"].get<std::string>(),
+      info["feature_dim"].get<int>(), info["parameters"].get<int64_t>(), info["parameter_tensors"].get<size_t>(),
+      info["blocks"].size(), blocks);
+}
+
+std::string dataset_text(const nlohmann::json& info) {
+  std::string text = fmt::format("{:<28} {:>7} {:>7} {:>7}\n", "class", "train", "val", "test");
+  for (const auto& each : info["classes"]) {
+    text += fmt::format("{:<28} {:>7} {:>7} {:>7}\n", each["name"].get<std::string>(), each["train"].get<size_t>(),
+                        each["val"].get<size_t>(), each["test"].get<size_t>());
+  }
+  const auto& images = info["images"];
+  text += fmt::format("{:<28} {:>7} {:>7} {:>7}\n", "all " + std::to_string(info["classes"].size()) + " classes",
+                      images["train"].get<size_t>(), images["val"].get<size_t>(), images["test"].get<size_t>());
+  text += info["imbalance"].is_null()
+              ? std::string("imbalance: a class has no training images\n")
+              : fmt::format("imbalance: the largest training class is {:.2f}x the smallest{}\n",
+                            info["imbalance"].get<double>(),
+                            info["imbalance"].get<double>() > 1.5 ? " (consider train.class_weights: balanced)" : "");
+  text += fmt::format("split: {}; {} files ignored by name\n",
+                      info["official_split"].get<bool>() ? "the layout's official test split" : "by the fractions",
+                      info["ignored_files"].get<int>());
+  if (info.contains("undecodable")) {
+    const size_t undecodable = info["undecodable"].size();
+    text += undecodable == 0 ? std::string("every file decodes\n")
+                             : fmt::format("{} files do not decode (a run skips them):\n", undecodable);
+    for (const auto& file : info["undecodable"]) {
+      text += "  " + file["path"].get<std::string>() + ": " + file["reason"].get<std::string>() + "\n";
+    }
+  } else {
+    text += "(--check-images decodes every file and lists those a run would skip)\n";
+  }
+  return text;
+}
+
+// A run as tl-train left it: its summary when it finished, else how far it got.
+nlohmann::json describe_run(const std::filesystem::path& path) {
+  const tl::RunDirectory run(path);
+  if (!run.holds_run()) throw tl::Error(path.string() + ": not a tl run directory (no config.json)");
+  nlohmann::json info = {{"run", path.string()}, {"finished", std::filesystem::exists(run.summary())}};
+  info["config"] = tl::read_json_file(run.config());
+  info["epochs_written"] = run.load_metrics().size();
+  if (info["finished"]) info["summary"] = tl::read_json_file(run.summary());
+  nlohmann::json evaluations = nlohmann::json::object();
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("eval_", 0) == 0 && entry.path().extension() == ".json") {
+      const nlohmann::json report = tl::read_json_file(entry.path());
+      evaluations[entry.path().stem().string()] = {{"top1", report.value("top1", 0.0)},
+                                                   {"samples", report.value("samples", 0)}};
+    }
+  }
+  info["evaluations"] = evaluations;
+  return info;
+}
+
+std::string run_text(const nlohmann::json& info) {
+  const std::string run = info["run"].get<std::string>();
+  std::string text = fmt::format("run     {} ({})\n", run, info["config"].value("name", std::string("?")));
+  if (!info["finished"].get<bool>()) {
+    return text + fmt::format("state   unfinished: {} epochs written; continue with tl-train --resume {}\n",
+                              info["epochs_written"].get<size_t>(), run);
+  }
+  const nlohmann::json& summary = info["summary"];
+  const nlohmann::json& best = summary["best"];
+  text += fmt::format("classes {}\nimages  {} train / {} val / {} test\n", summary["classes"].size(),
+                      summary["samples"]["train"].get<size_t>(), summary["samples"]["val"].get<size_t>(),
+                      summary["samples"]["test"].get<size_t>());
+  text += fmt::format("epochs  {} of {}{}\n", summary["epochs"].get<int>(), summary["epochs_configured"].get<int>(),
+                      summary["stopped_early"].get<bool>() ? " (stopped early)" : "");
+  if (!best.is_null()) {
+    text += fmt::format("best    epoch {}: train acc {:.3f}", best["epoch"].get<int>(),
+                        best["train_accuracy"].get<double>());
+    if (!best["val_accuracy"].is_null()) text += fmt::format(", val acc {:.3f}", best["val_accuracy"].get<double>());
+    text += "\n";
+  }
+  text += fmt::format("backbone {} ({} features)\n", summary["backbone"]["path"].get<std::string>(),
+                      summary["backbone"]["feature_dim"].get<int>());
+  for (const auto& [name, evaluation] : info["evaluations"].items()) {
+    text += fmt::format("{:<8} top-1 {:.3f} on {} images\n", name, evaluation["top1"].get<double>(),
+                        evaluation["samples"].get<int>());
+  }
+  if (info["evaluations"].empty()) text += fmt::format("next    tl-eval --run {} --split test\n", run);
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Inspect before training: a backbone file, a dataset, or a run."};
+  tl::app::show_defaults_in_help(app);
+  app.require_subcommand(1);
+  app.fallthrough();  // --json after the subcommand too
+  bool json_output = false;
+  app.add_flag("--json", json_output, "print JSON instead of text");
+
+  auto* backbone_command = app.add_subcommand("backbone", "metadata, input and feature size, parameters, blocks");
+  std::string backbone;
+  std::optional<std::string> metadata;
+  backbone_command->add_option("file", backbone, "TorchScript backbone (.pt)")->required()->check(CLI::ExistingFile);
+  backbone_command
+      ->add_option("--metadata", metadata, "its metadata JSON (default: <stem>.json or model.json beside it)")
+      ->check(CLI::ExistingFile);
+
+  auto* data_command = app.add_subcommand("data", "images per class and split, imbalance, undecodable files");
+  tl::LayoutOptions layout;
+  tl::SplitOptions split;
+  std::string root, config;
+  bool check_images = false;
+  auto* root_option =
+      data_command->add_option("root", root, "the dataset's folder (data.root)")->check(CLI::ExistingDirectory);
+  data_command
+      ->add_option("--config", config, "an experiment config: its data section and seed, so the split is the run's")
+      ->check(CLI::ExistingFile)
+      ->excludes(root_option);
+  tl::app::add_enum_option(*data_command, "--layout", layout.layout, "data.layout", tl::kLayouts);
+  tl::app::add_enum_option(*data_command, "--target", layout.target, "data.target (oxford_pets)", tl::kOxfordTargets);
+  data_command->add_option("--val-fraction", split.val_fraction, "data.val_fraction")->check(CLI::Range(0.0, 0.9));
+  data_command->add_option("--test-fraction", split.test_fraction, "data.test_fraction")->check(CLI::Range(0.0, 0.9));
+  data_command->add_option("--seed", split.seed, "the experiment's seed (the split depends on it)");
+  data_command->add_flag("--check-images", check_images, "decode every file and list those that fail");
+
+  auto* run_command = app.add_subcommand("run", "where a run stands: its best epoch and evaluations");
+  std::string run;
+  run_command->add_option("dir", run, "run directory written by tl-train")->required()->check(CLI::ExistingDirectory);
+  tl::app::add_version_flag(app, "tl-info", tl::runtime_versions);
+  if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
+  if (*data_command && root.empty() && config.empty()) {
+    std::fprintf(stderr, "tl-info data: give the dataset's folder, or --config FILE\n");
+    return tl::app::kExitUsage;
+  }
+
+  return tl::app::guarded("tl-info", tl::describe_library_error, [&] {
+    nlohmann::json info;
+    std::string text;
+    if (*backbone_command) {
+      info = tl::describe_backbone(backbone, metadata);
+      if (!json_output) text = backbone_text(info);
+    } else if (*data_command) {
+      if (!config.empty()) {
+        const tl::Experiment experiment = tl::load_experiment_file(config);
+        layout = {experiment.data.layout, experiment.data.root, experiment.data.target};
+        split = {experiment.data.val_fraction, experiment.data.test_fraction, static_cast<uint64_t>(experiment.seed)};
+      } else {
+        layout.root = root;
+      }
+      const tl::Dataset dataset = tl::load_dataset(layout);
+      info = tl::describe_dataset(dataset, tl::make_split(dataset, split), {check_images, tl::available_cores()});
+      info["root"] = tl::path_text(layout.root);
+      info["layout"] = tl::name_of(layout.layout);
+      if (!json_output) text = dataset_text(info);
+    } else {
+      info = describe_run(run);
+      if (!json_output) text = run_text(info);
+    }
+    std::cout << (json_output ? info.dump(2) + "\n" : text);
+    return 0;
+  });
+}
