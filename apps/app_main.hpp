@@ -75,6 +75,13 @@ inline void add_threads_option(CLI::App& app, int& threads) {
       ->check(CLI::Range(0, 1024));
 }
 
+// For outputs that cannot be a stream: files written beside them are named after them.
+inline const CLI::Validator kFileNameNotStdout(
+    [](std::string& value) {
+      return value == "-" ? std::string("needs a file name, not - (other files are written beside it)") : std::string();
+    },
+    "");
+
 // "-" names standard output, as for most command-line tools.
 inline std::string output_path(const std::string& given) { return given == "-" ? "/dev/stdout" : given; }
 

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.5, 255.0));
   app.add_option("--step-size", options.step_size, "pgd: change per step, in pixel units")->check(CLI::PositiveNumber);
   app.add_option("--steps", options.steps, "pgd: steps")->check(CLI::PositiveNumber);
-  app.add_option("-o,--out", out, "adversarial PNG to write")->required();
+  app.add_option("-o,--out", out, "adversarial PNG to write")->required()->check(tl::app::kFileNameNotStdout);
   app.add_option("--perturbation", perturbation_path, "magnified change PNG (default <out stem>_perturbation.png)");
   app.add_option("--json", json_path, "report to write (default <out stem>.json)");
   tl::app::add_device_option(app, device);

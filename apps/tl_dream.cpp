@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   tl::app::Verbosity verbosity;
   source.add_options(app);
   app.add_option("-t,--target", target, "class name (or alias, e.g. \"Siamese cat\") or number")->required();
-  app.add_option("-o,--out", out, "PNG to write")->required();
+  app.add_option("-o,--out", out, "PNG to write")->required()->check(tl::app::kFileNameNotStdout);
   app.add_option("--from", start_image, "start from this image instead of noise")->check(CLI::ExistingFile);
   app.add_option("--steps", options.steps, "optimisation steps")->check(CLI::PositiveNumber);
   tl::app::add_enum_option(app, "--optimizer", options.optimizer, "adam or sgd (with momentum)", tl::kDreamOptimizers);

@@ -19,7 +19,9 @@ int main(int argc, char** argv) {
   tl::app::Verbosity verbosity;
   int threads = 0;
   app.add_option("--run", run, "run directory written by tl-train")->required()->check(CLI::ExistingDirectory);
-  app.add_option("-o,--out", out, "module file to write, e.g. cats_vs_dogs.pt (the JSON goes beside it)")->required();
+  app.add_option("-o,--out", out, "module file to write, e.g. cats_vs_dogs.pt (the JSON goes beside it)")
+      ->required()
+      ->check(tl::app::kFileNameNotStdout);
   app.add_option("--checkpoint", options.checkpoint, "checkpoint to export instead of <run>/best.pt")
       ->check(CLI::ExistingFile);
   app.add_flag("--softmax", options.softmax, "output class probabilities instead of logits");

@@ -31,15 +31,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> gate_texts;
   tl::SweepOptions options;
   bool list_only = false;
+  bool quiet = false;
   std::optional<std::string> directory;
   app.add_option("sweep", file, "sweep file (.yaml, .yml or .json)")->required()->check(CLI::ExistingFile);
   app.add_option("--fail-under", gate_texts, "gate every variant: METRIC=VALUE, e.g. top1=0.95 (repeatable)");
   app.add_flag("--resume", options.resume, "skip variants an interrupted run of this sweep finished");
   app.add_flag("--overwrite", options.overwrite, "start again over an earlier run of this sweep");
-  app.add_option("--dir", directory, "sweep directory, instead of the file's dir (default runs/<name>)");
+  app.add_option("-o,--out-dir,--dir", directory,
+                 "sweep directory, instead of the file's dir (default: runs/<name> in the working directory)");
   app.add_flag("--list", list_only, "validate the sweep and list its variants without running them");
   app.add_option("--nproc", options.ranks, "run each variant's tl-train and tl-eval as this many ranks")
       ->check(CLI::Range(1, 256));
+  app.add_flag("-q,--quiet", quiet, "no progress lines: the results table, missed gates and errors only");
   tl::app::add_version_flag(
       app, "tl-sweep", [] { return std::string("LibTorch: not used by tl-sweep (it runs tl-train and tl-eval)"); });
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
@@ -58,10 +61,14 @@ int main(int argc, char** argv) {
     }
     options.train_program = sibling_program("tl-train");
     options.eval_program = sibling_program("tl-eval");
-    std::fprintf(stderr, "sweep %s: %zu variants in %s\n", sweep.name.c_str(), sweep.variants.size(),
-                 sweep.directory.c_str());
-    const tl::SweepOutcome outcome =
-        tl::run_sweep(sweep, options, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+    const bool progress = !quiet;
+    if (progress) {
+      std::fprintf(stderr, "sweep %s: %zu variants in %s\n", sweep.name.c_str(), sweep.variants.size(),
+                   sweep.directory.c_str());
+    }
+    const tl::SweepOutcome outcome = tl::run_sweep(sweep, options, [progress](const std::string& line) {
+      if (progress) std::fprintf(stderr, "%s\n", line.c_str());
+    });
     std::cout << tl::results_markdown(sweep, outcome.results);
     std::fprintf(stderr, "results: %s/results.{csv,json,md}\n", sweep.directory.c_str());
     for (const auto& line : outcome.missed_gates) std::fprintf(stderr, "%s\n", line.c_str());
