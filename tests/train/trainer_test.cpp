@@ -156,24 +156,34 @@ TEST_F(Trainer, ResumeAcrossTheStageChangeEqualsAnUninterruptedRun) {
   expect_resume_to_match(*this, experiment("whole2", changes), experiment("in_fine_tune", changes), 5);
 }
 
+// Trains until the interruption the options ask for; its message ("" if none came).
+std::string interruption_message(const tl::Experiment& run, const tl::TrainingOptions& options = {}) {
+  std::string message;
+  try {
+    tl::train(run, options);
+  } catch (const tl::Interrupted& interrupted) {
+    message = interrupted.what();
+  }
+  tl::clear_interrupt();
+  return message;
+}
+
+int epochs_after_resuming(const tl::Experiment& run) {
+  tl::TrainingOptions resume;
+  resume.resume = true;
+  return tl::train(run, resume)["epochs"].get<int>();
+}
+
 // Ctrl-C during the backbone pass (asked before it starts, so the first batch sees it): the message
 // says how to continue, and that continuing works.
 TEST_F(Trainer, AnInterruptedBackbonePassSaysHowToResume) {
   const tl::Experiment run = experiment("run");
   tl::request_interrupt();
-  try {
-    tl::train(run);
-    FAIL() << "expected an interruption";
-  } catch (const tl::Interrupted& interrupted) {
-    const std::string message = interrupted.what();
-    EXPECT_NE(message.find("the backbone pass interrupted (Ctrl-C)"), std::string::npos) << message;
-    EXPECT_NE(message.find("continue with tl-train --resume " + run.run_directory.string()), std::string::npos)
-        << message;
-  }
-  tl::clear_interrupt();
-  tl::TrainingOptions resume;
-  resume.resume = true;
-  EXPECT_EQ(tl::train(run, resume)["epochs"], 8);
+  const std::string message = interruption_message(run);
+  EXPECT_NE(message.find("the backbone pass interrupted (Ctrl-C)"), std::string::npos) << message;
+  EXPECT_NE(message.find("continue with tl-train --resume " + run.run_directory.string()), std::string::npos)
+      << message;
+  EXPECT_EQ(epochs_after_resuming(run), 8);
 }
 
 TEST_F(Trainer, AnInterruptedEpochSaysWhichCheckpointHoldsIt) {
@@ -182,16 +192,10 @@ TEST_F(Trainer, AnInterruptedEpochSaysWhichCheckpointHoldsIt) {
   options.on_epoch_end = [](const nlohmann::json& line) {
     if (line["epoch"] == 2) tl::request_interrupt();
   };
-  try {
-    tl::train(run, options);
-    FAIL() << "expected an interruption";
-  } catch (const tl::Interrupted& interrupted) {
-    const std::string message = interrupted.what();
-    EXPECT_NE(message.find("after epoch 2 of 8; " + (run.run_directory / "last.pt").string() + " holds epoch 2"),
-              std::string::npos)
-        << message;
-  }
-  tl::clear_interrupt();
+  const std::string message = interruption_message(run, options);
+  EXPECT_NE(message.find("after epoch 2 of 8; " + (run.run_directory / "last.pt").string() + " holds epoch 2"),
+            std::string::npos)
+      << message;
 }
 
 // Fine-tuning epochs are long: Ctrl-C stops one between batches, and says which checkpoint holds
@@ -207,22 +211,14 @@ TEST_F(Trainer, AnInterruptedFineTuningEpochStopsBetweenBatchesAndResumes) {
       batches_after_request = 0;
     }
   };
-  try {
-    tl::train(run, options);
-    FAIL() << "expected an interruption";
-  } catch (const tl::Interrupted& interrupted) {
-    const std::string message = interrupted.what();
-    EXPECT_NE(message.find("fine-tuning epoch 5 interrupted (Ctrl-C); " + (run.run_directory / "last.pt").string() +
-                           " holds epoch 4: continue with tl-train --resume"),
-              std::string::npos)
-        << message;
-  }
+  const std::string message = interruption_message(run, options);
+  EXPECT_NE(message.find("fine-tuning epoch 5 interrupted (Ctrl-C); " + (run.run_directory / "last.pt").string() +
+                         " holds epoch 4: continue with tl-train --resume"),
+            std::string::npos)
+      << message;
   EXPECT_EQ(batches_after_request, 0) << "no batch ran after the request";
   EXPECT_EQ(metrics_of(run.run_directory).size(), 4u);
-  tl::clear_interrupt();
-  tl::TrainingOptions resume;
-  resume.resume = true;
-  EXPECT_EQ(tl::train(run, resume)["epochs"], 6);
+  EXPECT_EQ(epochs_after_resuming(run), 6);
 }
 
 TEST_F(Trainer, ResumeRefusesACheckpointWithoutTrainingState) {
