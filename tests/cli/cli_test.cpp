@@ -831,6 +831,9 @@ TEST_F(SyntheticRun, ASecondWriterIsRefusedAndAKilledHolderDoesNotBlockTheResume
   tl::testing::BackgroundCommand first(kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun,
                                        dir / "first.log");
   ASSERT_TRUE(wait_for_epochs(first, dir / "run/metrics.jsonl", 5)) << read_file(dir / "first.log");
+  // Stopped, it holds the run without finishing it while the others try (a fast machine once
+  // finished all its epochs before the second attempt).
+  first.send(SIGSTOP);
   for (const std::string& second :
        {kTrain + " --config " + (dir / "experiment.yaml").string() + kLongRun + " --overwrite",
         kTrain + " --resume " + (dir / "run").string()}) {
