@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
 
 namespace fs = std::filesystem;
 
@@ -127,19 +128,15 @@ void replace_regular_file(const fs::path& path, const std::function<void(const f
   if (flush) sync_path(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
-std::string read_bytes(const fs::path& path) {
-  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (descriptor < 0) throw Error(path.string() + ": cannot read back: " + std::strerror(errno));
-  std::string bytes;
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t step = ::read(descriptor, buffer, sizeof buffer);
-    if (step < 0 && errno == EINTR) continue;
-    if (step <= 0) break;
-    bytes.append(buffer, static_cast<size_t>(step));
-  }
-  ::close(descriptor);
-  return bytes;
+// The scratch file as its writer left it; a read error is an error, never a shorter output.
+std::string scratch_bytes(const fs::path& scratch, const fs::path& requested) {
+  std::error_code error;
+  const uintmax_t size = fs::file_size(scratch, error);
+  if (error)
+    throw Error(requested.string() + ": no output was written (" + scratch.string() + ": " + error.message() + ")");
+  const BoundedRead read = read_regular_file(scratch, size);
+  if (!read.bytes) throw Error(requested.string() + ": " + read.error + " (" + scratch.string() + ")");
+  return *read.bytes;
 }
 
 }  // namespace
@@ -155,7 +152,7 @@ void replace_file_atomically(const fs::path& path, const std::function<void(cons
   const fs::path scratch = temporary_beside(fs::temp_directory_path() / "tl-output");
   try {
     write(scratch);
-    write_through(destination, read_bytes(scratch), path);
+    write_through(destination, scratch_bytes(scratch, path), path);
   } catch (...) {
     std::error_code ignored;
     fs::remove(scratch, ignored);
