@@ -26,12 +26,12 @@ void merge_into(SkippedFiles& skipped, const std::string& text) {
 
 }  // namespace
 
-FeatureSet extract_features_across(ProcessGroup& group, Backbone& backbone, const Dataset& dataset,
+FeatureSet extract_features_across(ProcessGroup& group, const ImageEmbedding& embedding, const Dataset& dataset,
                                    const std::vector<size_t>& indices, const Preprocessing& preprocessing,
                                    const LoaderOptions& options, SkippedFiles& skipped, FeatureCache* cache,
                                    const std::string& progress_label, const AugmentedView* view) {
   if (group.size() == 1) {
-    return extract_features(backbone, dataset, indices, preprocessing, options, skipped, cache, progress_label, view);
+    return extract_features(embedding, dataset, indices, preprocessing, options, skipped, cache, progress_label, view);
   }
   const auto started = std::chrono::steady_clock::now();
   const auto ranks = static_cast<size_t>(group.size());
@@ -41,9 +41,9 @@ FeatureSet extract_features_across(ProcessGroup& group, Backbone& backbone, cons
   }
   SkippedFiles skipped_here;
   const FeatureSet local =
-      extract_features(backbone, dataset, mine, preprocessing, options, skipped_here, cache, progress_label, view);
+      extract_features(embedding, dataset, mine, preprocessing, options, skipped_here, cache, progress_label, view);
 
-  const auto feature_dim = static_cast<int64_t>(backbone.feature_dim());
+  const int64_t feature_dim = embedding.dim;
   const torch::Tensor local_features =
       local.size() > 0 ? local.features.to(torch::kCPU) : torch::zeros({0, feature_dim}, torch::kFloat32);
   const torch::Tensor local_samples =

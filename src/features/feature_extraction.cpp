@@ -24,16 +24,25 @@ std::string image_hash(const std::filesystem::path& path) {
 
 }  // namespace
 
+ImageEmbedding::ImageEmbedding(Backbone& backbone)
+    : dim(backbone.feature_dim()),
+      device(backbone.device()),
+      compute([&backbone](const torch::Tensor& images) { return backbone.features(images); }) {}
+
+ImageEmbedding::ImageEmbedding(int64_t dim, torch::Device device,
+                               std::function<torch::Tensor(const torch::Tensor&)> compute)
+    : dim(dim), device(device), compute(std::move(compute)) {}
+
 uint64_t AugmentedView::key_for(const std::string& image_sha256) const {
   return mix_key(mix_key(stream_key(seed, RandomStream::cached_view), static_cast<uint64_t>(index)),
                  key_of_hash(image_sha256));
 }
 
-FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const std::vector<size_t>& indices,
+FeatureSet extract_features(const ImageEmbedding& embedding, const Dataset& dataset, const std::vector<size_t>& indices,
                             const Preprocessing& preprocessing, const LoaderOptions& options, SkippedFiles& skipped,
                             FeatureCache* cache, const std::string& progress_label, const AugmentedView* view) {
   const auto started = std::chrono::steady_clock::now();
-  const int dim = backbone.feature_dim();
+  const auto dim = embedding.dim;
   const auto rows = static_cast<int64_t>(indices.size());
   torch::Tensor features = torch::empty({rows, dim});
   std::vector<bool> filled(indices.size(), false);
@@ -49,7 +58,7 @@ FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const st
     if (cache != nullptr || view != nullptr) hashes[row] = image_hash(dataset.samples[indices[row]].path);
     if (cache != nullptr) {
       if (!hashes[row].empty()) {
-        if (auto cached = cache->load(hashes[row], dim)) {
+        if (auto cached = cache->load(hashes[row], static_cast<int>(dim))) {
           std::copy(cached->begin(), cached->end(), features[static_cast<int64_t>(row)].data_ptr<float>());
           filled[row] = true;
           progress->advance(1);
@@ -65,7 +74,7 @@ FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const st
   FeatureSet result;
   if (!to_compute.empty()) {
     LoaderOptions loader_options = options;
-    loader_options.pin_memory = backbone.device().is_cuda();
+    loader_options.pin_memory = embedding.device.is_cuda();
     if (view != nullptr) loader_options.augmentation = view->augmentation;
     BatchLoader loader(dataset, to_compute, preprocessing, loader_options, skipped, std::move(augmentation_keys));
     size_t images_seen = 0;
@@ -73,14 +82,14 @@ FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const st
       // Features already computed are in the cache: a rerun continues from here.
       throw_if_interrupted("the backbone pass");
       if (!batch->sample_indices.empty()) {
-        const torch::Tensor images = batch->images.to(backbone.device(), /*non_blocking=*/true);
-        const torch::Tensor computed = backbone.features(images).to(torch::kCPU).contiguous();
+        const torch::Tensor images = batch->images.to(embedding.device, /*non_blocking=*/true);
+        const torch::Tensor computed = embedding.compute(images).to(torch::kCPU).contiguous();
         for (size_t j = 0; j < batch->sample_indices.size(); ++j) {
           const size_t row = row_of_sample.at(batch->sample_indices[j]);
           features[static_cast<int64_t>(row)].copy_(computed[static_cast<int64_t>(j)]);
           filled[row] = true;
           if (cache != nullptr && !hashes[row].empty()) {
-            cache->store(hashes[row], computed[static_cast<int64_t>(j)].data_ptr<float>(), dim);
+            cache->store(hashes[row], computed[static_cast<int64_t>(j)].data_ptr<float>(), static_cast<int>(dim));
           }
         }
         result.computed += static_cast<int64_t>(batch->sample_indices.size());

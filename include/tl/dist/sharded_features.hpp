@@ -9,7 +9,7 @@
 
 namespace tl {
 
-FeatureSet extract_features_across(ProcessGroup& group, Backbone& backbone, const Dataset& dataset,
+FeatureSet extract_features_across(ProcessGroup& group, const ImageEmbedding& embedding, const Dataset& dataset,
                                    const std::vector<size_t>& indices, const Preprocessing& preprocessing,
                                    const LoaderOptions& options, SkippedFiles& skipped, FeatureCache* cache,
                                    const std::string& progress_label, const AugmentedView* view = nullptr);

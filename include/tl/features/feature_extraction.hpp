@@ -4,6 +4,7 @@
 // them for every epoch; with augmentation, once per augmented view. With a FeatureCache, images
 // whose features are already cached (same backbone file, preprocessing, view and image bytes) are
 // not decoded at all.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,17 @@ struct FeatureSet {
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 };
 
+// What a pass computes for each batch of images: [n, 3, H, W] on `device` -> [n, dim] float32.
+struct ImageEmbedding {
+  // A backbone's features: what every pass but fine-tuning's computes, hence implicit.
+  ImageEmbedding(Backbone& backbone);  // NOLINT(google-explicit-constructor)
+  ImageEmbedding(int64_t dim, torch::Device device, std::function<torch::Tensor(const torch::Tensor&)> compute);
+
+  int64_t dim;
+  torch::Device device;
+  std::function<torch::Tensor(const torch::Tensor&)> compute;
+};
+
 // View `index` of every image under an augmentation, for a run seeded with `seed`. An image's view
 // is keyed by its bytes, not its path, so a cached view is the one this image would get anywhere.
 struct AugmentedView {
@@ -35,9 +47,10 @@ struct AugmentedView {
   uint64_t key_for(const std::string& image_sha256) const;
 };
 
-// `cache` may be null (no caching); `view` null means the evaluation transform. A cache must be
-// opened for the view it serves (the namespace includes the augmentation, seed and view index).
-FeatureSet extract_features(Backbone& backbone, const Dataset& dataset, const std::vector<size_t>& indices,
+// `embedding` is usually a Backbone (its features). `cache` may be null (no caching); `view` null means the evaluation
+// transform. A cache must be opened for the view it serves (the namespace includes the augmentation, seed and view
+// index).
+FeatureSet extract_features(const ImageEmbedding& embedding, const Dataset& dataset, const std::vector<size_t>& indices,
                             const Preprocessing& preprocessing, const LoaderOptions& options, SkippedFiles& skipped,
                             FeatureCache* cache, const std::string& progress_label,
                             const AugmentedView* view = nullptr);
