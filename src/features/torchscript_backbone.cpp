@@ -2,6 +2,7 @@
 #include <map>
 #include <set>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/script.h>
 
 #include "tl/base/content_hash.hpp"
@@ -16,6 +17,37 @@ std::string shape_of(const torch::Tensor& tensor) {
   std::string text = "[";
   for (int64_t i = 0; i < tensor.dim(); ++i) text += (i ? ", " : "") + std::to_string(tensor.size(i));
   return text + "]";
+}
+
+// A module of the chain a backbone's forward may be (Backbone::split_frozen_prefix).
+struct ChainLink {
+  std::string name;
+  torch::jit::Module module;
+};
+
+bool is_sequential(const torch::jit::Module& module) {
+  const auto type_name = module.type()->name();
+  return type_name && type_name->name() == "Sequential" &&
+         type_name->qualifiedName().rfind("__torch__.torch.nn.modules.container.", 0) == 0;
+}
+
+// Top-level children in order, nn.Sequential containers opened: their forward is by definition the
+// chain of their children, so opening them offers cuts inside (MobileNet's features.N).
+void append_chain(const torch::jit::Module& module, const std::string& path, std::vector<ChainLink>& chain) {
+  for (const auto& child : module.named_children()) {
+    const std::string name = path.empty() ? child.name : path + "." + child.name;
+    if (is_sequential(child.value)) {
+      append_chain(child.value, name, chain);
+    } else {
+      chain.push_back({name, child.value});
+    }
+  }
+}
+
+torch::Tensor pooled(const torch::Tensor& output) { return output.dim() == 4 ? output.mean({2, 3}) : output; }
+
+torch::Tensor channels_last(const torch::Tensor& images) {
+  return images.dim() == 4 ? images.contiguous(at::MemoryFormat::ChannelsLast) : images;
 }
 
 // Where a missing backbone comes from: exported from torchvision, or the small one in the demo.
@@ -49,16 +81,71 @@ class TorchScriptBackbone final : public Backbone {
     {
       torch::InferenceMode inference;
       // Channels-last measured 1.5-1.8x faster than NCHW for MobileNetV2 on this CPU build (bench/).
-      output = module_.forward({images.contiguous(at::MemoryFormat::ChannelsLast)}).toTensor();
-      if (output.dim() == 4) output = output.mean({2, 3});
+      output = pooled(module_.forward({channels_last(images)}).toTensor());
     }
     // Inference tensors cannot enter autograd; a copy made outside inference mode can feed a head.
     return output.clone();
   }
 
   torch::Tensor differentiable_features(const torch::Tensor& images) override {
-    torch::Tensor output = module_.forward({images.contiguous(at::MemoryFormat::ChannelsLast)}).toTensor();
-    return output.dim() == 4 ? output.mean({2, 3}) : output;
+    return pooled(module_.forward({channels_last(images)}).toTensor());
+  }
+
+  std::optional<FrozenPrefix> split_frozen_prefix(int height, int width, std::string& why_not) override {
+    chain_.clear();
+    append_chain(module_, "", chain_);
+    const auto trains = [&](const ChainLink& link) {
+      return std::any_of(tuned_modules_.begin(), tuned_modules_.end(), [&](const std::string& module) {
+        return module == link.name || module.rfind(link.name + ".", 0) == 0;
+      });
+    };
+    const auto first_trained = std::find_if(chain_.begin(), chain_.end(), trains);
+    if (tuned_modules_.empty() || first_trained == chain_.end()) {
+      why_not = "the unfrozen parameters are not inside the backbone's modules";
+      return std::nullopt;
+    }
+    if (tuned_modules_.count("") > 0) {
+      why_not = "some unfrozen parameters belong to the backbone's top module itself";
+      return std::nullopt;
+    }
+    cut_ = static_cast<size_t>(first_trained - chain_.begin());
+    if (cut_ == 0) {
+      why_not = "its first module (" + chain_.front().name + ") trains, so nothing before it stays fixed";
+      return std::nullopt;
+    }
+    module_.eval();
+    torch::Tensor whole, chained, activations;
+    try {
+      torch::InferenceMode inference;
+      const auto probe = torch::randn({2, 3, height, width}, at::detail::createCPUGenerator(20261202)).to(device_);
+      whole = pooled(module_.forward({channels_last(probe)}).toTensor());
+      activations = run_links(channels_last(probe), 0, cut_);
+      chained = pooled(run_links(activations, cut_, chain_.size()));
+    } catch (const c10::Error& error) {
+      why_not = "its modules, run one after another, fail (" + std::string(error.what_without_backtrace()) + ")";
+      return std::nullopt;
+    }
+    const double scale = std::max(1.0, whole.abs().max().item<double>());
+    if (!whole.sizes().equals(chained.sizes()) || !torch::allclose(chained, whole, 1e-4, 1e-5 * scale)) {
+      why_not = "its forward is not the chain of its modules (checked on a probe batch)";
+      return std::nullopt;
+    }
+    const auto shape = activations.sizes();
+    return FrozenPrefix{chain_[cut_].name, std::vector<int64_t>(shape.begin() + 1, shape.end())};
+  }
+
+  torch::Tensor prefix_activations(const torch::Tensor& images) override {
+    torch::Tensor output;
+    {
+      torch::InferenceMode inference;
+      output = run_links(channels_last(images), 0, cut_);
+    }
+    // Outside inference mode, so that the suffix may save it for its backward pass.
+    return output.clone(at::MemoryFormat::Contiguous);
+  }
+
+  torch::Tensor features_from_prefix(const torch::Tensor& activations) override {
+    return pooled(run_links(channels_last(activations), cut_, chain_.size()));
   }
 
   std::vector<std::string> parameter_names() const override {
@@ -165,13 +252,26 @@ class TorchScriptBackbone final : public Backbone {
     return dot == std::string::npos ? std::string() : tensor_name.substr(0, dot);
   }
 
+  torch::Tensor run_links(torch::Tensor input, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) input = chain_[i].module.forward({input}).toTensor();
+    return input;
+  }
+
   torch::jit::script::Module module_;
+  std::vector<ChainLink> chain_;
+  size_t cut_ = 0;  // chain_[cut_] is the first link that trains
   int feature_dim_ = 0;
   std::set<std::string> tuned_modules_;  // modules holding unfrozen parameters
   bool batch_norm_trains_ = false;
 };
 
 }  // namespace
+
+int64_t FrozenPrefix::activation_values() const {
+  int64_t values = 1;
+  for (const int64_t size : activation_shape) values *= size;
+  return values;
+}
 
 void load_named_tensors(torch::jit::Module& module, const NamedTensors& tensors, const std::string& source) {
   std::map<std::string, torch::Tensor> targets;

@@ -178,4 +178,61 @@ TEST(BackboneFineTuning, AStateForAnotherBackboneIsAClearError) {
   EXPECT_THROW(backbone->load_tuned_state({{"bn.weight", torch::zeros({3})}}, "run/best.pt"), tl::Error);
 }
 
+// The frozen-prefix cut (fine-tuning's shortcut): prefix then suffix gives the whole backbone's
+// features and gradients, inside nn.Sequential containers too; where the forward is not the chain
+// of the modules, or nothing stays frozen before the first trained module, there is no cut.
+TEST(BackboneFrozenPrefix, PrefixThenSuffixIsTheWholeBackbone) {
+  torch::manual_seed(3);
+  const auto images = torch::randn({3, 3, 32, 32});
+  struct Case {
+    std::string backbone;
+    std::vector<std::string> unfrozen;
+    std::string cut;
+    std::vector<int64_t> activation_shape;
+  };
+  for (const Case& c : {Case{"tiny", {"bn.weight", "bn.bias"}, "bn", {8, 16, 16}},
+                        Case{"flat", {"bn.weight", "bn.bias"}, "bn", {8, 16, 16}},
+                        Case{"stack", {"features.2.conv.weight", "features.2.bn.weight"}, "features.2", {8, 8, 8}},
+                        Case{"stack", {"features.1.bn.bias"}, "features.1", {8, 16, 16}}}) {
+    auto backbone = load(c.backbone, "tiny");
+    const auto trained = backbone->unfreeze(c.unfrozen, /*batch_norm_trains=*/false);
+    std::string why_not;
+    const auto prefix = backbone->split_frozen_prefix(32, 32, why_not);
+    ASSERT_TRUE(prefix) << c.backbone << ": " << why_not;
+    EXPECT_EQ(prefix->cut, c.cut) << c.backbone;
+    EXPECT_EQ(prefix->activation_shape, c.activation_shape) << c.backbone;
+    const auto activations = backbone->prefix_activations(images);
+    EXPECT_EQ(activations.size(0), 3);
+    EXPECT_FALSE(activations.requires_grad());
+
+    const auto whole = backbone->differentiable_features(images);
+    whole.sum().backward();
+    std::vector<torch::Tensor> whole_gradients;
+    for (const auto& parameter : trained) whole_gradients.push_back(parameter.grad().clone());
+    for (const auto& parameter : trained) parameter.mutable_grad().zero_();
+
+    const auto cut = backbone->features_from_prefix(activations);
+    EXPECT_TRUE(torch::allclose(cut, whole, 1e-5, 1e-6)) << c.backbone;
+    cut.sum().backward();
+    for (size_t i = 0; i < trained.size(); ++i) {
+      EXPECT_TRUE(torch::allclose(trained[i].grad(), whole_gradients[i], 1e-4, 1e-6)) << c.backbone << " " << i;
+    }
+  }
+}
+
+TEST(BackboneFrozenPrefix, NoCutWhereTheForwardIsNotTheChainOrNothingStaysFrozen) {
+  const auto reason = [](const std::string& name, const std::vector<std::string>& unfrozen) {
+    auto backbone = load(name, "tiny");
+    backbone->unfreeze(unfrozen, false);
+    std::string why_not;
+    EXPECT_FALSE(backbone->split_frozen_prefix(32, 32, why_not)) << name;
+    return why_not;
+  };
+  EXPECT_EQ(reason("scaled", {"bn.weight"}), "its forward is not the chain of its modules (checked on a probe batch)");
+  EXPECT_EQ(reason("tiny", {"conv.weight", "bn.weight"}),
+            "its first module (conv) trains, so nothing before it stays fixed");
+  EXPECT_EQ(reason("stack", {"features.0.bn.bias"}),
+            "its first module (features.0) trains, so nothing before it stays fixed");
+}
+
 }  // namespace

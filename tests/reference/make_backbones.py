@@ -5,6 +5,8 @@ usage: make_backbones.py OUT_DIR
   flat.pt        the same, pooled inside: output [N, 8]
   three_d.pt     output [N, 8, k]: a shape tl must refuse
   pair.pt        returns a tuple: tl must refuse
+  scaled.pt      tiny's modules, but a forward that is not their chain (output x2): no frozen-prefix cut
+  stack.pt       nn.Sequential of three conv blocks: cuts between blocks, as in MobileNet's features.N
   not_torchscript.pt  bytes that are not a TorchScript archive
 and tiny.json / flat.json / three_d.json / pair.json (feature_dim 8), wrong_dim.json (feature_dim 16).
 """
@@ -40,6 +42,30 @@ class ThreeD(Tiny):
         return self.features(x).flatten(2)
 
 
+class Scaled(Tiny):
+    def forward(self, x):
+        return self.features(x) * 2.0
+
+
+class Block(nn.Module):
+    def __init__(self, channels_in):
+        super().__init__()
+        self.conv = nn.Conv2d(channels_in, 8, kernel_size=3, stride=2, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+
+    def forward(self, x):
+        return torch.relu(self.bn(self.conv(x)))
+
+
+class Stack(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(Block(3), Block(8), Block(8))
+
+    def forward(self, x):
+        return self.features(x)
+
+
 class Pair(Tiny):
     def forward(self, x):
         y = self.features(x)
@@ -51,12 +77,15 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     metadata = {"input_size": [32, 32], "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25], "color": "RGB",
                 "feature_dim": 8, "resize_shorter": 36, "interpolation": "linear"}
-    for name, cls in {"tiny": Tiny, "flat": Flat, "three_d": ThreeD, "pair": Pair}.items():
+    for name, cls in {"tiny": Tiny, "flat": Flat, "three_d": ThreeD, "pair": Pair, "scaled": Scaled,
+                      "stack": Stack}.items():
         torch.manual_seed(0)  # the same weights in every variant, so their outputs can be compared
         model = cls()
         with torch.no_grad():
-            model.bn.running_mean.uniform_(-0.5, 0.5)
-            model.bn.running_var.uniform_(0.5, 2.0)
+            for module in model.modules():
+                if isinstance(module, nn.BatchNorm2d):
+                    module.running_mean.uniform_(-0.5, 0.5)
+                    module.running_var.uniform_(0.5, 2.0)
         model.eval()
         torch.jit.save(torch.jit.script(model), str(out / f"{name}.pt"))
         (out / f"{name}.json").write_text(json.dumps(metadata))

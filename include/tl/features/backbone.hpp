@@ -8,6 +8,7 @@
 // torch.export-based loader can implement the same interface later.
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,13 @@
 namespace tl {
 
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+// Where a backbone is cut for fine-tuning (see Backbone::split_frozen_prefix).
+struct FrozenPrefix {
+  std::string cut;                        // the first module after the cut, e.g. "features.17"
+  std::vector<int64_t> activation_shape;  // of one image's activations entering it, e.g. {160, 7, 7}
+  int64_t activation_values() const;      // their product
+};
 
 class Backbone {
  public:
@@ -47,6 +55,21 @@ class Backbone {
   // The live floating-point buffers of the modules holding unfrozen parameters (BatchNorm running
   // means and variances): what training in batch-statistics mode changes apart from the parameters.
   virtual std::vector<torch::Tensor> tuned_statistics() = 0;
+  // Fine-tuning's shortcut. After unfreeze(): where the backbone, run as the chain of its modules
+  // (top-level children in order, nn.Sequential containers opened), can be cut just before the first
+  // module holding an unfrozen parameter. Nothing before the cut trains, and BatchNorm in training
+  // mode is limited to modules holding unfrozen parameters, so the activations entering the cut are
+  // the same every epoch and can be computed once per image. The cut is used only when the chain,
+  // checked on a probe batch of `height` x `width` images, gives the module's own features;
+  // otherwise the reason, for the log.
+  virtual std::optional<FrozenPrefix> split_frozen_prefix(int height, int width, std::string& why_not) = 0;
+  // The activations entering the cut for a batch on device(), computed without autograd: [N, ...]
+  // in FrozenPrefix::activation_shape. Only after split_frozen_prefix returned a cut.
+  virtual torch::Tensor prefix_activations(const torch::Tensor& images) = 0;
+  // The features from those activations, with autograd on: differentiable_features(images) equals
+  // features_from_prefix(prefix_activations(images)) within float tolerance.
+  virtual torch::Tensor features_from_prefix(const torch::Tensor& activations) = 0;
+
   virtual int feature_dim() const = 0;
   virtual int64_t parameter_count() const = 0;  // values in every parameter tensor, frozen or not
   virtual torch::Device device() const = 0;
