@@ -133,7 +133,7 @@ FineTuneConfig read_fine_tune(ConfigReader reader, double head_lr) {
   FineTuneConfig fine_tune;
   fine_tune.epochs = reader.integer("epochs", fine_tune.epochs, 0, 100000);
   if (!fine_tune.enabled()) {
-    for (const char* key : {"unfreeze_blocks", "unfreeze", "lr", "backbone_lr_multiplier", "bn"}) {
+    for (const char* key : {"unfreeze_blocks", "unfreeze", "lr", "backbone_lr_multiplier", "bn", "cache_prefix"}) {
       if (reader.has(key)) reader.fail(key, "only used when fine_tune.epochs > 0");
     }
     reader.finish();
@@ -151,6 +151,7 @@ FineTuneConfig read_fine_tune(ConfigReader reader, double head_lr) {
   fine_tune.backbone_lr_multiplier =
       reader.number("backbone_lr_multiplier", fine_tune.backbone_lr_multiplier, 0.0, 100.0);
   fine_tune.bn = reader.choice("bn", kBatchNormPolicies, fine_tune.bn);
+  fine_tune.cache_prefix = reader.boolean("cache_prefix", fine_tune.cache_prefix);
   reader.finish();
   return fine_tune;
 }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include "tl/base/interruption.hpp"
 #include "tl/base/random.hpp"
@@ -43,6 +44,110 @@ FineTuneStage::FineTuneStage(Backbone& backbone, Head& head, const Dataset& data
       "rate x{}, BatchNorm {}",
       backbone_parameters.size(), values, blocks.size(), blocks.front(), blocks.back(),
       fine_tune.backbone_lr_multiplier, name_of(fine_tune.bn));
+  choose_frozen_prefix();
+}
+
+void FineTuneStage::choose_frozen_prefix() {
+  if (!config_.fine_tune.cache_prefix) {
+    prefix_not_used_ = "train.fine_tune.cache_prefix is false";
+    return;
+  }
+  const Preprocessing& preprocessing = features_.train_preprocessing();
+  prefix_ = backbone_.split_frozen_prefix(preprocessing.height, preprocessing.width, prefix_not_used_);
+  if (!prefix_) {
+    spdlog::info("fine-tuning runs the whole backbone every step: {}", prefix_not_used_);
+    return;
+  }
+  // A quarter of the machine's memory: the views that fit stay, the others are read back from the
+  // feature cache (or recomputed without one) when an epoch needs them.
+  prefix_memory_budget_ = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) / 4;
+  const auto view_bytes = static_cast<int64_t>(features_.train_samples().size()) * prefix_->activation_values() *
+                          static_cast<int64_t>(sizeof(float));
+  constexpr double kMiB = 1024.0 * 1024.0;
+  if (view_bytes > prefix_memory_budget_) {
+    prefix_not_used_ = fmt::format(
+        "the activations entering {} would take {:.0f} MiB per view, more than a quarter of this machine's memory",
+        prefix_->cut, view_bytes / kMiB);
+    prefix_.reset();
+    spdlog::info("fine-tuning runs the whole backbone every step: {}", prefix_not_used_);
+    return;
+  }
+  spdlog::info(
+      "fine-tuning: the frozen blocks before {} run once per image{} ({:.0f} MiB of activations{}); each step "
+      "runs {} onward and the head",
+      prefix_->cut, features_.views() > 1 ? " and cached view" : "", view_bytes / kMiB,
+      features_.views() > 1 ? " per view" : "", prefix_->cut);
+}
+
+nlohmann::json FineTuneStage::report() const {
+  if (!prefix_) return {{"frozen_prefix", {{"used", false}, {"reason", prefix_not_used_}}}};
+  return {{"frozen_prefix",
+           {{"used", true},
+            {"cut", prefix_->cut},
+            {"activation_shape", prefix_->activation_shape},
+            {"images", prefix_images_},
+            {"computed", prefix_computed_},
+            {"from_cache", prefix_images_ - prefix_computed_},
+            {"seconds", prefix_seconds_}}}};
+}
+
+ImageEmbedding FineTuneStage::prefix_embedding() {
+  return {prefix_->activation_values(), backbone_.device(), [this](const torch::Tensor& images) {
+            const torch::Tensor activations = backbone_.prefix_activations(images);
+            return activations.reshape({activations.size(0), -1});
+          }};
+}
+
+torch::Tensor FineTuneStage::unflattened(const FeatureSet& pass) {
+  prefix_seconds_ += pass.seconds;
+  prefix_images_ += pass.size();
+  prefix_computed_ += pass.computed;
+  std::vector<int64_t> shape{pass.size()};
+  shape.insert(shape.end(), prefix_->activation_shape.begin(), prefix_->activation_shape.end());
+  return pass.features.view(shape);
+}
+
+std::string FineTuneStage::prefix_cache_note() const { return "frozen prefix before " + prefix_->cut; }
+
+const torch::Tensor& FineTuneStage::prefix_view(int view) {
+  for (auto it = prefix_views_.begin(); it != prefix_views_.end(); ++it) {
+    if (it->first == view) {
+      prefix_views_.splice(prefix_views_.begin(), prefix_views_, it);
+      return prefix_views_.front().second;
+    }
+  }
+  prefix_views_.emplace_front(view,
+                              unflattened(features_.train_view_through(prefix_embedding(), prefix_cache_note(), view)));
+  int64_t bytes = 0;
+  for (const auto& kept : prefix_views_) bytes += static_cast<int64_t>(kept.second.nbytes());
+  while (bytes > prefix_memory_budget_ && prefix_views_.size() > 1) {
+    bytes -= static_cast<int64_t>(prefix_views_.back().second.nbytes());
+    prefix_views_.pop_back();
+  }
+  return prefix_views_.front().second;
+}
+
+void FineTuneStage::validate_from_prefix() {
+  if (features_.validation_samples() == 0) return;
+  if (!validation_prefix_.defined()) {
+    validation_prefix_ = unflattened(features_.validation_through(prefix_embedding(), prefix_cache_note()));
+  }
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> features;
+  const int64_t rows = validation_prefix_.size(0), batch = features_.loader_options().batch_size;
+  for (int64_t first = 0; first < rows; first += batch) {
+    const torch::Tensor activations = validation_prefix_.slice(0, first, std::min(rows, first + batch));
+    features.push_back(backbone_.features_from_prefix(activations.to(backbone_.device())));
+  }
+  features_.replace_validation_features(torch::cat(features));
+}
+
+void FineTuneStage::check_interrupt(int epoch) const {
+  // Its batches may take as long as backbone passes: Ctrl-C need not wait for the end of the epoch,
+  // whose work is redone on --resume. Every rank leaves at the same batch.
+  if (features_.group().any(interrupt_requested())) {
+    throw Interrupted("fine-tuning epoch " + std::to_string(epoch + 1) + " interrupted (" + interrupt_name() + ")");
+  }
 }
 
 // Each rank's BatchNorm layers saw only its share of every batch, so their running statistics drift
@@ -57,6 +162,40 @@ void FineTuneStage::average_statistics_across_ranks() {
 }
 
 EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) {
+  return prefix_ ? run_epoch_from_prefix(epoch, stage_epoch, batch_done)
+                 : run_epoch_through_backbone(epoch, stage_epoch, batch_done);
+}
+
+EpochResult FineTuneStage::run_epoch_from_prefix(int epoch, int stage_epoch, const BatchDone& batch_done) {
+  const torch::Tensor& activations = prefix_view(epoch % features_.views());
+  head_->train();
+  backbone_.set_training(true);
+  const std::vector<size_t> order = epoch_order(features_.train_labels(), config_.sampling, seed_, epoch);
+  const torch::Tensor labels = torch::tensor(features_.train_labels(), torch::kInt64);
+  const auto rows_total = static_cast<int64_t>(order.size());
+  const int64_t batches = (rows_total + config_.batch_size - 1) / config_.batch_size;
+  EpochSteps steps(features_.group(), *optimizer_, trained_, config_, class_weights_, epoch);
+  for (int64_t b = 0; b < batches; ++b) {
+    check_interrupt(epoch);
+    set_learning_rate(*optimizer_, schedule_.at(stage_epoch + static_cast<double>(b) / static_cast<double>(batches)),
+                      config_.fine_tune.backbone_lr_multiplier);
+    const int64_t first = b * config_.batch_size;
+    const auto [begin, end] = steps.share(std::min<int64_t>(config_.batch_size, rows_total - first));
+    const torch::Tensor mine =
+        torch::tensor(std::vector<int64_t>(order.begin() + first + begin, order.begin() + first + end), torch::kInt64);
+    steps.step(labels.index_select(0, mine).to(backbone_.device()), [&] {
+      const torch::Tensor input = activations.index_select(0, mine).to(backbone_.device(), /*non_blocking=*/true);
+      return head_->forward(backbone_.features_from_prefix(input));
+    });
+    if (batch_done) batch_done(b + 1, batches);
+  }
+  backbone_.set_training(false);
+  if (config_.fine_tune.bn == BatchNormPolicy::train) average_statistics_across_ranks();
+  validate_from_prefix();
+  return steps.result();
+}
+
+EpochResult FineTuneStage::run_epoch_through_backbone(int epoch, int stage_epoch, const BatchDone& batch_done) {
   head_->train();
   backbone_.set_training(true);
   std::vector<size_t> order;
@@ -83,13 +222,8 @@ EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch, const BatchDone
   BatchLoader loader(dataset_, my_order, features_.train_preprocessing(), loader_, skipped_, my_keys, batch_sizes);
   const auto batches = static_cast<int64_t>(loader.batch_count());
   int64_t b = 0;
-  const std::string interrupted_work = "fine-tuning epoch " + std::to_string(epoch + 1);
   while (auto batch = loader.next()) {
-    // Its batches take as long as backbone passes: Ctrl-C need not wait for the end of the epoch,
-    // whose work is redone on --resume. Every rank leaves at the same batch.
-    if (features_.group().any(interrupt_requested())) {
-      throw Interrupted(interrupted_work + " interrupted (" + interrupt_name() + ")");
-    }
+    check_interrupt(epoch);
     set_learning_rate(*optimizer_, schedule_.at(stage_epoch + static_cast<double>(b) / static_cast<double>(batches)),
                       config_.fine_tune.backbone_lr_multiplier);
     steps.step(batch->labels.to(backbone_.device()), [&] {

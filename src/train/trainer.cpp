@@ -362,6 +362,13 @@ nlohmann::json Trainer::summary() const {
   const bool has_validation = state_->has_validation();
   const Augmentation& augmentation = config_.augmentation;
   const FineTuneConfig& fine_tune = config_.fine_tune;
+  nlohmann::json fine_tune_summary;
+  if (fine_tune.enabled()) {
+    fine_tune_summary = {{"epochs_run", state_->stage() == Stage::fine_tune ? state_->stage_epoch() : 0},
+                         {"unfrozen_tensors", unfrozen_.size()},
+                         {"unfrozen_blocks", backbone_blocks(unfrozen_)}};
+    if (stage_ && stage_->kind() == Stage::fine_tune) fine_tune_summary.update(stage_->report());
+  }
   return {
       {"name", experiment_.name},
       {"tl", {{"version", tl_version()}, {"commit", tl_commit()}, {"command_line", utf8_text(options_.command_line)}}},
@@ -386,12 +393,7 @@ nlohmann::json Trainer::summary() const {
       {"augmentation", augmentation.enabled()
                            ? nlohmann::json{{"views", features_->views()}, {"settings", augmentation.describe()}}
                            : nlohmann::json()},
-      {"fine_tune",
-       fine_tune.enabled()
-           ? nlohmann::json{{"epochs_run", state_->stage() == Stage::fine_tune ? state_->stage_epoch() : 0},
-                            {"unfrozen_tensors", unfrozen_.size()},
-                            {"unfrozen_blocks", backbone_blocks(unfrozen_)}}
-           : nlohmann::json()},
+      {"fine_tune", fine_tune_summary},
       {"feature_extraction", features_->statistics()},
       {"backbone",
        {{"path", record_.backbone_path}, {"sha256", record_.backbone_sha256}, {"feature_dim", record_.in_features}}},

@@ -37,53 +37,86 @@ TrainingFeatures::TrainingFeatures(ProcessGroup& group, const Experiment& experi
     views_ = augmentation.views;
   }
   train_views_.resize(static_cast<size_t>(views_));
-  train_views_[0] = extract_train_view(0, &train_samples_);
-  const LabelledFeatures& first = *train_views_[0];
-  const torch::Tensor labels = first.labels.to(torch::kCPU).contiguous();
+  const FeatureSet first = extract_train_view(backbone_, "", 0);
+  train_samples_ = first.sample_indices;
+  train_views_[0] = on_device(first);
+  const torch::Tensor labels = first.labels.contiguous();
   train_labels_.assign(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel());
-  validation_ = extract(split.val, preprocessing_, nullptr, true, "features (val)");
+  validation_ = on_device(extract(backbone_, split.val, preprocessing_, nullptr, true, "", "features (val)"));
   validation_samples_ = static_cast<size_t>(validation_.size());
 }
 
 const LabelledFeatures& TrainingFeatures::train_view(int index) {
   auto& slot = train_views_.at(static_cast<size_t>(index));
-  if (!slot) slot = extract_train_view(index);
+  if (!slot) slot = on_device(extract_train_view(backbone_, "", index));
   return *slot;
 }
 
 void TrainingFeatures::recompute_validation() {
-  validation_ = extract(split_.val, preprocessing_, nullptr, false, "validate (tuned backbone)");
+  validation_ =
+      on_device(extract(backbone_, split_.val, preprocessing_, nullptr, false, "", "validate (tuned backbone)"));
 }
 
-LabelledFeatures TrainingFeatures::extract_train_view(int index, std::vector<size_t>* decoded_samples) {
+void TrainingFeatures::replace_validation_features(const torch::Tensor& features) {
+  validation_.features = features.to(device_);
+}
+
+FeatureSet TrainingFeatures::train_view_through(const ImageEmbedding& embedding, const std::string& cache_note,
+                                                int index) {
+  FeatureSet set = extract_train_view(embedding, cache_note, index);
+  if (set.sample_indices != train_samples_) {
+    throw Error("the training images changed during the run: " + std::to_string(set.size()) + " decode now, " +
+                std::to_string(train_samples_.size()) + " did when the run began (see the skipped files)");
+  }
+  return set;
+}
+
+FeatureSet TrainingFeatures::validation_through(const ImageEmbedding& embedding, const std::string& cache_note) {
+  FeatureSet set =
+      extract(embedding, split_.val, preprocessing_, nullptr, true, cache_note, "validation (" + cache_note + ")");
+  if (set.size() != validation_.size()) {
+    throw Error("the validation images changed during the run: " + std::to_string(set.size()) + " decode now, " +
+                std::to_string(validation_.size()) + " did when the run began (see the skipped files)");
+  }
+  return set;
+}
+
+FeatureSet TrainingFeatures::extract_train_view(const ImageEmbedding& embedding, const std::string& cache_note,
+                                                int index) {
+  const std::string what = cache_note.empty() ? "features" : cache_note;
   if (!experiment_.train.augmentation.enabled()) {
-    return extract(split_.train, preprocessing_, nullptr, true, "features (train)", decoded_samples);
+    return extract(embedding, split_.train, preprocessing_, nullptr, true, cache_note, what + " (train)");
   }
   const AugmentedView view{experiment_.train.augmentation, static_cast<uint64_t>(experiment_.seed), index};
-  return extract(split_.train, train_preprocessing_, &view, true,
-                 "features (train, view " + std::to_string(index + 1) + "/" + std::to_string(views_) + ")",
-                 decoded_samples);
+  return extract(embedding, split_.train, train_preprocessing_, &view, true, cache_note,
+                 what + " (train, view " + std::to_string(index + 1) + "/" + std::to_string(views_) + ")");
 }
 
-LabelledFeatures TrainingFeatures::extract(const std::vector<size_t>& indices, const Preprocessing& preprocessing,
-                                           const AugmentedView* view, bool cached, const std::string& label,
-                                           std::vector<size_t>* decoded_samples) {
+LabelledFeatures TrainingFeatures::on_device(const FeatureSet& set) const {
+  return {set.features.to(device_), set.labels.to(device_)};
+}
+
+FeatureSet TrainingFeatures::extract(const ImageEmbedding& embedding, const std::vector<size_t>& indices,
+                                     const Preprocessing& preprocessing, const AugmentedView* view, bool cached,
+                                     const std::string& cache_note, const std::string& label) {
   std::optional<FeatureCache> cache;
   if (cached && experiment_.cache) {
+    const std::string description = cache_description(preprocessing, view);
     cache = open_feature_cache(experiment_.cache_directory, backbone_.content_hash(),
-                               cache_description(preprocessing, view));
+                               cache_note.empty() ? description : description + " " + cache_note);
   }
-  FeatureSet set = extract_features_across(group_, backbone_, dataset_, indices, preprocessing, loader_, skipped_,
+  FeatureSet set = extract_features_across(group_, embedding, dataset_, indices, preprocessing, loader_, skipped_,
                                            cache ? &*cache : nullptr, label, view);
   if (cache) {
     damaged_cache_entries_ += cache->statistics().damaged;
     if (!cache_used_) cache_used_ = cache->directory();
   }
-  seconds_ += set.seconds;
-  extracted_ += set.size();
-  computed_by_backbone_ += set.computed;
-  if (decoded_samples != nullptr) *decoded_samples = set.sample_indices;
-  return {set.features.to(device_), set.labels.to(device_)};
+  if (cache_note.empty()) {  // the summary's figures are those of the feature passes
+    seconds_ += set.seconds;
+    extracted_ += set.size();
+    computed_by_backbone_ += set.computed;
+  }
+  return set;
 }
 
 nlohmann::json TrainingFeatures::statistics() const {

@@ -715,8 +715,20 @@ TEST_F(SyntheticRun, FineTuningTrainsTheTopOfTheBackboneAndEverythingDownstreamU
             0)
       << read_file(dir / "export.log");
 
-  // Rerun: stage one's features come from the cache; stage two computes validation every epoch.
+  const int train_images = summary["samples"]["train"].get<int>();
+  EXPECT_EQ(summary["fine_tune"]["frozen_prefix"]["cut"], "bn");
+  EXPECT_EQ(summary["fine_tune"]["frozen_prefix"]["computed"], train_images + val_images)
+      << "the frozen convolution runs once per image, not once per epoch";
+
+  // Rerun: stage one's features and stage two's frozen-prefix activations come from the cache.
   ASSERT_EQ(train(fine_tune + "--overwrite"), 0) << read_file(dir / "train.log");
+  const auto rerun = read_json(dir / "run/summary.json");
+  EXPECT_EQ(rerun["feature_extraction"]["computed_by_backbone"], 0);
+  EXPECT_EQ(rerun["fine_tune"]["frozen_prefix"]["computed"], 0);
+  EXPECT_EQ(rerun["fine_tune"]["frozen_prefix"]["from_cache"], train_images + val_images);
+  // Without the prefix cut, stage two recomputes validation through the whole backbone every epoch.
+  ASSERT_EQ(train(fine_tune + "--set train.fine_tune.cache_prefix=false --overwrite"), 0)
+      << read_file(dir / "train.log");
   EXPECT_EQ(read_json(dir / "run/summary.json")["feature_extraction"]["computed_by_backbone"], 3 * val_images)
       << "the cache is bypassed exactly while the backbone's weights change";
 }

@@ -107,6 +107,41 @@ TEST_F(Trainer, FineTuningFollowsTheHeadStageWithItsOwnSchedule) {
       << "the tuned tensors travel with the checkpoint";
 }
 
+// The frozen prefix (the convolution before the unfrozen BatchNorm) computed once gives the numbers of
+// the whole backbone run every step, within float tolerance: same batches, same BatchNorm batch
+// statistics, same tuned tensors.
+TEST_F(Trainer, FineTuningFromTheCachedPrefixMatchesTheWholeBackboneEveryStep) {
+  nlohmann::json whole = kFineTune;
+  whole["train"]["fine_tune"]["cache_prefix"] = false;
+  const nlohmann::json from_prefix = tl::train(experiment("prefix", kFineTune));
+  const nlohmann::json every_step = tl::train(experiment("whole", whole));
+  EXPECT_EQ(from_prefix["fine_tune"]["frozen_prefix"]["used"], true);
+  EXPECT_EQ(from_prefix["fine_tune"]["frozen_prefix"]["cut"], "bn");
+  EXPECT_EQ(from_prefix["fine_tune"]["frozen_prefix"]["activation_shape"], nlohmann::json({8, 16, 16}));
+  EXPECT_EQ(every_step["fine_tune"]["frozen_prefix"],
+            nlohmann::json({{"used", false}, {"reason", "train.fine_tune.cache_prefix is false"}}));
+
+  const auto expected = metrics_of(dir / "whole"), actual = metrics_of(dir / "prefix");
+  ASSERT_EQ(actual.size(), 6u);
+  ASSERT_EQ(expected.size(), 6u);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    for (const char* key : {"train_loss", "val_loss"}) {
+      const double want = expected[i][key];
+      EXPECT_NEAR(actual[i][key].get<double>(), want, 1e-4 * std::max(1.0, std::abs(want))) << "epoch " << i + 1 << key;
+    }
+    EXPECT_EQ(actual[i]["val_accuracy"], expected[i]["val_accuracy"]) << "epoch " << i + 1;
+  }
+  const auto tuned = tl::load_checkpoint(dir / "prefix/last.pt", torch::kCPU).backbone_state;
+  const auto reference = tl::load_checkpoint(dir / "whole/last.pt", torch::kCPU).backbone_state;
+  ASSERT_EQ(tuned.size(), reference.size());
+  for (size_t i = 0; i < tuned.size(); ++i) {
+    EXPECT_EQ(tuned[i].first, reference[i].first);
+    if (tuned[i].second.is_floating_point()) {
+      EXPECT_TRUE(torch::allclose(tuned[i].second, reference[i].second, 1e-4, 1e-5)) << tuned[i].first;
+    }
+  }
+}
+
 // Trains `changes` whole, then again stopped (as by Ctrl-C) after `stop_after` epochs and resumed
 // from last.pt: every metric of every epoch must be equal.
 void expect_resume_to_match(Trainer& test, tl::Experiment whole, tl::Experiment stopped, int stop_after) {

@@ -48,6 +48,11 @@ struct FineTuneConfig {
   double lr = 0;                        // the head's rate in this stage (default: train.optimizer.lr / 10)
   double backbone_lr_multiplier = 0.1;  // the backbone's rate = this x the head's
   BatchNormPolicy bn = BatchNormPolicy::frozen;
+  // Compute the activations entering the first unfrozen block once per image (and cached view), and
+  // run only the unfrozen blocks each step, where the backbone allows (Backbone::split_frozen_prefix).
+  // With augmentation, epoch e then sees cached view e % views, as the head stage does, instead of a
+  // fresh view. false: the whole backbone runs every step (fresh views).
+  bool cache_prefix = true;
 
   bool enabled() const { return epochs > 0; }
 };

@@ -1,13 +1,22 @@
 #pragma once
 // FineTuneStage: the chosen top of the backbone trains with the head (train.fine_tune), one optimizer
 // of two parameter groups (the backbone's rate = the head's x backbone_lr_multiplier), the schedule
-// restarted for the stage. Images go through the backbone every step, with fresh augmented views
-// each epoch when augmentation is on; validation features are recomputed after every epoch, never
-// cached, since the backbone is no longer the file the cache is keyed by.
+// restarted for the stage. Validation features are recomputed after every epoch, never cached, since
+// the backbone is no longer the file the cache is keyed by.
+//
+// Where the backbone can be cut before its first unfrozen block (train.fine_tune.cache_prefix, on by
+// default; see Backbone::split_frozen_prefix), the activations entering that block are computed once
+// per image (per cached view with augmentation: epoch e trains on view e % views, as the head stage)
+// and kept in memory, and in the feature cache beside the features; each step then runs only the
+// unfrozen blocks and the head. Otherwise images go through the whole backbone every step, with fresh
+// augmented views each epoch when augmentation is on.
+#include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include "tl/config/train_options.hpp"
@@ -33,9 +42,22 @@ class FineTuneStage : public TrainingStage {
   double learning_rate(int stage_epoch) const override { return schedule_.at(stage_epoch); }
   EpochResult run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) override;
   torch::optim::Optimizer& optimizer() override { return *optimizer_; }
+  // The frozen prefix: where the backbone was cut and what its passes cost, or why it was not cut.
+  nlohmann::json report() const override;
 
  private:
   void average_statistics_across_ranks();
+  void choose_frozen_prefix();
+  EpochResult run_epoch_through_backbone(int epoch, int stage_epoch, const BatchDone& batch_done);
+  EpochResult run_epoch_from_prefix(int epoch, int stage_epoch, const BatchDone& batch_done);
+  // The prefix activations of the training images in cached view `view`, [rows, ...] on the CPU.
+  const torch::Tensor& prefix_view(int view);
+  ImageEmbedding prefix_embedding();
+  std::string prefix_cache_note() const;
+  // A prefix pass's rows as [rows, activation_shape...], its cost counted for the report.
+  torch::Tensor unflattened(const FeatureSet& pass);
+  void validate_from_prefix();
+  void check_interrupt(int epoch) const;
 
   Backbone& backbone_;
   Head& head_;
@@ -49,6 +71,14 @@ class FineTuneStage : public TrainingStage {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   LrSchedule schedule_;
   LoaderOptions loader_;
+
+  std::optional<FrozenPrefix> prefix_;
+  std::string prefix_not_used_;                            // why, when prefix_ is empty
+  int64_t prefix_memory_budget_ = 0;                       // bytes of activations kept in memory
+  std::list<std::pair<int, torch::Tensor>> prefix_views_;  // most recently used first
+  torch::Tensor validation_prefix_;
+  double prefix_seconds_ = 0;
+  int64_t prefix_images_ = 0, prefix_computed_ = 0;
 };
 
 }  // namespace tl

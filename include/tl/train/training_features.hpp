@@ -49,6 +49,15 @@ class TrainingFeatures {
   // Validation features through the backbone as it is now, never cached: for fine-tuning, whose
   // backbone is no longer the file the cache is keyed by.
   void recompute_validation();
+  // Validation features computed elsewhere (fine-tuning's frozen prefix), rows as validation().
+  void replace_validation_features(const torch::Tensor& features);
+
+  // Another per-image quantity than the features: what `embedding` computes for the training images in
+  // view `index` (rows as train_samples()) or for the validation images (rows as validation()), on the
+  // CPU, with what the pass cost. Cached beside the features, in namespaces that add `cache_note`. Fine-tuning's frozen
+  // prefix uses it; throws tl::Error when an image no longer decodes as it did for the features.
+  FeatureSet train_view_through(const ImageEmbedding& embedding, const std::string& cache_note, int index);
+  FeatureSet validation_through(const ImageEmbedding& embedding, const std::string& cache_note);
 
   // The training images that decoded (Dataset::samples) and their labels, in split order.
   const std::vector<size_t>& train_samples() const { return train_samples_; }
@@ -64,10 +73,11 @@ class TrainingFeatures {
   nlohmann::json statistics() const;
 
  private:
-  LabelledFeatures extract(const std::vector<size_t>& indices, const Preprocessing& preprocessing,
-                           const AugmentedView* view, bool cached, const std::string& label,
-                           std::vector<size_t>* decoded_samples = nullptr);
-  LabelledFeatures extract_train_view(int index, std::vector<size_t>* decoded_samples = nullptr);
+  FeatureSet extract(const ImageEmbedding& embedding, const std::vector<size_t>& indices,
+                     const Preprocessing& preprocessing, const AugmentedView* view, bool cached,
+                     const std::string& cache_note, const std::string& label);
+  FeatureSet extract_train_view(const ImageEmbedding& embedding, const std::string& cache_note, int index);
+  LabelledFeatures on_device(const FeatureSet& set) const;
 
   ProcessGroup& group_;
   const Experiment& experiment_;

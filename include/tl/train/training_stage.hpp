@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 
+#include <nlohmann/json.hpp>
 #include <torch/optim/optimizer.h>
 
 #include "tl/train/training_state.hpp"
@@ -23,6 +24,8 @@ class TrainingStage {
   // stage. Returns the training loss and accuracy; the validation features are up to date after it.
   virtual EpochResult run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) = 0;
   virtual torch::optim::Optimizer& optimizer() = 0;
+  // What the stage adds to the summary's section of its own (fine_tune); an empty object if nothing.
+  virtual nlohmann::json report() const { return nlohmann::json::object(); }
 };
 
 }  // namespace tl
