@@ -1,6 +1,8 @@
 // Benchmark (not a test): the parts of tl-train's first pass measured one by one on a config's data.
 // Prints JSON: images/s of decode+preprocess alone, of the backbone alone (random input), of the
 // whole first pass (both overlapped, no cache), and the machine's float32 matrix-multiply GFLOP/s.
+// With train.augmentation in the config, the same for an augmented view (full-size decode, random
+// crop, flip, jitter): decode+augment alone and a whole view pass, and its ratio to the plain pass.
 // Also writes <out>/train.txt and <out>/test.txt ("<label> <path>") so a Python reference can train
 // and test on exactly the same split.
 //
@@ -37,7 +39,10 @@ double decode_images_per_second(const tl::Dataset& dataset, const std::vector<si
                                 const tl::Preprocessing& preprocessing, const tl::LoaderOptions& options) {
   tl::SkippedFiles skipped;
   const auto start = Clock::now();
-  tl::BatchLoader loader(dataset, indices, preprocessing, options, skipped);
+  // Keys by position: any key gives a view of the same cost.
+  std::vector<uint64_t> keys;
+  if (options.augmentation) keys.assign(indices.begin(), indices.end());
+  tl::BatchLoader loader(dataset, indices, preprocessing, options, skipped, keys);
   while (loader.next()) {
   }
   return indices.size() / seconds_since(start);
@@ -101,6 +106,19 @@ int main(int argc, char** argv) {
   const auto first = tl::extract_features(*loaded.backbone, dataset, split.train, loaded.preprocessing, options,
                                           skipped, nullptr, "first pass");
   result["first_pass_images_per_second"] = first.size() / first.seconds;
+  if (experiment.train.augmentation.enabled()) {
+    tl::LoaderOptions augmented = options;
+    augmented.augmentation = experiment.train.augmentation;
+    tl::Preprocessing full_size = loaded.preprocessing;
+    full_size.reduced_decode = false;  // as tl-train's views: a random crop may need every pixel
+    result["augmented_decode_preprocess_images_per_second"] =
+        decode_images_per_second(dataset, split.train, full_size, augmented);
+    const tl::AugmentedView view{experiment.train.augmentation, static_cast<uint64_t>(experiment.seed), 0};
+    const auto pass = tl::extract_features(*loaded.backbone, dataset, split.train, full_size, options, skipped,
+                                           nullptr, "augmented view pass", &view);
+    result["augmented_view_pass_images_per_second"] = pass.size() / pass.seconds;
+    result["augmented_over_plain_pass"] = (pass.size() / pass.seconds) / (first.size() / first.seconds);
+  }
   result["matmul_gflops"] = matmul_gflops(1024, 4.0);
   std::cout << result.dump() << "\n";
   return 0;
