@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "tl/base/available_cores.hpp"
+#include "tl/base/content_hash.hpp"
 #include "tl/data/augmentation.hpp"
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
@@ -13,13 +14,25 @@ namespace tl {
 BatchLoader::BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
                          const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys,
                          const std::vector<size_t>& batch_sizes)
+    : BatchLoader(dataset, std::move(order), preprocessing, options, skipped, std::move(augmentation_keys), batch_sizes,
+                  std::nullopt) {}
+
+BatchLoader::BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
+                         const LoaderOptions& options, SkippedFiles& skipped, ContentLookup lookup)
+    : BatchLoader(dataset, std::move(order), preprocessing, options, skipped, {}, {}, std::move(lookup)) {}
+
+BatchLoader::BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
+                         const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys,
+                         const std::vector<size_t>& batch_sizes, std::optional<ContentLookup> lookup)
     : dataset_(dataset),
       order_(std::move(order)),
       augmentation_keys_(std::move(augmentation_keys)),
+      lookup_(std::move(lookup)),
       preprocessing_(preprocessing),
       options_(options),
       skipped_(skipped) {
-  if (options.augmentation && augmentation_keys_.size() != order_.size()) {
+  const bool keyed_by_content = lookup_ && lookup_->augmentation_key;
+  if (options.augmentation && !keyed_by_content && augmentation_keys_.size() != order_.size()) {
     throw std::invalid_argument("BatchLoader: one augmentation key per image is needed");
   }
   batch_begins_.push_back(0);
@@ -88,20 +101,36 @@ ImageBatch BatchLoader::load(size_t batch_number) {
   for (size_t position = begin; position < end; ++position) {
     const size_t index = order_[position];
     const Sample& sample = dataset_.samples[index];
-    const DecodedImage decoded =
-        decode_image_file(sample.path, options_.augmentation ? 0 : preprocessing_.decode_shorter_side());
+    const int shorter_side = options_.augmentation ? 0 : preprocessing_.decode_shorter_side();
+    std::string hash;
+    DecodedImage decoded;
+    if (lookup_) {
+      const BoundedRead file = read_image_file(sample.path);
+      if (!file.bytes) {
+        skipped_.add(sample.path, file.error);
+        continue;
+      }
+      hash = sha256_bytes(*file.bytes);
+      if (lookup_->known && lookup_->known(position, hash)) continue;
+      decoded = decode_image_bytes(*file.bytes, shorter_side);
+    } else {
+      decoded = decode_image_file(sample.path, shorter_side);
+    }
     if (!decoded.error.empty()) {
       skipped_.add(sample.path, decoded.error);
       continue;
     }
     float* chw = destination + labels.size() * image_floats;
     if (options_.augmentation) {
-      preprocess_augmented(decoded.rgb, preprocessing_, *options_.augmentation, augmentation_keys_[position], chw);
+      const uint64_t key =
+          lookup_ && lookup_->augmentation_key ? lookup_->augmentation_key(hash) : augmentation_keys_[position];
+      preprocess_augmented(decoded.rgb, preprocessing_, *options_.augmentation, key, chw);
     } else {
       preprocess_for_eval(decoded.rgb, preprocessing_, chw);
     }
     labels.push_back(sample.label);
     batch.sample_indices.push_back(index);
+    if (lookup_) batch.hashes.push_back(std::move(hash));
   }
   const auto kept = static_cast<int64_t>(labels.size());
   batch.images = kept == capacity ? images : images.narrow(0, 0, kept);

@@ -1,28 +1,18 @@
 #include "tl/features/feature_extraction.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 
 #include <torch/torch.h>
 
-#include "tl/base/content_hash.hpp"
 #include "tl/base/interruption.hpp"
 #include "tl/base/progress.hpp"
 #include "tl/base/random.hpp"
-#include "tl/data/augmentation.hpp"
-#include "tl/data/image_decoder.hpp"
 
 namespace tl {
-namespace {
-
-// The image's content hash, or empty when it cannot be read (the loader will then skip and report it).
-std::string image_hash(const std::filesystem::path& path) {
-  const BoundedRead file = read_image_file(path);
-  return file.bytes ? sha256_bytes(*file.bytes) : std::string();
-}
-
-}  // namespace
 
 ImageEmbedding::ImageEmbedding(Backbone& backbone)
     : dim(backbone.feature_dim()),
@@ -45,63 +35,65 @@ FeatureSet extract_features(const ImageEmbedding& embedding, const Dataset& data
   const auto dim = embedding.dim;
   const auto rows = static_cast<int64_t>(indices.size());
   torch::Tensor features = torch::empty({rows, dim});
-  std::vector<bool> filled(indices.size(), false);
-  std::vector<std::string> hashes(indices.size());
+  std::vector<char> filled(indices.size(), 0);  // written by one worker each: no shared bits, unlike vector<bool>
   std::optional<Progress> progress;
   if (!indices.empty()) progress.emplace(progress_label, indices.size(), "img");
-
-  std::vector<size_t> to_compute;  // sample indices
-  std::vector<uint64_t> augmentation_keys;
   std::unordered_map<size_t, size_t> row_of_sample;
-  for (size_t row = 0; row < indices.size(); ++row) {
-    row_of_sample[indices[row]] = row;
-    if (cache != nullptr || view != nullptr) hashes[row] = image_hash(dataset.samples[indices[row]].path);
+  for (size_t row = 0; row < indices.size(); ++row) row_of_sample[indices[row]] = row;
+
+  LoaderOptions loader_options = options;
+  loader_options.pin_memory = embedding.device.is_cuda();
+  if (view != nullptr) loader_options.augmentation = view->augmentation;
+  // The cache and content-keyed views need each file's hash: the loader hashes the bytes it decodes.
+  std::optional<BatchLoader> loader;
+  std::mutex cache_mutex;
+  std::atomic<int64_t> from_cache{0};
+  if (cache != nullptr || view != nullptr) {
+    ContentLookup lookup;
     if (cache != nullptr) {
-      if (!hashes[row].empty()) {
-        if (auto cached = cache->load(hashes[row], static_cast<int>(dim))) {
-          std::copy(cached->begin(), cached->end(), features[static_cast<int64_t>(row)].data_ptr<float>());
-          filled[row] = true;
-          progress->advance(1);
-          continue;
-        }
-      }
+      lookup.known = [&](size_t row, const std::string& sha256) {
+        const std::lock_guard<std::mutex> lock(cache_mutex);  // the cache's statistics are not atomic
+        const auto cached = cache->load(sha256, static_cast<int>(dim));
+        if (!cached) return false;
+        std::copy(cached->begin(), cached->end(), features[static_cast<int64_t>(row)].data_ptr<float>());
+        filled[row] = 1;
+        ++from_cache;
+        return true;
+      };
     }
-    to_compute.push_back(indices[row]);
-    // An unreadable file has no hash; the loader skips and reports it, so its key is never used.
-    if (view != nullptr) augmentation_keys.push_back(hashes[row].empty() ? 0 : view->key_for(hashes[row]));
+    if (view != nullptr) lookup.augmentation_key = [view](const std::string& sha256) { return view->key_for(sha256); };
+    loader.emplace(dataset, indices, preprocessing, loader_options, skipped, std::move(lookup));
+  } else {
+    loader.emplace(dataset, indices, preprocessing, loader_options, skipped);
   }
 
   FeatureSet result;
-  if (!to_compute.empty()) {
-    LoaderOptions loader_options = options;
-    loader_options.pin_memory = embedding.device.is_cuda();
-    if (view != nullptr) loader_options.augmentation = view->augmentation;
-    BatchLoader loader(dataset, to_compute, preprocessing, loader_options, skipped, std::move(augmentation_keys));
-    size_t images_seen = 0;
-    while (auto batch = loader.next()) {
-      // Features already computed are in the cache: a rerun continues from here.
-      throw_if_interrupted("the backbone pass");
-      if (!batch->sample_indices.empty()) {
-        const torch::Tensor images = batch->images.to(embedding.device, /*non_blocking=*/true);
-        const torch::Tensor computed = embedding.compute(images).to(torch::kCPU).contiguous();
-        for (size_t j = 0; j < batch->sample_indices.size(); ++j) {
-          const size_t row = row_of_sample.at(batch->sample_indices[j]);
-          features[static_cast<int64_t>(row)].copy_(computed[static_cast<int64_t>(j)]);
-          filled[row] = true;
-          if (cache != nullptr && !hashes[row].empty()) {
-            cache->store(hashes[row], computed[static_cast<int64_t>(j)].data_ptr<float>(), static_cast<int>(dim));
-          }
+  size_t images_seen = 0;
+  while (auto batch = loader->next()) {
+    // Features already computed are in the cache: a rerun continues from here.
+    throw_if_interrupted("the backbone pass");
+    if (!batch->sample_indices.empty()) {
+      const torch::Tensor images = batch->images.to(embedding.device, /*non_blocking=*/true);
+      const torch::Tensor computed = embedding.compute(images).to(torch::kCPU).contiguous();
+      for (size_t j = 0; j < batch->sample_indices.size(); ++j) {
+        const size_t row = row_of_sample.at(batch->sample_indices[j]);
+        features[static_cast<int64_t>(row)].copy_(computed[static_cast<int64_t>(j)]);
+        filled[row] = 1;
+        if (cache != nullptr) {
+          const std::lock_guard<std::mutex> lock(cache_mutex);
+          cache->store(batch->hashes[j], computed[static_cast<int64_t>(j)].data_ptr<float>(), static_cast<int>(dim));
         }
-        result.computed += static_cast<int64_t>(batch->sample_indices.size());
       }
-      const size_t batch_images = std::min<size_t>(options.batch_size, to_compute.size() - images_seen);
-      images_seen += batch_images;
-      progress->advance(batch_images);
+      result.computed += static_cast<int64_t>(batch->sample_indices.size());
     }
+    const size_t batch_images = std::min<size_t>(options.batch_size, indices.size() - images_seen);
+    images_seen += batch_images;
+    progress->advance(batch_images);
   }
-  if (progress)
-    progress->finish(
-        cache != nullptr ? "(" + std::to_string(indices.size() - to_compute.size()) + " from the feature cache)" : "");
+  loader.reset();  // joins the workers: `filled` is complete
+  if (progress) {
+    progress->finish(cache != nullptr ? "(" + std::to_string(from_cache.load()) + " from the feature cache)" : "");
+  }
 
   std::vector<int64_t> kept_rows, labels;
   for (size_t row = 0; row < indices.size(); ++row) {

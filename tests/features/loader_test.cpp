@@ -1,5 +1,6 @@
 // The batch loader: order follows the request for any number of workers, bad files are skipped,
 // counted and left untouched, and tensors hold the preprocessed pixels.
+#include <mutex>
 #include <numeric>
 
 #include <gtest/gtest.h>
@@ -8,6 +9,8 @@
 #include "support/fixtures.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
+#include "tl/base/content_hash.hpp"
+#include "tl/base/file_bytes.hpp"
 #include "tl/base/random.hpp"
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
@@ -70,6 +73,74 @@ TEST(BatchLoader, TensorsHoldTheSamePixelsAsTheEvalTransform) {
   const auto first = batch->images[0].contiguous();
   EXPECT_TRUE(torch::equal(first, torch::from_blob(expected.data(), {3, 16, 16})));
   EXPECT_FALSE(loader.next().has_value());
+}
+
+// Reading each file once: the loader hashes the bytes it decodes. Images the caller already has
+// (`known`) are left out of the batches; the others carry their hash, and an augmentation keyed by
+// content gives the pixels of the same keys passed explicitly.
+TEST(BatchLoader, ContentLookupHashesTheBytesItDecodesAndLeavesOutKnownImages) {
+  TempDirectory dir;
+  tl::testing::make_image_folder(dir.path(), {"a", "b"}, 4, 40);
+  tl::testing::write_file(dir / "b/empty.jpg", "");
+  const auto dataset = tl::load_image_folder(dir.path());
+  std::vector<size_t> order(dataset.samples.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::string> hashes;
+  for (const auto& sample : dataset.samples) {
+    const auto file = tl::read_regular_file(sample.path, 1 << 20);
+    hashes.push_back(file.bytes ? tl::sha256_bytes(*file.bytes) : "");
+  }
+  tl::Augmentation augmentation;
+  augmentation.horizontal_flip = true;
+  augmentation.random_resized_crop = true;
+  const auto key_of = [](const std::string& sha256) { return tl::key_of_hash(sha256); };
+  tl::LoaderOptions options{3, 2, 2};
+  options.augmentation = augmentation;
+
+  const auto cached = [&](size_t index) {  // every third image, as if in a feature cache
+    return index % 3 == 0 && dataset.samples[index].path.filename() != "empty.jpg";
+  };
+  tl::ContentLookup lookup;
+  std::mutex mutex;
+  std::vector<size_t> asked;
+  lookup.known = [&](size_t position, const std::string& sha256) {
+    const std::lock_guard<std::mutex> lock(mutex);
+    EXPECT_EQ(sha256, hashes[order[position]]);
+    asked.push_back(position);
+    return cached(order[position]);
+  };
+  lookup.augmentation_key = key_of;
+  tl::SkippedFiles skipped;
+  tl::BatchLoader by_content(dataset, order, small_preprocessing(), options, skipped, lookup);
+
+  std::vector<uint64_t> keys;
+  for (const size_t index : order) keys.push_back(hashes[index].empty() ? 0 : key_of(hashes[index]));
+  tl::SkippedFiles skipped_too;
+  tl::BatchLoader by_keys(dataset, order, small_preprocessing(), options, skipped_too, keys);
+  std::vector<torch::Tensor> expected;
+  std::vector<size_t> expected_indices;
+  while (auto batch = by_keys.next()) {
+    for (size_t j = 0; j < batch->sample_indices.size(); ++j) {
+      if (cached(batch->sample_indices[j])) continue;
+      expected.push_back(batch->images[static_cast<int64_t>(j)]);
+      expected_indices.push_back(batch->sample_indices[j]);
+    }
+  }
+  std::vector<size_t> indices;
+  while (auto batch = by_content.next()) {
+    ASSERT_EQ(batch->hashes.size(), batch->sample_indices.size());
+    for (size_t j = 0; j < batch->sample_indices.size(); ++j) {
+      const size_t index = batch->sample_indices[j];
+      EXPECT_EQ(batch->hashes[j], hashes[index]);
+      EXPECT_FALSE(cached(index)) << "a known image is not decoded";
+      ASSERT_LT(indices.size(), expected.size());
+      EXPECT_TRUE(torch::equal(batch->images[static_cast<int64_t>(j)], expected[indices.size()])) << index;
+      indices.push_back(index);
+    }
+  }
+  EXPECT_EQ(indices, expected_indices);
+  EXPECT_EQ(asked.size(), dataset.samples.size()) << "every file is looked up once";
+  EXPECT_EQ(skipped.count(), 1u) << "the empty file does not decode";
 }
 
 TEST(BatchLoader, BadFilesAreSkippedCountedAndKept) {

@@ -6,6 +6,7 @@
 // batch_size, or empty. The destructor stops and joins the workers.
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,18 @@ struct ImageBatch {
   torch::Tensor images;                // [n, 3, H, W] float32, normalised
   torch::Tensor labels;                // [n] int64
   std::vector<size_t> sample_indices;  // which Dataset::samples these are
+  std::vector<std::string> hashes;     // their files' sha256, when the loader hashes (ContentLookup)
+};
+
+// For a caller that needs each file's content hash (a feature cache, views keyed by content): the
+// loader reads each file once, hashes those bytes and decodes the same bytes, instead of the file
+// being read once to hash and again to decode. Both functions are called from worker threads.
+struct ContentLookup {
+  // True when the caller already has what this image would give (a cache hit): it is then neither
+  // decoded nor in any batch. `position` is the image's place in the loader's order.
+  std::function<bool(size_t position, const std::string& sha256)> known;
+  // The augmentation key of an image from its hash, in place of the loader's augmentation_keys.
+  std::function<uint64_t(const std::string& sha256)> augmentation_key;
 };
 
 struct LoaderOptions {
@@ -47,6 +60,10 @@ class BatchLoader {
   BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
               const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys = {},
               const std::vector<size_t>& batch_sizes = {});
+  // The same, hashing each file's bytes as it reads them (see ContentLookup); batches of
+  // options.batch_size positions of `order`, fewer images where `known` accepted some.
+  BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
+              const LoaderOptions& options, SkippedFiles& skipped, ContentLookup lookup);
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -56,12 +73,16 @@ class BatchLoader {
   size_t batch_count() const { return batch_count_; }
 
  private:
+  BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
+              const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys,
+              const std::vector<size_t>& batch_sizes, std::optional<ContentLookup> lookup);
   void work();
   ImageBatch load(size_t batch_number);
 
   const Dataset& dataset_;
   const std::vector<size_t> order_;
   const std::vector<uint64_t> augmentation_keys_;
+  const std::optional<ContentLookup> lookup_;
   const Preprocessing preprocessing_;
   const LoaderOptions options_;
   SkippedFiles& skipped_;
