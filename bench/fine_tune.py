@@ -14,20 +14,11 @@ prefix pass), kernel (sys) time of each tl-train, and the ratios. Nothing here i
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(command, env=None):
-    completed = subprocess.run(command, capture_output=True, text=True, env=env)
-    if completed.returncode != 0:
-        sys.exit(f"failed: {' '.join(map(str, command))}\n{completed.stdout}\n{completed.stderr}")
-    return completed
+from run_benchmark import ROOT, run
 
 
 def tl_fine_tune(build, config, blocks, epochs, cache_prefix, run_dir, cache_dir):
