@@ -1066,6 +1066,8 @@ output: {dir: run}
   EXPECT_EQ(summary["backbone"]["feature_dim"], feature_dim);
   // Any family's top block unfreezes by its parameter names (then tl-export below carries it).
   EXPECT_EQ(summary["fine_tune"]["unfrozen_blocks"].size(), 1u) << summary["fine_tune"];
+  // Each family's forward is the chain of its modules: fine-tuning runs from the cached frozen prefix.
+  EXPECT_EQ(summary["fine_tune"]["frozen_prefix"]["used"], true) << summary["fine_tune"];
   const auto metrics = read_json_lines(dir / "run/metrics.jsonl");
   ASSERT_EQ(metrics.size(), 6u);
   EXPECT_EQ(metrics.back()["stage"], "fine_tune");
