@@ -10,7 +10,7 @@ namespace tl {
 // time than compute (19 -> 46 images/s for MobileNetV2 on 2 cores). Buffers above glibc's largest
 // mmap threshold (32 MiB: a training step's activations at batch 32) come from the heap too, which
 // then keeps them: a fine-tuning epoch through the whole MobileNetV2 measured 22.4 s with 41 s of
-// system time per run, 4.6 s and 3.6 s without mmap (peak memory 1.1 -> 1.6 GB). Returns the thread
+// system time per run before, 5.1 s and 3.6 s after (peak memory 1.1 -> 1.4 GB). Returns the thread
 // count set.
 int configure_cpu_runtime(int requested_threads);
 
