@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <torch/torch.h>
 
+#include "support/head_config.hpp"
 #include "support/temp_directory.hpp"
 #include "tl/base/error.hpp"
 #include "tl/train/optimizer.hpp"
@@ -41,7 +42,7 @@ void train_a_little(tl::Head& head, torch::optim::Optimizer& optimizer) {
 TEST(Checkpoint, RoundTripGivesIdenticalPredictions) {
   TempDirectory dir;
   torch::manual_seed(0);
-  tl::Head head(12, 3, tl::HeadConfig{tl::HeadType::mlp, {16}, 0.3});
+  tl::Head head(12, 3, tl::testing::head_config(tl::HeadType::mlp, {16}, 0.3));
   auto optimizer = tl::make_optimizer({tl::OptimizerKind::adam, 0.01, 0, false, 0}, head->parameters());
   train_a_little(head, *optimizer);
   tl::save_checkpoint(dir / "c.pt", head, optimizer.get(), record_for(head));
@@ -61,7 +62,7 @@ TEST(Checkpoint, RoundTripGivesIdenticalPredictions) {
 // ending the process with a stack trace and leaving its temporary file.
 TEST(Checkpoint, AFullDiskIsAnErrorNamingTheFileAndKeepsTheOldCheckpoint) {
   TempDirectory dir;
-  tl::Head head(12, 3, tl::HeadConfig{tl::HeadType::mlp, {256}, 0.3});
+  tl::Head head(12, 3, tl::testing::head_config(tl::HeadType::mlp, {256}, 0.3));
   tl::save_checkpoint(dir / "c.pt", head, nullptr, record_for(head));
   const auto saved_size = std::filesystem::file_size(dir / "c.pt");
   rlimit previous{};
@@ -129,7 +130,7 @@ TEST(Checkpoint, DamagedAndForeignFilesAreClearErrors) {
   EXPECT_NE(error_of(dir / "truncated.pt").find(dir.path().string() + "/truncated.pt: "), std::string::npos);
 
   // 64 flipped bytes inside the largest tensor used to load silently (and predict at chance).
-  tl::Head wide(12, 3, tl::HeadConfig{tl::HeadType::mlp, {512}, 0.3});
+  tl::Head wide(12, 3, tl::testing::head_config(tl::HeadType::mlp, {512}, 0.3));
   tl::save_checkpoint(dir / "wide.pt", wide, nullptr, record_for(wide));
   std::string flipped = tl::testing::read_file(dir / "wide.pt");
   for (size_t i = flipped.size() / 2; i < flipped.size() / 2 + 64; ++i) flipped[i] = static_cast<char>(~flipped[i]);

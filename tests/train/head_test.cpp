@@ -4,23 +4,24 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "support/head_config.hpp"
 #include "tl/train/class_balance.hpp"
 #include "tl/train/optimizer.hpp"
 
 namespace {
 
 TEST(Head, LinearAndMlpShapes) {
-  tl::Head linear(16, 3, tl::HeadConfig{tl::HeadType::linear, {}, 0.0});
+  tl::Head linear(16, 3, tl::testing::head_config(tl::HeadType::linear, {}, 0.0));
   EXPECT_EQ(linear->forward(torch::randn({5, 16})).sizes(), (std::vector<int64_t>{5, 3}));
   EXPECT_EQ(linear->parameters().size(), 2u);
-  tl::Head mlp(16, 3, tl::HeadConfig{tl::HeadType::mlp, {32, 8}, 0.2});
+  tl::Head mlp(16, 3, tl::testing::head_config(tl::HeadType::mlp, {32, 8}, 0.2));
   EXPECT_EQ(mlp->forward(torch::randn({5, 16})).sizes(), (std::vector<int64_t>{5, 3}));
   EXPECT_EQ(mlp->parameters().size(), 6u);
 }
 
 TEST(Head, DropoutOnlyActsInTraining) {
   torch::manual_seed(0);
-  tl::Head mlp(16, 3, tl::HeadConfig{tl::HeadType::mlp, {64}, 0.5});
+  tl::Head mlp(16, 3, tl::testing::head_config(tl::HeadType::mlp, {64}, 0.5));
   const auto x = torch::randn({4, 16});
   mlp->eval();
   EXPECT_TRUE(torch::equal(mlp->forward(x), mlp->forward(x)));
