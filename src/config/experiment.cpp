@@ -29,6 +29,10 @@ DataConfig read_data(ConfigReader reader) {
     reader.fail("val_fraction", "val_fraction + test_fraction must leave at least 10% for training");
   }
   data.image_size = reader.optional_integer("image_size", 8, 4096);
+  if (reader.has("interpolation")) {
+    data.interpolation =
+        parse_interpolation(reader.choice("interpolation", {"linear", "area", "cubic", "antialias"}, ""));
+  }
   data.reduced_decode = reader.boolean("reduced_decode", data.reduced_decode);
   data.batch_size = reader.integer("batch_size", data.batch_size, 0, 4096);
   data.workers = reader.integer("workers", data.workers, 0, 256);

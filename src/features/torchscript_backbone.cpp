@@ -310,6 +310,7 @@ LoadedBackbone load_backbone(const ModelConfig& model, const DataConfig& data, t
                                           : load_backbone_metadata(model.metadata.value_or(default_metadata));
   loaded.preprocessing = loaded.metadata.preprocessing(data.image_size);
   loaded.preprocessing.reduced_decode = data.reduced_decode;
+  if (data.interpolation) loaded.preprocessing.interpolation = *data.interpolation;
   loaded.backbone = load_torchscript_backbone(model.backbone, loaded.metadata, loaded.preprocessing.height,
                                               loaded.preprocessing.width, device);
   return loaded;

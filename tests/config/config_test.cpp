@@ -384,3 +384,14 @@ TEST(Config, QuotedYamlScalarsStayStrings) {
 }
 
 }  // namespace
+
+TEST(Config, DataInterpolationOverridesTheBackboneMetadata) {
+  TempDirectory dir;
+  write_file(dir / "x.yaml", kMinimalYaml);
+  EXPECT_FALSE(tl::load_experiment_file(dir / "x.yaml").data.interpolation) << "the metadata's, by default";
+  EXPECT_EQ(tl::load_experiment_file(dir / "x.yaml", {"data.interpolation=antialias"}).data.interpolation,
+            tl::Interpolation::antialias);
+  EXPECT_EQ(error_of(dir / "x.yaml", {"data.interpolation=bicubic"}),
+            "--set data.interpolation=bicubic: data.interpolation: expected one of linear|area|cubic|antialias, got "
+            "\"bicubic\"");
+}

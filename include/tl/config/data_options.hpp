@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "tl/config/preprocessing_options.hpp"
+
 namespace tl {
 
 // petimages: <root>/PetImages/{Cat,Dog}; oxford_pets: the official Oxford-IIIT Pet layout;
@@ -25,6 +27,7 @@ struct DataConfig {
   double val_fraction = 0.15;                 // carved from the training data (or the official trainval list)
   double test_fraction = 0.15;                // layouts without an official test split only
   std::optional<int> image_size;              // overrides the backbone's input size (square)
+  std::optional<Interpolation> interpolation;  // overrides the backbone metadata's resize interpolation
   bool reduced_decode = true;                 // decode large JPEGs at reduced scale (Preprocessing::reduced_decode)
   int batch_size = 0;                         // images per backbone forward pass; 0: backbone_batch_size()
   int workers = 0;                            // decoding threads; 0 = all cores
