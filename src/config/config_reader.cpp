@@ -204,6 +204,28 @@ std::vector<int> ConfigReader::integers(const std::string& key, const std::vecto
   return result;
 }
 
+std::vector<double> ConfigReader::numbers(const std::string& key, const std::vector<double>& fallback, double min,
+                                          double max) {
+  const nlohmann::json* value = lookup(key);
+  std::vector<double> result = fallback;
+  if (value != nullptr) {
+    const std::string what =
+        "a number or a non-empty list of numbers in [" + format_number(min) + ", " + format_number(max) + "]";
+    const nlohmann::json list = value->is_array() ? *value : nlohmann::json::array({*value});
+    if (list.empty()) expected(key, what, *value);
+    result.clear();
+    for (const auto& item : list) {
+      if (!item.is_number() || !std::isfinite(item.get<double>()) || item.get<double>() < min ||
+          item.get<double>() > max) {
+        expected(key, what, *value);
+      }
+      result.push_back(item.get<double>());
+    }
+  }
+  record(key, result);
+  return result;
+}
+
 std::vector<double> ConfigReader::number_range(const std::string& key, const std::vector<double>& fallback, double min,
                                                double max) {
   const nlohmann::json* value = lookup(key);

@@ -41,18 +41,34 @@ DataConfig read_data(ConfigReader reader) {
   return data;
 }
 
-HeadConfig read_head(ConfigReader reader) {
+HeadConfig read_head(ConfigReader reader, double val_fraction) {
   HeadConfig head;
   head.type = reader.choice("type", kHeadTypes, head.type);
-  if (head.type == HeadType::linear && reader.has("hidden")) reader.fail("hidden", "only used by head type mlp");
+  const bool logistic = head.type == HeadType::logistic;
+  if (head.type != HeadType::mlp && reader.has("hidden")) reader.fail("hidden", "only used by head type mlp");
   head.hidden = head.type == HeadType::mlp ? reader.integers("hidden", head.hidden, 1, 1 << 16) : std::vector<int>{};
   if (head.type == HeadType::mlp && head.hidden.empty()) reader.fail("hidden", "expected at least one hidden size");
-  head.dropout = reader.number("dropout", head.dropout, 0.0, 0.99);
+  if (logistic && reader.has("dropout"))
+    reader.fail("dropout", "not used by head type logistic (its L2 penalty regularises)");
+  head.dropout = logistic ? 0.0 : reader.number("dropout", head.dropout, 0.0, 0.99);
+  for (const char* key : {"l2", "standardize", "max_iterations"}) {
+    if (!logistic && reader.has(key)) reader.fail(key, "only used by head type logistic");
+  }
+  if (logistic) {
+    head.l2 = reader.numbers("l2", default_l2_grid(), 0.0, 1e6);
+    if (head.l2.size() > 1 && val_fraction == 0.0) {
+      reader.fail("l2",
+                  "choosing among several L2 strengths needs validation images (data.val_fraction > 0); "
+                  "give one value to fit without a choice");
+    }
+    head.standardize = reader.boolean("standardize", head.standardize);
+    head.max_iterations = reader.integer("max_iterations", head.max_iterations, 1, 1000000);
+  }
   reader.finish();
   return head;
 }
 
-ModelConfig read_model(ConfigReader reader) {
+ModelConfig read_model(ConfigReader reader, double val_fraction) {
   ModelConfig model;
   model.backbone = reader.required_path("backbone");
   if (reader.is_mapping("metadata")) {
@@ -70,7 +86,7 @@ ModelConfig read_model(ConfigReader reader) {
   } else {
     model.metadata = reader.optional_path("metadata");
   }
-  model.head = read_head(reader.section("head"));
+  model.head = read_head(reader.section("head"), val_fraction);
   reader.finish();
   return model;
 }
@@ -160,9 +176,15 @@ FineTuneConfig read_fine_tune(ConfigReader reader, double head_lr) {
   return fine_tune;
 }
 
-TrainConfig read_train(ConfigReader reader) {
+TrainConfig read_train(ConfigReader reader, HeadType head) {
   TrainConfig train;
-  train.epochs = reader.integer("epochs", train.epochs, 1, 100000);
+  const bool logistic = head == HeadType::logistic;
+  if (logistic && reader.has("epochs")) {
+    reader.fail("epochs",
+                "not used by head type logistic, which is fitted in one solve (see model.head.max_iterations)");
+  }
+  // The logistic head's solve is the head stage's one epoch.
+  train.epochs = logistic ? 1 : reader.integer("epochs", train.epochs, 1, 100000);
   train.batch_size = reader.integer("batch_size", train.batch_size, 1, 1 << 20);
   train.optimizer = read_optimizer(reader.section("optimizer"));
   train.schedule = read_schedule(reader.section("schedule"));
@@ -176,6 +198,18 @@ TrainConfig read_train(ConfigReader reader) {
   train.early_stopping_patience = early_stopping.integer("patience", train.early_stopping_patience, 0, 100000);
   train.early_stopping_min_delta = early_stopping.number("min_delta", train.early_stopping_min_delta, 0.0, 1e6);
   early_stopping.finish();
+  for (const char* key : {"select_by", "refit"}) {
+    if (!logistic && reader.has(key)) reader.fail(key, "only used by head type logistic");
+  }
+  if (logistic) {
+    train.select_by = reader.choice("select_by", kSelectionMetrics, train.select_by);
+    train.refit = reader.boolean("refit", !train.fine_tune.enabled());
+    if (train.refit && train.fine_tune.enabled()) {
+      reader.fail("refit",
+                  "fine-tuning needs the validation images held out to choose its best epoch; "
+                  "set refit: false");
+    }
+  }
   reader.finish();
   if (train.schedule.warmup_epochs >= train.epochs) {
     reader.fail("schedule", "warmup_epochs must be less than epochs (" + std::to_string(train.epochs) + ")");
@@ -217,8 +251,8 @@ Experiment load_experiment(const ConfigSource& source) {
   experiment.cache = reader.choice("cache", {"on", "off"}, "on") == "on";
   experiment.cache_directory = reader.optional_path("cache_dir").value_or(default_cache_directory());
   experiment.data = read_data(reader.section("data"));
-  experiment.model = read_model(reader.section("model"));
-  experiment.train = read_train(reader.section("train"));
+  experiment.model = read_model(reader.section("model"), experiment.data.val_fraction);
+  experiment.train = read_train(reader.section("train"), experiment.model.head.type);
 
   ConfigReader output = reader.section("output");
   const auto directory = output.optional_path("dir");

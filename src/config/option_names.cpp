@@ -27,6 +27,15 @@ const char* name_of(HeadType type) {
   switch (type) {
     case HeadType::linear: return "linear";
     case HeadType::mlp: return "mlp";
+    case HeadType::logistic: return "logistic";
+  }
+  return "?";
+}
+
+const char* name_of(SelectionMetric metric) {
+  switch (metric) {
+    case SelectionMetric::accuracy: return "accuracy";
+    case SelectionMetric::mean_per_class_accuracy: return "mean_per_class_accuracy";
   }
   return "?";
 }

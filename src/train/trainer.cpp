@@ -28,6 +28,7 @@
 #include "tl/train/fine_tune_stage.hpp"
 #include "tl/train/head.hpp"
 #include "tl/train/head_stage.hpp"
+#include "tl/train/logistic_probe_stage.hpp"
 #include "tl/train/training_features.hpp"
 #include "tl/train/training_state.hpp"
 
@@ -263,13 +264,13 @@ void Trainer::resume_from_last_checkpoint() {
   stage_ = make_stage(state_->stage());
   if (state_->stage() == Stage::fine_tune)
     backbone_->backbone->load_tuned_state(last.backbone_state, last_path.string());
-  load_optimizer_state(last_path, stage_->optimizer());
+  if (stage_->optimizer() != nullptr) load_optimizer_state(last_path, *stage_->optimizer());
   // best.pt is written after last.pt: a crash between them leaves it one improvement behind.
   const nlohmann::json& best = state_->best_metrics();
   if (writes_ && !best.is_null() && best["epoch"].get<int>() == state_->epoch() &&
       (!std::filesystem::exists(run_.best_checkpoint()) ||
        load_checkpoint(run_.best_checkpoint(), torch::kCPU).record.epoch != state_->epoch())) {
-    save_checkpoint(run_.best_checkpoint(), head_, &stage_->optimizer(), last.record, last.backbone_state);
+    save_checkpoint(run_.best_checkpoint(), head_, stage_->optimizer(), last.record, last.backbone_state);
   }
   // Last: building heads (load_checkpoint) draws initial weights from this generator.
   restore_generator_state(last_path);
@@ -277,7 +278,11 @@ void Trainer::resume_from_last_checkpoint() {
 
 std::unique_ptr<TrainingStage> Trainer::make_stage(Stage stage) {
   switch (stage) {
-    case Stage::head: return std::make_unique<HeadStage>(head_, *features_, config_, class_weights_, seed_);
+    case Stage::head:
+      if (experiment_.model.head.type == HeadType::logistic) {
+        return std::make_unique<LogisticProbeStage>(head_, *features_, experiment_.model.head, config_);
+      }
+      return std::make_unique<HeadStage>(head_, *features_, config_, class_weights_, seed_);
     case Stage::fine_tune:
       return std::make_unique<FineTuneStage>(*backbone_->backbone, head_, *dataset_, *features_, config_, unfrozen_,
                                              class_weights_, seed_, skipped_);
@@ -298,7 +303,7 @@ void Trainer::train_epoch() {
   const auto epoch_start = Clock::now();
   const int epoch = state_->epoch();
   const int stage_epoch = state_->stage_epoch();
-  const double lr = stage_->learning_rate(stage_epoch);
+  const std::optional<double> lr = stage_->learning_rate(stage_epoch);
   const int epochs_planned = config_.epochs + config_.fine_tune.epochs;
   // A bar for the epoch in flight on a terminal; the epoch's line below takes its place.
   std::optional<Progress> progress;
@@ -311,12 +316,16 @@ void Trainer::train_epoch() {
     if (options_.on_batch_end) options_.on_batch_end(epoch + 1, done, total);
   };
   const EpochResult trained = stage_->run_epoch(epoch, stage_epoch, batch_done);
-  const EpochResult validated = evaluate_head(head_, features_->validation(), config_.label_smoothing);
+  const EpochResult validated =
+      stage_->held_out_validation().value_or(evaluate_head(head_, features_->validation(), config_.label_smoothing));
+  if (const nlohmann::json fit = stage_->report(); stage_->kind() == Stage::head && !fit.empty()) {
+    state_->record_head_fit(fit);
+  }
   const double seconds = seconds_since(epoch_start);
   const bool has_validation = state_->has_validation();
   const nlohmann::json line = {{"epoch", epoch + 1},
                                {"stage", name_of(state_->stage())},
-                               {"lr", lr},
+                               {"lr", lr ? nlohmann::json(*lr) : nlohmann::json()},
                                {"train_loss", trained.loss},
                                {"train_accuracy", trained.accuracy},
                                {"val_loss", has_validation ? nlohmann::json(validated.loss) : nlohmann::json()},
@@ -330,8 +339,8 @@ void Trainer::train_epoch() {
     record_.metrics = line;
     record_.training_state = state_->to_json();
     const NamedTensors tuned = backbone_->backbone->tuned_state();
-    save_checkpoint(run_.last_checkpoint(), head_, &stage_->optimizer(), record_, tuned);
-    if (best) save_checkpoint(run_.best_checkpoint(), head_, &stage_->optimizer(), record_, tuned);
+    save_checkpoint(run_.last_checkpoint(), head_, stage_->optimizer(), record_, tuned);
+    if (best) save_checkpoint(run_.best_checkpoint(), head_, stage_->optimizer(), record_, tuned);
   }
   if (options_.on_epoch_end) options_.on_epoch_end(line);
 
@@ -340,8 +349,14 @@ void Trainer::train_epoch() {
   std::string validation_columns;
   if (has_validation)
     validation_columns = fmt::format(" | val loss {:.4f} acc {:.3f}", validated.loss, validated.accuracy);
-  spdlog::info("epoch {}/{} ({}): loss {:.4f} acc {:.3f}{} | lr {:.3g} | {:.1f}s{}", epoch + 1, epochs_planned,
-               name_of(state_->stage()), trained.loss, trained.accuracy, validation_columns, lr, seconds,
+  std::string step = "solved";
+  if (lr) {
+    step = fmt::format("lr {:.3g}", *lr);
+  } else if (!state_->head_fit().is_null()) {
+    step = fmt::format("l2 {:.3g}", state_->head_fit()["chosen_l2"].get<double>());
+  }
+  spdlog::info("epoch {}/{} ({}): loss {:.4f} acc {:.3f}{} | {} | {:.1f}s{}", epoch + 1, epochs_planned,
+               name_of(state_->stage()), trained.loss, trained.accuracy, validation_columns, step, seconds,
                best ? " | best" : "");
   if (state_->early_stopping().should_stop()) {
     spdlog::info("early stopping ({}): {} loss has not fallen for {} epochs", name_of(state_->stage()),
@@ -349,10 +364,15 @@ void Trainer::train_epoch() {
   }
 }
 
-// What the last stage trains: the values each rank's gradient all-reduce carries every step.
-int64_t trained_parameters(const torch::optim::Optimizer& optimizer) {
+// What the last stage trains: the values each rank's gradient all-reduce carries every step (a
+// solved head: its own parameters).
+int64_t trained_parameters(const torch::optim::Optimizer* optimizer, const Head& head) {
   int64_t values = 0;
-  for (const auto& group : optimizer.param_groups()) {
+  if (optimizer == nullptr) {
+    for (const auto& parameter : head->parameters()) values += parameter.numel();
+    return values;
+  }
+  for (const auto& group : optimizer->param_groups()) {
     for (const auto& parameter : group.params()) values += parameter.numel();
   }
   return values;
@@ -393,6 +413,7 @@ nlohmann::json Trainer::summary() const {
       {"augmentation", augmentation.enabled()
                            ? nlohmann::json{{"views", features_->views()}, {"settings", augmentation.describe()}}
                            : nlohmann::json()},
+      {"head_fit", state_->head_fit()},
       {"fine_tune", fine_tune_summary},
       {"feature_extraction", features_->statistics()},
       {"backbone",
@@ -400,7 +421,7 @@ nlohmann::json Trainer::summary() const {
       {"device", device_.str()},
       {"cpu_threads", threads_},
       {"ranks", group_.size()},
-      {"trained_parameters", stage_ ? trained_parameters(stage_->optimizer()) : 0},
+      {"trained_parameters", stage_ ? trained_parameters(stage_->optimizer(), head_) : 0},
       {"seconds", seconds_since(started_)}};
 }
 

@@ -53,6 +53,7 @@ nlohmann::json TrainingState::to_json() const {
                          {"stopped_early", stopped_early_}, {"early_stopping", early_stopping_.counters()},
                          {"best_metrics", best_metrics_},   {"last_metrics", last_metrics_}};
   if (best_) json["best"] = {{"loss", best_->loss}, {"accuracy", best_->accuracy}, {"samples", best_->samples}};
+  if (!head_fit_.is_null()) json["head_fit"] = head_fit_;
   return json;
 }
 
@@ -79,6 +80,7 @@ TrainingState TrainingState::from_json(const nlohmann::json& json, EarlyStopping
       state.best_ = EpochResult{best.at("loss").get<double>(), best.at("accuracy").get<double>(),
                                 best.at("samples").get<int64_t>()};
     }
+    state.head_fit_ = json.value("head_fit", nlohmann::json());
   } catch (const nlohmann::json::exception& error) {
     throw Error(source + ": training state is incomplete: " + error.what());
   }

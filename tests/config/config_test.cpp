@@ -165,6 +165,35 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"hidden_for_linear_head",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {hidden: [3]}}\n",
                     "model.head.hidden: only used by head type mlp"},
+        InvalidCase{"epochs_for_logistic_head",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: logistic}}\n"
+                    "train: {epochs: 3}\n",
+                    "train.epochs: not used by head type logistic, which is fitted in one solve (see "
+                    "model.head.max_iterations)"},
+        InvalidCase{
+            "dropout_for_logistic_head",
+            "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: logistic, dropout: 0.5}}\n",
+            "model.head.dropout: not used by head type logistic (its L2 penalty regularises)"},
+        InvalidCase{"l2_for_linear_head",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {l2: 0.1}}\n",
+                    "model.head.l2: only used by head type logistic"},
+        InvalidCase{
+            "l2_grid_without_validation",
+            "data: {layout: petimages, root: d, val_fraction: 0}\nmodel: {backbone: b.pt, head: {type: logistic}}\n",
+            "model.head.l2: choosing among several L2 strengths needs validation images (data.val_fraction > "
+            "0); give one value to fit without a choice"},
+        InvalidCase{"empty_l2_grid",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: logistic, l2: []}}\n",
+                    "model.head.l2: expected a number or a non-empty list of numbers in [0.0, 1000000.0], got a list "
+                    "[]"},
+        InvalidCase{"refit_before_fine_tuning",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: logistic}}\n"
+                    "train: {refit: true, fine_tune: {epochs: 2, unfreeze_blocks: 1}}\n",
+                    "train.refit: fine-tuning needs the validation images held out to choose its best epoch; set "
+                    "refit: false"},
+        InvalidCase{"select_by_for_linear_head",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {select_by: accuracy}\n",
+                    "train.select_by: only used by head type logistic"},
         InvalidCase{"warmup_longer_than_training",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
                     "train: {epochs: 3, schedule: {warmup_epochs: 3}}\n",
@@ -281,8 +310,7 @@ TEST(Config, RunNamesAreCheckedWithoutRegularExpressions) {
 TEST(Config, EveryChoiceSpellingBecomesItsEnumValue) {
   const auto load = [](const std::string& key, const std::string& value) {
     tl::ConfigSource source = tl::ConfigSource::from_json(
-        nlohmann::json::parse(R"({"data": {"layout": "petimages", "root": "d"}, "model": {"backbone": "b.pt"},
-                                  "train": {"epochs": 5}})"),
+        nlohmann::json::parse(R"({"data": {"layout": "petimages", "root": "d"}, "model": {"backbone": "b.pt"}})"),
         "choices.json", "/tmp");
     source.apply_override(key + "=" + value);
     if (key == "train.fine_tune.bn") {
@@ -313,6 +341,36 @@ TEST(Config, EveryChoiceSpellingBecomesItsEnumValue) {
   for (const tl::BatchNormPolicy policy : tl::kBatchNormPolicies) {
     EXPECT_EQ(load("train.fine_tune.bn", tl::name_of(policy)).train.fine_tune.bn, policy);
   }
+}
+
+TEST(Config, LogisticHeadDefaultsAreResolved) {
+  const auto load = [](const std::vector<std::string>& overrides) {
+    tl::ConfigSource source =
+        tl::ConfigSource::from_json(nlohmann::json::parse(R"({"data": {"layout": "petimages", "root": "d"},
+                                  "model": {"backbone": "b.pt", "head": {"type": "logistic"}}})"),
+                                    "logistic.json", "/tmp");
+    for (const auto& assignment : overrides) source.apply_override(assignment);
+    return tl::load_experiment(source);
+  };
+  const tl::Experiment plain = load({});
+  EXPECT_EQ(plain.train.epochs, 1) << "the solve is the head stage's one epoch";
+  EXPECT_FALSE(plain.resolved["train"].contains("epochs"));
+  EXPECT_EQ(plain.model.head.l2, tl::default_l2_grid());
+  EXPECT_EQ(plain.model.head.l2.size(), 15u);
+  EXPECT_DOUBLE_EQ(plain.model.head.l2.front(), 1e-6);
+  EXPECT_DOUBLE_EQ(plain.model.head.l2.back(), 10.0);
+  EXPECT_TRUE(plain.model.head.standardize);
+  EXPECT_EQ(plain.train.select_by, tl::SelectionMetric::accuracy);
+  EXPECT_TRUE(plain.train.refit);
+  EXPECT_EQ(plain.resolved["train"]["refit"], true);
+
+  const tl::Experiment tuned = load({"train.fine_tune.epochs=2", "train.fine_tune.unfreeze_blocks=1",
+                                     "model.head.l2=0.01", "train.select_by=mean_per_class_accuracy"});
+  EXPECT_FALSE(tuned.train.refit) << "fine-tuning keeps the validation images held out";
+  EXPECT_EQ(tuned.model.head.l2, std::vector<double>{0.01});
+  EXPECT_EQ(tuned.train.select_by, tl::SelectionMetric::mean_per_class_accuracy);
+  EXPECT_EQ(load({"data.val_fraction=0", "model.head.l2=0.1"}).model.head.l2.size(), 1u)
+      << "one strength needs no validation images";
 }
 
 TEST(Config, SyntaxErrorsNameTheFileAndLine) {

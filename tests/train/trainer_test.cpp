@@ -191,6 +191,57 @@ TEST_F(Trainer, ResumeAcrossTheStageChangeEqualsAnUninterruptedRun) {
   expect_resume_to_match(*this, experiment("whole2", changes), experiment("in_fine_tune", changes), 5);
 }
 
+nlohmann::json logistic_head(const nlohmann::json& head = nlohmann::json::object()) {
+  nlohmann::json changes = {{"model", {{"head", {{"type", "logistic"}}}}}, {"train", {{"epochs", nullptr}}}};
+  changes["model"]["head"].merge_patch(head);
+  return changes;
+}
+
+// The logistic head's one epoch is the solve: the grid is recorded with its validation scores, the
+// choice is the best of them, and after the refit the line's validation figures are those the
+// chosen strength had while the validation images were still held out.
+TEST_F(Trainer, LogisticHeadChoosesItsPenaltyOnValidationAndRefits) {
+  const nlohmann::json summary = tl::train(experiment("run", logistic_head({{"l2", {1e-4, 1e-2, 1.0}}})));
+  const auto lines = metrics_of(dir / "run");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["stage"], "head");
+  EXPECT_TRUE(lines[0]["lr"].is_null()) << "a solve has no learning rate";
+  const nlohmann::json& fit = summary["head_fit"];
+  ASSERT_EQ(fit["l2_grid"].size(), 3u);
+  nlohmann::json best;
+  for (const auto& trial : fit["l2_grid"]) {
+    if (best.is_null() || trial["score"] > best["score"] ||
+        (trial["score"] == best["score"] && trial["val_loss"] < best["val_loss"])) {
+      best = trial;
+    }
+  }
+  EXPECT_EQ(fit["chosen_l2"], best["l2"]);
+  EXPECT_EQ(fit["refit_on_train_and_val"], true);
+  EXPECT_EQ(fit["fitted_rows"], summary["samples"]["train"].get<int>() + summary["samples"]["val"].get<int>());
+  EXPECT_DOUBLE_EQ(lines[0]["val_accuracy"].get<double>(), best["val_accuracy"].get<double>());
+  EXPECT_EQ(summary["best_epoch"], 1);
+  const tl::LoadedCheckpoint checkpoint = tl::load_checkpoint(dir / "run/best.pt", torch::kCPU);
+  EXPECT_EQ(checkpoint.record.head.type, tl::HeadType::logistic);
+  EXPECT_EQ(checkpoint.head->linear_layers().size(), 1u);
+  EXPECT_GT(lines[0]["train_accuracy"].get<double>(), 1.0 / 3) << "better than chance on the synthetic colours";
+}
+
+// Fine-tuning after a logistic head keeps the validation images held out (no refit), starts from the
+// solved head, and a run resumed in the fine-tuning stage still reports what the solve chose.
+TEST_F(Trainer, FineTuningFollowsALogisticHeadAndResumes) {
+  nlohmann::json changes = logistic_head({{"l2", {1e-3, 1e-1}}});
+  changes["train"]["fine_tune"] = kFineTune["train"]["fine_tune"];
+  expect_resume_to_match(*this, experiment("whole", changes), experiment("stopped", changes), 2);
+  const nlohmann::json summary = summary_of(dir / "stopped");
+  const nlohmann::json whole_fit = summary_of(dir / "whole")["head_fit"];
+  EXPECT_EQ(summary["head_fit"]["l2_grid"], whole_fit["l2_grid"]);
+  EXPECT_EQ(summary["head_fit"]["chosen_l2"], whole_fit["chosen_l2"]);
+  EXPECT_EQ(summary["head_fit"]["refit_on_train_and_val"], false);
+  EXPECT_EQ(summary["epochs"], 4);
+  const auto lines = metrics_of(dir / "stopped");
+  EXPECT_EQ(lines[1]["stage"], "fine_tune");
+}
+
 // Trains until the interruption the options ask for; its message ("" if none came).
 std::string interruption_message(const tl::Experiment& run, const tl::TrainingOptions& options = {}) {
   std::string message;

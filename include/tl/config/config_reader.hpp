@@ -44,6 +44,8 @@ class ConfigReader {
   std::optional<int> optional_integer(const std::string& key, int min, int max);
   bool boolean(const std::string& key, bool fallback);
   std::vector<int> integers(const std::string& key, const std::vector<int>& fallback, int min, int max);
+  // A list of numbers in [min, max]; a single number is a list of one.
+  std::vector<double> numbers(const std::string& key, const std::vector<double>& fallback, double min, double max);
   // A two-element list [low, high] with min <= low <= high <= max.
   std::vector<double> number_range(const std::string& key, const std::vector<double>& fallback, double min, double max);
   std::vector<std::string> strings(const std::string& key, const std::vector<std::string>& fallback);

@@ -1,6 +1,7 @@
 #pragma once
 // The network: a backbone file with its metadata, and the head trained on its features.
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <vector>
@@ -9,14 +10,31 @@
 
 namespace tl {
 
-enum class HeadType { linear, mlp };
-inline constexpr std::array kHeadTypes{HeadType::linear, HeadType::mlp};
+// linear and mlp train by epochs of the configured optimizer; logistic is multinomial logistic
+// regression solved to convergence by full-batch L-BFGS (the linear-probe protocol of Kornblith et
+// al. 2019 and CLIP), an L2 strength chosen on the validation split.
+enum class HeadType { linear, mlp, logistic };
+inline constexpr std::array kHeadTypes{HeadType::linear, HeadType::mlp, HeadType::logistic};
 const char* name_of(HeadType type);
+
+// The logistic head's default L2 grid: 10^-6 ... 10^1 in half decades. The penalty is
+// l2/2 * |W|^2 beside the mean cross-entropy (the bias is not penalised).
+inline std::vector<double> default_l2_grid() {
+  std::vector<double> grid;
+  for (int half_decades = -12; half_decades <= 2; ++half_decades) grid.push_back(std::pow(10.0, half_decades / 2.0));
+  return grid;
+}
 
 struct HeadConfig {
   HeadType type = HeadType::linear;
   std::vector<int> hidden{512};  // mlp only
-  double dropout = 0.0;
+  double dropout = 0.0;          // linear and mlp
+  // logistic only: the L2 strengths tried (one value: no choice to make), features standardised by
+  // the fitted rows' mean and standard deviation (folded into the weights afterwards, so a checkpoint
+  // holds a plain linear layer), and the bound on L-BFGS iterations per fit.
+  std::vector<double> l2;
+  bool standardize = true;
+  int max_iterations = 500;
 };
 
 struct ModelConfig {

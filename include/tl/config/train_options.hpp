@@ -68,6 +68,12 @@ enum class Sampling { shuffle, balanced };
 inline constexpr std::array kSamplings{Sampling::shuffle, Sampling::balanced};
 const char* name_of(Sampling sampling);
 
+// What the logistic head's L2 strength is chosen by on the validation split: top-1 accuracy or the mean
+// of the per-class accuracies (which weighs a rare class as much as a common one).
+enum class SelectionMetric { accuracy, mean_per_class_accuracy };
+inline constexpr std::array kSelectionMetrics{SelectionMetric::accuracy, SelectionMetric::mean_per_class_accuracy};
+const char* name_of(SelectionMetric metric);
+
 struct TrainConfig {
   int epochs = 10;
   int batch_size = 64;
@@ -83,6 +89,11 @@ struct TrainConfig {
   // split) did not fall below its lowest value by more than min_delta; patience 0 = off.
   int early_stopping_patience = 0;
   double early_stopping_min_delta = 0.0;
+  // Logistic head only: the metric that chooses the L2 strength, and whether the chosen strength is
+  // then fitted again on training and validation images together (default: yes, unless fine-tuning
+  // follows, which needs held-out images to choose its best epoch).
+  SelectionMetric select_by = SelectionMetric::accuracy;
+  bool refit = false;
 };
 
 }  // namespace tl

@@ -39,9 +39,9 @@ class FineTuneStage : public TrainingStage {
                 uint64_t seed, SkippedFiles& skipped);
 
   Stage kind() const override { return Stage::fine_tune; }
-  double learning_rate(int stage_epoch) const override { return schedule_.at(stage_epoch); }
+  std::optional<double> learning_rate(int stage_epoch) const override { return schedule_.at(stage_epoch); }
   EpochResult run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) override;
-  torch::optim::Optimizer& optimizer() override { return *optimizer_; }
+  torch::optim::Optimizer* optimizer() override { return optimizer_.get(); }
   // The frozen prefix: where the backbone was cut and what its passes cost, or why it was not cut.
   nlohmann::json report() const override;
 

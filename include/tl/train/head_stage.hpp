@@ -20,9 +20,9 @@ class HeadStage : public TrainingStage {
             uint64_t seed);
 
   Stage kind() const override { return Stage::head; }
-  double learning_rate(int stage_epoch) const override { return schedule_.at(stage_epoch); }
+  std::optional<double> learning_rate(int stage_epoch) const override { return schedule_.at(stage_epoch); }
   EpochResult run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) override;
-  torch::optim::Optimizer& optimizer() override { return *optimizer_; }
+  torch::optim::Optimizer* optimizer() override { return optimizer_.get(); }
 
  private:
   Head& head_;

@@ -53,6 +53,11 @@ class TrainingState {
   // best epoch.
   bool finish_epoch(const EpochResult& trained, const EpochResult& validated, const nlohmann::json& metrics);
 
+  // What a solved head stage (the logistic head) chose, kept for the summary across a resume; null
+  // for heads trained by epochs.
+  const nlohmann::json& head_fit() const { return head_fit_; }
+  void record_head_fit(nlohmann::json head_fit) { head_fit_ = std::move(head_fit); }
+
   nlohmann::json to_json() const;
   // Throws tl::Error naming `source` when the state is incomplete or of another format.
   static TrainingState from_json(const nlohmann::json& json, EarlyStoppingSettings early_stopping, bool has_validation,
@@ -68,6 +73,7 @@ class TrainingState {
   EarlyStoppingSettings early_stopping_settings_;
   std::optional<EpochResult> best_;
   nlohmann::json best_metrics_, last_metrics_;
+  nlohmann::json head_fit_;
 };
 
 }  // namespace tl

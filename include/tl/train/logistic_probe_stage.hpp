@@ -1,0 +1,39 @@
+#pragma once
+// LogisticProbeStage: the head stage of a logistic head (model.head.type logistic). Its one epoch
+// is the solve: the L2 strength chosen on the validation features, the head refitted on training and
+// validation features when train.refit says so (see logistic_probe.hpp). With augmentation, every
+// cached view's rows are fitted together.
+#include <optional>
+
+#include <torch/types.h>
+
+#include "tl/config/model_options.hpp"
+#include "tl/config/train_options.hpp"
+#include "tl/train/head.hpp"
+#include "tl/train/logistic_probe.hpp"
+#include "tl/train/training_features.hpp"
+#include "tl/train/training_stage.hpp"
+
+namespace tl {
+
+class LogisticProbeStage : public TrainingStage {
+ public:
+  // The head, features and configs must outlive the stage.
+  LogisticProbeStage(Head& head, TrainingFeatures& features, const HeadConfig& head_config, const TrainConfig& config);
+
+  Stage kind() const override { return Stage::head; }
+  std::optional<double> learning_rate(int) const override { return std::nullopt; }
+  EpochResult run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) override;
+  torch::optim::Optimizer* optimizer() override { return nullptr; }
+  nlohmann::json report() const override;
+  std::optional<EpochResult> held_out_validation() const override;
+
+ private:
+  Head& head_;
+  TrainingFeatures& features_;
+  const HeadConfig& head_config_;
+  const TrainConfig& config_;
+  std::optional<LogisticProbe> probe_;
+};
+
+}  // namespace tl
