@@ -253,6 +253,9 @@ Experiment load_experiment(const ConfigSource& source) {
   experiment.data = read_data(reader.section("data"));
   experiment.model = read_model(reader.section("model"), experiment.data.val_fraction);
   experiment.train = read_train(reader.section("train"), experiment.model.head.type);
+  ConfigReader eval = reader.section("eval");
+  experiment.eval.tta = eval.choice("tta", kTestTimeAugmentations, experiment.eval.tta);
+  eval.finish();
 
   ConfigReader output = reader.section("output");
   const auto directory = output.optional_path("dir");

@@ -1,6 +1,7 @@
 // The config spelling of every choice. Switches without a default: -Wswitch names a new enumerator
 // that has no spelling yet.
 #include "tl/config/data_options.hpp"
+#include "tl/config/eval_options.hpp"
 #include "tl/config/model_options.hpp"
 #include "tl/config/train_options.hpp"
 
@@ -28,6 +29,14 @@ const char* name_of(HeadType type) {
     case HeadType::linear: return "linear";
     case HeadType::mlp: return "mlp";
     case HeadType::logistic: return "logistic";
+  }
+  return "?";
+}
+
+const char* name_of(TestTimeAugmentation tta) {
+  switch (tta) {
+    case TestTimeAugmentation::none: return "none";
+    case TestTimeAugmentation::flip: return "flip";
   }
   return "?";
 }

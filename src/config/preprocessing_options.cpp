@@ -33,6 +33,7 @@ std::string Preprocessing::describe() const {
        << mean[2] << " std=" << std[0] << "," << std[1] << "," << std[2]
        << " order=" << (channel_order == ChannelOrder::rgb ? "rgb" : "bgr")
        << " reduced_decode=" << (reduced_decode ? "on" : "off");
+  if (mirrored) text << " mirrored";
   return text.str();
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace tl {
@@ -159,7 +160,11 @@ void write_normalized_chw(const cv::Mat& rgb, const Preprocessing& preprocessing
 
 void preprocess_for_eval(const cv::Mat& rgb, const Preprocessing& preprocessing, float* chw) {
   const cv::Mat resized = resize_shorter_side(rgb, preprocessing);
-  write_normalized_chw(resized(centre_crop(resized.size(), preprocessing)), preprocessing, chw);
+  const cv::Mat crop = resized(centre_crop(resized.size(), preprocessing));
+  if (!preprocessing.mirrored) return write_normalized_chw(crop, preprocessing, chw);
+  cv::Mat mirror;
+  cv::flip(crop, mirror, 1);
+  write_normalized_chw(mirror, preprocessing, chw);
 }
 
 }  // namespace tl

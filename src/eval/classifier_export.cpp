@@ -17,10 +17,11 @@ namespace tl {
 namespace {
 
 // TorchScript source of the forward pass: the backbone, tl's pooling of a 4-D output, then the
-// head's Linear layers with a ReLU between consecutive ones.
-std::string forward_source(size_t linear_layers, bool softmax) {
+// head's Linear layers with a ReLU between consecutive ones; with test-time flips, the logits of the
+// input and of its left-right mirror averaged.
+std::string forward_source(size_t linear_layers, bool softmax, TestTimeAugmentation tta) {
   std::ostringstream source;
-  source << "def forward(self, images: Tensor) -> Tensor:\n"
+  source << "def logits(self, images: Tensor) -> Tensor:\n"
          << "    x = self.backbone.forward(images)\n"
          << "    if x.dim() == 4:\n"
          << "        x = x.mean([2, 3])\n";
@@ -28,6 +29,11 @@ std::string forward_source(size_t linear_layers, bool softmax) {
     if (i > 0) source << "    x = torch.relu(x)\n";
     source << "    x = torch.linear(x, self.head_" << i << "_weight, self.head_" << i << "_bias)\n";
   }
+  source << "    return x\n"
+         << "\n"
+         << "def forward(self, images: Tensor) -> Tensor:\n"
+         << "    x = self.logits(images)\n";
+  if (tta == TestTimeAugmentation::flip) source << "    x = (x + self.logits(images.flip([3]))) / 2\n";
   source << (softmax ? "    return torch.softmax(x, 1)\n" : "    return x\n");
   return source.str();
 }
@@ -41,6 +47,7 @@ nlohmann::json describe_export(TrainedClassifier& classifier, const fs::path& ru
       {"input", "float32 [N, 3, " + std::to_string(preprocessing.height) + ", " + std::to_string(preprocessing.width) +
                     "], channels in `color` order, (x/255 - mean) / std"},
       {"output", softmax ? "class probabilities [N, classes] (softmax applied)" : "logits [N, classes] (no softmax)"},
+      {"tta", name_of(classifier.tta())},
       {"classes", record.class_names},
       {"num_classes", record.class_names.size()},
       // The backbone metadata schema (../shared/models/*/model.json), for the preprocessing.
@@ -80,7 +87,7 @@ ExportedFiles export_classifier(const fs::path& run_directory, const fs::path& o
     exported.register_parameter(prefix + "weight", linears[i]->weight.detach().clone(), false);
     exported.register_parameter(prefix + "bias", linears[i]->bias.detach().clone(), false);
   }
-  exported.define(forward_source(linears.size(), options.softmax));
+  exported.define(forward_source(linears.size(), options.softmax, classifier.tta()));
   exported.eval();
 
   // The module must answer exactly as tl does before anyone relies on it.
@@ -90,7 +97,7 @@ ExportedFiles export_classifier(const fs::path& run_directory, const fs::path& o
   torch::Tensor expected, produced;
   {
     torch::NoGradGuard no_grad;
-    expected = classifier.logits(classifier.backbone().features(probe));
+    expected = classifier.logits_for_images(probe);
     if (options.softmax) expected = torch::softmax(expected, 1);
     produced = exported.forward({probe}).toTensor();
   }

@@ -69,19 +69,36 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
 
   const LoaderOptions loader{backbone_batch_size(experiment.data.batch_size), experiment.data.workers,
                              experiment.data.prefetch};
-  std::optional<FeatureCache> cache;
-  if (experiment.cache && classifier.backbone_state().empty()) {
-    cache = open_feature_cache(experiment.cache_directory, classifier.backbone().content_hash(),
-                               classifier.preprocessing().describe());
-  }
   ProcessGroup alone;
-  const FeatureSet features = extract_features_across(group != nullptr ? *group : alone, classifier.backbone(), dataset,
-                                                      indices, classifier.preprocessing(), loader, skipped,
-                                                      cache ? &*cache : nullptr, "evaluate (" + request.split + ")");
+  // A fine-tuned backbone's features are not those of the file the cache is keyed by.
+  const bool cached = experiment.cache && classifier.backbone_state().empty();
+  const auto features_of = [&](const Preprocessing& preprocessing, SkippedFiles& skipped_here,
+                               const std::string& label) {
+    std::optional<FeatureCache> cache;
+    if (cached) {
+      cache = open_feature_cache(experiment.cache_directory, classifier.backbone().content_hash(),
+                                 preprocessing.describe());
+    }
+    return extract_features_across(group != nullptr ? *group : alone, classifier.backbone(), dataset, indices,
+                                   preprocessing, loader, skipped_here, cache ? &*cache : nullptr, label);
+  };
+  const FeatureSet features = features_of(classifier.preprocessing(), skipped, "evaluate (" + request.split + ")");
+  torch::Tensor logits;
+  if (features.size() > 0) logits = classifier.logits(features.features);
+  if (classifier.tta() == TestTimeAugmentation::flip) {
+    SkippedFiles skipped_again;  // the same files as the first pass, counted once
+    const FeatureSet mirrored =
+        features_of(classifier.mirrored_preprocessing(), skipped_again, "evaluate (" + request.split + ", mirrored)");
+    if (mirrored.sample_indices != features.sample_indices) {
+      throw Error("the " + request.split + " images changed between the plain and the mirrored pass (" +
+                  std::to_string(features.size()) + " then " + std::to_string(mirrored.size()) + " decoded)");
+    }
+    if (features.size() > 0) logits = (logits + classifier.logits(mirrored.features)) / 2;
+  }
   std::vector<float> scores;
   std::vector<int> labels;
   if (features.size() > 0) {
-    const torch::Tensor logits = classifier.logits(features.features).to(torch::kCPU).contiguous();
+    logits = logits.to(torch::kCPU).contiguous();
     scores.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
     const torch::Tensor label_tensor = features.labels.to(torch::kInt32).contiguous();
     labels.assign(label_tensor.data_ptr<int>(), label_tensor.data_ptr<int>() + label_tensor.numel());
@@ -94,6 +111,7 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
         highest_losses(scores, labels, paths, classifier.class_names().size(), kReportedHighestLosses);
   }
   report.skipped_files = static_cast<int>(skipped.count());
+  report.tta = name_of(classifier.tta());
   return report;
 }
 

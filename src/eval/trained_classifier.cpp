@@ -46,9 +46,21 @@ torch::Tensor TrainedClassifier::logits(const torch::Tensor& features) {
   return head_->forward(features.to(parameter_device));
 }
 
+Preprocessing TrainedClassifier::mirrored_preprocessing() const {
+  Preprocessing mirrored = backbone_.preprocessing;
+  mirrored.mirrored = true;
+  return mirrored;
+}
+
+torch::Tensor TrainedClassifier::logits_for_images(const torch::Tensor& images) {
+  const torch::Tensor input = images.to(backbone_.backbone->device());
+  const torch::Tensor plain = logits(backbone_.backbone->features(input));
+  if (tta() == TestTimeAugmentation::none) return plain;
+  return (plain + logits(backbone_.backbone->features(input.flip({3})))) / 2;
+}
+
 torch::Tensor TrainedClassifier::probabilities_for_images(const torch::Tensor& images) {
-  const auto features = backbone_.backbone->features(images.to(backbone_.backbone->device()));
-  return torch::softmax(logits(features), 1);
+  return torch::softmax(logits_for_images(images), 1);
 }
 
 }  // namespace tl

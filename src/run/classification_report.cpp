@@ -124,6 +124,7 @@ nlohmann::json to_json(const ClassificationReport& report) {
           {"per_class", per_class},
           {"confusion_matrix", confusion_json(report, names)},
           {"skipped_files", report.skipped_files},
+          {"tta", report.tta},
           {"highest_losses", losses}};
 }
 
@@ -136,8 +137,10 @@ std::string format_report(const ClassificationReport& report) {
   char top_k[48] = "";
   if (static_cast<size_t>(report.k) < report.classes.size())
     std::snprintf(top_k, sizeof top_k, "   top-%d %.2f%%", report.k, 100 * report.topk);
-  std::snprintf(line, sizeof line, "samples %d   top-1 %.2f%%%s   mean per-class %.2f%%   skipped %d\n\n",
-                report.samples, 100 * report.top1, top_k, 100 * report.mean_per_class_accuracy, report.skipped_files);
+  const std::string tta = report.tta == "none" ? "" : "   test-time " + report.tta;
+  std::snprintf(line, sizeof line, "samples %d   top-1 %.2f%%%s   mean per-class %.2f%%   skipped %d%s\n\n",
+                report.samples, 100 * report.top1, top_k, 100 * report.mean_per_class_accuracy, report.skipped_files,
+                tta.c_str());
   text += line;
   std::snprintf(line, sizeof line, "%-*s %9s %9s %9s %8s\n", static_cast<int>(width), "class", "precision", "recall",
                 "f1", "support");

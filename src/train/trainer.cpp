@@ -414,6 +414,7 @@ nlohmann::json Trainer::summary() const {
                            ? nlohmann::json{{"views", features_->views()}, {"settings", augmentation.describe()}}
                            : nlohmann::json()},
       {"head_fit", state_->head_fit()},
+      {"eval", {{"tta", name_of(experiment_.eval.tta)}}},
       {"fine_tune", fine_tune_summary},
       {"feature_extraction", features_->statistics()},
       {"backbone",

@@ -135,7 +135,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "model.backbone: required, expected a path"},
         InvalidCase{"unknown_top_level_key", "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\nepochs: 3\n",
                     "epochs: unknown key (known keys here: name, seed, device, threads, cache, cache_dir, data, model, "
-                    "train, output)"},
+                    "train, eval, output)"},
         InvalidCase{
             "unknown_nested_key",
             "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {optimizer: {name: adam, lrr: 1}}\n",
@@ -194,6 +194,8 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"select_by_for_linear_head",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {select_by: accuracy}\n",
                     "train.select_by: only used by head type logistic"},
+        InvalidCase{"unknown_tta", "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\neval: {tta: crops}\n",
+                    "eval.tta: expected one of none|flip, got \"crops\""},
         InvalidCase{"warmup_longer_than_training",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
                     "train: {epochs: 3, schedule: {warmup_epochs: 3}}\n",
@@ -340,6 +342,9 @@ TEST(Config, EveryChoiceSpellingBecomesItsEnumValue) {
   }
   for (const tl::BatchNormPolicy policy : tl::kBatchNormPolicies) {
     EXPECT_EQ(load("train.fine_tune.bn", tl::name_of(policy)).train.fine_tune.bn, policy);
+  }
+  for (const tl::TestTimeAugmentation tta : tl::kTestTimeAugmentations) {
+    EXPECT_EQ(load("eval.tta", tl::name_of(tta)).eval.tta, tta);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace {
@@ -51,6 +52,29 @@ TEST(Preprocessing, TinyImagesAreUpscaledToTheInputSize) {
   std::vector<float> chw(3 * 224 * 224);
   tl::preprocess_for_eval(tiny, p, chw.data());
   EXPECT_NEAR(chw[0], (10 / 255.0f - p.mean[0]) / p.std[0], 1e-5);
+}
+
+// Test-time flips mirror the crop itself (not the photo before cropping, whose centre crop can sit a
+// pixel off when the margins are odd), so an exported module flipping its input tensor agrees.
+TEST(Preprocessing, AMirroredPassIsThePlainCropMirrored) {
+  tl::Preprocessing plain;
+  plain.height = plain.width = 8;
+  plain.resize_shorter = 9;  // a 9-pixel margin: the crop is not centred exactly
+  cv::Mat rgb(9, 13, CV_8UC3);
+  cv::randu(rgb, 0, 256);
+  tl::Preprocessing mirrored = plain;
+  mirrored.mirrored = true;
+  EXPECT_NE(mirrored.describe(), plain.describe()) << "cached in a namespace of their own";
+  std::vector<float> expected(3 * 64), actual(3 * 64);
+  tl::preprocess_for_eval(rgb, plain, expected.data());
+  tl::preprocess_for_eval(rgb, mirrored, actual.data());
+  for (int c = 0; c < 3; ++c) {
+    for (int y = 0; y < 8; ++y) {
+      for (int x = 0; x < 8; ++x) {
+        EXPECT_EQ(actual[c * 64 + y * 8 + x], expected[c * 64 + y * 8 + (7 - x)]) << c << " " << y << " " << x;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "tl/config/config_source.hpp"
 #include "tl/config/data_options.hpp"
+#include "tl/config/eval_options.hpp"
 #include "tl/config/model_options.hpp"
 #include "tl/config/train_options.hpp"
 
@@ -27,6 +28,7 @@ struct Experiment {
   DataConfig data;
   ModelConfig model;
   TrainConfig train;
+  EvalConfig eval;
   std::filesystem::path run_directory;
   nlohmann::json resolved;
 };

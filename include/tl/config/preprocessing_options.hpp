@@ -31,6 +31,7 @@ struct Preprocessing {
   std::array<float, 3> std{0.229f, 0.224f, 0.225f};
   ChannelOrder channel_order = ChannelOrder::rgb;
   bool reduced_decode = true;  // let large JPEGs decode at 1/2, 1/4 or 1/8 scale (image_decoder.hpp)
+  bool mirrored = false;       // the evaluation crop mirrored left-right (test-time flips)
 
   // What decode_image_file may reduce to: the shorter side the resize needs, or 0 (full size).
   int decode_shorter_side() const;

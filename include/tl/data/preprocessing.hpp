@@ -19,7 +19,8 @@ cv::Rect centre_crop(const cv::Size& image, const Preprocessing& preprocessing);
 // Writes 3 x height x width floats to `chw` from an RGB image of exactly height x width.
 void write_normalized_chw(const cv::Mat& rgb, const Preprocessing& preprocessing, float* chw);
 
-// The whole evaluation transform: resize, centre crop, normalise into `chw`.
+// The whole evaluation transform: resize, centre crop (mirrored with preprocessing.mirrored),
+// normalise into `chw`.
 void preprocess_for_eval(const cv::Mat& rgb, const Preprocessing& preprocessing, float* chw);
 
 }  // namespace tl

@@ -34,9 +34,16 @@ class TrainedClassifier {
   // tuned backbone are not the file's, so they must not be cached under the file's hash.
   const NamedTensors& backbone_state() const { return backbone_state_; }
 
+  // The run's eval.tta: how logits_for_images and evaluation combine passes.
+  TestTimeAugmentation tta() const { return experiment_.eval.tta; }
+  // The preprocessing of the mirrored pass of test-time flips: the crop mirrored left-right.
+  Preprocessing mirrored_preprocessing() const;
+
   // Logits [N, classes] for backbone features [N, D] (on any device).
   torch::Tensor logits(const torch::Tensor& features);
-  // Class probabilities [N, classes] for normalised images [N, 3, H, W].
+  // Logits [N, classes] for normalised images [N, 3, H, W], with the run's test-time augmentation.
+  torch::Tensor logits_for_images(const torch::Tensor& images);
+  // Their softmax.
   torch::Tensor probabilities_for_images(const torch::Tensor& images);
 
  private:

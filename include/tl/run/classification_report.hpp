@@ -36,6 +36,7 @@ struct ClassificationReport {
   std::vector<ConfusionCell> confusion;  // nonzero cells, by true class then predicted class
   int skipped_files = 0;
   std::vector<LossySample> highest_losses;  // filled by evaluation, which knows the photos
+  std::string tta = "none";                 // how evaluation combined passes per image (eval.tta)
 };
 
 // scores: samples x classes, row-major (logits or probabilities: only the order matters).
