@@ -185,6 +185,7 @@ TrainConfig read_train(ConfigReader reader, HeadType head) {
   }
   // The logistic head's solve is the head stage's one epoch.
   train.epochs = logistic ? 1 : reader.integer("epochs", train.epochs, 1, 100000);
+
   train.batch_size = reader.integer("batch_size", train.batch_size, 1, 1 << 20);
   train.optimizer = read_optimizer(reader.section("optimizer"));
   train.schedule = read_schedule(reader.section("schedule"));
@@ -194,6 +195,17 @@ TrainConfig read_train(ConfigReader reader, HeadType head) {
   train.sampling = reader.choice("sampling", kSamplings, train.sampling);
   train.augmentation = read_augmentation(reader.section("augmentation"), train.epochs);
   train.fine_tune = read_fine_tune(reader.section("fine_tune"), train.optimizer.lr);
+  // What steps an optimizer through batches serves a logistic head's run only when fine-tuning follows.
+  if (logistic && !train.fine_tune.enabled()) {
+    for (const char* key :
+         {"batch_size", "optimizer", "schedule", "label_smoothing", "clip_grad_norm", "sampling", "early_stopping"}) {
+      if (reader.has(key)) {
+        reader.fail(key,
+                    "not used by head type logistic without fine_tune (its solve has no optimizer, schedule or "
+                    "batches)");
+      }
+    }
+  }
   ConfigReader early_stopping = reader.section("early_stopping");
   train.early_stopping_patience = early_stopping.integer("patience", train.early_stopping_patience, 0, 100000);
   train.early_stopping_min_delta = early_stopping.number("min_delta", train.early_stopping_min_delta, 0.0, 1e6);

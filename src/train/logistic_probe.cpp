@@ -32,7 +32,8 @@ torch::Tensor logits_of(const LogisticFit& fit, const torch::Tensor& features) {
 }  // namespace
 
 LogisticFit fit_logistic_regression(const torch::Tensor& features, const torch::Tensor& labels, int64_t classes,
-                                    double l2, int max_iterations, const LogisticFit* start) {
+                                    double l2, int max_iterations, const torch::Tensor& class_weights,
+                                    const LogisticFit* start) {
   const auto options = features.options();
   torch::Tensor weight =
       start != nullptr ? start->weight.detach().clone() : torch::zeros({classes, features.size(1)}, options);
@@ -48,11 +49,16 @@ LogisticFit fit_logistic_regression(const torch::Tensor& features, const torch::
                                                  .tolerance_change(1e-12)
                                                  .history_size(20)
                                                  .line_search_fn("strong_wolfe"));
+  torch::nn::functional::CrossEntropyFuncOptions loss_options;
+  if (class_weights.defined()) loss_options.weight(class_weights.to(features.options()));
+  const auto objective_of = [&](const torch::Tensor& w, const torch::Tensor& b) {
+    return torch::nn::functional::cross_entropy(torch::addmm(b, features, w.t()), labels, loss_options) +
+           0.5 * l2 * w.pow(2).sum();
+  };
   int evaluations = 0;
   const auto objective = [&] {
     solver.zero_grad();
-    torch::Tensor loss = torch::nn::functional::cross_entropy(torch::addmm(bias, features, weight.t()), labels);
-    if (l2 > 0) loss = loss + 0.5 * l2 * weight.pow(2).sum();
+    torch::Tensor loss = objective_of(weight, bias);
     loss.backward();
     ++evaluations;
     return loss;
@@ -60,9 +66,7 @@ LogisticFit fit_logistic_regression(const torch::Tensor& features, const torch::
   solver.step(objective);
   LogisticFit fit{weight.detach(), bias.detach(), 0, evaluations};
   torch::NoGradGuard no_grad;
-  fit.objective =
-      (torch::nn::functional::cross_entropy(logits_of(fit, features), labels) + 0.5 * l2 * fit.weight.pow(2).sum())
-          .item<double>();
+  fit.objective = objective_of(fit.weight, fit.bias).item<double>();
   if (!std::isfinite(fit.objective)) {
     throw Error("the logistic head's fit diverged (objective " + std::to_string(fit.objective) + " at l2 " +
                 std::to_string(l2) + "); are the features finite?");
@@ -104,7 +108,8 @@ nlohmann::json LogisticProbe::to_json(const HeadConfig& head, SelectionMetric me
 
 LogisticProbe fit_logistic_probe(const torch::Tensor& train_features, const torch::Tensor& train_labels,
                                  const torch::Tensor& validation_features, const torch::Tensor& validation_labels,
-                                 int64_t classes, const HeadConfig& head, SelectionMetric metric, bool refit) {
+                                 int64_t classes, const HeadConfig& head, SelectionMetric metric, bool refit,
+                                 const torch::Tensor& class_weights) {
   const auto started = std::chrono::steady_clock::now();
   if (head.l2.empty()) throw Error("the logistic head needs at least one L2 strength");
   const bool has_validation = validation_labels.defined() && validation_labels.numel() > 0;
@@ -134,7 +139,7 @@ LogisticProbe fit_logistic_probe(const torch::Tensor& train_features, const torc
     for (const double l2 : strongest_first) {
       LogisticFit fit = [&] {
         torch::AutoGradMode solving(true);
-        return fit_logistic_regression(x, train_labels, classes, l2, head.max_iterations,
+        return fit_logistic_regression(x, train_labels, classes, l2, head.max_iterations, class_weights,
                                        previous ? &*previous : nullptr);
       }();
       const torch::Tensor logits = logits_of(fit, validation_x);
@@ -161,7 +166,7 @@ LogisticProbe fit_logistic_probe(const torch::Tensor& train_features, const torc
     standardisation = standardisation_of(fit_x, head.standardize);
     torch::AutoGradMode solving(true);
     chosen = fit_logistic_regression(standardisation.apply(fit_x), fit_labels, classes, probe.chosen_l2,
-                                     head.max_iterations, chosen ? &*chosen : nullptr);
+                                     head.max_iterations, class_weights, chosen ? &*chosen : nullptr);
   }
   probe.refit = refit && has_validation;
   probe.fitted_rows = fit_x.size(0);

@@ -9,8 +9,12 @@
 namespace tl {
 
 LogisticProbeStage::LogisticProbeStage(Head& head, TrainingFeatures& features, const HeadConfig& head_config,
-                                       const TrainConfig& config)
-    : head_(head), features_(features), head_config_(head_config), config_(config) {}
+                                       const TrainConfig& config, torch::Tensor class_weights)
+    : head_(head),
+      features_(features),
+      head_config_(head_config),
+      config_(config),
+      class_weights_(std::move(class_weights)) {}
 
 EpochResult LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done) {
   std::vector<torch::Tensor> rows, labels;

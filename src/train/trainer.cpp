@@ -280,7 +280,7 @@ std::unique_ptr<TrainingStage> Trainer::make_stage(Stage stage) {
   switch (stage) {
     case Stage::head:
       if (experiment_.model.head.type == HeadType::logistic) {
-        return std::make_unique<LogisticProbeStage>(head_, *features_, experiment_.model.head, config_);
+        return std::make_unique<LogisticProbeStage>(head_, *features_, experiment_.model.head, config_, class_weights_);
       }
       return std::make_unique<HeadStage>(head_, *features_, config_, class_weights_, seed_);
     case Stage::fine_tune:

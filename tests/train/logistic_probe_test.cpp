@@ -59,9 +59,25 @@ TEST(LogisticRegression, AWarmStartReachesTheSameSolutionInFewerEvaluations) {
   const Blobs data = blobs(120, 6, 3, 3);
   const tl::LogisticFit cold = tl::fit_logistic_regression(data.features, data.labels, 3, 0.01, 500);
   const tl::LogisticFit near = tl::fit_logistic_regression(data.features, data.labels, 3, 0.012, 500);
-  const tl::LogisticFit warm = tl::fit_logistic_regression(data.features, data.labels, 3, 0.01, 500, &near);
+  const tl::LogisticFit warm = tl::fit_logistic_regression(data.features, data.labels, 3, 0.01, 500, {}, &near);
   EXPECT_TRUE(torch::allclose(warm.weight, cold.weight, 1e-4, 1e-4));
   EXPECT_LT(warm.evaluations, cold.evaluations);
+}
+
+TEST(LogisticRegression, ClassWeightsRaiseTheRareClassesRecall) {
+  // Nine of ten rows in class 0, the blobs overlapping: unweighted, the rare class is mostly lost.
+  Blobs data = blobs(200, 4, 2, 10, 2.5);
+  const torch::Tensor keep = (data.labels == 0).logical_or(torch::arange(200).remainder(18) == 1);
+  data = {data.features.index({keep}), data.labels.index({keep})};
+  const auto rare_recall = [&](const tl::LogisticFit& fit) {
+    const torch::Tensor predicted = torch::addmm(fit.bias, data.features, fit.weight.t()).argmax(1);
+    const torch::Tensor rare = data.labels == 1;
+    return predicted.index({rare}).eq(1).to(torch::kDouble).mean().item<double>();
+  };
+  const tl::LogisticFit plain = tl::fit_logistic_regression(data.features, data.labels, 2, 0.01, 500);
+  const torch::Tensor weights = torch::tensor({0.55, 5.5}, torch::kDouble);
+  const tl::LogisticFit weighted = tl::fit_logistic_regression(data.features, data.labels, 2, 0.01, 500, weights);
+  EXPECT_GT(rare_recall(weighted), rare_recall(plain) + 0.2);
 }
 
 TEST(SelectionScore, MeanPerClassAccuracyWeighsEachClassAlike) {

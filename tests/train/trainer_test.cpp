@@ -192,7 +192,8 @@ TEST_F(Trainer, ResumeAcrossTheStageChangeEqualsAnUninterruptedRun) {
 }
 
 nlohmann::json logistic_head(const nlohmann::json& head = nlohmann::json::object()) {
-  nlohmann::json changes = {{"model", {{"head", {{"type", "logistic"}}}}}, {"train", {{"epochs", nullptr}}}};
+  nlohmann::json changes = {{"model", {{"head", {{"type", "logistic"}}}}},
+                            {"train", {{"epochs", nullptr}, {"batch_size", nullptr}, {"optimizer", nullptr}}}};
   changes["model"]["head"].merge_patch(head);
   return changes;
 }
@@ -230,7 +231,7 @@ TEST_F(Trainer, LogisticHeadChoosesItsPenaltyOnValidationAndRefits) {
 // solved head, and a run resumed in the fine-tuning stage still reports what the solve chose.
 TEST_F(Trainer, FineTuningFollowsALogisticHeadAndResumes) {
   nlohmann::json changes = logistic_head({{"l2", {1e-3, 1e-1}}});
-  changes["train"]["fine_tune"] = kFineTune["train"]["fine_tune"];
+  changes["train"] = {{"epochs", nullptr}, {"fine_tune", kFineTune["train"]["fine_tune"]}};
   expect_resume_to_match(*this, experiment("whole", changes), experiment("stopped", changes), 2);
   const nlohmann::json summary = summary_of(dir / "stopped");
   const nlohmann::json whole_fit = summary_of(dir / "whole")["head_fit"];

@@ -23,10 +23,12 @@ struct LogisticFit {
 };
 
 // One fit of logistic regression with penalty l2/2 |W|^2 on features [n, D] and labels [n], in the
-// features' precision.
-// `start` (may be null) warm-starts the solver, e.g. from the neighbouring L2 strength.
+// features' precision. `class_weights` [classes] (may be undefined) weigh each class's loss as
+// train.class_weights does for the other heads. `start` (may be null) warm-starts the solver, e.g.
+// from the neighbouring L2 strength.
 LogisticFit fit_logistic_regression(const torch::Tensor& features, const torch::Tensor& labels, int64_t classes,
-                                    double l2, int max_iterations, const LogisticFit* start = nullptr);
+                                    double l2, int max_iterations, const torch::Tensor& class_weights = {},
+                                    const LogisticFit* start = nullptr);
 
 // top-1 accuracy or mean per-class accuracy (over the classes present in `labels`) of logits [n, C].
 double selection_score(const torch::Tensor& logits, const torch::Tensor& labels, SelectionMetric metric);
@@ -57,6 +59,7 @@ struct LogisticProbe {
 // empty only when head.l2 holds one value. Tensors may be on any device; the result is on theirs.
 LogisticProbe fit_logistic_probe(const torch::Tensor& train_features, const torch::Tensor& train_labels,
                                  const torch::Tensor& validation_features, const torch::Tensor& validation_labels,
-                                 int64_t classes, const HeadConfig& head, SelectionMetric metric, bool refit);
+                                 int64_t classes, const HeadConfig& head, SelectionMetric metric, bool refit,
+                                 const torch::Tensor& class_weights = {});
 
 }  // namespace tl

@@ -18,8 +18,9 @@ namespace tl {
 
 class LogisticProbeStage : public TrainingStage {
  public:
-  // The head, features and configs must outlive the stage.
-  LogisticProbeStage(Head& head, TrainingFeatures& features, const HeadConfig& head_config, const TrainConfig& config);
+  // The head, features and configs must outlive the stage. `class_weights` may be undefined.
+  LogisticProbeStage(Head& head, TrainingFeatures& features, const HeadConfig& head_config, const TrainConfig& config,
+                     torch::Tensor class_weights);
 
   Stage kind() const override { return Stage::head; }
   std::optional<double> learning_rate(int) const override { return std::nullopt; }
@@ -33,6 +34,7 @@ class LogisticProbeStage : public TrainingStage {
   TrainingFeatures& features_;
   const HeadConfig& head_config_;
   const TrainConfig& config_;
+  torch::Tensor class_weights_;
   std::optional<LogisticProbe> probe_;
 };
 
