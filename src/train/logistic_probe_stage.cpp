@@ -26,7 +26,7 @@ EpochResult LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done)
   const LabelledFeatures train{torch::cat(rows), torch::cat(labels)};
   const LabelledFeatures& validation = features_.validation();
   probe_ = fit_logistic_probe(train.features, train.labels, validation.features, validation.labels, head_->classes(),
-                              head_config_, config_.select_by, config_.refit);
+                              head_config_, config_.select_by, config_.refit, class_weights_);
   {
     torch::NoGradGuard no_grad;
     const torch::nn::Linear layer = head_->linear_layers().front();

@@ -316,8 +316,9 @@ void Trainer::train_epoch() {
     if (options_.on_batch_end) options_.on_batch_end(epoch + 1, done, total);
   };
   const EpochResult trained = stage_->run_epoch(epoch, stage_epoch, batch_done);
+  const std::optional<EpochResult> held_out = stage_->held_out_validation();
   const EpochResult validated =
-      stage_->held_out_validation().value_or(evaluate_head(head_, features_->validation(), config_.label_smoothing));
+      held_out ? *held_out : evaluate_head(head_, features_->validation(), config_.label_smoothing);
   if (const nlohmann::json fit = stage_->report(); stage_->kind() == Stage::head && !fit.empty()) {
     state_->record_head_fit(fit);
   }

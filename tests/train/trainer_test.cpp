@@ -227,6 +227,18 @@ TEST_F(Trainer, LogisticHeadChoosesItsPenaltyOnValidationAndRefits) {
   EXPECT_GT(lines[0]["train_accuracy"].get<double>(), 1.0 / 3) << "better than chance on the synthetic colours";
 }
 
+// train.class_weights reaches the solve: on data where one class is rare, balanced weights change the fit.
+TEST_F(Trainer, LogisticHeadWeighsItsLossByClassWeights) {
+  for (int i = 0; i < 8; ++i) std::filesystem::remove(dir / "data/green" / (std::to_string(i) + ".jpg"));
+  nlohmann::json plain = logistic_head({{"l2", {0.01}}});
+  nlohmann::json weighted = plain;
+  weighted["train"]["class_weights"] = "balanced";
+  const nlohmann::json unweighted_fit = tl::train(experiment("plain", plain))["head_fit"];
+  const nlohmann::json weighted_fit = tl::train(experiment("weighted", weighted))["head_fit"];
+  ASSERT_EQ(unweighted_fit["l2_grid"].size(), 1u);
+  EXPECT_NE(weighted_fit["l2_grid"][0]["val_loss"], unweighted_fit["l2_grid"][0]["val_loss"]);
+}
+
 // Fine-tuning after a logistic head keeps the validation images held out (no refit), starts from the
 // solved head, and a run resumed in the fine-tuning stage still reports what the solve chose.
 TEST_F(Trainer, FineTuningFollowsALogisticHeadAndResumes) {
