@@ -246,6 +246,17 @@ TEST_F(HandMadeRun, AFinishedEvaluatedRunShowsEverything) {
   EXPECT_EQ(html.find("No split has been evaluated"), std::string::npos);
 }
 
+TEST_F(HandMadeRun, ALogisticHeadsSolveCountsAsOneEpoch) {
+  const nlohmann::json config = {{"name", "solved"},
+                                 {"data", {{"layout", "image_folder"}, {"root", (dir / "data").string()}}},
+                                 {"model", {{"backbone", "tiny.pt"}, {"head", {{"type", "logistic"}}}}},
+                                 {"train", {{"fine_tune", {{"epochs", 2}}}}}};
+  write_file(run / "config.json", config.dump());
+  write_summary();
+  const std::string html = read_file(tl::write_run_report(run));
+  EXPECT_NE(html.find("finished after 3 of 3 epochs"), std::string::npos);
+}
+
 TEST_F(HandMadeRun, ThousandsOfClassesListTheConfusedPairsInsteadOfAHeatMap) {
   write_summary();
   nlohmann::json classes = nlohmann::json::array(), per_class = nlohmann::json::array();
