@@ -195,21 +195,6 @@ TrainConfig read_train(ConfigReader reader, HeadType head) {
   train.sampling = reader.choice("sampling", kSamplings, train.sampling);
   train.augmentation = read_augmentation(reader.section("augmentation"), train.epochs);
   train.fine_tune = read_fine_tune(reader.section("fine_tune"), train.optimizer.lr);
-  // What steps an optimizer through batches serves a logistic head's run only when fine-tuning follows.
-  if (logistic && !train.fine_tune.enabled()) {
-    for (const char* key :
-         {"batch_size", "optimizer", "schedule", "label_smoothing", "clip_grad_norm", "sampling", "early_stopping"}) {
-      if (reader.has(key)) {
-        reader.fail(key,
-                    "not used by head type logistic without fine_tune (its solve has no optimizer, schedule or "
-                    "batches)");
-      }
-    }
-  }
-  ConfigReader early_stopping = reader.section("early_stopping");
-  train.early_stopping_patience = early_stopping.integer("patience", train.early_stopping_patience, 0, 100000);
-  train.early_stopping_min_delta = early_stopping.number("min_delta", train.early_stopping_min_delta, 0.0, 1e6);
-  early_stopping.finish();
   for (const char* key : {"select_by", "refit"}) {
     if (!logistic && reader.has(key)) reader.fail(key, "only used by head type logistic");
   }
