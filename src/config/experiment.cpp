@@ -195,6 +195,10 @@ TrainConfig read_train(ConfigReader reader, HeadType head) {
   train.sampling = reader.choice("sampling", kSamplings, train.sampling);
   train.augmentation = read_augmentation(reader.section("augmentation"), train.epochs);
   train.fine_tune = read_fine_tune(reader.section("fine_tune"), train.optimizer.lr);
+  ConfigReader early_stopping = reader.section("early_stopping");
+  train.early_stopping_patience = early_stopping.integer("patience", train.early_stopping_patience, 0, 100000);
+  train.early_stopping_min_delta = early_stopping.number("min_delta", train.early_stopping_min_delta, 0.0, 1e6);
+  early_stopping.finish();
   for (const char* key : {"select_by", "refit"}) {
     if (!logistic && reader.has(key)) reader.fail(key, "only used by head type logistic");
   }
