@@ -108,8 +108,12 @@ std::string run_text(const nlohmann::json& info) {
     if (!best["val_accuracy"].is_null()) text += fmt::format(", val acc {:.3f}", best["val_accuracy"].get<double>());
     text += "\n";
   }
-  text += fmt::format("backbone {} ({} features)\n", summary["backbone"]["path"].get<std::string>(),
-                      summary["backbone"]["feature_dim"].get<int>());
+  const nlohmann::json& backbone = summary["backbone"];
+  std::string files;  // several backbones: their files in concatenation order
+  for (const auto& part : backbone.value("concatenated", nlohmann::json::array({backbone}))) {
+    files += (files.empty() ? "" : " + ") + part["path"].get<std::string>();
+  }
+  text += fmt::format("backbone {} ({} features)\n", files, backbone["feature_dim"].get<int>());
   for (const auto& [name, evaluation] : info["evaluations"].items()) {
     text += fmt::format("{:<8} top-1 {:.3f} on {} images\n", name, evaluation["top1"].get<double>(),
                         evaluation["samples"].get<int>());

@@ -273,21 +273,46 @@ std::filesystem::path ConfigReader::required_path(const std::string& key) {
   return *path;
 }
 
+std::filesystem::path ConfigReader::checked_path(const std::string& key, const nlohmann::json& value,
+                                                 const std::string& what) {
+  if (!value.is_string() || value.get<std::string>().empty()) expected(key, what, value);
+  std::filesystem::path resolved = resolve_path(key, value.get<std::string>());
+  // Runs record their paths in JSON and read them back (tl-eval, --resume), so a path must survive
+  // that unchanged; a folder name in another encoding is refused here rather than altered.
+  if (!is_valid_utf8(resolved.native())) {
+    fail(key, "resolves to " + path_text(resolved) + ", which is not UTF-8; rename the folder or move the config");
+  }
+  return resolved;
+}
+
 std::optional<std::filesystem::path> ConfigReader::optional_path(const std::string& key) {
   const nlohmann::json* value = lookup(key);
   if (value == nullptr) {
     record(key, nullptr);
     return std::nullopt;
   }
-  if (!value->is_string() || value->get<std::string>().empty()) expected(key, "a path", *value);
-  std::filesystem::path resolved = resolve_path(key, value->get<std::string>());
-  // Runs record their paths in JSON and read them back (tl-eval, --resume), so a path must survive
-  // that unchanged; a folder name in another encoding is refused here rather than altered.
-  if (!is_valid_utf8(resolved.native())) {
-    fail(key, "resolves to " + path_text(resolved) + ", which is not UTF-8; rename the folder or move the config");
-  }
+  std::filesystem::path resolved = checked_path(key, *value, "a path");
   record(key, resolved.string());
   return resolved;
+}
+
+std::vector<std::filesystem::path> ConfigReader::required_paths(const std::string& key) {
+  const nlohmann::json* value = lookup(key);
+  if (value == nullptr) fail(key, "required, expected a path or a list of paths");
+  if (!value->is_array()) {
+    std::filesystem::path resolved = checked_path(key, *value, "a path or a list of paths");
+    record(key, resolved.string());
+    return {resolved};
+  }
+  if (value->empty()) expected(key, "a path or a non-empty list of paths", *value);
+  std::vector<std::filesystem::path> paths;
+  nlohmann::json recorded = nlohmann::json::array();
+  for (const auto& item : *value) {
+    paths.push_back(checked_path(key, item, "a list of paths"));
+    recorded.push_back(paths.back().string());
+  }
+  record(key, recorded);
+  return paths;
 }
 
 const nlohmann::json* ConfigReader::mapping(const std::string& key) {

@@ -70,8 +70,19 @@ HeadConfig read_head(ConfigReader reader, double val_fraction) {
 
 ModelConfig read_model(ConfigReader reader, double val_fraction) {
   ModelConfig model;
-  model.backbone = reader.required_path("backbone");
-  if (reader.is_mapping("metadata")) {
+  for (const auto& file : reader.required_paths("backbone")) model.backbones.push_back({file, {}, {}});
+  if (model.backbones.size() > 1) {
+    // Several backbones: metadata files in the same order, or each backbone's default.
+    if (reader.has("metadata")) {
+      const auto files = reader.required_paths("metadata");
+      if (files.size() != model.backbones.size()) {
+        reader.fail("metadata", "with " + std::to_string(model.backbones.size()) +
+                                    " backbones, expected a list of as many metadata files (one per backbone), got " +
+                                    std::to_string(files.size()));
+      }
+      for (size_t i = 0; i < files.size(); ++i) model.backbones[i].metadata = files[i];
+    }
+  } else if (reader.is_mapping("metadata")) {
     const nlohmann::json& fields = *reader.mapping("metadata");
     for (const auto& [key, value] : fields.items()) {
       const auto& known = kBackboneMetadataFields;
@@ -81,10 +92,11 @@ ModelConfig read_model(ConfigReader reader, double val_fraction) {
         reader.fail("metadata." + key, "unknown key (known keys here: " + names + ")");
       }
     }
-    model.inline_metadata = parse_backbone_metadata(fields, reader.location("metadata") + ".");
-    model.inline_metadata->source = reader.location("metadata");
+    BackboneMetadata& metadata =
+        model.backbones[0].inline_metadata.emplace(parse_backbone_metadata(fields, reader.location("metadata") + "."));
+    metadata.source = reader.location("metadata");
   } else {
-    model.metadata = reader.optional_path("metadata");
+    model.backbones[0].metadata = reader.optional_path("metadata");
   }
   model.head = read_head(reader.section("head"), val_fraction);
   reader.finish();
@@ -149,9 +161,13 @@ Augmentation read_augmentation(ConfigReader reader, int epochs) {
   return augmentation;
 }
 
-FineTuneConfig read_fine_tune(ConfigReader reader, double head_lr) {
+FineTuneConfig read_fine_tune(ConfigReader reader, double head_lr, size_t backbones) {
   FineTuneConfig fine_tune;
   fine_tune.epochs = reader.integer("epochs", fine_tune.epochs, 0, 100000);
+  if (fine_tune.enabled() && backbones > 1) {
+    reader.fail("epochs", "fine-tuning trains one backbone, and model.backbone lists " + std::to_string(backbones) +
+                              "; fine-tune a single backbone, or train the head alone on the concatenated features");
+  }
   if (!fine_tune.enabled()) {
     for (const char* key : {"unfreeze_blocks", "unfreeze", "lr", "backbone_lr_multiplier", "bn", "cache_prefix"}) {
       if (reader.has(key)) reader.fail(key, "only used when fine_tune.epochs > 0");
@@ -176,7 +192,8 @@ FineTuneConfig read_fine_tune(ConfigReader reader, double head_lr) {
   return fine_tune;
 }
 
-TrainConfig read_train(ConfigReader reader, HeadType head) {
+TrainConfig read_train(ConfigReader reader, const ModelConfig& model) {
+  const HeadType head = model.head.type;
   TrainConfig train;
   const bool logistic = head == HeadType::logistic;
   if (logistic && reader.has("epochs")) {
@@ -194,7 +211,7 @@ TrainConfig read_train(ConfigReader reader, HeadType head) {
   train.class_weights = reader.choice("class_weights", kClassWeightings, train.class_weights);
   train.sampling = reader.choice("sampling", kSamplings, train.sampling);
   train.augmentation = read_augmentation(reader.section("augmentation"), train.epochs);
-  train.fine_tune = read_fine_tune(reader.section("fine_tune"), train.optimizer.lr);
+  train.fine_tune = read_fine_tune(reader.section("fine_tune"), train.optimizer.lr, model.backbones.size());
   ConfigReader early_stopping = reader.section("early_stopping");
   train.early_stopping_patience = early_stopping.integer("patience", train.early_stopping_patience, 0, 100000);
   train.early_stopping_min_delta = early_stopping.number("min_delta", train.early_stopping_min_delta, 0.0, 1e6);
@@ -253,7 +270,7 @@ Experiment load_experiment(const ConfigSource& source) {
   experiment.cache_directory = reader.optional_path("cache_dir").value_or(default_cache_directory());
   experiment.data = read_data(reader.section("data"));
   experiment.model = read_model(reader.section("model"), experiment.data.val_fraction);
-  experiment.train = read_train(reader.section("train"), experiment.model.head.type);
+  experiment.train = read_train(reader.section("train"), experiment.model);
   ConfigReader eval = reader.section("eval");
   experiment.eval.tta = eval.choice("tta", kTestTimeAugmentations, experiment.eval.tta);
   eval.finish();

@@ -9,6 +9,7 @@
 #include "tl/base/error.hpp"
 #include "tl/base/utf8_text.hpp"
 #include "tl/eval/trained_classifier.hpp"
+#include "tl/features/input_conversion.hpp"
 #include "tl/features/torchscript_tensors.hpp"
 
 namespace fs = std::filesystem;
@@ -16,15 +17,28 @@ namespace fs = std::filesystem;
 namespace tl {
 namespace {
 
-// TorchScript source of the forward pass: the backbone, tl's pooling of a 4-D output, then the
-// head's Linear layers with a ReLU between consecutive ones; with test-time flips, the logits of the
-// input and of its left-right mirror averaged.
-std::string forward_source(size_t linear_layers, bool softmax, TestTimeAugmentation tta) {
+// TorchScript source of the forward pass: each backbone (the first named `backbone`; a further one k
+// takes the input renormalised by its input_k_* buffers, see input_conversion.hpp), tl's pooling of
+// a 4-D output, the features concatenated, then the head's Linear layers with a ReLU between
+// consecutive ones; with test-time flips, the logits of the input and of its left-right mirror averaged.
+std::string forward_source(size_t backbones, size_t linear_layers, bool softmax, TestTimeAugmentation tta) {
   std::ostringstream source;
-  source << "def logits(self, images: Tensor) -> Tensor:\n"
-         << "    x = self.backbone.forward(images)\n"
-         << "    if x.dim() == 4:\n"
-         << "        x = x.mean([2, 3])\n";
+  source << "def logits(self, images: Tensor) -> Tensor:\n";
+  for (size_t k = 0; k < backbones; ++k) {
+    const std::string f = "f" + std::to_string(k);
+    if (k == 0) {
+      source << "    " << f << " = self.backbone.forward(images)\n";
+    } else {
+      const std::string input = "self.input_" + std::to_string(k) + "_";
+      source << "    " << f << " = self.backbone_" << k << ".forward(images.index_select(1, " << input << "channels) * "
+             << input << "scale + " << input << "shift)\n";
+    }
+    source << "    if " << f << ".dim() == 4:\n"
+           << "        " << f << " = " << f << ".mean([2, 3])\n";
+  }
+  source << "    x = torch.cat([";
+  for (size_t k = 0; k < backbones; ++k) source << (k > 0 ? ", f" : "f") << k;
+  source << "], 1)\n";
   for (size_t i = 0; i < linear_layers; ++i) {
     if (i > 0) source << "    x = torch.relu(x)\n";
     source << "    x = torch.linear(x, self.head_" << i << "_weight, self.head_" << i << "_bias)\n";
@@ -36,6 +50,14 @@ std::string forward_source(size_t linear_layers, bool softmax, TestTimeAugmentat
   if (tta == TestTimeAugmentation::flip) source << "    x = (x + self.logits(images.flip([3]))) / 2\n";
   source << (softmax ? "    return torch.softmax(x, 1)\n" : "    return x\n");
   return source.str();
+}
+
+// The backbone files as the run recorded them: one path, or the list in concatenation order.
+nlohmann::json recorded_backbones(const CheckpointRecord& record, std::string BackboneRecord::*field) {
+  if (record.backbones.size() == 1) return record.backbones[0].*field;
+  nlohmann::json list = nlohmann::json::array();
+  for (const BackboneRecord& backbone : record.backbones) list.push_back(backbone.*field);
+  return list;
 }
 
 nlohmann::json describe_export(TrainedClassifier& classifier, const fs::path& run_directory, const fs::path& checkpoint,
@@ -63,8 +85,8 @@ nlohmann::json describe_export(TrainedClassifier& classifier, const fs::path& ru
         {"checkpoint", path_text(fs::absolute(checkpoint).lexically_normal())},
         {"epoch", record.epoch},
         {"metrics", record.metrics},
-        {"backbone", record.backbone_path},
-        {"backbone_sha256", record.backbone_sha256},
+        {"backbone", recorded_backbones(record, &BackboneRecord::path)},
+        {"backbone_sha256", recorded_backbones(record, &BackboneRecord::sha256)},
         {"head", {{"type", name_of(record.head.type)}, {"hidden", record.head.hidden}}}}},
   };
 }
@@ -78,16 +100,39 @@ ExportedFiles export_classifier(const fs::path& run_directory, const fs::path& o
   const fs::path checkpoint = options.checkpoint.value_or(run_directory / "best.pt");
 
   torch::jit::Module exported("__torch__.tl.ExportedClassifier");
-  torch::jit::Module backbone = torch::jit::load(classifier.record().backbone_path, torch::kCPU);
-  load_named_tensors(backbone, classifier.backbone_state(), checkpoint.string());
-  exported.register_module("backbone", backbone);
+  const std::vector<BackboneRecord>& backbones = classifier.record().backbones;
+  for (size_t k = 0; k < backbones.size(); ++k) {
+    torch::jit::Module backbone = torch::jit::load(backbones[k].path, torch::kCPU);
+    if (k == 0) {
+      load_named_tensors(backbone, classifier.backbone_state(), checkpoint.string());
+      exported.register_module("backbone", backbone);
+      continue;
+    }
+    const InputConversion conversion = [&] {
+      try {
+        return input_conversion(classifier.preprocessing(), classifier.backbones()[k].preprocessing);
+      } catch (const Error& error) {
+        throw Error(out.string() + ": the exported module takes one input for every backbone, and " + error.what() +
+                    "; nothing written");
+      }
+    }();
+    const std::string prefix = "input_" + std::to_string(k) + "_";
+    const auto per_channel = [](const std::array<float, 3>& values) {
+      return torch::tensor(std::vector<float>(values.begin(), values.end())).view({1, 3, 1, 1});
+    };
+    exported.register_buffer(prefix + "channels", torch::tensor(std::vector<int64_t>(conversion.source_channel.begin(),
+                                                                                     conversion.source_channel.end())));
+    exported.register_buffer(prefix + "scale", per_channel(conversion.scale));
+    exported.register_buffer(prefix + "shift", per_channel(conversion.shift));
+    exported.register_module("backbone_" + std::to_string(k), backbone);
+  }
   const auto linears = classifier.head()->linear_layers();
   for (size_t i = 0; i < linears.size(); ++i) {
     const std::string prefix = "head_" + std::to_string(i) + "_";
     exported.register_parameter(prefix + "weight", linears[i]->weight.detach().clone(), false);
     exported.register_parameter(prefix + "bias", linears[i]->bias.detach().clone(), false);
   }
-  exported.define(forward_source(linears.size(), options.softmax, classifier.tta()));
+  exported.define(forward_source(backbones.size(), linears.size(), options.softmax, classifier.tta()));
   exported.eval();
 
   // The module must answer exactly as tl does before anyone relies on it.

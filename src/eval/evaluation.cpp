@@ -72,23 +72,28 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
   ProcessGroup alone;
   // A fine-tuned backbone's features are not those of the file the cache is keyed by.
   const bool cached = experiment.cache && classifier.backbone_state().empty();
-  const auto features_of = [&](const Preprocessing& preprocessing, SkippedFiles& skipped_here,
-                               const std::string& label) {
-    std::optional<FeatureCache> cache;
-    if (cached) {
-      cache = open_feature_cache(experiment.cache_directory, classifier.backbone().content_hash(),
-                                 preprocessing.describe());
+  // Every backbone's features in its own preprocessing (mirrored or not), side by side.
+  const auto features_of = [&](bool mirrored, SkippedFiles& skipped_here, const std::string& label) {
+    std::vector<FeatureSet> passes;
+    for (const LoadedBackbone& loaded : classifier.backbones()) {
+      Preprocessing preprocessing = loaded.preprocessing;
+      preprocessing.mirrored = mirrored;
+      std::optional<FeatureCache> cache;
+      if (cached) {
+        cache =
+            open_feature_cache(experiment.cache_directory, loaded.backbone->content_hash(), preprocessing.describe());
+      }
+      passes.push_back(extract_features_across(group != nullptr ? *group : alone, *loaded.backbone, dataset, indices,
+                                               preprocessing, loader, skipped_here, cache ? &*cache : nullptr, label));
     }
-    return extract_features_across(group != nullptr ? *group : alone, classifier.backbone(), dataset, indices,
-                                   preprocessing, loader, skipped_here, cache ? &*cache : nullptr, label);
+    return concatenate_features(passes);
   };
-  const FeatureSet features = features_of(classifier.preprocessing(), skipped, "evaluate (" + request.split + ")");
+  const FeatureSet features = features_of(false, skipped, "evaluate (" + request.split + ")");
   torch::Tensor logits;
   if (features.size() > 0) logits = classifier.logits(features.features);
   if (classifier.tta() == TestTimeAugmentation::flip) {
     SkippedFiles skipped_again;  // the same files as the first pass, counted once
-    const FeatureSet mirrored =
-        features_of(classifier.mirrored_preprocessing(), skipped_again, "evaluate (" + request.split + ", mirrored)");
+    const FeatureSet mirrored = features_of(true, skipped_again, "evaluate (" + request.split + ", mirrored)");
     if (mirrored.sample_indices != features.sample_indices) {
       throw Error("the " + request.split + " images changed between the plain and the mirrored pass (" +
                   std::to_string(features.size()) + " then " + std::to_string(mirrored.size()) + " decoded)");

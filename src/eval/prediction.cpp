@@ -1,6 +1,7 @@
 #include "tl/eval/prediction.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <torch/torch.h>
 
@@ -23,15 +24,25 @@ const std::vector<std::string>& Predictor::class_names() const { return classifi
 
 ImagePrediction Predictor::predict(const std::filesystem::path& image, int k) {
   ImagePrediction prediction{image, {}, {}};
-  const Preprocessing& preprocessing = classifier_->preprocessing();
-  const DecodedImage decoded = decode_image_file(image, preprocessing.decode_shorter_side());
-  if (!decoded.error.empty()) {
-    prediction.error = decoded.error;
-    return prediction;
+  // Each backbone gets the image in its own preprocessing, decoded once per decode size.
+  std::vector<torch::Tensor> inputs;
+  std::optional<DecodedImage> decoded;
+  int decoded_for = 0;
+  for (const LoadedBackbone& loaded : classifier_->backbones()) {
+    const Preprocessing& preprocessing = loaded.preprocessing;
+    if (!decoded || decoded_for != preprocessing.decode_shorter_side()) {
+      decoded = decode_image_file(image, preprocessing.decode_shorter_side());
+      decoded_for = preprocessing.decode_shorter_side();
+    }
+    if (!decoded->error.empty()) {
+      prediction.error = decoded->error;
+      return prediction;
+    }
+    torch::Tensor input = torch::empty({1, 3, preprocessing.height, preprocessing.width});
+    preprocess_for_eval(decoded->rgb, preprocessing, input.data_ptr<float>());
+    inputs.push_back(input);
   }
-  torch::Tensor input = torch::empty({1, 3, preprocessing.height, preprocessing.width});
-  preprocess_for_eval(decoded.rgb, preprocessing, input.data_ptr<float>());
-  const torch::Tensor probabilities = classifier_->probabilities_for_images(input).to(torch::kCPU)[0];
+  const torch::Tensor probabilities = torch::softmax(classifier_->logits_for_inputs(inputs), 1).to(torch::kCPU)[0];
   const auto [values, indices] = probabilities.topk(std::min<int64_t>(k, probabilities.size(0)));
   for (int64_t i = 0; i < values.size(0); ++i) {
     const auto index = static_cast<int>(indices[i].item<int64_t>());

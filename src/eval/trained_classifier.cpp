@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "tl/base/error.hpp"
+#include "tl/features/input_conversion.hpp"
 #include "tl/run/run_directory.hpp"
 
 namespace tl {
@@ -20,23 +21,31 @@ TrainedClassifier::TrainedClassifier(const std::filesystem::path& run_directory,
     throw Error(checkpoint_path.string() + ": its classes differ from " + run.classes().string() +
                 " (a checkpoint from another run?)");
   }
-  ModelConfig model = experiment_.model;
-  model.backbone = record_.backbone_path;
-  backbone_ = load_backbone(model, experiment_.data, device);
-  if (backbone_.backbone->content_hash() != record_.backbone_sha256) {
-    throw Error(record_.backbone_path + ": backbone file changed since " + checkpoint_path.string() +
-                " was trained (sha256 " + backbone_.backbone->content_hash() + ", trained with " +
-                record_.backbone_sha256 + ")");
+  if (record_.backbones.size() != experiment_.model.backbones.size()) {
+    throw Error(checkpoint_path.string() + ": trained on " + std::to_string(record_.backbones.size()) +
+                " backbones, the run's config lists " + std::to_string(experiment_.model.backbones.size()));
   }
-  if (backbone_.preprocessing.describe() != record_.preprocessing.get<std::string>()) {
-    throw Error(backbone_.metadata.source + ": preprocessing changed since training (now " +
-                backbone_.preprocessing.describe() + ", trained with " + record_.preprocessing.get<std::string>() +
-                ")");
+  if (!backbone_state_.empty() && record_.backbones.size() != 1) {
+    throw Error(checkpoint_path.string() + ": holds tuned backbone tensors but several backbones");
   }
-  backbone_.backbone->load_tuned_state(backbone_state_, checkpoint_path.string());
-  if (backbone_.backbone->feature_dim() != record_.in_features) {
+  for (size_t i = 0; i < record_.backbones.size(); ++i) {
+    const BackboneRecord& trained = record_.backbones[i];
+    BackboneSource source = experiment_.model.backbones[i];
+    source.file = trained.path;
+    LoadedBackbone& loaded = backbones_.emplace_back(load_backbone(source, experiment_.data, device));
+    if (loaded.backbone->content_hash() != trained.sha256) {
+      throw Error(trained.path + ": backbone file changed since " + checkpoint_path.string() + " was trained (sha256 " +
+                  loaded.backbone->content_hash() + ", trained with " + trained.sha256 + ")");
+    }
+    if (loaded.preprocessing.describe() != trained.preprocessing.get<std::string>()) {
+      throw Error(loaded.metadata.source + ": preprocessing changed since training (now " +
+                  loaded.preprocessing.describe() + ", trained with " + trained.preprocessing.get<std::string>() + ")");
+    }
+  }
+  backbones_.front().backbone->load_tuned_state(backbone_state_, checkpoint_path.string());
+  if (concatenated_feature_dim(backbones_) != record_.in_features) {
     throw Error(checkpoint_path.string() + ": head expects " + std::to_string(record_.in_features) +
-                " features, backbone gives " + std::to_string(backbone_.backbone->feature_dim()));
+                " features, the backbones give " + std::to_string(concatenated_feature_dim(backbones_)));
   }
 }
 
@@ -46,17 +55,42 @@ torch::Tensor TrainedClassifier::logits(const torch::Tensor& features) {
   return head_->forward(features.to(parameter_device));
 }
 
-Preprocessing TrainedClassifier::mirrored_preprocessing() const {
-  Preprocessing mirrored = backbone_.preprocessing;
-  mirrored.mirrored = true;
-  return mirrored;
+torch::Tensor TrainedClassifier::logits_for_inputs(const std::vector<torch::Tensor>& inputs) {
+  const auto features_of = [&](bool mirrored) {
+    std::vector<torch::Tensor> parts;
+    for (size_t i = 0; i < backbones_.size(); ++i) {
+      Backbone& backbone = *backbones_[i].backbone;
+      const torch::Tensor input = inputs.at(i).to(backbone.device());
+      parts.push_back(backbone.features(mirrored ? input.flip({3}) : input));
+    }
+    return torch::cat(parts, 1);
+  };
+  const torch::Tensor plain = logits(features_of(false));
+  if (tta() == TestTimeAugmentation::none) return plain;
+  return (plain + logits(features_of(true))) / 2;
+}
+
+std::vector<torch::Tensor> TrainedClassifier::inputs_for_each_backbone(const torch::Tensor& images) const {
+  std::vector<torch::Tensor> inputs{images};
+  for (size_t i = 1; i < backbones_.size(); ++i) {
+    inputs.push_back(input_conversion(preprocessing(), backbones_[i].preprocessing).apply(images));
+  }
+  return inputs;
+}
+
+torch::Tensor TrainedClassifier::features_for_images(const torch::Tensor& images, bool differentiable) {
+  const std::vector<torch::Tensor> inputs = inputs_for_each_backbone(images);
+  std::vector<torch::Tensor> parts;
+  for (size_t i = 0; i < backbones_.size(); ++i) {
+    Backbone& backbone = *backbones_[i].backbone;
+    const torch::Tensor input = inputs[i].to(backbone.device());
+    parts.push_back(differentiable ? backbone.differentiable_features(input) : backbone.features(input));
+  }
+  return torch::cat(parts, 1);
 }
 
 torch::Tensor TrainedClassifier::logits_for_images(const torch::Tensor& images) {
-  const torch::Tensor input = images.to(backbone_.backbone->device());
-  const torch::Tensor plain = logits(backbone_.backbone->features(input));
-  if (tta() == TestTimeAugmentation::none) return plain;
-  return (plain + logits(backbone_.backbone->features(input.flip({3})))) / 2;
+  return logits_for_inputs(inputs_for_each_backbone(images));
 }
 
 torch::Tensor TrainedClassifier::probabilities_for_images(const torch::Tensor& images) {

@@ -8,10 +8,7 @@ namespace tl {
 
 nlohmann::json describe_backbone(const std::filesystem::path& backbone,
                                  const std::optional<std::filesystem::path>& metadata) {
-  ModelConfig model;
-  model.backbone = backbone;
-  model.metadata = metadata;
-  const LoadedBackbone loaded = load_backbone(model, DataConfig{}, torch::kCPU);
+  const LoadedBackbone loaded = load_backbone({backbone, metadata, {}}, DataConfig{}, torch::kCPU);
   const std::vector<std::string> names = loaded.backbone->parameter_names();
   return {{"path", path_text(backbone)},
           {"sha256", loaded.backbone->content_hash()},

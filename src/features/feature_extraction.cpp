@@ -110,4 +110,34 @@ FeatureSet extract_features(const ImageEmbedding& embedding, const Dataset& data
   return result;
 }
 
+FeatureSet concatenate_features(const std::vector<FeatureSet>& passes) {
+  if (passes.size() == 1) return passes[0];
+  // A file that decodes for one backbone's preprocessing may fail at another's decode size: only
+  // the rows every pass has can be concatenated.
+  std::unordered_map<size_t, int64_t> passes_holding;
+  for (const FeatureSet& pass : passes) {
+    for (const size_t index : pass.sample_indices) ++passes_holding[index];
+  }
+  FeatureSet joined;
+  std::vector<torch::Tensor> columns;
+  for (const FeatureSet& pass : passes) {
+    std::vector<int64_t> rows;
+    for (size_t row = 0; row < pass.sample_indices.size(); ++row) {
+      if (passes_holding[pass.sample_indices[row]] == static_cast<int64_t>(passes.size())) {
+        rows.push_back(static_cast<int64_t>(row));
+      }
+    }
+    const torch::Tensor kept = torch::tensor(rows, torch::kInt64);
+    if (columns.empty()) {
+      for (const int64_t row : rows) joined.sample_indices.push_back(pass.sample_indices[static_cast<size_t>(row)]);
+      joined.labels = pass.size() > 0 ? pass.labels.index_select(0, kept) : pass.labels;
+    }
+    columns.push_back(pass.size() > 0 ? pass.features.index_select(0, kept) : pass.features);
+    joined.seconds += pass.seconds;
+    joined.computed += pass.computed;
+  }
+  joined.features = torch::cat(columns, 1);
+  return joined;
+}
+
 }  // namespace tl

@@ -294,26 +294,38 @@ std::unique_ptr<Backbone> load_torchscript_backbone(const std::filesystem::path&
   return std::make_unique<TorchScriptBackbone>(path, metadata, height, width, device);
 }
 
-LoadedBackbone load_backbone(const ModelConfig& model, const DataConfig& data, torch::Device device) {
+LoadedBackbone load_backbone(const BackboneSource& source, const DataConfig& data, torch::Device device) {
   LoadedBackbone loaded;
-  if (!std::filesystem::is_regular_file(model.backbone)) {
-    throw Error(model.backbone.string() + ": backbone file not found (model.backbone)" + kBackboneHint);
+  if (!std::filesystem::is_regular_file(source.file)) {
+    throw Error(source.file.string() + ": backbone file not found (model.backbone)" + kBackboneHint);
   }
-  const auto default_metadata = default_metadata_path(model.backbone);
-  if (!model.metadata && !model.inline_metadata && !std::filesystem::exists(default_metadata)) {
-    auto beside = model.backbone;
+  const auto default_metadata = default_metadata_path(source.file);
+  if (!source.metadata && !source.inline_metadata && !std::filesystem::exists(default_metadata)) {
+    auto beside = source.file;
     beside.replace_extension(".json");
-    throw Error(model.backbone.string() + ": no metadata for this backbone (looked for " + beside.string() + " and " +
+    throw Error(source.file.string() + ": no metadata for this backbone (looked for " + beside.string() + " and " +
                 default_metadata.string() + "). " + metadata_requirements());
   }
-  loaded.metadata = model.inline_metadata ? *model.inline_metadata
-                                          : load_backbone_metadata(model.metadata.value_or(default_metadata));
+  loaded.metadata = source.inline_metadata ? *source.inline_metadata
+                                           : load_backbone_metadata(source.metadata.value_or(default_metadata));
   loaded.preprocessing = loaded.metadata.preprocessing(data.image_size);
   loaded.preprocessing.reduced_decode = data.reduced_decode;
   if (data.interpolation) loaded.preprocessing.interpolation = *data.interpolation;
-  loaded.backbone = load_torchscript_backbone(model.backbone, loaded.metadata, loaded.preprocessing.height,
+  loaded.backbone = load_torchscript_backbone(source.file, loaded.metadata, loaded.preprocessing.height,
                                               loaded.preprocessing.width, device);
   return loaded;
+}
+
+std::vector<LoadedBackbone> load_backbones(const ModelConfig& model, const DataConfig& data, torch::Device device) {
+  std::vector<LoadedBackbone> loaded;
+  for (const BackboneSource& source : model.backbones) loaded.push_back(load_backbone(source, data, device));
+  return loaded;
+}
+
+int concatenated_feature_dim(const std::vector<LoadedBackbone>& backbones) {
+  int dim = 0;
+  for (const LoadedBackbone& loaded : backbones) dim += loaded.backbone->feature_dim();
+  return dim;
 }
 
 }  // namespace tl

@@ -18,6 +18,7 @@
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
 #include "tl/eval/trained_classifier.hpp"
+#include "tl/features/input_conversion.hpp"
 
 namespace fs = std::filesystem;
 
@@ -57,6 +58,14 @@ PixelClassifier PixelClassifier::open_run(const fs::path& run, const std::option
                                           torch::Device device) {
   PixelClassifier classifier(device);
   classifier.run_ = std::make_shared<TrainedClassifier>(run, checkpoint, device);
+  const auto& backbones = classifier.run_->backbones();
+  for (size_t i = 1; i < backbones.size(); ++i) {
+    try {
+      input_conversion(backbones[0].preprocessing, backbones[i].preprocessing);
+    } catch (const Error& error) {
+      throw Error("run " + path_text(run) + ": the optimised pixels feed every backbone, and " + error.what());
+    }
+  }
   for (auto parameter : classifier.run_->head()->parameters()) parameter.set_requires_grad(false);
   classifier.description_ = "run " + path_text(run);
   classifier.preprocessing_ = classifier.run_->preprocessing();
@@ -102,7 +111,7 @@ torch::Tensor PixelClassifier::normalise(const torch::Tensor& pixels) const {
 
 torch::Tensor PixelClassifier::logits(const torch::Tensor& pixels) {
   const torch::Tensor input = normalise(pixels);
-  if (run_) return run_->head()->forward(run_->backbone().differentiable_features(input));
+  if (run_) return run_->head()->forward(run_->features_for_images(input, /*differentiable=*/true));
   return model_->forward({input}).toTensor();
 }
 

@@ -42,9 +42,16 @@ nlohmann::json CheckpointRecord::to_json() const {
                          {"class_names", class_names},
                          {"head", {{"type", name_of(head.type)}, {"hidden", head.hidden}, {"dropout", head.dropout}}},
                          {"in_features", in_features},
-                         {"backbone", {{"path", backbone_path}, {"sha256", backbone_sha256}}},
-                         {"preprocessing", preprocessing},
                          {"metrics", metrics}};
+  if (backbones.size() == 1) {  // the record of a single backbone reads as it did before tl took several
+    json["backbone"] = {{"path", backbones[0].path}, {"sha256", backbones[0].sha256}};
+    json["preprocessing"] = backbones[0].preprocessing;
+  } else {
+    for (const BackboneRecord& backbone : backbones) {
+      json["backbones"].push_back(
+          {{"path", backbone.path}, {"sha256", backbone.sha256}, {"preprocessing", backbone.preprocessing}});
+    }
+  }
   if (!training_state.is_null()) json["training_state"] = training_state;
   return json;
 }
@@ -65,9 +72,16 @@ CheckpointRecord CheckpointRecord::from_json(const nlohmann::json& json, const s
     record.head.hidden = json.at("head").at("hidden").get<std::vector<int>>();
     record.head.dropout = json.at("head").at("dropout").get<double>();
     record.in_features = json.at("in_features").get<int>();
-    record.backbone_path = json.at("backbone").at("path").get<std::string>();
-    record.backbone_sha256 = json.at("backbone").at("sha256").get<std::string>();
-    record.preprocessing = json.at("preprocessing");
+    if (json.contains("backbones")) {
+      for (const auto& backbone : json.at("backbones")) {
+        record.backbones.push_back({backbone.at("path").get<std::string>(), backbone.at("sha256").get<std::string>(),
+                                    backbone.at("preprocessing")});
+      }
+    } else {
+      record.backbones.push_back({json.at("backbone").at("path").get<std::string>(),
+                                  json.at("backbone").at("sha256").get<std::string>(), json.at("preprocessing")});
+    }
+    if (record.backbones.empty()) throw Error(file + ": checkpoint record names no backbone");
     record.metrics = json.value("metrics", nlohmann::json::object());
     record.training_state = json.value("training_state", nlohmann::json());
     return record;

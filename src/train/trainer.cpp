@@ -1,5 +1,6 @@
 #include "tl/train/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -67,6 +68,9 @@ class Trainer {
   void train_every_epoch();
   void train_epoch();
   std::string how_to_resume() const;
+  // Fine-tuning's backbone: the config allows it only with exactly one.
+  Backbone& tuned_backbone() { return *backbones_.at(0).backbone; }
+  nlohmann::json backbone_summary() const;
   nlohmann::json summary() const;
 
   const Experiment& experiment_;
@@ -84,7 +88,7 @@ class Trainer {
 
   std::optional<Dataset> dataset_;
   std::optional<Split> split_;
-  std::optional<LoadedBackbone> backbone_;
+  std::vector<LoadedBackbone> backbones_;
   std::vector<std::string> unfrozen_;
   SkippedFiles skipped_;
   std::optional<TrainingFeatures> features_;
@@ -174,8 +178,7 @@ std::string Trainer::how_to_resume() const {
 // The training and validation features (computed or from the cache), then a fresh head and what
 // its checkpoints record about the data and backbone it was trained on.
 void Trainer::compute_features_and_make_head() {
-  features_.emplace(group_, experiment_, *dataset_, *split_, *backbone_->backbone, backbone_->preprocessing, device_,
-                    skipped_);
+  features_.emplace(group_, experiment_, *dataset_, *split_, backbones_, device_, skipped_);
   if (writes_) run_.write_json(run_.skipped(), skipped_.to_json());
   if (features_->damaged_cache_entries() > 0) {
     spdlog::warn("{} damaged feature cache entries were recomputed ({})", features_->damaged_cache_entries(),
@@ -188,17 +191,18 @@ void Trainer::compute_features_and_make_head() {
   if (!has_validation) spdlog::warn("no validation images: best.pt is chosen by training loss");
 
   const auto class_count = static_cast<int64_t>(dataset_->class_names.size());
-  head_ = Head(backbone_->backbone->feature_dim(), static_cast<int>(class_count), experiment_.model.head);
+  head_ = Head(concatenated_feature_dim(backbones_), static_cast<int>(class_count), experiment_.model.head);
   head_->to(device_);
   if (config_.class_weights == ClassWeighting::balanced) {
     class_weights_ = balanced_class_weights(torch::tensor(features_->train_labels()), class_count).to(device_);
   }
   record_.class_names = dataset_->class_names;
   record_.head = experiment_.model.head;
-  record_.in_features = backbone_->backbone->feature_dim();
-  record_.backbone_path = backbone_->backbone->path().string();
-  record_.backbone_sha256 = backbone_->backbone->content_hash();
-  record_.preprocessing = backbone_->preprocessing.describe();
+  record_.in_features = concatenated_feature_dim(backbones_);
+  for (const LoadedBackbone& loaded : backbones_) {
+    record_.backbones.push_back(
+        {loaded.backbone->path().string(), loaded.backbone->content_hash(), loaded.preprocessing.describe()});
+  }
   state_.emplace(EarlyStoppingSettings{config_.early_stopping_patience, config_.early_stopping_min_delta},
                  has_validation);
 }
@@ -222,10 +226,13 @@ void Trainer::open_data_and_backbone() {
                experiment_.data.root.string(), dataset_->class_names.size(), split_->train.size(), split_->val.size(),
                split_->test.size(), dataset_->ignored_files);
 
-  backbone_ = load_backbone(experiment_.model, experiment_.data, device_);
-  spdlog::info("backbone {} ({} features, {}), {} CPU threads, device {}", experiment_.model.backbone.string(),
-               backbone_->backbone->feature_dim(), backbone_->preprocessing.describe(), threads_, device_.str());
-  if (config_.fine_tune.enabled()) unfrozen_ = parameters_to_unfreeze(*backbone_->backbone, config_.fine_tune);
+  backbones_ = load_backbones(experiment_.model, experiment_.data, device_);
+  for (const LoadedBackbone& loaded : backbones_) {
+    spdlog::info("backbone {} ({} features, {})", loaded.backbone->path().string(), loaded.backbone->feature_dim(),
+                 loaded.preprocessing.describe());
+  }
+  spdlog::info("{} CPU threads, device {}", threads_, device_.str());
+  if (config_.fine_tune.enabled()) unfrozen_ = parameters_to_unfreeze(tuned_backbone(), config_.fine_tune);
 
   if (!options_.resume || !std::filesystem::exists(run_.last_checkpoint())) {
     if (writes_) run_.start(experiment_, dataset_->class_names);
@@ -239,8 +246,15 @@ void Trainer::open_data_and_backbone() {
 void Trainer::resume_from_last_checkpoint() {
   const std::filesystem::path last_path = run_.last_checkpoint();
   LoadedCheckpoint last = load_checkpoint(last_path, device_);
-  if (last.record.backbone_sha256 != record_.backbone_sha256 || last.record.preprocessing != record_.preprocessing ||
-      last.record.class_names != record_.class_names || last.record.in_features != record_.in_features) {
+  // The same backbone contents and preprocessing, wherever the files are now.
+  const auto same_backbones = [&](const std::vector<BackboneRecord>& trained) {
+    return std::equal(trained.begin(), trained.end(), record_.backbones.begin(), record_.backbones.end(),
+                      [](const BackboneRecord& a, const BackboneRecord& b) {
+                        return a.sha256 == b.sha256 && a.preprocessing == b.preprocessing;
+                      });
+  };
+  if (!same_backbones(last.record.backbones) || last.record.class_names != record_.class_names ||
+      last.record.in_features != record_.in_features) {
     throw Error(last_path.string() +
                 ": was trained with another backbone, preprocessing or classes "
                 "than the data and config give now; cannot resume");
@@ -262,8 +276,7 @@ void Trainer::resume_from_last_checkpoint() {
   }
   if (writes_) run_.rewrite_metrics(lines);
   stage_ = make_stage(state_->stage());
-  if (state_->stage() == Stage::fine_tune)
-    backbone_->backbone->load_tuned_state(last.backbone_state, last_path.string());
+  if (state_->stage() == Stage::fine_tune) tuned_backbone().load_tuned_state(last.backbone_state, last_path.string());
   if (stage_->optimizer() != nullptr) load_optimizer_state(last_path, *stage_->optimizer());
   // best.pt is written after last.pt: a crash between them leaves it one improvement behind.
   const nlohmann::json& best = state_->best_metrics();
@@ -284,7 +297,7 @@ std::unique_ptr<TrainingStage> Trainer::make_stage(Stage stage) {
       }
       return std::make_unique<HeadStage>(head_, *features_, config_, class_weights_, seed_);
     case Stage::fine_tune:
-      return std::make_unique<FineTuneStage>(*backbone_->backbone, head_, *dataset_, *features_, config_, unfrozen_,
+      return std::make_unique<FineTuneStage>(tuned_backbone(), head_, *dataset_, *features_, config_, unfrozen_,
                                              class_weights_, seed_, skipped_);
   }
   throw Error("unknown training stage");
@@ -339,7 +352,7 @@ void Trainer::train_epoch() {
     record_.epoch = state_->epoch();
     record_.metrics = line;
     record_.training_state = state_->to_json();
-    const NamedTensors tuned = backbone_->backbone->tuned_state();
+    const NamedTensors tuned = config_.fine_tune.enabled() ? tuned_backbone().tuned_state() : NamedTensors{};
     save_checkpoint(run_.last_checkpoint(), head_, stage_->optimizer(), record_, tuned);
     if (best) save_checkpoint(run_.best_checkpoint(), head_, stage_->optimizer(), record_, tuned);
   }
@@ -377,6 +390,18 @@ int64_t trained_parameters(const torch::optim::Optimizer* optimizer, const Head&
     for (const auto& parameter : group.params()) values += parameter.numel();
   }
   return values;
+}
+
+// One backbone: its file and features; several: their total width and each one's.
+nlohmann::json Trainer::backbone_summary() const {
+  nlohmann::json parts = nlohmann::json::array();
+  for (const LoadedBackbone& loaded : backbones_) {
+    parts.push_back({{"path", path_text(loaded.backbone->path())},
+                     {"sha256", loaded.backbone->content_hash()},
+                     {"feature_dim", loaded.backbone->feature_dim()}});
+  }
+  if (parts.size() == 1) return parts[0];
+  return {{"feature_dim", record_.in_features}, {"concatenated", parts}};
 }
 
 nlohmann::json Trainer::summary() const {
@@ -418,8 +443,7 @@ nlohmann::json Trainer::summary() const {
       {"eval", {{"tta", name_of(experiment_.eval.tta)}}},
       {"fine_tune", fine_tune_summary},
       {"feature_extraction", features_->statistics()},
-      {"backbone",
-       {{"path", record_.backbone_path}, {"sha256", record_.backbone_sha256}, {"feature_dim", record_.in_features}}},
+      {"backbone", backbone_summary()},
       {"device", device_.str()},
       {"cpu_threads", threads_},
       {"ranks", group_.size()},

@@ -50,7 +50,7 @@ TEST(Config, RelativePathsResolveAgainstTheConfigDirectory) {
   write_file(dir / "configs" / "x.yaml", kMinimalYaml);
   const auto experiment = tl::load_experiment_file(dir / "configs" / "x.yaml");
   EXPECT_EQ(experiment.data.root, (dir / "configs" / "data" / "pets").lexically_normal());
-  EXPECT_EQ(experiment.model.backbone, (dir / "configs" / "models" / "backbone.pt").lexically_normal());
+  EXPECT_EQ(experiment.model.backbones.at(0).file, (dir / "configs" / "models" / "backbone.pt").lexically_normal());
   EXPECT_EQ(experiment.resolved["data"]["root"], experiment.data.root.string());
   EXPECT_EQ(experiment.run_directory, std::filesystem::current_path() / "runs" / "x");
 }
@@ -132,7 +132,20 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"missing_root", "data: {layout: petimages}\nmodel: {backbone: b.pt}\n",
                     "data.root: required, expected a path"},
         InvalidCase{"missing_backbone", "data: {layout: petimages, root: d}\n",
-                    "model.backbone: required, expected a path"},
+                    "model.backbone: required, expected a path or a list of paths"},
+        InvalidCase{"empty_backbone_list", "data: {layout: petimages, root: d}\nmodel: {backbone: []}\n",
+                    "model.backbone: expected a path or a non-empty list of paths, got a list []"},
+        InvalidCase{"backbone_list_of_numbers", "data: {layout: petimages, root: d}\nmodel: {backbone: [a.pt, 3]}\n",
+                    "model.backbone: expected a list of paths, got 3"},
+        InvalidCase{"metadata_per_backbone",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: [a.pt, b.pt], metadata: a.json}\n",
+                    "model.metadata: with 2 backbones, expected a list of as many metadata files (one per backbone), "
+                    "got 1"},
+        InvalidCase{"fine_tuning_several_backbones",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: [a.pt, b.pt]}\n"
+                    "train: {fine_tune: {epochs: 2, unfreeze_blocks: 1}}\n",
+                    "train.fine_tune.epochs: fine-tuning trains one backbone, and model.backbone lists 2; fine-tune "
+                    "a single backbone, or train the head alone on the concatenated features"},
         InvalidCase{"unknown_top_level_key", "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\nepochs: 3\n",
                     "epochs: unknown key (known keys here: name, seed, device, threads, cache, cache_dir, data, model, "
                     "train, eval, output)"},
@@ -249,9 +262,9 @@ TEST(Config, BackboneMetadataCanBeGivenInline) {
                                  "  metadata: {input_size: [96, 128], mean: [0.1, 0.2, 0.3], std: [1, 2, 3], "
                                  "color: BGR, feature_dim: 64, interpolation: area}\n");
   const auto experiment = tl::load_experiment_file(dir / "x.yaml");
-  ASSERT_TRUE(experiment.model.inline_metadata.has_value());
-  EXPECT_FALSE(experiment.model.metadata.has_value());
-  const auto& metadata = *experiment.model.inline_metadata;
+  ASSERT_TRUE(experiment.model.backbones.at(0).inline_metadata.has_value());
+  EXPECT_FALSE(experiment.model.backbones.at(0).metadata.has_value());
+  const auto& metadata = *experiment.model.backbones.at(0).inline_metadata;
   EXPECT_EQ(metadata.input_height, 96);
   EXPECT_EQ(metadata.input_width, 128);
   EXPECT_EQ(metadata.feature_dim, 64);
@@ -261,12 +274,37 @@ TEST(Config, BackboneMetadataCanBeGivenInline) {
   // A run's config.json reloads to the same metadata.
   const auto reloaded =
       tl::load_experiment(tl::ConfigSource::from_json(experiment.resolved, "config.json", "/elsewhere"));
-  ASSERT_TRUE(reloaded.model.inline_metadata.has_value());
-  EXPECT_EQ(reloaded.model.inline_metadata->preprocessing().describe(), metadata.preprocessing().describe());
+  ASSERT_TRUE(reloaded.model.backbones.at(0).inline_metadata.has_value());
+  EXPECT_EQ(reloaded.model.backbones.at(0).inline_metadata->preprocessing().describe(),
+            metadata.preprocessing().describe());
   // A path still names a JSON file.
   const auto with_file = tl::load_experiment_file(dir / "x.yaml", {"model.metadata=meta.json"});
-  EXPECT_EQ(with_file.model.metadata, std::filesystem::current_path() / "meta.json");
-  EXPECT_FALSE(with_file.model.inline_metadata.has_value());
+  EXPECT_EQ(with_file.model.backbones.at(0).metadata, std::filesystem::current_path() / "meta.json");
+  EXPECT_FALSE(with_file.model.backbones.at(0).inline_metadata.has_value());
+}
+
+TEST(Config, SeveralBackbonesResolveInOrderWithTheirMetadataFiles) {
+  TempDirectory dir;
+  write_file(dir / "x.yaml",
+             "data: {layout: petimages, root: d}\n"
+             "model: {backbone: [models/v2.pt, /abs/v1.pt], metadata: [models/v2.json, v1.json]}\n");
+  const auto experiment = tl::load_experiment_file(dir / "x.yaml");
+  ASSERT_EQ(experiment.model.backbones.size(), 2u);
+  EXPECT_EQ(experiment.model.backbones[0].file, dir / "models/v2.pt");
+  EXPECT_EQ(experiment.model.backbones[1].file, "/abs/v1.pt");
+  EXPECT_EQ(experiment.model.backbones[0].metadata, dir / "models/v2.json");
+  EXPECT_EQ(experiment.model.backbones[1].metadata, dir / "v1.json");
+  // config.json keeps the list (resolved) and reloads to the same backbones.
+  EXPECT_EQ(experiment.resolved["model"]["backbone"], nlohmann::json({(dir / "models/v2.pt").string(), "/abs/v1.pt"}));
+  const auto reloaded =
+      tl::load_experiment(tl::ConfigSource::from_json(experiment.resolved, "config.json", "/elsewhere"));
+  ASSERT_EQ(reloaded.model.backbones.size(), 2u);
+  EXPECT_EQ(reloaded.model.backbones[1].file, "/abs/v1.pt");
+  EXPECT_EQ(reloaded.model.backbones[1].metadata, dir / "v1.json");
+  // One backbone is still recorded as a single path.
+  EXPECT_TRUE(tl::load_experiment_file(dir / "x.yaml", {"model.backbone=one.pt", "model.metadata=one.json"})
+                  .resolved["model"]["backbone"]
+                  .is_string());
 }
 
 TEST(Config, AugmentationAndFineTuningDefaultsAreResolved) {

@@ -11,9 +11,9 @@ namespace {
 
 TEST(Backbone, RealMobileNetV2LoadsWithItsMetadata) {
   TL_REQUIRE_SHARED_DATA();
-  tl::ModelConfig model;
-  model.backbone = tl::testing::model_dir("mobilenet_v2_1.0_224_ptq") / "backbone.pt";
-  const auto loaded = tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
+  const tl::BackboneSource source{tl::testing::model_dir("mobilenet_v2_1.0_224_ptq") / "backbone.pt", std::nullopt,
+                                  std::nullopt};
+  const auto loaded = tl::load_backbone(source, tl::DataConfig{}, torch::kCPU);
   EXPECT_EQ(loaded.backbone->feature_dim(), 1280);
   EXPECT_EQ(loaded.preprocessing.height, 224);
   const auto features = loaded.backbone->features(torch::zeros({2, 3, 224, 224}));
@@ -22,9 +22,9 @@ TEST(Backbone, RealMobileNetV2LoadsWithItsMetadata) {
 
 TEST(Backbone, RealMobileNetV2CutsBeforeItsLastTwoBlocksAndGivesTheSameFeatures) {
   TL_REQUIRE_SHARED_DATA();
-  tl::ModelConfig model;
-  model.backbone = tl::testing::model_dir("mobilenet_v2_1.0_224_ptq") / "backbone.pt";
-  const auto loaded = tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
+  const tl::BackboneSource source{tl::testing::model_dir("mobilenet_v2_1.0_224_ptq") / "backbone.pt", std::nullopt,
+                                  std::nullopt};
+  const auto loaded = tl::load_backbone(source, tl::DataConfig{}, torch::kCPU);
   tl::Backbone& backbone = *loaded.backbone;
   backbone.unfreeze(tl::parameters_of_last_blocks(backbone.parameter_names(), 2), false);
   std::string why_not;

@@ -58,10 +58,8 @@ TEST(Backbone, EachBadBackboneNamesTheFileAndTheProblem) {
 TEST(Backbone, ABackboneWithoutMetadataSaysWhatToSupply) {
   tl::testing::TempDirectory dir;
   std::filesystem::copy_file(tiny_backbones() / "tiny.pt", dir / "mine.pt");
-  tl::ModelConfig model;
-  model.backbone = dir / "mine.pt";
   try {
-    tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
+    tl::load_backbone({dir / "mine.pt", std::nullopt, std::nullopt}, tl::DataConfig{}, torch::kCPU);
     FAIL() << "expected an error";
   } catch (const tl::Error& error) {
     const std::string message = error.what();
@@ -77,10 +75,8 @@ TEST(Backbone, ABackboneWithoutMetadataSaysWhatToSupply) {
 TEST(Backbone, InlineMetadataStandsInForTheJson) {
   tl::testing::TempDirectory dir;
   std::filesystem::copy_file(tiny_backbones() / "tiny.pt", dir / "mine.pt");
-  tl::ModelConfig model;
-  model.backbone = dir / "mine.pt";
-  model.inline_metadata = tl::load_backbone_metadata(tiny_backbones() / "tiny.json");
-  const auto loaded = tl::load_backbone(model, tl::DataConfig{}, torch::kCPU);
+  tl::BackboneSource source{dir / "mine.pt", std::nullopt, tl::load_backbone_metadata(tiny_backbones() / "tiny.json")};
+  const auto loaded = tl::load_backbone(source, tl::DataConfig{}, torch::kCPU);
   EXPECT_EQ(loaded.backbone->feature_dim(), 8);
   EXPECT_EQ(loaded.preprocessing.height, 32);
 }

@@ -111,4 +111,27 @@ TEST_F(CachedExtraction, UndecodableFilesAreSkippedAndNeverCached) {
   EXPECT_EQ(again.computed, 0);
 }
 
+// Several backbones over the same images: columns in pass order, only the rows every pass decoded.
+TEST(ConcatenatedFeatures, KeepTheRowsEveryPassHasWithColumnsInPassOrder) {
+  tl::FeatureSet first;
+  first.features = torch::tensor({1.0f, 2.0f, 3.0f}).view({3, 1});
+  first.labels = torch::tensor({0, 1, 0}, torch::kInt64);
+  first.sample_indices = {4, 7, 9};
+  first.seconds = 1.5;
+  first.computed = 3;
+  tl::FeatureSet second;  // file 7 failed to decode at this backbone's size
+  second.features = torch::tensor({40.0f, 41.0f, 90.0f, 91.0f}).view({2, 2});
+  second.labels = torch::tensor({0, 0}, torch::kInt64);
+  second.sample_indices = {4, 9};
+  second.seconds = 0.5;
+  second.computed = 0;
+
+  const tl::FeatureSet joined = tl::concatenate_features({first, second});
+  EXPECT_EQ(joined.sample_indices, (std::vector<size_t>{4, 9}));
+  EXPECT_TRUE(torch::equal(joined.features, torch::tensor({1.0f, 40.0f, 41.0f, 3.0f, 90.0f, 91.0f}).view({2, 3})));
+  EXPECT_TRUE(torch::equal(joined.labels, torch::tensor({0, 0}, torch::kInt64)));
+  EXPECT_DOUBLE_EQ(joined.seconds, 2.0);
+  EXPECT_EQ(joined.computed, 3);
+}
+
 }  // namespace

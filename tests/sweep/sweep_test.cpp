@@ -63,7 +63,8 @@ fail_under: {mean_per_class: 0.7}
       << "grid keys, then the explicit variants' keys (a mapping's keys come in alphabetical order)";
 
   const tl::Experiment& fifth = sweep.variants[5].experiment;
-  EXPECT_EQ(fifth.model.backbone, dir / "models/b/backbone.pt") << "sweep paths resolve against the sweep's folder";
+  EXPECT_EQ(fifth.model.backbones.at(0).file, dir / "models/b/backbone.pt")
+      << "sweep paths resolve against the sweep's folder";
   EXPECT_EQ(fifth.data.root, dir / "data") << "base paths resolve against the base's folder";
   EXPECT_DOUBLE_EQ(fifth.train.optimizer.lr, 0.1);
   EXPECT_EQ(fifth.train.epochs, 2) << "set applies to every variant";
@@ -72,7 +73,8 @@ fail_under: {mean_per_class: 0.7}
 
   const tl::Experiment& mlp = sweep.variants[6].experiment;
   EXPECT_EQ(mlp.model.head.type, tl::HeadType::mlp);
-  EXPECT_EQ(mlp.model.backbone, dir / "models/a/backbone.pt") << "an explicit variant keeps the base's values";
+  EXPECT_EQ(mlp.model.backbones.at(0).file, dir / "models/a/backbone.pt")
+      << "an explicit variant keeps the base's values";
   ASSERT_EQ(sweep.variants[6].gates.size(), 1u);
   EXPECT_EQ(sweep.variants[6].gates[0].metric, "top1");
   ASSERT_EQ(sweep.gates.size(), 1u);

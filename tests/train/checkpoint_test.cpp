@@ -23,9 +23,7 @@ tl::CheckpointRecord record_for(const tl::Head& head) {
   record.class_names = {"cat", "dog", "fox"};
   record.head = head->config();
   record.in_features = head->in_features();
-  record.backbone_path = "/models/b.pt";
-  record.backbone_sha256 = std::string(64, 'a');
-  record.preprocessing = "size=32x32";
+  record.backbones = {{"/models/b.pt", std::string(64, 'a'), "size=32x32"}};
   record.metrics = {{"val_accuracy", 0.5}};
   return record;
 }
@@ -54,8 +52,18 @@ TEST(Checkpoint, RoundTripGivesIdenticalPredictions) {
   EXPECT_EQ(loaded.record.class_names, (std::vector<std::string>{"cat", "dog", "fox"}));
   EXPECT_EQ(loaded.record.epoch, 3);
   EXPECT_EQ(loaded.record.head.hidden, (std::vector<int>{16}));
-  EXPECT_EQ(loaded.record.backbone_sha256, std::string(64, 'a'));
+  EXPECT_EQ(loaded.record.backbones, record_for(head).backbones);
   EXPECT_EQ(loaded.record.metrics["val_accuracy"], 0.5);
+}
+
+TEST(Checkpoint, RecordsEveryBackboneOfAConcatenationInOrder) {
+  TempDirectory dir;
+  tl::Head head(12, 3, tl::testing::head_config(tl::HeadType::linear, {}, 0.0));
+  tl::CheckpointRecord record = record_for(head);
+  record.backbones = {{"/models/v2.pt", std::string(64, 'a'), "size=224x224"},
+                      {"/models/v1.pt", std::string(64, 'b'), "size=128x128"}};
+  tl::save_checkpoint(dir / "c.pt", head, nullptr, record);
+  EXPECT_EQ(tl::load_checkpoint(dir / "c.pt", torch::kCPU).record.backbones, record.backbones);
 }
 
 // A full disk, as a file-size limit: LibTorch's file writer used to throw from its destructor here,

@@ -51,6 +51,8 @@ class ConfigReader {
   std::vector<std::string> strings(const std::string& key, const std::vector<std::string>& fallback);
   std::filesystem::path required_path(const std::string& key);
   std::optional<std::filesystem::path> optional_path(const std::string& key);
+  // One path or a non-empty list of them; recorded as written (a single path stays a string).
+  std::vector<std::filesystem::path> required_paths(const std::string& key);
   // A mapping whose schema lives elsewhere, taken and recorded as written; nullptr when absent.
   const nlohmann::json* mapping(const std::string& key);
 
@@ -80,6 +82,8 @@ class ConfigReader {
   void record(const std::string& key, nlohmann::json value);
   [[noreturn]] void expected(const std::string& key, const std::string& what, const nlohmann::json& got) const;
   std::filesystem::path resolve_path(const std::string& key, const std::string& text) const;
+  // resolve_path for a value that must be a non-empty string naming a path that survives JSON.
+  std::filesystem::path checked_path(const std::string& key, const nlohmann::json& value, const std::string& what);
 
   const ConfigSource* source_;
   const nlohmann::json* node_;

@@ -37,12 +37,19 @@ struct HeadConfig {
   int max_iterations = 500;
 };
 
-struct ModelConfig {
-  std::filesystem::path backbone;
-  // model.metadata is either a JSON file (default: <backbone stem>.json or model.json beside the
-  // backbone) or the fields themselves, for a backbone that comes without tl's JSON.
+// One backbone file and where its metadata comes from: a JSON file (default: <backbone stem>.json or
+// model.json beside the backbone) or the fields themselves, for a backbone that comes without tl's JSON.
+struct BackboneSource {
+  std::filesystem::path file;
   std::optional<std::filesystem::path> metadata;
   std::optional<BackboneMetadata> inline_metadata;
+};
+
+struct ModelConfig {
+  // model.backbone: one file or a list. With several, the head is trained on their features
+  // concatenated in this order, each backbone fed with its own preprocessing (the feature-ensemble
+  // probe of Kornblith et al. 2019); fine-tuning, tl-dream and tl-attack need exactly one.
+  std::vector<BackboneSource> backbones;
   HeadConfig head;
 };
 

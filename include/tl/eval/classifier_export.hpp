@@ -1,7 +1,8 @@
 #pragma once
-// Classifier export: a trained run becomes one self-contained TorchScript module (backbone + head)
+// Classifier export: a trained run becomes one self-contained TorchScript module (backbones + head)
 // that any LibTorch or PyTorch program can load with torch.jit.load, without tl. A JSON beside it
-// says how to feed it (the run's preprocessing) and what its outputs mean (class names in order).
+// says how to feed it (the run's first backbone's preprocessing; the module renormalises for the others)
+// and what its outputs mean (class names in order).
 #include <filesystem>
 #include <optional>
 

@@ -82,15 +82,19 @@ class Backbone {
 std::unique_ptr<Backbone> load_torchscript_backbone(const std::filesystem::path& path, const BackboneMetadata& metadata,
                                                     int height, int width, torch::Device device);
 
-// A configured model's backbone with what it needs around it: its metadata (from model.metadata or
-// the default JSON beside the file) and the preprocessing that follows (data.image_size and
-// data.reduced_decode applied).
+// A configured backbone with what it needs around it: its metadata (from model.metadata or the
+// default JSON beside the file) and the preprocessing that follows (data.image_size,
+// data.reduced_decode and data.interpolation applied).
 struct LoadedBackbone {
   BackboneMetadata metadata;
   Preprocessing preprocessing;
   std::unique_ptr<Backbone> backbone;
 };
 
-LoadedBackbone load_backbone(const ModelConfig& model, const DataConfig& data, torch::Device device);
+LoadedBackbone load_backbone(const BackboneSource& source, const DataConfig& data, torch::Device device);
+// Every backbone of model.backbone, in order.
+std::vector<LoadedBackbone> load_backbones(const ModelConfig& model, const DataConfig& data, torch::Device device);
+// The width of their concatenated features.
+int concatenated_feature_dim(const std::vector<LoadedBackbone>& backbones);
 
 }  // namespace tl

@@ -55,4 +55,8 @@ FeatureSet extract_features(const ImageEmbedding& embedding, const Dataset& data
                             FeatureCache* cache, const std::string& progress_label,
                             const AugmentedView* view = nullptr);
 
+// The same images through several backbones, side by side: columns in the order of `passes`, rows
+// those every pass decoded (in the first pass's order), the time and backbone work of all passes.
+FeatureSet concatenate_features(const std::vector<FeatureSet>& passes);
+
 }  // namespace tl

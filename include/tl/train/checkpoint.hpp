@@ -2,7 +2,7 @@
 // Checkpoint: everything needed to use or resume a trained head, in one LibTorch archive written
 // atomically. It holds the head's weights, the optimizer state (for resuming), the CPU generator
 // state, and a JSON record: format version, epoch, class names in label order, the head's shape and
-// config, the backbone's path and sha256, the preprocessing, and the epoch's metrics. The class
+// config, each backbone's path, sha256 and preprocessing, and the epoch's metrics. The class
 // names travel with the weights, so the label order can never change between training and inference.
 // After fine-tuning it also holds the backbone tensors that changed (Backbone::tuned_state), and
 // the backbone file plus those tensors are the trained backbone.
@@ -23,13 +23,22 @@ constexpr int kCheckpointFormat = 1;
 // Larger files are not read as checkpoints: a fine-tuned VGG16 (fc6 and fc7 trained) is about 0.5 GB.
 constexpr unsigned long long kMaxCheckpointBytes = 8ULL << 30;
 
+// A backbone the head was trained on: its file, what the file held, and how images were fed to it.
+struct BackboneRecord {
+  std::string path, sha256;
+  nlohmann::json preprocessing;  // Preprocessing::describe() as the run recorded it
+
+  bool operator==(const BackboneRecord& other) const {
+    return path == other.path && sha256 == other.sha256 && preprocessing == other.preprocessing;
+  }
+};
+
 struct CheckpointRecord {
   int epoch = 0;
   std::vector<std::string> class_names;
   HeadConfig head;
   int in_features = 0;
-  std::string backbone_path, backbone_sha256;
-  nlohmann::json preprocessing;  // as the run recorded it
+  std::vector<BackboneRecord> backbones;  // in model.backbone's order: the head's input is their features
   nlohmann::json metrics;        // the epoch's metrics line
   // TrainingState::to_json() after the epoch, what --resume continues from; null in checkpoints
   // written before tl saved it (those still load for inference).

@@ -1,6 +1,8 @@
 #pragma once
 // TrainingFeatures: the backbone features a training run works on, and what it cost to get them.
-// Owns the feature-cache handles (one namespace per preprocessing and view), the training features of
+// With several backbones, each image's features are theirs concatenated, each backbone fed with its
+// own preprocessing and cached under its own file's hash.
+// Owns the feature-cache handles (one namespace per backbone, preprocessing and view), the training features of
 // each cached augmented view (computed the first time an epoch needs it, so a run shows progress
 // early and an interrupted one keeps every finished view in the cache), and the validation features.
 // Statistics (images, backbone passes, cache hits, damaged entries, seconds) feed the run's summary.
@@ -34,10 +36,9 @@ class TrainingFeatures {
  public:
   // Computes (or reads from the cache) the first training view and the validation features, each
   // rank of `group` its share (every rank then holds them all). The group, dataset, split, backbone
-  // and skipped list must outlive this object.
+  // backbones and skipped list must outlive this object.
   TrainingFeatures(ProcessGroup& group, const Experiment& experiment, const Dataset& dataset, const Split& split,
-                   Backbone& backbone, const Preprocessing& preprocessing, torch::Device device,
-                   SkippedFiles& skipped);
+                   const std::vector<LoadedBackbone>& backbones, torch::Device device, SkippedFiles& skipped);
 
   // The ranks the stages divide each batch between.
   ProcessGroup& group() const { return group_; }
@@ -46,8 +47,8 @@ class TrainingFeatures {
   const LabelledFeatures& train_view(int index);
   int views() const { return views_; }
   const LabelledFeatures& validation() const { return validation_; }
-  // Validation features through the backbone as it is now, never cached: for fine-tuning, whose
-  // backbone is no longer the file the cache is keyed by.
+  // Fine-tuning, which needs exactly one backbone, uses the rest. Validation features through the
+  // backbone as it is now, never cached: a tuned backbone is no longer the file the cache is keyed by.
   void recompute_validation();
   // Validation features computed elsewhere (fine-tuning's frozen prefix), rows as validation().
   void replace_validation_features(const torch::Tensor& features);
@@ -63,9 +64,9 @@ class TrainingFeatures {
   const std::vector<size_t>& train_samples() const { return train_samples_; }
   const std::vector<int64_t>& train_labels() const { return train_labels_; }
   size_t validation_samples() const { return validation_samples_; }
-  // The preprocessing of training images: without reduced decoding when augmenting, since a random
-  // crop of a reduced decode would be a blurred one.
-  const Preprocessing& train_preprocessing() const { return train_preprocessing_; }
+  // The (only) backbone's preprocessing of training images: without reduced decoding when augmenting,
+  // since a random crop of a reduced decode would be a blurred one.
+  const Preprocessing& train_preprocessing() const { return single_source().train_preprocessing; }
   const LoaderOptions& loader_options() const { return loader_; }
 
   int64_t damaged_cache_entries() const { return damaged_cache_entries_; }
@@ -73,20 +74,30 @@ class TrainingFeatures {
   nlohmann::json statistics() const;
 
  private:
-  FeatureSet extract(const ImageEmbedding& embedding, const std::vector<size_t>& indices,
+  struct Source {
+    Backbone* backbone;
+    Preprocessing preprocessing, train_preprocessing;
+  };
+  const Source& single_source() const;
+  // The training images of view `index` (or the validation images) through every backbone.
+  FeatureSet features_of_train_view(int index);
+  FeatureSet features_of_validation();
+  // The training images of view `index` through `embedding` in `source`'s preprocessing.
+  FeatureSet extract_train_view(const Source& source, const ImageEmbedding& embedding, const std::string& cache_note,
+                                int index, const std::string& what);
+  // One pass, cached under `source`'s backbone file (when `cached`) and namespaced by `cache_note`.
+  FeatureSet extract(const Source& source, const ImageEmbedding& embedding, const std::vector<size_t>& indices,
                      const Preprocessing& preprocessing, const AugmentedView* view, bool cached,
                      const std::string& cache_note, const std::string& label);
-  FeatureSet extract_train_view(const ImageEmbedding& embedding, const std::string& cache_note, int index);
   LabelledFeatures on_device(const FeatureSet& set) const;
 
   ProcessGroup& group_;
   const Experiment& experiment_;
   const Dataset& dataset_;
   const Split& split_;
-  Backbone& backbone_;
+  std::vector<Source> sources_;
   torch::Device device_;
   SkippedFiles& skipped_;
-  Preprocessing preprocessing_, train_preprocessing_;
   LoaderOptions loader_;
   int views_ = 1;
   std::vector<std::optional<LabelledFeatures>> train_views_;
