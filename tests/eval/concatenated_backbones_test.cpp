@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "support/fixtures.hpp"
+#include "support/synthetic_run_config.hpp"
 #include "support/temp_directory.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/data/image_decoder.hpp"
@@ -31,21 +32,10 @@ class ConcatenatedBackbones : public ::testing::Test {
     std::filesystem::copy_file(tl::testing::tiny_backbones() / "stack.pt", dir / "stack.pt");
     std::ofstream(dir / "stack.json") << R"({"input_size": [32, 32], "resize_shorter": 36, "mean": [0.4, 0.45, 0.5],
                                             "std": [0.2, 0.3, 0.25], "color": "BGR", "feature_dim": 8})";
-    config = {{"name", "two"},
-              {"seed", 5},
-              {"threads", 1},
-              {"cache_dir", (dir / "cache").string()},
-              {"data",
-               {{"layout", "image_folder"},
-                {"root", (dir / "data").string()},
-                {"val_fraction", 0.3},
-                {"test_fraction", 0.0},
-                {"workers", 1}}},
-              {"model",
-               {{"backbone", {(dir / "tiny.pt").string(), (dir / "stack.pt").string()}},
-                {"head", {{"type", "logistic"}, {"l2", {0.01, 0.1}}}}}},
-              {"eval", {{"tta", "flip"}}},
-              {"output", {{"dir", run.string()}}}};
+    config = tl::testing::synthetic_run_config(dir.path(), dir / "data", run, 5);
+    config["model"] = {{"backbone", {(dir / "tiny.pt").string(), (dir / "stack.pt").string()}},
+                       {"head", {{"type", "logistic"}, {"l2", {0.01, 0.1}}}}};
+    config["eval"] = {{"tta", "flip"}};
     summary = tl::train(tl::load_experiment(tl::ConfigSource::from_json(config, "two", dir.path())));
   }
 

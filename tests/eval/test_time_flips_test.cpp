@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "support/fixtures.hpp"
+#include "support/synthetic_run_config.hpp"
 #include "support/temp_directory.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/data/image_decoder.hpp"
@@ -21,21 +22,10 @@ class TestTimeFlips : public ::testing::Test {
  protected:
   void SetUp() override {
     tl::testing::make_image_folder(dir / "data", {"blue", "red", "green"}, 10, 32);
-    const nlohmann::json config = {{"name", "flips"},
-                                   {"seed", 3},
-                                   {"threads", 1},
-                                   {"cache_dir", (dir / "cache").string()},
-                                   {"data",
-                                    {{"layout", "image_folder"},
-                                     {"root", (dir / "data").string()},
-                                     {"val_fraction", 0.3},
-                                     {"test_fraction", 0.0},
-                                     {"workers", 1}}},
-                                   {"model",
-                                    {{"backbone", (tl::testing::tiny_backbones() / "tiny.pt").string()},
-                                     {"head", {{"type", "logistic"}, {"l2", {0.01, 0.1}}}}}},
-                                   {"eval", {{"tta", "flip"}}},
-                                   {"output", {{"dir", run.string()}}}};
+    nlohmann::json config = tl::testing::synthetic_run_config(dir.path(), dir / "data", run, 3);
+    config["model"] = {{"backbone", (tl::testing::tiny_backbones() / "tiny.pt").string()},
+                       {"head", {{"type", "logistic"}, {"l2", {0.01, 0.1}}}}};
+    config["eval"] = {{"tta", "flip"}};
     tl::train(tl::load_experiment(tl::ConfigSource::from_json(config, "flips", dir.path())));
   }
 
