@@ -27,11 +27,15 @@ RECIPES = {
         ("logistic probe (L-BFGS, L2 chosen on val, refit)", "oxford_pets_breeds_logistic.yaml", []),
         ("+ test-time flips", "oxford_pets_breeds_logistic_tta.yaml", []),
         ("logistic head, 10 augmented views, 5 epochs fine-tuning, flips", "oxford_pets_breeds_logistic_fine_tune.yaml", []),
+        ("+ two backbones (MobileNetV2 + MobileNetV1), logistic probe, flips", "oxford_pets_breeds_two_backbones.yaml", []),
     ],
     "cats_vs_dogs": [
         ("linear probe, 10 epochs of Adam", "cats_vs_dogs.yaml", []),
         ("logistic probe (L-BFGS, L2 chosen on val, refit)", "cats_vs_dogs_logistic.yaml", []),
         ("+ test-time flips", "cats_vs_dogs_logistic.yaml", ["eval.tta=flip"]),
+        ("+ two backbones (MobileNetV2 + MobileNetV1)", "cats_vs_dogs_logistic.yaml",
+         ["eval.tta=flip", f"model.backbone=[{MODELS / 'mobilenet_v2_1.0_224_ptq/backbone.pt'}, "
+                           f"{MODELS / 'mobilenet_v1_1.0_224_quant/backbone.pt'}]"]),
     ],
     "interpolation": [
         (f"{dataset} {model} {interpolation}", config,
