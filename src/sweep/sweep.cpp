@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "tl/base/error.hpp"
 #include "tl/config/config_reader.hpp"
@@ -23,31 +25,58 @@ std::string sanitized(const std::string& text) {
   return result;
 }
 
-// A short readable token for one value of a grid key; paths are named by their file stem, or by
-// their folder when the stems alone would not tell the values apart (.../mobilenet/backbone.pt).
-std::vector<std::string> value_tokens(const nlohmann::json& values) {
-  std::vector<std::string> stems, folders, tokens;
+bool distinct(const std::vector<std::string>& names) {
+  return std::set<std::string>(names.begin(), names.end()).size() == names.size();
+}
+
+bool all_strings(const nlohmann::json& values) {
+  return std::all_of(values.begin(), values.end(), [](const nlohmann::json& value) { return value.is_string(); });
+}
+
+// Each path among a grid key's values (alone or in a list, as with several backbones), named by its
+// file stem, or by its folder when the stems alone would not tell the paths apart
+// (.../mobilenet_v2/backbone.pt, .../mobilenet_v1/backbone.pt).
+std::map<std::string, std::string> path_names(const nlohmann::json& values) {
+  std::set<std::string> paths;
   for (const auto& value : values) {
-    std::string token;
-    if (value.is_string()) {
-      const fs::path path(value.get<std::string>());
-      stems.push_back(path.has_stem() ? path.stem().string() : value.get<std::string>());
-      folders.push_back(path.parent_path().filename().string());
-      token = stems.back();
-    } else if (value.is_array()) {
-      for (const auto& item : value)
-        token += (token.empty() ? "" : "x") + (item.is_string() ? item.get<std::string>() : item.dump());
-    } else {
-      token = value.dump();
+    if (value.is_string()) paths.insert(value.get<std::string>());
+    if (value.is_array() && all_strings(value)) {
+      for (const auto& item : value) paths.insert(item.get<std::string>());
     }
-    tokens.push_back(sanitized(token));
   }
-  const auto distinct = [](const std::vector<std::string>& names) {
-    return std::set<std::string>(names.begin(), names.end()).size() == names.size();
-  };
-  if (!distinct(tokens) && stems.size() == tokens.size() && distinct(folders)) {
-    tokens.clear();
-    for (const auto& folder : folders) tokens.push_back(sanitized(folder));
+  std::vector<std::string> stems, folders;
+  for (const auto& text : paths) {
+    const fs::path path(text);
+    stems.push_back(sanitized(path.has_stem() ? path.stem().string() : text));
+    folders.push_back(sanitized(path.parent_path().filename().string()));
+  }
+  const auto& chosen = !distinct(stems) && distinct(folders) ? folders : stems;
+  std::map<std::string, std::string> names;
+  size_t index = 0;
+  for (const auto& text : paths) names[text] = chosen[index++];
+  return names;
+}
+
+// A short readable token for each value of a grid key: a path as path_names says, a list of paths
+// by its members' names joined, other lists by their items (512x256). Values that the tokens would
+// not tell apart are numbered instead.
+std::vector<std::string> value_tokens(const nlohmann::json& values) {
+  const auto names = path_names(values);
+  std::vector<std::string> tokens;
+  for (const auto& value : values) {
+    if (value.is_string()) {
+      tokens.push_back(names.at(value.get<std::string>()));
+    } else if (value.is_array() && all_strings(value)) {
+      std::string token;
+      for (const auto& item : value) token += (token.empty() ? "" : "_and_") + names.at(item.get<std::string>());
+      tokens.push_back(token);
+    } else if (value.is_array()) {
+      std::string token;
+      for (const auto& item : value) token += (token.empty() ? "" : "x") + sanitized(item.dump());
+      tokens.push_back(token);
+    } else {
+      tokens.push_back(sanitized(value.dump()));
+    }
   }
   if (!distinct(tokens)) {
     for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = std::to_string(i + 1);

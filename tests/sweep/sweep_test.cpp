@@ -94,6 +94,19 @@ grid:
   EXPECT_EQ(sweep.variants[3].name, "root-y__hidden-128x32");
 }
 
+// One backbone against two: a list of paths is named by its members, each as a path alone would be.
+TEST_F(SweepFile, ListsOfBackbonesAreNamedByTheirMembers) {
+  write_file(dir / "sweeps/s.yaml", R"(base: ../configs/base.yaml
+grid:
+  model.backbone: [../models/a/backbone.pt, [../models/a/backbone.pt, ../models/b/backbone.pt]]
+)");
+  const tl::Sweep sweep = tl::load_sweep(dir / "sweeps/s.yaml");
+  ASSERT_EQ(sweep.variants.size(), 2u);
+  EXPECT_EQ(sweep.variants[0].name, "backbone-a");
+  EXPECT_EQ(sweep.variants[1].name, "backbone-a_and_b");
+  EXPECT_EQ(sweep.variants[1].experiment.model.backbones.size(), 2u);
+}
+
 TEST_F(SweepFile, InvalidKeysAndValuesAreErrorsBeforeAnythingRuns) {
   const std::string file = (dir / "sweeps/s.yaml").string();
   EXPECT_EQ(error_of("base: ../configs/base.yaml\ngrid: {train.optimizer.lrr: [0.1]}\n"),
