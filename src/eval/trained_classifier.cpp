@@ -55,19 +55,22 @@ torch::Tensor TrainedClassifier::logits(const torch::Tensor& features) {
   return head_->forward(features.to(parameter_device));
 }
 
+torch::Tensor TrainedClassifier::features_of_inputs(const std::vector<torch::Tensor>& inputs, bool mirrored,
+                                                    bool differentiable) {
+  std::vector<torch::Tensor> parts;
+  for (size_t i = 0; i < backbones_.size(); ++i) {
+    Backbone& backbone = *backbones_[i].backbone;
+    torch::Tensor input = inputs.at(i).to(backbone.device());
+    if (mirrored) input = input.flip({3});
+    parts.push_back(differentiable ? backbone.differentiable_features(input) : backbone.features(input));
+  }
+  return torch::cat(parts, 1);
+}
+
 torch::Tensor TrainedClassifier::logits_for_inputs(const std::vector<torch::Tensor>& inputs) {
-  const auto features_of = [&](bool mirrored) {
-    std::vector<torch::Tensor> parts;
-    for (size_t i = 0; i < backbones_.size(); ++i) {
-      Backbone& backbone = *backbones_[i].backbone;
-      const torch::Tensor input = inputs.at(i).to(backbone.device());
-      parts.push_back(backbone.features(mirrored ? input.flip({3}) : input));
-    }
-    return torch::cat(parts, 1);
-  };
-  const torch::Tensor plain = logits(features_of(false));
+  const torch::Tensor plain = logits(features_of_inputs(inputs, false, false));
   if (tta() == TestTimeAugmentation::none) return plain;
-  return (plain + logits(features_of(true))) / 2;
+  return (plain + logits(features_of_inputs(inputs, true, false))) / 2;
 }
 
 std::vector<torch::Tensor> TrainedClassifier::inputs_for_each_backbone(const torch::Tensor& images) const {
@@ -79,14 +82,7 @@ std::vector<torch::Tensor> TrainedClassifier::inputs_for_each_backbone(const tor
 }
 
 torch::Tensor TrainedClassifier::features_for_images(const torch::Tensor& images, bool differentiable) {
-  const std::vector<torch::Tensor> inputs = inputs_for_each_backbone(images);
-  std::vector<torch::Tensor> parts;
-  for (size_t i = 0; i < backbones_.size(); ++i) {
-    Backbone& backbone = *backbones_[i].backbone;
-    const torch::Tensor input = inputs[i].to(backbone.device());
-    parts.push_back(differentiable ? backbone.differentiable_features(input) : backbone.features(input));
-  }
-  return torch::cat(parts, 1);
+  return features_of_inputs(inputs_for_each_backbone(images), false, differentiable);
 }
 
 torch::Tensor TrainedClassifier::logits_for_images(const torch::Tensor& images) {

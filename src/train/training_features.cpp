@@ -47,14 +47,7 @@ TrainingFeatures::TrainingFeatures(ProcessGroup& group, const Experiment& experi
 
 const LabelledFeatures& TrainingFeatures::train_view(int index) {
   auto& slot = train_views_.at(static_cast<size_t>(index));
-  if (!slot) {
-    const FeatureSet set = features_of_train_view(index);
-    if (set.sample_indices != train_samples_) {  // a file that failed in one backbone's pass only
-      throw Error("the training images changed during the run: " + std::to_string(set.size()) + " decode now, " +
-                  std::to_string(train_samples_.size()) + " did when the run began (see the skipped files)");
-    }
-    slot = on_device(set);
-  }
+  if (!slot) slot = on_device(same_training_images(features_of_train_view(index)));
   return *slot;
 }
 
@@ -96,7 +89,10 @@ void TrainingFeatures::replace_validation_features(const torch::Tensor& features
 
 FeatureSet TrainingFeatures::train_view_through(const ImageEmbedding& embedding, const std::string& cache_note,
                                                 int index) {
-  FeatureSet set = extract_train_view(single_source(), embedding, cache_note, index, cache_note);
+  return same_training_images(extract_train_view(single_source(), embedding, cache_note, index, cache_note));
+}
+
+FeatureSet TrainingFeatures::same_training_images(FeatureSet set) const {
   if (set.sample_indices != train_samples_) {
     throw Error("the training images changed during the run: " + std::to_string(set.size()) + " decode now, " +
                 std::to_string(train_samples_.size()) + " did when the run began (see the skipped files)");

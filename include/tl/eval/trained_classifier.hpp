@@ -56,6 +56,8 @@ class TrainedClassifier {
 
  private:
   std::vector<torch::Tensor> inputs_for_each_backbone(const torch::Tensor& images) const;
+  // Every backbone's features of its input (left-right mirrored if asked), side by side.
+  torch::Tensor features_of_inputs(const std::vector<torch::Tensor>& inputs, bool mirrored, bool differentiable);
 
   Experiment experiment_;
   CheckpointRecord record_;

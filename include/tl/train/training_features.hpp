@@ -89,6 +89,9 @@ class TrainingFeatures {
   FeatureSet extract(const Source& source, const ImageEmbedding& embedding, const std::vector<size_t>& indices,
                      const Preprocessing& preprocessing, const AugmentedView* view, bool cached,
                      const std::string& cache_note, const std::string& label);
+  // `set`, which a later pass computed for the training images; tl::Error when a file that decoded
+  // for the first view (in every backbone's pass) no longer does.
+  FeatureSet same_training_images(FeatureSet set) const;
   LabelledFeatures on_device(const FeatureSet& set) const;
 
   ProcessGroup& group_;
