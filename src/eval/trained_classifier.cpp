@@ -32,14 +32,14 @@ TrainedClassifier::TrainedClassifier(const std::filesystem::path& run_directory,
     const BackboneRecord& trained = record_.backbones[i];
     BackboneSource source = experiment_.model.backbones[i];
     source.file = trained.path;
-    LoadedBackbone& loaded = backbones_.emplace_back(load_backbone(source, experiment_.data, device));
-    if (loaded.backbone->content_hash() != trained.sha256) {
+    LoadedBackbone& reloaded = backbones_.emplace_back(load_backbone(source, experiment_.data, device));
+    if (reloaded.backbone->content_hash() != trained.sha256) {
       throw Error(trained.path + ": backbone file changed since " + checkpoint_path.string() + " was trained (sha256 " +
-                  loaded.backbone->content_hash() + ", trained with " + trained.sha256 + ")");
+                  reloaded.backbone->content_hash() + ", trained with " + trained.sha256 + ")");
     }
-    if (loaded.preprocessing.describe() != trained.preprocessing.get<std::string>()) {
-      throw Error(loaded.metadata.source + ": preprocessing changed since training (now " +
-                  loaded.preprocessing.describe() + ", trained with " + trained.preprocessing.get<std::string>() + ")");
+    if (reloaded.preprocessing.describe() != trained.preprocessing.get<std::string>()) {
+      throw Error(reloaded.metadata.source + ": preprocessing changed since training (now " +
+                  reloaded.preprocessing.describe() + ", trained with " + trained.preprocessing.get<std::string>() + ")");
     }
   }
   backbones_.front().backbone->load_tuned_state(backbone_state_, checkpoint_path.string());
