@@ -3,7 +3,8 @@ cmake_minimum_required(VERSION 3.18)
 #   cmake -DSOURCE_DIR=<project> -DSTAMP=<file> -P CheckLayering.cmake
 # Each module may include itself and the modules listed for it; a module outside TORCH_MODULES
 # must not include LibTorch, and one outside OPENCV_MODULES must not include OpenCV. Executables
-# (apps/) include no LibTorch header: tensor work belongs in the library.
+# (apps/) reach no LibTorch header, directly or through tl's headers: tensor work belongs in the
+# library, and an executable's unit that parses LibTorch costs half a minute of every cold build.
 set(allowed_base "")
 set(allowed_config base)
 set(allowed_data base config)
@@ -49,9 +50,16 @@ foreach(module IN LISTS modules)
     check_file("${file}" ${module})
   endforeach()
 endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/TlIncludeGraph.cmake)
+set(TL_INCLUDE_ROOT "${SOURCE_DIR}/include")
 file(GLOB app_files "${SOURCE_DIR}/apps/*.cpp" "${SOURCE_DIR}/apps/*.hpp")
 foreach(file IN LISTS app_files)
   check_file("${file}" apps)
+  tl_reaches_libtorch("${file}" reaches)
+  if(reaches)
+    file(RELATIVE_PATH shown "${SOURCE_DIR}" "${file}")
+    list(APPEND violations "${shown}: an executable reaches LibTorch through the headers it includes")
+  endif()
 endforeach()
 file(GLOB stray "${SOURCE_DIR}/include/tl/*.hpp")
 foreach(file IN LISTS stray)

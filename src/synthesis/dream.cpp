@@ -25,13 +25,13 @@ const char* name_of(DreamOptimizer optimizer) {
   return "?";
 }
 
-DreamResult dream(PixelClassifier& classifier, const DreamOptions& options,
+DreamResult dream(PixelClassifier& classifier, const DreamOptions& options, const std::optional<torch::Tensor>& start,
                   const std::function<void(int step, const torch::Tensor& pixels)>& after_step) {
   if (options.steps < 1) throw Error("steps: expected at least 1");
   const torch::Device device = classifier.device();
   torch::Tensor pixels;
-  if (options.start) {
-    pixels = options.start->to(device).clone();
+  if (start) {
+    pixels = start->to(device).clone();
   } else {
     torch::Generator generator = at::detail::createCPUGenerator(options.seed);
     pixels = (0.5 + 0.1 * torch::randn({1, 3, options.height, options.width}, generator)).clamp(0, 1).to(device);

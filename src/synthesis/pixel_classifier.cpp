@@ -73,6 +73,12 @@ PixelClassifier PixelClassifier::open_run(const fs::path& run, const std::option
   return classifier;
 }
 
+PixelClassifier PixelClassifier::open(const ClassifierSource& source, torch::Device device) {
+  if (source.run) return open_run(*source.run, source.checkpoint, device);
+  if (source.model) return open_model(*source.model, source.labels, source.metadata, device);
+  throw Error("no classifier: give a run directory or a TorchScript model");
+}
+
 PixelClassifier PixelClassifier::open_model(const fs::path& model, const std::optional<fs::path>& labels,
                                             const std::optional<fs::path>& metadata, torch::Device device) {
   PixelClassifier classifier(device);

@@ -2,28 +2,15 @@
 // Adversarial examples: a small change to a photo's pixels, bounded by epsilon in every pixel (L∞),
 // that changes what the network sees. Targeted projected gradient descent walks toward a chosen
 // class; FGSM takes one signed-gradient step away from the photo's own top class.
-#include <array>
 #include <optional>
 #include <string>
 
 #include <torch/types.h>
 
+#include "tl/synthesis/attack_options.hpp"
 #include "tl/synthesis/pixel_classifier.hpp"
 
 namespace tl {
-
-// pgd: targeted, iterative; fgsm: one step, untargeted unless a target is given.
-enum class AttackMethod { pgd, fgsm };
-inline constexpr std::array kAttackMethods{AttackMethod::pgd, AttackMethod::fgsm};
-const char* name_of(AttackMethod method);
-
-struct AttackOptions {
-  AttackMethod method = AttackMethod::pgd;
-  std::optional<int> target;  // required by pgd
-  double epsilon = 8.0;       // L∞ budget in pixel units (0..255)
-  double step_size = 2.0;     // pgd: pixel units per step
-  int steps = 20;             // pgd
-};
 
 struct AttackResult {
   torch::Tensor adversarial;  // [1,3,H,W] in [0,1], 8-bit values within epsilon of the source's

@@ -17,6 +17,7 @@
 
 #include "tl/config/preprocessing_options.hpp"
 #include "tl/eval/prediction.hpp"
+#include "tl/synthesis/classifier_source.hpp"
 
 namespace torch::jit {
 struct Module;
@@ -30,6 +31,8 @@ class PixelClassifier {
  public:
   static PixelClassifier open_run(const std::filesystem::path& run,
                                   const std::optional<std::filesystem::path>& checkpoint, torch::Device device);
+  // The run or the model the source names (a tl::Error when it names neither).
+  static PixelClassifier open(const ClassifierSource& source, torch::Device device);
   // labels: default labels.txt beside the model; metadata: default <stem>.json, else model.json beside it.
   static PixelClassifier open_model(const std::filesystem::path& model,
                                     const std::optional<std::filesystem::path>& labels,
