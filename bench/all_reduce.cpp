@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "tl/base/processor.hpp"
 #include "tl/dist/local_launcher.hpp"
 #include "tl/dist/process_group.hpp"
 
@@ -44,13 +46,13 @@ double median_seconds(tl::ProcessGroup& group, int64_t values) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::cerr << "usage: tl-bench-all-reduce RANKS VALUES...\n";
-    return 2;
-  }
-  const int ranks = std::stoi(argv[1]);
+  CLI::App app("Median seconds per gradient all-reduce on tl's process group (c10d Gloo), RANKS ranks as threads "
+               "over 127.0.0.1, for each message size in float32 values. Prints JSON.");
+  int ranks = 2;
   std::vector<int64_t> sizes;
-  for (int i = 2; i < argc; ++i) sizes.push_back(std::stoll(argv[i]));
+  app.add_option("ranks", ranks, "ranks, each a thread of this process")->required()->check(CLI::Range(1, 64));
+  app.add_option("values", sizes, "message sizes in float32 values")->required()->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+  CLI11_PARSE(app, argc, argv);
   torch::set_num_threads(1);
   const int port = tl::free_local_port();
   std::vector<std::future<std::vector<double>>> threads;
@@ -76,5 +78,6 @@ int main(int argc, char** argv) {
                        {"seconds", medians[0][i]},
                        {"bytes_per_second", bytes / medians[0][i]}});
   }
-  std::cout << nlohmann::json{{"ranks", ranks}, {"all_reduce", results}}.dump(2) << "\n";
+  std::cout << nlohmann::json{{"cpu", tl::processor_description()}, {"ranks", ranks}, {"all_reduce", results}}.dump(2)
+            << "\n";
 }

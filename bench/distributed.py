@@ -1,6 +1,8 @@
 """tl's scale-out benchmark: one process against several on this machine, side by side in one run.
 
 usage: /usr/bin/python3 bench/distributed.py [--ranks 2] [--build build]
+                                            [--pass-config configs/cats_vs_dogs.yaml]
+                                            [--tune-config configs/oxford_pets_breeds.yaml]
 
 Measures, each as 1 rank with all cores against --ranks ranks splitting them (tl-train --nproc):
 the first feature pass of configs/cats_vs_dogs.yaml (fresh feature cache each time), and the
@@ -19,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from run_benchmark import build_targets, processor
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSES = 37  # Oxford-IIIT breeds: the heads below are sized for it
@@ -82,9 +86,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ranks", type=int, default=2)
     parser.add_argument("--build", default=str(ROOT / "build"))
+    parser.add_argument("--pass-config", default="configs/cats_vs_dogs.yaml", help="the feature pass measured")
+    parser.add_argument("--tune-config", default="configs/oxford_pets_breeds.yaml", help="the fine-tuning measured")
     args = parser.parse_args()
     build = Path(args.build)
-    run(["cmake", "--build", str(build), "--target", "tl-train", "tl-bench-all-reduce"])
+    build_targets(build, "tl-train", "tl-bench-all-reduce")
     cores = os.cpu_count()
     fine_tune = ["train.epochs=1", "train.fine_tune.epochs=2", "train.fine_tune.unfreeze_blocks=2",
                  "train.fine_tune.lr=0.0003"]
@@ -92,12 +98,12 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         for ranks in (1, args.ranks):
-            summary, _ = train(build, ranks, "configs/cats_vs_dogs.yaml", scratch / f"pass{ranks}",
+            summary, _ = train(build, ranks, args.pass_config, scratch / f"pass{ranks}",
                                scratch / f"cache{ranks}", ["train.epochs=1"])
             passes[ranks] = summary["feature_extraction"]
-        train(build, 1, "configs/oxford_pets_breeds.yaml", scratch / "warm", scratch / "tuning-cache", fine_tune)
+        train(build, 1, args.tune_config, scratch / "warm", scratch / "tuning-cache", fine_tune)
         for ranks in (1, args.ranks):
-            summary, metrics = train(build, ranks, "configs/oxford_pets_breeds.yaml", scratch / f"tune{ranks}",
+            summary, metrics = train(build, ranks, args.tune_config, scratch / f"tune{ranks}",
                                      scratch / "tuning-cache", fine_tune)
             epochs = [m for m in metrics if m["stage"] == "fine_tune"]
             tuning[ranks] = {"seconds": sum(m["seconds"] for m in epochs) / len(epochs),
@@ -111,14 +117,14 @@ def main():
     loopback_seconds = {entry["values"]: entry["seconds"] for entry in loopback}
 
     many = args.ranks
-    print(f"machine: {cores} cores, {os.uname().machine}; 1 rank x {cores} threads against "
+    print(f"machine: {cores} cores, {processor()}; 1 rank x {cores} threads against "
           f"{many} ranks x {max(1, cores // many)} thread(s)")
     print()
     print(f"{'':44} {'1 rank':>10} {str(many) + ' ranks':>10} {'ratio':>7}")
     one, several = passes[1]["images_per_second"], passes[many]["images_per_second"]
-    print(f"{'feature pass, cats_vs_dogs (images/s)':44} {one:10.1f} {several:10.1f} {several / one:7.2f}")
+    print(f"{'feature pass, ' + Path(args.pass_config).stem + ' (images/s)':44} {one:10.1f} {several:10.1f} {several / one:7.2f}")
     one, several = tuning[1]["seconds"], tuning[many]["seconds"]
-    print(f"{'fine-tuning epoch, Oxford breeds (s)':44} {one:10.2f} {several:10.2f} {one / several:7.2f}")
+    print(f"{'fine-tuning epoch, ' + Path(args.tune_config).stem + ' (s)':44} {one:10.2f} {several:10.2f} {one / several:7.2f}")
     print(f"{'val accuracy after fine-tuning':44} {tuning[1]['val_accuracy']:10.4f} "
           f"{tuning[many]['val_accuracy']:10.4f}")
     batch = 32

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run_benchmark import ROOT, run
+from run_benchmark import ROOT, build_targets, processor, run
 
 
 def tl_fine_tune(build, config, blocks, epochs, cache_prefix, run_dir, cache_dir):
@@ -49,7 +49,9 @@ def python_reference(run_dir, blocks, epochs, batch_size):
     torch.set_num_threads(os.cpu_count())
     config = json.loads((Path(run_dir) / "config.json").read_text())
     backbone_path = config["model"]["backbone"]
-    metadata = json.loads(Path(backbone_path).with_name("model.json").read_text())
+    # As tl finds it: <stem>.json beside the backbone, else model.json.
+    beside = Path(backbone_path).with_suffix(".json")
+    metadata = json.loads((beside if beside.exists() else Path(backbone_path).with_name("model.json")).read_text())
     size = metadata["input_size"][0] if isinstance(metadata["input_size"], list) else metadata["input_size"]
     root = Path(config["data"]["root"])
     lines = (root / "annotations/trainval.txt").read_text().split("\n")
@@ -98,14 +100,14 @@ def main():
     parser.add_argument("--build", default=str(ROOT / "build"))
     args = parser.parse_args()
     build = Path(args.build)
-    run(["cmake", "--build", str(build), "--target", "tl-train"])
+    build_targets(build, "tl-train")
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         whole = tl_fine_tune(build, args.config, args.blocks, args.epochs, False, scratch / "whole", scratch / "cache")
         prefix = tl_fine_tune(build, args.config, args.blocks, args.epochs, True, scratch / "prefix",
                               scratch / "cache")
         reference = python_reference(scratch / "prefix", args.blocks, args.epochs, 32)
-    result = {"tl_whole_backbone": whole, "tl_frozen_prefix": prefix, "python_tutorial": reference,
+    result = {"cpu": processor(), "tl_whole_backbone": whole, "tl_frozen_prefix": prefix, "python_tutorial": reference,
               "ratios": {
                   "prefix_over_whole_later_epochs": prefix["later_epochs_images_per_second"]
                   / whole["later_epochs_images_per_second"],

@@ -6,15 +6,19 @@
 // Also writes <out>/train.txt and <out>/test.txt ("<label> <path>") so a Python reference can train
 // and test on exactly the same split.
 //
-// usage: tl-bench-pipeline CONFIG OUT_DIR
+// With several backbones in the config, the first one is measured.
+//
+// usage: tl-bench-pipeline CONFIG OUT_DIR [--backbone-seconds 8] [--matmul-seconds 4]
 #include <chrono>
 #include <fstream>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "tl/base/logging.hpp"
+#include "tl/base/processor.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/data/split.hpp"
 #include "tl/features/backbone.hpp"
@@ -76,13 +80,24 @@ double matmul_gflops(int size, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::cerr << "usage: " << argv[0] << " CONFIG OUT_DIR\n";
-    return 2;
-  }
+  CLI::App app("The parts of tl-train's first pass measured one by one on a config's data: decode+preprocess, the "
+               "backbone, the whole pass (and an augmented view pass with train.augmentation). Prints JSON.");
+  std::string config;
+  std::filesystem::path out;
+  double backbone_seconds = 8.0;
+  double matmul_seconds = 4.0;
+  app.add_option("config", config, "an experiment config (YAML or JSON)")->required()->check(CLI::ExistingFile);
+  app.add_option("out_dir", out, "where train.txt and test.txt (the split, \"<label> <path>\") are written")
+      ->required();
+  app.add_option("--backbone-seconds", backbone_seconds, "seconds of the backbone-alone measurement")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--matmul-seconds", matmul_seconds, "seconds of the matrix-multiply measurement")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
   tl::configure_logging(tl::LogLevel::normal);  // logs to stderr: stdout carries only the JSON
-  const tl::Experiment experiment = tl::load_experiment_file(argv[1]);
-  const std::filesystem::path out = argv[2];
+  const tl::Experiment experiment = tl::load_experiment_file(config);
   std::filesystem::create_directories(out);
   const int threads = tl::configure_cpu_runtime(experiment.threads);
   const tl::Dataset dataset = tl::load_dataset({experiment.data.layout, experiment.data.root, experiment.data.target});
@@ -91,17 +106,18 @@ int main(int argc, char** argv) {
   write_list(out / "train.txt", dataset, split.train);
   write_list(out / "test.txt", dataset, split.test);
 
-  auto loaded = tl::load_backbone(experiment.model, experiment.data, torch::kCPU);
+  auto loaded = tl::load_backbone(experiment.model.backbones.front(), experiment.data, torch::kCPU);
   const int batch_size = tl::backbone_batch_size(experiment.data.batch_size);
   const tl::LoaderOptions options{batch_size, experiment.data.workers, experiment.data.prefetch};
   nlohmann::json result;
+  result["cpu"] = tl::processor_description();
   result["threads"] = threads;
   result["batch_size"] = batch_size;
   result["images"] = split.train.size();
   result["decode_preprocess_images_per_second"] =
       decode_images_per_second(dataset, split.train, loaded.preprocessing, options);
   result["backbone_images_per_second"] =
-      backbone_images_per_second(*loaded.backbone, loaded.preprocessing, batch_size, 8.0);
+      backbone_images_per_second(*loaded.backbone, loaded.preprocessing, batch_size, backbone_seconds);
   tl::SkippedFiles skipped;
   const auto first = tl::extract_features(*loaded.backbone, dataset, split.train, loaded.preprocessing, options,
                                           skipped, nullptr, "first pass");
@@ -119,7 +135,7 @@ int main(int argc, char** argv) {
     result["augmented_view_pass_images_per_second"] = pass.size() / pass.seconds;
     result["augmented_over_plain_pass"] = (pass.size() / pass.seconds) / (first.size() / first.seconds);
   }
-  result["matmul_gflops"] = matmul_gflops(1024, 4.0);
+  result["matmul_gflops"] = matmul_gflops(1024, matmul_seconds);
   std::cout << result.dump() << "\n";
   return 0;
 }

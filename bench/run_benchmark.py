@@ -1,6 +1,7 @@
 """tl's benchmark: one command, everything measured in the same run on the same machine.
 
 usage: /usr/bin/python3 bench/run_benchmark.py [--config configs/cats_vs_dogs.yaml] [--epochs 10] [--build build]
+                                               [--quick]
 
 Prints images/s of decode+preprocess alone, of the backbone alone and of the whole first pass;
 seconds per cached epoch; the wall time, test accuracy and peak memory of tl-train for N epochs
@@ -27,6 +28,26 @@ def run(command, env=None):
     return completed
 
 
+def build_targets(build, *targets):
+    """Brings the programs a benchmark runs up to date, unless the caller built them (the tests set
+    TL_BENCH_PREBUILT: a build started from inside ctest could relink a program another test runs)."""
+    if not os.environ.get("TL_BENCH_PREBUILT"):
+        run(["cmake", "--build", str(build), "--target", *targets])
+
+
+def processor():
+    """The CPU the figures come from: machine kinds change between runs."""
+    model, flags = "unknown", set()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and model == "unknown":
+            model = value.strip()
+        if key.strip() == "flags" and not flags:
+            flags = set(value.split())
+    extensions = [name for name in ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16") if name in flags]
+    return f"{model} ({os.uname().machine}; {' '.join(extensions)})"
+
+
 def timed_tl_train(build, config, epochs, run_dir, cache_dir):
     env = dict(os.environ, TL_CACHE_DIR=str(cache_dir))
     start = time.perf_counter()
@@ -46,14 +67,16 @@ def main():
     parser.add_argument("--config", default=str(ROOT / "configs/cats_vs_dogs.yaml"))
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--build", default=str(ROOT / "build"))
+    parser.add_argument("--quick", action="store_true", help="a second per measurement instead of 8 (a smoke run)")
     args = parser.parse_args()
     build = Path(args.build)
-    run(["cmake", "--build", str(build), "--target", "tl-train", "tl-eval", "tl-bench-pipeline"])
+    build_targets(build, "tl-train", "tl-eval", "tl-bench-pipeline")
     threads = os.cpu_count()
     config = args.config
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        parts = json.loads(run([str(build / "bench/tl-bench-pipeline"), config, str(scratch / "split")]).stdout)
+        seconds = ["--backbone-seconds", "1", "--matmul-seconds", "1"] if args.quick else []
+        parts = json.loads(run([str(build / "bench/tl-bench-pipeline"), config, str(scratch / "split"), *seconds]).stdout)
         cold = timed_tl_train(build, config, args.epochs, scratch / "cold", scratch / "cache")
         warm = timed_tl_train(build, config, args.epochs, scratch / "warm", scratch / "cache")
         backbone_file = subprocess.run([sys.executable, "-c", "import json,sys; print(json.load(open(sys.argv[1]))"
@@ -68,7 +91,7 @@ def main():
 
     gflops = python["cached"]["gflops_per_image"]
     achieved = parts["backbone_images_per_second"] * gflops
-    print(f"machine: {threads} cores, {os.uname().machine}; {parts['images']} training images; "
+    print(f"machine: {threads} cores, {processor()}; {parts['images']} training images; "
           f"backbone batch {parts['batch_size']}, {parts['threads']} LibTorch threads")
     print(f"decode+preprocess alone   {parts['decode_preprocess_images_per_second']:8.1f} images/s")
     print(f"backbone alone            {parts['backbone_images_per_second']:8.1f} images/s  "

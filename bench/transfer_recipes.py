@@ -1,6 +1,6 @@
 """Transfer recipes side by side: accuracy and wall time of each, measured in one run on this machine.
 
-usage: /usr/bin/python3 bench/transfer_recipes.py [--build build] [--recipes oxford|cats_vs_dogs|interpolation]
+usage: /usr/bin/python3 bench/transfer_recipes.py [--build build] [--recipes oxford|cats_vs_dogs|interpolation|demo]
 
 Each recipe is a config in configs/ (with --set overrides where the table says so), trained by
 tl-train from a cold feature cache of its own and scored by tl-eval on the test split (Oxford's
@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run_benchmark import ROOT, run
+from run_benchmark import ROOT, build_targets, processor, run
 
 MODELS = ROOT.parent / "shared/models"
 
@@ -36,6 +36,11 @@ RECIPES = {
         ("+ two backbones (MobileNetV2 + MobileNetV1)", "cats_vs_dogs_logistic.yaml",
          ["eval.tta=flip", f"model.backbone=[{MODELS / 'mobilenet_v2_1.0_224_ptq/backbone.pt'}, "
                            f"{MODELS / 'mobilenet_v1_1.0_224_quant/backbone.pt'}]"]),
+    ],
+    # The demo in the repository, for a run anywhere (and the tests' smoke run of this script).
+    "demo": [
+        ("linear probe, 10 epochs of Adam", "demo.yaml", []),
+        ("linear probe, 20 epochs of Adam", "demo.yaml", ["train.epochs=20"]),
     ],
     "interpolation": [
         (f"{dataset} {model} {interpolation}", config,
@@ -73,7 +78,8 @@ def main():
     parser.add_argument("--recipes", choices=sorted(RECIPES), default="oxford")
     args = parser.parse_args()
     build = Path(args.build)
-    run(["cmake", "--build", str(build), "--target", "tl-train", "tl-eval"])
+    build_targets(build, "tl-train", "tl-eval")
+    print(f"cpu: {processor()}\n")
     print("| recipe | val top-1 | test top-1 | test mean per-class | train (cold cache) | test eval |")
     print("|---|---|---|---|---|---|")
     for name, config, overrides in RECIPES[args.recipes]:

@@ -1,0 +1,50 @@
+# LibTorch's headers cost 20-30 s of parsing in every translation unit that includes them, more
+# than any of tl's own sources. They are compiled once, as the precompiled header of
+# tl_torch_headers, and every target whose sources use tensors reuses it (REUSE_FROM: one header
+# for the library modules, the tests and the benchmarks alike, since all share the same flags).
+# ccache stays optional (cmake/TlDefaults.cmake lets it cache units built on the header).
+include(TlIncludeGraph)
+set(TL_INCLUDE_ROOT ${PROJECT_SOURCE_DIR}/include)
+
+file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/generated/torch_headers.cpp
+     CONTENT "// The unit LibTorch's precompiled headers are built with (cmake/TlTorchHeaders.cmake).\n")
+add_library(tl_torch_headers OBJECT ${PROJECT_BINARY_DIR}/generated/torch_headers.cpp)
+# The same flags and usage requirements as the units that reuse it (-Wpedantic and spdlog's
+# definitions among them): GCC uses a precompiled header only where the macros it was built with are
+# defined alike, and otherwise silently parses everything again (-Winvalid-pch says so; -Werror fails).
+target_link_libraries(tl_torch_headers PRIVATE ${TORCH_LIBRARIES} opencv_core opencv_imgproc nlohmann_json::nlohmann_json
+                                               spdlog::spdlog tl_warnings)
+target_precompile_headers(tl_torch_headers PRIVATE <torch/torch.h> <torch/script.h> <opencv2/core.hpp>
+                          <opencv2/imgproc.hpp> <nlohmann/json.hpp>)
+
+# tl_use_torch_headers(target): the target's units that reach LibTorch start from the precompiled
+# headers; those that need no tensors skip them, so they stay as fast to compile as before and
+# cannot come to rely on LibTorch without including it.
+set(TL_TORCH_UNITY_BATCH 4 CACHE STRING "LibTorch units compiled together as one (0: all of a target's)")
+function(tl_use_torch_headers target)
+  get_target_property(sources ${target} SOURCES)
+  get_target_property(source_dir ${target} SOURCE_DIR)
+  set(tensor_free "")
+  set(uses_tensors OFF)
+  foreach(source IN LISTS sources)
+    get_filename_component(path "${source}" ABSOLUTE BASE_DIR "${source_dir}")
+    if(NOT path MATCHES "\\.cpp$" OR NOT EXISTS "${path}")
+      continue()
+    endif()
+    tl_reaches_libtorch("${path}" reaches)
+    if(reaches)
+      set(uses_tensors ON)
+    else()
+      list(APPEND tensor_free "${source}")
+    endif()
+  endforeach()
+  if(NOT uses_tensors)
+    return()
+  endif()
+  target_precompile_headers(${target} REUSE_FROM tl_torch_headers)
+  set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${TL_TORCH_UNITY_BATCH})
+  if(tensor_free)
+    set_source_files_properties(${tensor_free} TARGET_DIRECTORY ${target} PROPERTIES SKIP_PRECOMPILE_HEADERS ON
+                                                                                      SKIP_UNITY_BUILD_INCLUSION ON)
+  endif()
+endfunction()
