@@ -909,6 +909,51 @@ TEST_F(SyntheticRun, EvalRefusesABackboneThatChangedSinceTraining) {
   EXPECT_NE(read_file(dir / "eval.log").find("backbone file changed since"), std::string::npos);
 }
 
+// The runs of the ready configs that several real-data tests read, each trained once per ctest run
+// (RealDataRuns, a CTest fixture the other *RealData* tests require) into the build tree. A test
+// that reads one may evaluate it (tl-eval adds its files to the run) but never trains it again.
+const std::filesystem::path kRealRuns = TL_REAL_RUNS_DIR;
+constexpr const char* kSharedRunConfigs[] = {"cats_vs_dogs.yaml", "oxford_pets_species.yaml", "oxford_pets_breeds.yaml"};
+
+std::filesystem::path real_run(const std::string& config) {
+  return kRealRuns / std::filesystem::path(config).stem();
+}
+
+class RealDataRuns : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RealDataRuns, TrainOnce) {
+  TL_REQUIRE_SHARED_DATA();
+  const auto run = real_run(GetParam());
+  std::filesystem::create_directories(kRealRuns);
+  const auto log = kRealRuns / (run.filename().string() + ".log");
+  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / GetParam()).string() + " --set output.dir=" + run.string() +
+                            " --overwrite",
+                        log),
+            0)
+      << read_file(log);
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, RealDataRuns, ::testing::ValuesIn(kSharedRunConfigs),
+                         [](const ::testing::TestParamInfo<const char*>& param_info) {
+                           return std::filesystem::path(param_info.param).stem().string();
+                         });
+
+// A run RealDataRuns trained; a clear failure when the fixture did not run (a test started by hand).
+std::filesystem::path trained_real_run(const std::string& config) {
+  const auto run = real_run(config);
+  EXPECT_TRUE(std::filesystem::is_regular_file(run / "summary.json"))
+      << run << " is missing: ctest trains it (fixture tl_real_runs), or run the RealDataRuns tests first";
+  return run;
+}
+
+// tl-eval of a split of a run into `out`, its JSON read back.
+nlohmann::json evaluate(const std::filesystem::path& run, const std::string& split, const std::filesystem::path& out) {
+  const auto log = out.parent_path() / "eval.log";
+  EXPECT_EQ(run_command(kEval + " --run " + run.string() + " --split " + split + " --out " + out.string(), log), 0)
+      << read_file(log);
+  return read_json(out);
+}
+
 // The product's promise on real data: ready configs, real MobileNetV2 features, linear heads.
 struct RealRunCase {
   const char* config;
@@ -964,18 +1009,7 @@ TEST(RealDataDemo, MakeDemoRemakesTheCommittedDemo) {
 TEST_P(RealData, ReachesTheAccuracyTheProductPromises) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
-  const auto run = dir / "run";
-  ASSERT_EQ(
-      run_command(kTrain + " --config " + (kConfigs / GetParam().config).string() + " --set output.dir=" + run.string(),
-                  dir / "train.log"),
-      0)
-      << read_file(dir / "train.log");
-  ASSERT_EQ(run_command(kEval + " --run " + run.string() + " --split " + GetParam().split + " --out " +
-                            (dir / "eval.json").string(),
-                        dir / "eval.log"),
-            0)
-      << read_file(dir / "eval.log");
-  const auto report = read_json(dir / "eval.json");
+  const auto report = evaluate(trained_real_run(GetParam().config), GetParam().split, dir / "eval.json");
   std::cout << "[ accuracy ] " << GetParam().config << " " << GetParam().split << ": top-1 "
             << report["top1"].get<double>() << ", mean per-class " << report["mean_per_class_accuracy"].get<double>()
             << " on " << report["samples"] << " images\n";
@@ -993,7 +1027,7 @@ INSTANTIATE_TEST_SUITE_P(Configs, RealData,
                          });
 
 // Issue #6's bar: on the Oxford breeds, augmentation with cached views and fine-tuning the top of
-// MobileNetV2 each beat the plain linear probe (oxford_pets_breeds.yaml, trained here alongside) on
+// MobileNetV2 each beat the plain linear probe (oxford_pets_breeds.yaml, the fixture's run) on
 // the official test lines, in top-1 and in mean per-class accuracy; issue #19's: so do the logistic
 // probe, with and without test-time flips, and the logistic head under fine-tuning.
 class RealDataBeyondTheLinearProbe : public ::testing::TestWithParam<const char*> {};
@@ -1004,11 +1038,7 @@ nlohmann::json train_and_test(const TempDirectory& dir, const std::string& confi
                         dir / "train.log"),
             0)
       << read_file(dir / "train.log");
-  EXPECT_EQ(run_command(kEval + " --run " + run.string() + " --split test --out " + (run / "test.json").string(),
-                        dir / "eval.log"),
-            0)
-      << read_file(dir / "eval.log");
-  const auto report = read_json(run / "test.json");
+  const auto report = evaluate(run, "test", run / "test.json");
   std::cout << "[ accuracy ] " << config << " test: top-1 " << report["top1"].get<double>() << ", mean per-class "
             << report["mean_per_class_accuracy"].get<double>() << "\n";
   return report;
@@ -1017,7 +1047,7 @@ nlohmann::json train_and_test(const TempDirectory& dir, const std::string& confi
 TEST_P(RealDataBeyondTheLinearProbe, BeatsItInTopOneAndMeanPerClass) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
-  const auto probe = train_and_test(dir, "oxford_pets_breeds.yaml");
+  const auto probe = evaluate(trained_real_run("oxford_pets_breeds.yaml"), "test", dir / "probe.json");
   const auto better = train_and_test(dir, GetParam());
   EXPECT_GT(better["top1"].get<double>(), probe["top1"].get<double>());
   EXPECT_GT(better["mean_per_class_accuracy"].get<double>(), probe["mean_per_class_accuracy"].get<double>());
@@ -1101,9 +1131,9 @@ TEST(RealDataTwoBackbones, ReachTheTargetOnOxfordBreedsAndExportAsOneModule) {
 }
 
 // tools/export_backbone.py with random weights (offline): each family exports, loads and trains.
-class ExportedFamily : public ::testing::TestWithParam<std::pair<std::string, int>> {};
+class RealDataExportedFamily : public ::testing::TestWithParam<std::pair<std::string, int>> {};
 
-TEST_P(ExportedFamily, ExportsAndTrainsOnRealImages) {
+TEST_P(RealDataExportedFamily, ExportsAndTrainsOnRealImages) {
   TL_REQUIRE_SHARED_DATA();
   const auto& [arch, feature_dim] = GetParam();
   TempDirectory dir;
@@ -1155,7 +1185,7 @@ output: {dir: run}
   EXPECT_EQ(python[0]["outputs"].size(), 2u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, ExportedFamily,
+INSTANTIATE_TEST_SUITE_P(Families, RealDataExportedFamily,
                          ::testing::Values(std::pair<std::string, int>{"vgg11", 25088},
                                            std::pair<std::string, int>{"resnet18", 512},
                                            std::pair<std::string, int>{"mobilenet_v3_small", 576}),
@@ -1163,21 +1193,10 @@ INSTANTIATE_TEST_SUITE_P(Families, ExportedFamily,
                            return param_info.param.first;
                          });
 
-// A 3-epoch run of configs/cats_vs_dogs.yaml (features from the cache after the first test).
-void train_short_cats_vs_dogs(const std::filesystem::path& run, const std::string& extra = "") {
-  const auto log = run.parent_path() / "train.log";
-  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "cats_vs_dogs.yaml").string() +
-                            " --set output.dir=" + run.string() + " --set train.epochs=3" + extra,
-                        log),
-            0)
-      << read_file(log);
-}
-
 TEST(RealDataExport, ExportedCatsVsDogsModelAgreesWithTlPredictInPyTorch) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
-  const auto run = dir / "run";
-  ASSERT_NO_FATAL_FAILURE(train_short_cats_vs_dogs(run));
+  const auto run = trained_real_run("cats_vs_dogs.yaml");
   ASSERT_EQ(
       run_command(kExport + " --run " + run.string() + " --out " + (dir / "cats_vs_dogs.pt").string() + " --softmax",
                   dir / "export.log"),
@@ -1215,9 +1234,8 @@ TEST(RealDataSweep, ExampleSweepRanksTwoBackbonesAndPassesItsGate) {
 TEST(RealDataMapping, CatsVsDogsRunEvaluatesOxfordSpeciesByClassName) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
-  const auto run = dir / "run";
-  // A short run is enough: the point is the Cat/cat, Dog/dog mapping on real data.
-  ASSERT_NO_FATAL_FAILURE(train_short_cats_vs_dogs(run, " --set data.val_fraction=0.05 --set data.test_fraction=0.0"));
+  // The point is the Cat/cat, Dog/dog mapping on real data.
+  const auto run = trained_real_run("cats_vs_dogs.yaml");
   ASSERT_EQ(run_command(kEval + " --run " + run.string() + " --data-root " + tl::testing::oxford_pets_root().string() +
                             " --layout oxford_pets --target species --out " + (dir / "eval.json").string(),
                         dir / "eval.log"),
@@ -1286,8 +1304,7 @@ TEST(RealDataAttack, TargetedAttackMakesAnImageNetModelSeeACatInDogPhotos) {
 TEST(RealDataAttack, DogToCatOnATrainedCatsVsDogsRun) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
-  const auto run = dir / "run";
-  ASSERT_NO_FATAL_FAILURE(train_short_cats_vs_dogs(run));
+  const auto run = trained_real_run("cats_vs_dogs.yaml");
   int reached = 0;
   const int photos = 3;
   for (const char* name : {"beagle_10.jpg", "beagle_117.jpg", "beagle_121.jpg"}) {

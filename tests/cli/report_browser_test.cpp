@@ -180,7 +180,7 @@ fail_under: {top1: 0.0}
 
 // The bound the page promises: 37 Oxford-IIIT breeds (real photos, real MobileNetV2) with 30 thumbnails
 // stay under 2 MB, and the 37 x 37 matrix is all there.
-TEST(ReportInBrowser, ThirtySevenBreedsWithThirtyPhotosStayUnderTwoMegabytes) {
+TEST(RealDataReportInBrowser, ThirtySevenBreedsWithThirtyPhotosStayUnderTwoMegabytes) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
   const fs::path run = dir / "run";

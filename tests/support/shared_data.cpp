@@ -1,13 +1,21 @@
 #include "support/shared_data.hpp"
 
+#include <cstdlib>
 #include <random>
 
+#include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace tl::testing {
 
 std::filesystem::path shared_dir() {
+  // Set by tests/CMakeLists.txt for every test not labelled real_data: `ctest -L real_data` must
+  // find every test that needs ../shared, and `ctest -L unit` must run without it.
+  if (const char* forbidden = std::getenv("TL_TEST_WITHOUT_SHARED_DATA"); forbidden && std::string(forbidden) == "1") {
+    ADD_FAILURE() << "this test reads ../shared but is not labelled real_data: name it *RealData* (tests/cli) or put "
+                     "it in a *_real_data_test.cpp";
+  }
   if (const char* overridden = std::getenv("TL_SHARED_DIR")) return overridden;
   return std::filesystem::path(TL_SHARED_DIR).lexically_normal();
 }
