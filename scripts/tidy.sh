@@ -5,8 +5,8 @@
 # spends ~60 s on each (src/train/trainer.cpp: 70 s), 30 minutes in all; lint one by hand with
 # TIDY_FILES. Its own compile database (build-tidy, configured without precompiled headers, which
 # clang cannot read from GCC), so it needs no build.
-#   bash scripts/tidy.sh                                          # findings are printed and counted
-#   TIDY_STRICT=1 bash scripts/tidy.sh                            # ... and fail the run
+# Fails on any finding: fix it, or say in .clang-tidy why its check is off.
+#   bash scripts/tidy.sh
 #   TIDY_FILES="src/train/trainer.cpp" bash scripts/tidy.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ printf '%s\n' $files | xargs -P 2 -I{} sh -c 'clang-tidy --quiet -p build-tidy "
 count=$(grep -c 'warning:\|error:' "$findings" || true)
 cat "$findings"
 echo "tidy: $(printf '%s\n' $files | wc -l) units, $count finding(s)"
-if [ "$count" -gt 0 ] && [ "${TIDY_STRICT:-0}" = 1 ]; then
+if [ "$count" -gt 0 ]; then
   echo "tidy: fix them, or say in .clang-tidy why a check is off" >&2
   exit 1
 fi

@@ -70,7 +70,7 @@ double Progress::seconds() const {
 
 double Progress::rate() const {
   const double elapsed = seconds();
-  return elapsed > 0 ? done_ / elapsed : 0.0;
+  return elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
 }
 
 void Progress::advance(size_t count, const std::string& status) {
@@ -92,9 +92,9 @@ void Progress::advance(size_t count, const std::string& status) {
 }
 
 void Progress::draw(const std::string& status) {
-  const double fraction = total_ > 0 ? static_cast<double>(done_) / total_ : 1.0;
+  const double fraction = total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
   const double speed = rate();
-  const double eta = speed > 0 && total_ > done_ ? (total_ - done_) / speed : 0.0;
+  const double eta = speed > 0 && total_ > done_ ? static_cast<double>(total_ - done_) / speed : 0.0;
   char counts[96];
   std::snprintf(counts, sizeof counts, "%zu/%zu %.1f %s/s ETA %.0fs", done_, total_, speed, unit_.c_str(), eta);
   const std::string line = progress_line(label_, fraction, counts, status, terminal_columns());

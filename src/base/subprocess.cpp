@@ -27,6 +27,7 @@ ProcessResult run_process(const std::filesystem::path& program, const std::vecto
   std::vector<std::string> argv_storage{program.string()};
   argv_storage.insert(argv_storage.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
+  argv.reserve(argv_storage.size() + 1);
   for (auto& argument : argv_storage) argv.push_back(argument.data());
   argv.push_back(nullptr);
 

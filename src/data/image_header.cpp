@@ -92,11 +92,10 @@ std::optional<ImageHeader> webp(const Bytes& b) {
   }
   if (b.starts_with(12, "VP8L") && b.has(21, 4)) {
     const uint64_t bits = b.little(21, 4);
-    return sized("WebP", static_cast<long long>((bits & 0x3FFF) + 1),
-                 static_cast<long long>(((bits >> 14) & 0x3FFF) + 1));
+    return sized("WebP", static_cast<long long>(bits & 0x3FFF) + 1, static_cast<long long>((bits >> 14) & 0x3FFF) + 1);
   }
   if (b.starts_with(12, "VP8X") && b.has(24, 6)) {
-    return sized("WebP", static_cast<long long>(b.little(24, 3) + 1), static_cast<long long>(b.little(27, 3) + 1));
+    return sized("WebP", static_cast<long long>(b.little(24, 3)) + 1, static_cast<long long>(b.little(27, 3)) + 1);
   }
   return std::nullopt;
 }

@@ -29,8 +29,9 @@ ResampleWeights pillow_bilinear_weights(int in_size, int out_size) {
   ResampleWeights weights;
   for (int out = 0; out < out_size; ++out) {
     const double centre = (out + 0.5) * scale;
-    const int first = std::max(static_cast<int>(centre - support + 0.5), 0);
-    const int last = std::min(static_cast<int>(centre + support + 0.5), in_size);
+    // PIL's own arithmetic (truncation after + 0.5), kept so that antialias matches torchvision's pixels.
+    const int first = std::max(static_cast<int>(centre - support + 0.5), 0);  // NOLINT(bugprone-incorrect-roundings)
+    const int last = std::min(static_cast<int>(centre + support + 0.5), in_size);  // NOLINT(bugprone-incorrect-roundings)
     std::vector<double> raw;
     double total = 0.0;
     for (int x = first; x < last; ++x) {
@@ -152,7 +153,7 @@ void write_normalized_chw(const cv::Mat& rgb, const Preprocessing& preprocessing
     const uint8_t* row = rgb.ptr<uint8_t>(y);
     for (int x = 0; x < preprocessing.width; ++x) {
       for (int c = 0; c < 3; ++c) {
-        chw[plane_of[c] * plane + y * preprocessing.width + x] = row[x * 3 + c] * scale[c] + offset[c];
+        chw[plane_of[c] * plane + y * preprocessing.width + x] = static_cast<float>(row[x * 3 + c]) * scale[c] + offset[c];
       }
     }
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <map>
 
 #include "tl/base/error.hpp"
@@ -10,7 +11,9 @@
 namespace tl {
 namespace {
 
-size_t share(size_t count, double fraction) { return static_cast<size_t>(std::llround(count * fraction)); }
+size_t share(size_t count, double fraction) {
+  return static_cast<size_t>(std::llround(static_cast<double>(count) * fraction));
+}
 
 std::map<int, std::vector<size_t>> by_class(const Dataset& dataset, OfficialSplit wanted) {
   std::map<int, std::vector<size_t>> groups;
@@ -44,9 +47,11 @@ Split make_split(const Dataset& dataset, const SplitOptions& options) {
     while (test_count + val_count >= count && test_count + val_count > 0) {
       (val_count >= test_count ? val_count : test_count)--;
     }
-    split.test.insert(split.test.end(), shuffled.begin(), shuffled.begin() + test_count);
-    split.val.insert(split.val.end(), shuffled.begin() + test_count, shuffled.begin() + test_count + val_count);
-    split.train.insert(split.train.end(), shuffled.begin() + test_count + val_count, shuffled.end());
+    const auto val_begin = shuffled.begin() + static_cast<std::ptrdiff_t>(test_count);
+    const auto train_begin = val_begin + static_cast<std::ptrdiff_t>(val_count);
+    split.test.insert(split.test.end(), shuffled.begin(), val_begin);
+    split.val.insert(split.val.end(), val_begin, train_begin);
+    split.train.insert(split.train.end(), train_begin, shuffled.end());
   }
   if (official) {
     for (size_t i = 0; i < dataset.samples.size(); ++i) {

@@ -1,6 +1,7 @@
 #include "tl/data/thumbnail.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
@@ -18,8 +19,8 @@ Thumbnail make_thumbnail(const std::filesystem::path& image, int longer_side, in
   if (scale < 1.0) {
     cv::Mat small;
     cv::resize(decoded.rgb, small,
-               cv::Size(std::max(1, static_cast<int>(decoded.rgb.cols * scale + 0.5)),
-                        std::max(1, static_cast<int>(decoded.rgb.rows * scale + 0.5))),
+               cv::Size(std::max(1, static_cast<int>(std::lround(decoded.rgb.cols * scale))),
+                        std::max(1, static_cast<int>(std::lround(decoded.rgb.rows * scale)))),
                0, 0, cv::INTER_AREA);
     cv::cvtColor(small, bgr, cv::COLOR_RGB2BGR);
   } else {

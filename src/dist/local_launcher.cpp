@@ -67,6 +67,7 @@ pid_t start_rank(const std::vector<std::string>& arguments, int number, int rank
     ::setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
     ::setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
     std::vector<char*> argv;
+    argv.reserve(arguments.size() + 1);
     for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
     argv.push_back(nullptr);
     ::execv("/proc/self/exe", argv.data());

@@ -237,6 +237,7 @@ std::vector<ConfusionCell> confusion_cells(const json& evaluation, size_t classe
   };
   const auto sparse =
       value_at(evaluation, {"confusion_matrix", "cells_true_predicted_count"}, std::vector<std::array<int, 3>>{});
+  cells.reserve(cells.size() + sparse.size());
   for (const auto& [truth, predicted, count] : sparse) cells.push_back(check({truth, predicted, count}));
   if (!sparse.empty()) return cells;
   const auto dense =
@@ -405,7 +406,7 @@ std::string render_run_report(const fs::path& run_directory) {
 }
 
 fs::path write_run_report(const fs::path& run_directory) {
-  const fs::path report = RunDirectory(run_directory).report();
+  fs::path report = RunDirectory(run_directory).report();
   write_file_atomically(report, render_run_report(run_directory), Durability::rename_only);
   return report;
 }

@@ -18,6 +18,7 @@ std::vector<size_t> epoch_order(const std::vector<int64_t>& labels, Sampling sam
   std::map<int64_t, std::vector<size_t>> rows_of_class;
   for (size_t row = 0; row < labels.size(); ++row) rows_of_class[labels[row]].push_back(row);
   std::vector<const std::vector<size_t>*> classes;
+  classes.reserve(rows_of_class.size());
   for (const auto& [label, rows] : rows_of_class) classes.push_back(&rows);
   KeyedRandom random(epoch_key);
   for (size_t& row : order) {

@@ -72,6 +72,7 @@ class ConfigReader {
   template <typename Enum, size_t N>
   static std::vector<std::string> names_of(const std::array<Enum, N>& options) {
     std::vector<std::string> names;
+    names.reserve(N);
     for (const Enum option : options) names.emplace_back(name_of(option));
     return names;
   }
