@@ -20,11 +20,10 @@ int main(int argc, char** argv) {
   tl::app::show_defaults_in_help(app);
   tl::AttackRequest request;
   tl::AttackOptions& options = request.options;
-  tl::ClassifierSource transfer;
   int threads = 0;
   tl::app::Verbosity verbosity;
   tl::app::add_classifier_options(app, request.classifier);
-  tl::app::add_classifier_options(app, transfer, "transfer-", " (a second network: does the attack transfer?)");
+  tl::app::add_classifier_options(app, request.transfer, "transfer-", " (a second network: does the attack transfer?)");
   app.add_option("image", request.image, "the photo to attack")->required()->check(CLI::ExistingFile);
   app.add_option("-t,--target", request.target, "class to reach: name (or alias) or number; pgd needs one");
   tl::app::add_enum_option(app, "--method", options.method, "pgd (targeted, iterative) or fgsm (one step)",
@@ -49,7 +48,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tl-attack: --method pgd needs --target\n");
     return tl::app::kExitUsage;
   }
-  if (transfer.given()) request.transfer = transfer;
 
   return tl::app::guarded("tl-attack", tl::describe_library_error, [&] {
     tl::configure_logging(verbosity.level());

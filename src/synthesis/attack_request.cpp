@@ -57,10 +57,10 @@ AttackOutcome attack_to_files(const AttackRequest& request) {
   write_png(out, result.adversarial);
   write_png(change_path, perturbation_image(original, result.adversarial, options.epsilon));
 
-  const nlohmann::json source_top = to_json(classifier.top_classes(original, 5));
-  const nlohmann::json result_top = to_json(classifier.top_classes(result.adversarial, 5));
+  const std::vector<ClassScore> source_top = classifier.top_classes(original, 5);
+  const std::vector<ClassScore> result_top = classifier.top_classes(result.adversarial, 5);
   const bool success =
-      options.target ? result_top[0]["index"] == *options.target : result_top[0]["index"] != source_top[0]["index"];
+      options.target ? result_top[0].index == *options.target : result_top[0].index != source_top[0].index;
   nlohmann::json report = {{"classifier", classifier.description()},
                            {"image", path_text(request.image)},
                            {"method", name_of(options.method)},
@@ -68,8 +68,8 @@ AttackOutcome attack_to_files(const AttackRequest& request) {
                            {"source", path_text(source_path)},
                            {"adversarial", path_text(out)},
                            {"perturbation", path_text(change_path)},
-                           {"source_top5", source_top},
-                           {"result_top5", result_top},
+                           {"source_top5", to_json(source_top)},
+                           {"result_top5", to_json(result_top)},
                            {"success", success},
                            {"linf", result.linf},
                            {"l2", result.l2}};
@@ -83,17 +83,17 @@ AttackOutcome attack_to_files(const AttackRequest& request) {
                         {"source_probability", classifier.probability_of(original, *options.target)},
                         {"result_probability", classifier.probability_of(result.adversarial, *options.target)}};
   }
-  if (request.transfer) {
-    PixelClassifier second = PixelClassifier::open(*request.transfer, device);
+  if (request.transfer.given()) {
+    PixelClassifier second = PixelClassifier::open(request.transfer, device);
     report["transfer"] = transfer_report(second, classifier, original, result.adversarial, options.target);
   }
   write_file_atomically(report_path, report.dump(2) + "\n");
   return {out,
           report_path,
-          source_top[0]["class"].get<std::string>(),
-          result_top[0]["class"].get<std::string>(),
-          source_top[0]["probability"].get<double>(),
-          result_top[0]["probability"].get<double>(),
+          source_top[0].name,
+          result_top[0].name,
+          source_top[0].probability,
+          result_top[0].probability,
           result.linf,
           result.l2,
           success};

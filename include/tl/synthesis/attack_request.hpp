@@ -14,7 +14,7 @@ namespace tl {
 
 struct AttackRequest {
   ClassifierSource classifier;
-  std::optional<ClassifierSource> transfer;  // a second network, scored on the same images
+  ClassifierSource transfer;                 // when given: a second network, scored on the same images
   std::string device = "auto";               // auto, cpu, cuda or cuda:N
   std::filesystem::path image;               // the photo
   std::optional<std::string> target;         // class name (or alias) or number; fills options.target
