@@ -45,7 +45,11 @@ function(tl_use_torch_headers target)
     return()
   endif()
   target_precompile_headers(${target} REUSE_FROM tl_torch_headers)
-  set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${TL_TORCH_UNITY_BATCH})
+  # -DCMAKE_UNITY_BUILD=OFF (scripts/tidy.sh) keeps every unit apart, as tools that read
+  # compile_commands.json per source file need.
+  if(NOT DEFINED CMAKE_UNITY_BUILD OR CMAKE_UNITY_BUILD)
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${TL_TORCH_UNITY_BATCH})
+  endif()
   if(tensor_free)
     set_source_files_properties(${tensor_free} TARGET_DIRECTORY ${target} PROPERTIES SKIP_PRECOMPILE_HEADERS ON
                                                                                       SKIP_UNITY_BUILD_INCLUSION ON)
