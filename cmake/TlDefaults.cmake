@@ -21,9 +21,10 @@ endif()
 # final links wait): the modules' units then fill both cores from the start of a cold build.
 set(CMAKE_OPTIMIZE_DEPENDENCIES ON)
 
-# The executables' own units (flag parsing, test cases, benchmark loops) at -O1: their speed never
-# matters, and at -O3 the header-only CLI11 and GoogleTest made them the slowest units of a cold
-# build (tl_eval.cpp 23 s, 11 s at -O1). -O1 keeps __OPTIMIZE__ defined, as the precompiled LibTorch
+# The executables' own units (flag parsing, test cases, benchmark loops) at no more than -O1: their
+# speed never matters, and at -O3 the header-only CLI11 and GoogleTest made them the slowest units of
+# a cold build (g++: tl_eval.cpp 23 s, 11 s at -O1). tl_compile_units (cmake/TlTorchHeaders.cmake)
+# lowers those without LibTorch to -O0; -O1 keeps __OPTIMIZE__ defined, as the precompiled LibTorch
 # headers (built at the configuration's level) require. The library keeps the configuration's level.
 add_library(tl_executable_units INTERFACE)
 target_compile_options(tl_executable_units INTERFACE $<$<NOT:$<CONFIG:Debug>>:-O1>)
@@ -44,7 +45,7 @@ if(TL_SANITIZE)
   # GCC 12's -Wmaybe-uninitialized misfires on libstdc++'s <regex> and <functional> once sanitizer
   # instrumentation is inlined; it is not a finding about tl's code.
   add_compile_options(-fsanitize=${TL_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all
-                      -Wno-maybe-uninitialized)
+                      $<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized>)
   add_link_options(-fsanitize=${TL_SANITIZE})
 endif()
 

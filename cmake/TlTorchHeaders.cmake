@@ -16,15 +16,24 @@ target_link_libraries(tl_torch_headers PRIVATE ${TORCH_LIBRARIES} opencv_core op
                                                spdlog::spdlog tl_warnings)
 target_precompile_headers(tl_torch_headers PRIVATE <torch/torch.h> <torch/script.h> <opencv2/core.hpp>
                           <opencv2/imgproc.hpp> <nlohmann/json.hpp>)
+# ccache caches clang's units built on the header only when the header records no timestamps
+# (ccache's manual, "Precompiled headers"; the sloppiness is set in cmake/TlDefaults.cmake).
+if(CCACHE_PROGRAM AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  target_compile_options(tl_torch_headers PRIVATE "SHELL:-Xclang -fno-pch-timestamp")
+endif()
 
-# tl_use_torch_headers(target): the target's units that reach LibTorch start from the precompiled
-# headers; those that need no tensors skip them, so they stay as fast to compile as before and
-# cannot come to rely on LibTorch without including it. The units that reach LibTorch are compiled
-# several to a unity unit: GCC spends ~7 s of every unit built on this header re-emitting its
-# templates, even for an empty file. Measured cold on 2 cores, the four quick-start tools: 212 s in
-# batches of 4, 186 s in batches of 8 (everything: 445 s, 409 s).
+# tl_compile_units(target [EXECUTABLE]): how each unit of the target is compiled. The units that reach
+# LibTorch start from the precompiled headers; those that need no tensors skip them, so they stay as
+# fast to compile as before and cannot come to rely on LibTorch without including it. The units that
+# reach LibTorch are compiled several to a unity unit, which shares the work of instantiating
+# LibTorch's templates (measured cold on 2 cores with g++, the four quick-start tools: 212 s in
+# batches of 4, 186 s in batches of 8). EXECUTABLE marks code outside the library (tools, tests,
+# benchmarks and their support), whose own speed never matters: there the units without LibTorch
+# compile at -O0 (clang: tl_train.cpp 13 s at -O1, 7 s at -O0) and those on the precompiled header at
+# -O1, the lowest level with the header's __OPTIMIZE__, which clang requires to match.
 set(TL_TORCH_UNITY_BATCH 8 CACHE STRING "LibTorch units compiled together as one (0: all of a target's)")
-function(tl_use_torch_headers target)
+function(tl_compile_units target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "EXECUTABLE" "" "")
   get_target_property(sources ${target} SOURCES)
   get_target_property(source_dir ${target} SOURCE_DIR)
   set(tensor_free "")
@@ -41,6 +50,13 @@ function(tl_use_torch_headers target)
       list(APPEND tensor_free "${source}")
     endif()
   endforeach()
+  if(arg_EXECUTABLE)
+    target_link_libraries(${target} PRIVATE tl_executable_units)
+    if(tensor_free)
+      set_source_files_properties(${tensor_free} TARGET_DIRECTORY ${target} PROPERTIES
+                                  COMPILE_OPTIONS $<$<NOT:$<CONFIG:Debug>>:-O0>)
+    endif()
+  endif()
   if(NOT uses_tensors)
     return()
   endif()
