@@ -1,24 +1,12 @@
 cmake_minimum_required(VERSION 3.18)
 # Fails when an #include points against the module order (run in script mode by the build):
 #   cmake -DSOURCE_DIR=<project> -DSTAMP=<file> -P CheckLayering.cmake
-# Each module may include itself and the modules listed for it; a module outside TORCH_MODULES
-# must not include LibTorch, and one outside OPENCV_MODULES must not include OpenCV. Executables
-# (apps/) reach no LibTorch header, directly or through tl's headers: tensor work belongs in the
-# library, and an executable's unit that parses LibTorch costs half a minute of every cold build.
-set(allowed_base "")
-set(allowed_config base)
-set(allowed_data base config)
-set(allowed_run base config)
-set(allowed_features base config data)
-set(allowed_dist base config data features)
-set(allowed_train base config data run features dist)
-set(allowed_eval base config data run features dist train)
-set(allowed_synthesis base config data run features dist train eval)
-set(allowed_report base config data run)
-set(allowed_sweep base config run report)
-set(modules base config data run features dist train eval synthesis report sweep)
-set(TORCH_MODULES features dist train eval synthesis)
-set(OPENCV_MODULES data features dist train eval synthesis)
+# Each module may include itself and the modules cmake/TlModules.cmake lists for it; a module
+# outside TL_TORCH_MODULES must not include LibTorch, and one outside TL_OPENCV_MODULES must not
+# include OpenCV. Executables (apps/) reach no LibTorch header, directly or through tl's headers:
+# tensor work belongs in the library, and an executable's unit that parses LibTorch costs half a
+# minute of every cold build.
+include(${CMAKE_CURRENT_LIST_DIR}/TlModules.cmake)
 set(torch_include "^#include <(torch|ATen|c10)/")
 set(opencv_include "^#include <opencv2/")
 
@@ -32,19 +20,19 @@ function(check_file file module)
       if(module STREQUAL "apps")
         continue()
       endif()
-      if(NOT target STREQUAL module AND NOT target IN_LIST allowed_${module})
+      if(NOT target STREQUAL module AND NOT target IN_LIST TL_MODULE_USES_${module})
         list(APPEND violations "${shown}: module ${module} may not include ${target} (${line})")
       endif()
-    elseif(line MATCHES "${torch_include}" AND NOT module IN_LIST TORCH_MODULES)
+    elseif(line MATCHES "${torch_include}" AND NOT module IN_LIST TL_TORCH_MODULES)
       list(APPEND violations "${shown}: ${module} must stay free of LibTorch (${line})")
-    elseif(line MATCHES "${opencv_include}" AND NOT module IN_LIST OPENCV_MODULES AND NOT module STREQUAL "apps")
+    elseif(line MATCHES "${opencv_include}" AND NOT module IN_LIST TL_OPENCV_MODULES AND NOT module STREQUAL "apps")
       list(APPEND violations "${shown}: ${module} must stay free of OpenCV (${line})")
     endif()
   endforeach()
   set(violations "${violations}" PARENT_SCOPE)
 endfunction()
 
-foreach(module IN LISTS modules)
+foreach(module IN LISTS TL_MODULES)
   file(GLOB_RECURSE files "${SOURCE_DIR}/include/tl/${module}/*.hpp" "${SOURCE_DIR}/src/${module}/*.cpp")
   foreach(file IN LISTS files)
     check_file("${file}" ${module})
