@@ -6,10 +6,10 @@
 
 #include "app_main.hpp"
 #include "tl/base/logging.hpp"
-#include "tl/eval/classifier_export.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/library_error.hpp"
 #include "tl/features/runtime_versions.hpp"
+#include "tl/model/classifier_export.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Export a trained run as one TorchScript module: backbone + head, with its metadata JSON beside it."};

@@ -9,10 +9,10 @@
 #include "tl/base/utf8_text.hpp"
 #include "tl/data/split.hpp"
 #include "tl/dist/sharded_features.hpp"
-#include "tl/eval/trained_classifier.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
 #include "tl/features/feature_extraction.hpp"
+#include "tl/model/trained_classifier.hpp"
 
 namespace tl {
 namespace {

@@ -7,8 +7,8 @@
 
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
-#include "tl/eval/trained_classifier.hpp"
 #include "tl/features/device.hpp"
+#include "tl/model/trained_classifier.hpp"
 
 namespace tl {
 

@@ -3,8 +3,8 @@
 #include <torch/torch.h>
 
 #include "tl/base/error.hpp"
-#include "tl/train/lr_schedule.hpp"
-#include "tl/train/optimizer.hpp"
+#include "tl/model/lr_schedule.hpp"
+#include "tl/model/optimizer.hpp"
 
 namespace tl {
 

@@ -17,8 +17,8 @@
 #include "tl/config/backbone_metadata.hpp"
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
-#include "tl/eval/trained_classifier.hpp"
 #include "tl/features/input_conversion.hpp"
+#include "tl/model/trained_classifier.hpp"
 
 namespace fs = std::filesystem;
 

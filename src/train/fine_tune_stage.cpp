@@ -7,9 +7,9 @@
 #include "tl/base/interruption.hpp"
 #include "tl/base/random.hpp"
 #include "tl/features/parameter_selection.hpp"
+#include "tl/model/optimizer.hpp"
 #include "tl/train/epoch_order.hpp"
 #include "tl/train/epoch_steps.hpp"
-#include "tl/train/optimizer.hpp"
 
 namespace tl {
 FineTuneStage::FineTuneStage(Backbone& backbone, Head& head, const Dataset& dataset, TrainingFeatures& features,

@@ -2,9 +2,9 @@
 
 #include <torch/torch.h>
 
+#include "tl/model/optimizer.hpp"
 #include "tl/train/epoch_order.hpp"
 #include "tl/train/epoch_steps.hpp"
-#include "tl/train/optimizer.hpp"
 
 namespace tl {
 

@@ -15,10 +15,10 @@
 #include "tl/config/experiment.hpp"
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
-#include "tl/eval/classifier_export.hpp"
 #include "tl/eval/evaluation.hpp"
 #include "tl/eval/prediction.hpp"
-#include "tl/eval/trained_classifier.hpp"
+#include "tl/model/classifier_export.hpp"
+#include "tl/model/trained_classifier.hpp"
 #include "tl/train/trainer.hpp"
 
 namespace {

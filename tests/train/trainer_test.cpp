@@ -12,7 +12,7 @@
 #include "support/temp_directory.hpp"
 #include "tl/base/interruption.hpp"
 #include "tl/config/experiment.hpp"
-#include "tl/train/checkpoint.hpp"
+#include "tl/model/checkpoint.hpp"
 
 namespace {
 

@@ -7,15 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "tl/model/class_score.hpp"
+
 namespace tl {
 
 class TrainedClassifier;
-
-struct ClassScore {
-  std::string name;
-  int index = 0;
-  double probability = 0;
-};
 
 struct ImagePrediction {
   std::filesystem::path image;

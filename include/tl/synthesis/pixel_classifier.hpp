@@ -16,7 +16,7 @@
 #include <torch/types.h>
 
 #include "tl/config/preprocessing_options.hpp"
-#include "tl/eval/prediction.hpp"
+#include "tl/model/class_score.hpp"
 #include "tl/synthesis/classifier_source.hpp"
 
 namespace torch::jit {

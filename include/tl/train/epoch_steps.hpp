@@ -13,7 +13,7 @@
 
 #include "tl/config/train_options.hpp"
 #include "tl/dist/process_group.hpp"
-#include "tl/train/head.hpp"
+#include "tl/model/head.hpp"
 #include "tl/train/training_features.hpp"
 #include "tl/train/training_state.hpp"
 

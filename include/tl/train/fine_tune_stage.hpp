@@ -23,8 +23,8 @@
 #include "tl/data/dataset.hpp"
 #include "tl/data/skipped_files.hpp"
 #include "tl/features/backbone.hpp"
-#include "tl/train/head.hpp"
-#include "tl/train/lr_schedule.hpp"
+#include "tl/model/head.hpp"
+#include "tl/model/lr_schedule.hpp"
 #include "tl/train/training_features.hpp"
 #include "tl/train/training_stage.hpp"
 

@@ -6,8 +6,8 @@
 #include <torch/types.h>
 
 #include "tl/config/train_options.hpp"
-#include "tl/train/head.hpp"
-#include "tl/train/lr_schedule.hpp"
+#include "tl/model/head.hpp"
+#include "tl/model/lr_schedule.hpp"
 #include "tl/train/training_features.hpp"
 #include "tl/train/training_stage.hpp"
 

@@ -9,7 +9,7 @@
 
 #include "tl/config/model_options.hpp"
 #include "tl/config/train_options.hpp"
-#include "tl/train/head.hpp"
+#include "tl/model/head.hpp"
 #include "tl/train/logistic_probe.hpp"
 #include "tl/train/training_features.hpp"
 #include "tl/train/training_stage.hpp"

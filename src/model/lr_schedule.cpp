@@ -1,4 +1,4 @@
-#include "tl/train/lr_schedule.hpp"
+#include "tl/model/lr_schedule.hpp"
 
 #include <cmath>
 

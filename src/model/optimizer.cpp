@@ -1,4 +1,4 @@
-#include "tl/train/optimizer.hpp"
+#include "tl/model/optimizer.hpp"
 
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>

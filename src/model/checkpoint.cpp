@@ -1,4 +1,4 @@
-#include "tl/train/checkpoint.hpp"
+#include "tl/model/checkpoint.hpp"
 
 #include <sstream>
 

@@ -1,4 +1,4 @@
-#include "tl/eval/trained_classifier.hpp"
+#include "tl/model/trained_classifier.hpp"
 
 #include <torch/torch.h>
 
@@ -39,7 +39,8 @@ TrainedClassifier::TrainedClassifier(const std::filesystem::path& run_directory,
     }
     if (reloaded.preprocessing.describe() != trained.preprocessing.get<std::string>()) {
       throw Error(reloaded.metadata.source + ": preprocessing changed since training (now " +
-                  reloaded.preprocessing.describe() + ", trained with " + trained.preprocessing.get<std::string>() + ")");
+                  reloaded.preprocessing.describe() + ", trained with " + trained.preprocessing.get<std::string>() +
+                  ")");
     }
   }
   backbones_.front().backbone->load_tuned_state(backbone_state_, checkpoint_path.string());

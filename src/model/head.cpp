@@ -1,4 +1,4 @@
-#include "tl/train/head.hpp"
+#include "tl/model/head.hpp"
 
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/dropout.h>

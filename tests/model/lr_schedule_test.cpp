@@ -1,5 +1,5 @@
 // Learning-rate schedules as functions of fractional epochs.
-#include "tl/train/lr_schedule.hpp"
+#include "tl/model/lr_schedule.hpp"
 
 #include <gtest/gtest.h>
 

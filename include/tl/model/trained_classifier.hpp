@@ -14,8 +14,8 @@
 
 #include "tl/config/experiment.hpp"
 #include "tl/features/backbone.hpp"
-#include "tl/train/checkpoint.hpp"
-#include "tl/train/head.hpp"
+#include "tl/model/checkpoint.hpp"
+#include "tl/model/head.hpp"
 
 namespace tl {
 

@@ -15,7 +15,7 @@
 #include <torch/optim/optimizer.h>
 
 #include "tl/features/backbone.hpp"
-#include "tl/train/head.hpp"
+#include "tl/model/head.hpp"
 
 namespace tl {
 
@@ -39,7 +39,7 @@ struct CheckpointRecord {
   HeadConfig head;
   int in_features = 0;
   std::vector<BackboneRecord> backbones;  // in model.backbone's order: the head's input is their features
-  nlohmann::json metrics;        // the epoch's metrics line
+  nlohmann::json metrics;                 // the epoch's metrics line
   // TrainingState::to_json() after the epoch, what --resume continues from; null in checkpoints
   // written before tl saved it (those still load for inference).
   nlohmann::json training_state;

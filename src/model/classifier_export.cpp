@@ -1,4 +1,4 @@
-#include "tl/eval/classifier_export.hpp"
+#include "tl/model/classifier_export.hpp"
 
 #include <sstream>
 
@@ -8,9 +8,9 @@
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/utf8_text.hpp"
-#include "tl/eval/trained_classifier.hpp"
 #include "tl/features/input_conversion.hpp"
 #include "tl/features/torchscript_tensors.hpp"
+#include "tl/model/trained_classifier.hpp"
 
 namespace fs = std::filesystem;
 

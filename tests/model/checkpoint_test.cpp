@@ -1,6 +1,6 @@
 // Checkpoints: a reloaded head predicts exactly as before; its record and optimizer state survive;
 // damaged or foreign files are clear errors.
-#include "tl/train/checkpoint.hpp"
+#include "tl/model/checkpoint.hpp"
 
 #include <csignal>
 
@@ -11,7 +11,7 @@
 #include "support/head_config.hpp"
 #include "support/temp_directory.hpp"
 #include "tl/base/error.hpp"
-#include "tl/train/optimizer.hpp"
+#include "tl/model/optimizer.hpp"
 
 namespace {
 

@@ -1,12 +1,11 @@
-// Heads, optimizers and losses: shapes, and that every optimizer actually learns.
-#include "tl/train/head.hpp"
+// Heads and optimizers: shapes, and that every optimizer actually learns.
+#include "tl/model/head.hpp"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "support/head_config.hpp"
-#include "tl/train/class_balance.hpp"
-#include "tl/train/optimizer.hpp"
+#include "tl/model/optimizer.hpp"
 
 namespace {
 
@@ -68,17 +67,6 @@ TEST(Optimizer, SetLearningRateReachesEveryGroup) {
       tl::make_optimizer(tl::OptimizerConfig{tl::OptimizerKind::adamw, 0.1, 0.0, false, 0.0}, head->parameters());
   tl::set_learning_rate(*optimizer, 0.003);
   for (auto& group : optimizer->param_groups()) EXPECT_DOUBLE_EQ(group.options().get_lr(), 0.003);
-}
-
-TEST(ClassBalance, WeightsAreInverseClassFrequency) {
-  const auto weights = tl::balanced_class_weights(torch::tensor({0, 0, 0, 1, 2, 2}, torch::kLong), 4);
-  ASSERT_EQ(weights.size(0), 4);
-  EXPECT_FLOAT_EQ(weights[0].item<float>(), 6.0f / (3 * 3));
-  EXPECT_FLOAT_EQ(weights[1].item<float>(), 6.0f / (3 * 1));
-  EXPECT_FLOAT_EQ(weights[2].item<float>(), 6.0f / (3 * 2));
-  EXPECT_FLOAT_EQ(weights[3].item<float>(), 0.0f) << "a class without samples";
-  const auto even = tl::balanced_class_weights(torch::tensor({0, 1, 0, 1}, torch::kLong), 2);
-  EXPECT_TRUE(torch::allclose(even, torch::ones({2})));
 }
 
 }  // namespace
