@@ -17,6 +17,7 @@
 #include "tl/config/experiment.hpp"
 #include "tl/data/dataset.hpp"
 #include "tl/data/dataset_description.hpp"
+#include "tl/data/experiment_data.hpp"
 #include "tl/data/split.hpp"
 #include "tl/features/backbone_description.hpp"
 #include "tl/features/library_error.hpp"
@@ -177,8 +178,8 @@ int main(int argc, char** argv) {
     } else if (*data_command) {
       if (!config.empty()) {
         const tl::Experiment experiment = tl::load_experiment_file(config);
-        layout = {experiment.data.layout, experiment.data.root, experiment.data.target};
-        split = {experiment.data.val_fraction, experiment.data.test_fraction, static_cast<uint64_t>(experiment.seed)};
+        layout = tl::layout_options(experiment.data);
+        split = tl::split_options(experiment);
       } else {
         layout.root = root;
       }

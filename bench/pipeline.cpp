@@ -20,6 +20,7 @@
 #include "tl/base/logging.hpp"
 #include "tl/base/processor.hpp"
 #include "tl/config/experiment.hpp"
+#include "tl/data/experiment_data.hpp"
 #include "tl/data/split.hpp"
 #include "tl/features/backbone.hpp"
 #include "tl/features/batch_loader.hpp"
@@ -100,15 +101,14 @@ int main(int argc, char** argv) {
   const tl::Experiment experiment = tl::load_experiment_file(config);
   std::filesystem::create_directories(out);
   const int threads = tl::configure_cpu_runtime(experiment.threads);
-  const tl::Dataset dataset = tl::load_dataset({experiment.data.layout, experiment.data.root, experiment.data.target});
-  const tl::Split split = tl::make_split(
-      dataset, {experiment.data.val_fraction, experiment.data.test_fraction, static_cast<uint64_t>(experiment.seed)});
+  const tl::Dataset dataset = tl::load_dataset(tl::layout_options(experiment.data));
+  const tl::Split split = tl::make_split(dataset, tl::split_options(experiment));
   write_list(out / "train.txt", dataset, split.train);
   write_list(out / "test.txt", dataset, split.test);
 
   auto loaded = tl::load_backbone(experiment.model.backbones.front(), experiment.data, torch::kCPU);
-  const int batch_size = tl::backbone_batch_size(experiment.data.batch_size);
-  const tl::LoaderOptions options{batch_size, experiment.data.workers, experiment.data.prefetch};
+  const tl::LoaderOptions options = tl::loader_options(experiment.data);
+  const int batch_size = options.batch_size;
   nlohmann::json result;
   result["cpu"] = tl::processor_description();
   result["threads"] = threads;

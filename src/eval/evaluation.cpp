@@ -7,9 +7,9 @@
 #include "tl/base/ascii_case.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/utf8_text.hpp"
+#include "tl/data/experiment_data.hpp"
 #include "tl/data/split.hpp"
 #include "tl/dist/sharded_features.hpp"
-#include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
 #include "tl/features/feature_extraction.hpp"
 #include "tl/model/trained_classifier.hpp"
@@ -57,18 +57,15 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
     map_classes_by_name(dataset, classifier.class_names());
     indices = official_or_all(dataset, request.split);
   } else {
-    dataset = load_dataset({experiment.data.layout, experiment.data.root, experiment.data.target});
+    dataset = load_dataset(layout_options(experiment.data));
     if (dataset.class_names != classifier.class_names()) {
       throw Error(experiment.data.root.string() + ": the dataset's classes changed since the run was trained");
     }
-    const Split split = make_split(
-        dataset, {experiment.data.val_fraction, experiment.data.test_fraction, static_cast<uint64_t>(experiment.seed)});
-    indices = split.named(request.split);
+    indices = make_split(dataset, split_options(experiment)).named(request.split);
   }
   if (indices.empty()) throw Error("the " + request.split + " split has no images to evaluate");
 
-  const LoaderOptions loader{backbone_batch_size(experiment.data.batch_size), experiment.data.workers,
-                             experiment.data.prefetch};
+  const LoaderOptions loader = loader_options(experiment.data);
   ProcessGroup alone;
   // A fine-tuned backbone's features are not those of the file the cache is keyed by.
   const bool cached = experiment.cache && classifier.backbone_state().empty();

@@ -8,8 +8,13 @@
 #include "tl/data/augmentation.hpp"
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
+#include "tl/features/cpu_runtime.hpp"
 
 namespace tl {
+
+LoaderOptions loader_options(const DataConfig& data) {
+  return {backbone_batch_size(data.batch_size), data.workers, data.prefetch};
+}
 
 BatchLoader::BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,
                          const LoaderOptions& options, SkippedFiles& skipped, std::vector<uint64_t> augmentation_keys,

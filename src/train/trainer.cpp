@@ -15,6 +15,7 @@
 #include "tl/base/progress.hpp"
 #include "tl/base/utf8_text.hpp"
 #include "tl/data/dataset.hpp"
+#include "tl/data/experiment_data.hpp"
 #include "tl/data/skipped_files.hpp"
 #include "tl/data/split.hpp"
 #include "tl/features/backbone.hpp"
@@ -208,8 +209,8 @@ void Trainer::compute_features_and_make_head() {
 }
 
 void Trainer::open_data_and_backbone() {
-  dataset_ = load_dataset({experiment_.data.layout, experiment_.data.root, experiment_.data.target});
-  split_ = make_split(*dataset_, {experiment_.data.val_fraction, experiment_.data.test_fraction, seed_});
+  dataset_ = load_dataset(layout_options(experiment_.data));
+  split_ = make_split(*dataset_, split_options(experiment_));
   if (split_->train.empty()) throw Error(experiment_.data.root.string() + ": no training images found");
   // A class without training images would still get an output the head never learns.
   std::vector<size_t> per_class(dataset_->class_names.size(), 0);

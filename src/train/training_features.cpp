@@ -4,7 +4,6 @@
 
 #include "tl/base/error.hpp"
 #include "tl/dist/sharded_features.hpp"
-#include "tl/features/cpu_runtime.hpp"
 #include "tl/features/feature_cache.hpp"
 
 namespace tl {
@@ -27,7 +26,7 @@ TrainingFeatures::TrainingFeatures(ProcessGroup& group, const Experiment& experi
       split_(split),
       device_(device),
       skipped_(skipped),
-      loader_{backbone_batch_size(experiment.data.batch_size), experiment.data.workers, experiment.data.prefetch} {
+      loader_(tl::loader_options(experiment.data)) {
   const Augmentation& augmentation = experiment.train.augmentation;
   for (const LoadedBackbone& loaded : backbones) {
     Source source{loaded.backbone.get(), loaded.preprocessing, loaded.preprocessing};

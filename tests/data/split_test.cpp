@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "support/shared_data.hpp"
+#include "tl/data/experiment_data.hpp"
 
 namespace {
 
@@ -55,6 +56,33 @@ TEST(Split, SameSeedSameSplitOtherSeedOtherSplit) {
   EXPECT_EQ(a.test, b.test);
   EXPECT_EQ(a.val, b.val);
   EXPECT_NE(a.test, c.test);
+}
+
+// Training, evaluation, tl-info and the benchmarks cut their split through split_options: the
+// experiment's fractions and its seed, so another seed is another split.
+TEST(Split, AnExperimentsSplitFollowsItsFractionsAndSeed) {
+  tl::Experiment experiment;
+  experiment.data.val_fraction = 0.2;
+  experiment.data.test_fraction = 0.3;
+  experiment.seed = 7;
+  const tl::SplitOptions options = tl::split_options(experiment);
+  EXPECT_DOUBLE_EQ(options.val_fraction, 0.2);
+  EXPECT_DOUBLE_EQ(options.test_fraction, 0.3);
+  EXPECT_EQ(options.seed, 7u);
+  const tl::Dataset dataset = synthetic_dataset({20, 20});
+  const tl::Split split = tl::make_split(dataset, options);
+  EXPECT_EQ(split.val.size(), 8u);
+  EXPECT_EQ(split.test.size(), 12u);
+  experiment.seed = 8;
+  EXPECT_NE(tl::make_split(dataset, tl::split_options(experiment)).test, split.test);
+
+  experiment.data.layout = tl::Layout::oxford_pets;
+  experiment.data.root = "pets";
+  experiment.data.target = tl::OxfordTarget::species;
+  const tl::LayoutOptions layout = tl::layout_options(experiment.data);
+  EXPECT_EQ(layout.layout, tl::Layout::oxford_pets);
+  EXPECT_EQ(layout.root, "pets");
+  EXPECT_EQ(layout.target, tl::OxfordTarget::species);
 }
 
 TEST(Split, OfficialTestStaysAndValIsCarvedFromTrainval) {

@@ -16,6 +16,7 @@
 #include "tl/data/preprocessing.hpp"
 #include "tl/data/split.hpp"
 #include "tl/features/batch_loader.hpp"
+#include "tl/features/cpu_runtime.hpp"
 
 namespace {
 
@@ -36,6 +37,20 @@ std::vector<size_t> all_batches_indices(tl::BatchLoader& loader) {
     indices.insert(indices.end(), batch->sample_indices.begin(), batch->sample_indices.end());
   }
   return indices;
+}
+
+TEST(BatchLoader, AnExperimentsLoaderTakesItsDataSettings) {
+  tl::DataConfig data;
+  data.batch_size = 12;
+  data.workers = 3;
+  data.prefetch = 5;
+  const tl::LoaderOptions configured = tl::loader_options(data);
+  EXPECT_EQ(configured.batch_size, 12);
+  EXPECT_EQ(configured.workers, 3);
+  EXPECT_EQ(configured.prefetch, 5);
+  data.batch_size = 0;
+  EXPECT_EQ(tl::loader_options(data).batch_size, tl::backbone_batch_size(0)) << "0: the batch measured fastest";
+  EXPECT_GT(tl::loader_options(data).batch_size, 0);
 }
 
 TEST(BatchLoader, YieldsBatchesInTheRequestedOrderWhateverTheWorkers) {

@@ -16,6 +16,7 @@
 #include <torch/types.h>
 
 #include "tl/config/augmentation_options.hpp"
+#include "tl/config/data_options.hpp"
 #include "tl/config/preprocessing_options.hpp"
 #include "tl/data/dataset.hpp"
 #include "tl/data/skipped_files.hpp"
@@ -49,6 +50,9 @@ struct LoaderOptions {
   // (a random crop may need every pixel). Each image's view is chosen by its key (see BatchLoader).
   std::optional<Augmentation> augmentation = std::nullopt;
 };
+
+// The loader an experiment's data settings ask for (batch size, decoding threads, prefetch).
+LoaderOptions loader_options(const DataConfig& data);
 
 class BatchLoader {
  public:
