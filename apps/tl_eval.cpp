@@ -1,5 +1,4 @@
 // tl-eval: measure a trained run on a held-out split, or on another dataset mapped by class name.
-#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -18,22 +17,6 @@
 #include "tl/features/runtime_versions.hpp"
 #include "tl/report/run_report.hpp"
 #include "tl/run/run_directory.hpp"
-
-namespace {
-
-// The run's own split goes to eval_<split>.json (the report shows it); another dataset gets its own
-// file, named by its folder, so measuring elsewhere never replaces the run's own figures.
-std::string default_report_name(const std::string& split, const std::optional<std::string>& data_root) {
-  if (!data_root) return "eval_" + split + ".json";
-  std::string folder = std::filesystem::path(*data_root).lexically_normal().filename().string();
-  if (folder.empty()) folder = std::filesystem::path(*data_root).lexically_normal().parent_path().filename().string();
-  for (char& c : folder) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
-  }
-  return "eval_" + split + "_on_" + (folder.empty() ? "dataset" : folder) + ".json";
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Evaluate a trained run: accuracy, per-class metrics and the confusion matrix."};
@@ -77,13 +60,15 @@ int main(int argc, char** argv) {
     nlohmann::json json = tl::to_json(report);
     json["run"] = tl::utf8_text(run);
     json["split"] = split;
-    json["checkpoint"] = tl::utf8_text(checkpoint.value_or((std::filesystem::path(run) / "best.pt").string()));
+    json["checkpoint"] = tl::utf8_text(checkpoint.value_or(tl::RunDirectory(run).best_checkpoint().string()));
     json["data_root"] = data_root ? nlohmann::json(tl::utf8_text(*data_root))
                                   : nlohmann::json(tl::RunDirectory(run).load_experiment().data.root.string());
     json["skipped"] = skipped.to_json();
-    const std::filesystem::path out_path = out.empty()
-                                               ? std::filesystem::path(run) / default_report_name(split, data_root)
-                                               : std::filesystem::path(tl::app::output_path(out));
+    // The run's own split goes to the file the report shows; another dataset's to a file of its own.
+    const tl::RunDirectory run_directory(run);
+    const std::filesystem::path out_path =
+        !out.empty() ? std::filesystem::path(tl::app::output_path(out))
+                     : (data_root ? run_directory.evaluation_on(split, *data_root) : run_directory.evaluation(split));
     tl::write_file_atomically(out_path, json.dump(2) + "\n");
     // With the JSON on standard output, the table goes to stderr so that the output stays parseable.
     const bool json_on_stdout = out == "-" || out == "/dev/stdout";

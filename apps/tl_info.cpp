@@ -77,13 +77,9 @@ nlohmann::json describe_run(const std::filesystem::path& path) {
   info["epochs_written"] = run.load_metrics().size();
   if (info["finished"]) info["summary"] = tl::read_json_file(run.summary());
   nlohmann::json evaluations = nlohmann::json::object();
-  for (const auto& entry : std::filesystem::directory_iterator(path)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("eval_", 0) == 0 && entry.path().extension() == ".json") {
-      const nlohmann::json report = tl::read_json_file(entry.path());
-      evaluations[entry.path().stem().string()] = {{"top1", report.value("top1", 0.0)},
-                                                   {"samples", report.value("samples", 0)}};
-    }
+  for (const std::filesystem::path& file : run.evaluations()) {
+    const nlohmann::json report = tl::read_json_file(file);
+    evaluations[file.stem().string()] = {{"top1", report.value("top1", 0.0)}, {"samples", report.value("samples", 0)}};
   }
   info["evaluations"] = evaluations;
   return info;

@@ -72,7 +72,7 @@ RunFiles read_run_files(const fs::path& directory) {
     files.problems.emplace_back(error.what());
   }
   for (const char* split : kSplits) {
-    json evaluation = optional_json(directory / ("eval_" + std::string(split) + ".json"), files.problems);
+    json evaluation = optional_json(run.evaluation(split), files.problems);
     if (evaluation.is_object()) files.evaluations.emplace_back(split, std::move(evaluation));
   }
   return files;
@@ -296,6 +296,7 @@ std::string highest_losses_grid(const json& evaluation) {
 }
 
 std::string evaluation_section(const std::string& split, const json& evaluation) {
+  const std::string evaluation_file = RunDirectory::evaluation_name(split);
   const std::vector<std::string> classes =
       value_at(evaluation, {"confusion_matrix", "classes"}, std::vector<std::string>{});
   std::string html = "<p>" + code(value_at<std::string>(evaluation, {"checkpoint"}, "?")) + " on " +
@@ -316,7 +317,7 @@ std::string evaluation_section(const std::string& split, const json& evaluation)
     const std::vector<ConfusionCell> cells = confusion_cells(evaluation, classes.size());
     if (classes.size() > kDenseConfusionClasses) {
       html += "<p>" + std::to_string(classes.size()) + " classes are too many for a readable heat map; the most " +
-              "confused pairs are listed below and every cell is in " + code("eval_" + split + ".json") + ".</p>";
+              "confused pairs are listed below and every cell is in " + code(evaluation_file) + ".</p>";
     } else {
       std::vector<std::vector<int>> dense(classes.size(), std::vector<int>(classes.size(), 0));
       for (const auto& cell : cells)
@@ -325,7 +326,7 @@ std::string evaluation_section(const std::string& split, const json& evaluation)
     }
     pairs = confused_pairs(classes, cells);
   } catch (const Error& error) {
-    html += missing(escape_html(std::string("eval_") + split + ".json: " + error.what()));
+    html += missing(escape_html(evaluation_file + ": " + error.what()));
   }
   html += "</div><h3>Per class</h3>" + per_class_table(evaluation);
   html += "<h3>Most confused</h3>" + pairs;

@@ -1,5 +1,7 @@
 #include "tl/run/run_directory.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include "tl/base/atomic_file.hpp"
@@ -37,10 +39,26 @@ void RunDirectory::claim(bool replace) const {
        {config(), classes(), metrics(), best_checkpoint(), last_checkpoint(), summary(), skipped(), report()}) {
     fs::remove(file);
   }
+  for (const fs::path& evaluation_file : evaluations()) fs::remove(evaluation_file);
+}
+
+fs::path RunDirectory::evaluation_on(const std::string& split, const fs::path& data_root) const {
+  std::string folder = data_root.lexically_normal().filename().string();
+  if (folder.empty()) folder = data_root.lexically_normal().parent_path().filename().string();
+  for (char& c : folder) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  }
+  return path_ / ("eval_" + split + "_on_" + (folder.empty() ? "dataset" : folder) + ".json");
+}
+
+std::vector<fs::path> RunDirectory::evaluations() const {
+  std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(path_)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("eval_", 0) == 0 && entry.path().extension() == ".json") fs::remove(entry.path());
+    if (name.rfind("eval_", 0) == 0 && entry.path().extension() == ".json") files.push_back(entry.path());
   }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 void RunDirectory::start(const Experiment& experiment, const std::vector<std::string>& class_names) const {

@@ -9,6 +9,7 @@
 #include "tl/base/file_bytes.hpp"
 #include "tl/base/json_file.hpp"
 #include "tl/base/utf8_text.hpp"
+#include "tl/run/run_directory.hpp"
 #include "tl/sweep/sweep_report.hpp"
 
 namespace fs = std::filesystem;
@@ -84,8 +85,8 @@ std::string markdown_cell(const std::string& cell) {
 }  // namespace
 
 VariantResult read_variant_result(const SweepVariant& variant, const std::string& split) {
-  const fs::path run = variant.experiment.run_directory;
-  const fs::path summary_file = run / "summary.json", eval_file = run / ("eval_" + split + ".json");
+  const RunDirectory run(variant.experiment.run_directory);
+  const fs::path summary_file = run.summary(), eval_file = run.evaluation(split);
   const nlohmann::json summary = read_json_file(summary_file), report = read_json_file(eval_file);
   using pointer = nlohmann::json::json_pointer;
   VariantResult result;

@@ -9,6 +9,7 @@
 #include "tl/base/file_bytes.hpp"
 #include "tl/base/interruption.hpp"
 #include "tl/base/subprocess.hpp"
+#include "tl/run/run_directory.hpp"
 
 namespace fs = std::filesystem;
 
@@ -39,9 +40,8 @@ bool started_with_same_config(const SweepVariant& variant) {
 }
 
 bool finished_with_same_config(const SweepVariant& variant, const std::string& split) {
-  const fs::path run = variant.experiment.run_directory;
-  return fs::exists(run / "summary.json") && fs::exists(run / ("eval_" + split + ".json")) &&
-         started_with_same_config(variant);
+  const RunDirectory run(variant.experiment.run_directory);
+  return fs::exists(run.summary()) && fs::exists(run.evaluation(split)) && started_with_same_config(variant);
 }
 
 bool holds_earlier_sweep(const Sweep& sweep) {

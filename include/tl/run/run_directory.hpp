@@ -25,6 +25,13 @@ class RunDirectory {
   std::filesystem::path summary() const { return path_ / "summary.json"; }
   std::filesystem::path skipped() const { return path_ / "skipped.json"; }
   std::filesystem::path report() const { return path_ / "report.html"; }
+  // tl-eval's figures for one of the run's own splits (eval_<split>.json, which the report shows),
+  // and for a split of another dataset (eval_<split>_on_<its folder>.json), which never replace them.
+  std::filesystem::path evaluation(const std::string& split) const { return path_ / evaluation_name(split); }
+  static std::string evaluation_name(const std::string& split) { return "eval_" + split + ".json"; }
+  std::filesystem::path evaluation_on(const std::string& split, const std::filesystem::path& data_root) const;
+  // Every evaluation file the run holds, of either kind, in name order.
+  std::vector<std::filesystem::path> evaluations() const;
 
   bool holds_run() const;  // a previous run's config.json is there
   // Refuses a folder that holds a previous run unless `replace` is set; then removes that run's
