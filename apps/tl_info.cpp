@@ -22,6 +22,7 @@
 #include "tl/features/backbone_description.hpp"
 #include "tl/features/library_error.hpp"
 #include "tl/features/runtime_versions.hpp"
+#include "tl/run/backbone_summary.hpp"
 #include "tl/run/run_directory.hpp"
 
 namespace {
@@ -105,12 +106,10 @@ std::string run_text(const nlohmann::json& info) {
     if (!best["val_accuracy"].is_null()) text += fmt::format(", val acc {:.3f}", best["val_accuracy"].get<double>());
     text += "\n";
   }
-  const nlohmann::json& backbone = summary["backbone"];
+  const tl::BackboneSummary backbone = tl::BackboneSummary::from_json(summary["backbone"]);
   std::string files;  // several backbones: their files in concatenation order
-  for (const auto& part : backbone.value("concatenated", nlohmann::json::array({backbone}))) {
-    files += (files.empty() ? "" : " + ") + part["path"].get<std::string>();
-  }
-  text += fmt::format("backbone {} ({} features)\n", files, backbone["feature_dim"].get<int>());
+  for (const tl::BackboneSummary::Part& part : backbone.parts) files += (files.empty() ? "" : " + ") + part.path;
+  text += fmt::format("backbone {} ({} features)\n", files, backbone.feature_dim());
   for (const auto& [name, evaluation] : info["evaluations"].items()) {
     text += fmt::format("{:<8} top-1 {:.3f} on {} images\n", name, evaluation["top1"].get<double>(),
                         evaluation["samples"].get<int>());

@@ -16,6 +16,7 @@
 #include "tl/report/confusion_heat_map.hpp"
 #include "tl/report/html_page.hpp"
 #include "tl/report/line_chart.hpp"
+#include "tl/run/backbone_summary.hpp"
 #include "tl/run/classification_report.hpp"
 #include "tl/run/run_directory.hpp"
 
@@ -116,6 +117,31 @@ std::string status_line(const RunFiles& run) {
          " epochs done, no summary.json (interrupted? continue with tl-train --resume " + run.directory.string() + ")";
 }
 
+// The backbones as the summary records them (each file, its hash and features); before training has
+// finished, the files the config names.
+std::string backbone_fact(const json& summary, const json& config) {
+  if (summary.is_object() && summary.contains("backbone")) {
+    try {
+      const BackboneSummary record = BackboneSummary::from_json(summary["backbone"]);
+      std::string parts;
+      for (const BackboneSummary::Part& part : record.parts) {
+        parts += (parts.empty() ? "" : " + ") + code(part.path) + " (sha256 " + code(part.sha256.substr(0, 12)) + ", " +
+                 std::to_string(part.feature_dim) + " features)";
+      }
+      return parts + (record.parts.size() > 1 ? " · " + std::to_string(record.feature_dim()) + " features in all" : "");
+    } catch (const Error& error) {
+      return "? (" + escape_html(std::string("summary.json: ") + error.what()) + ")";
+    }
+  }
+  const json backbones = value_at(config, {"model", "backbone"}, json());
+  std::string files;
+  for (const json& backbone : backbones.is_array() ? backbones : json::array({backbones})) {
+    const json path = backbone.is_object() ? value_at(backbone, {"path"}, json()) : backbone;
+    files += (files.empty() ? "" : " + ") + code(path.is_string() ? path.get<std::string>() : "?");
+  }
+  return files;
+}
+
 std::string glance_section(const RunFiles& run) {
   const json& summary = run.summary;
   std::vector<std::vector<HtmlCell>> facts;
@@ -138,13 +164,7 @@ std::string glance_section(const RunFiles& run) {
                                                 },
                                                 0)));
   }
-  const std::string sha = value_at<std::string>(summary, {"backbone", "sha256"}, "");
-  fact("backbone", code(value_at<std::string>(summary, {"backbone", "path"},
-                                              value_at<std::string>(run.config, {"model", "backbone"}, "?"))) +
-                       (sha.empty() ? "" : " · sha256 " + code(sha.substr(0, 12))) +
-                       (summary.is_object()
-                            ? " · " + std::to_string(value_at(summary, {"backbone", "feature_dim"}, 0)) + " features"
-                            : ""));
+  fact("backbone", backbone_fact(summary, run.config));
   fact("head", code(value_at(run.config, {"model", "head"}, json::object()).dump()));
   if (summary.is_object()) {
     fact("device", escape_html(value_at<std::string>(summary, {"device"}, "?")) + " · " +

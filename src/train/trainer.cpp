@@ -24,6 +24,7 @@
 #include "tl/features/parameter_selection.hpp"
 #include "tl/model/checkpoint.hpp"
 #include "tl/model/head.hpp"
+#include "tl/run/backbone_summary.hpp"
 #include "tl/run/run_directory.hpp"
 #include "tl/run/run_lock.hpp"
 #include "tl/train/class_balance.hpp"
@@ -393,16 +394,13 @@ int64_t trained_parameters(const torch::optim::Optimizer* optimizer, const Head&
   return values;
 }
 
-// One backbone: its file and features; several: their total width and each one's.
 nlohmann::json Trainer::backbone_summary() const {
-  nlohmann::json parts = nlohmann::json::array();
+  BackboneSummary summary;
   for (const LoadedBackbone& loaded : backbones_) {
-    parts.push_back({{"path", path_text(loaded.backbone->path())},
-                     {"sha256", loaded.backbone->content_hash()},
-                     {"feature_dim", loaded.backbone->feature_dim()}});
+    summary.parts.push_back(
+        {path_text(loaded.backbone->path()), loaded.backbone->content_hash(), loaded.backbone->feature_dim()});
   }
-  if (parts.size() == 1) return parts[0];
-  return {{"feature_dim", record_.in_features}, {"concatenated", parts}};
+  return summary.to_json();
 }
 
 nlohmann::json Trainer::summary() const {

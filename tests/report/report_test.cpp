@@ -17,6 +17,7 @@
 #include "tl/report/html_page.hpp"
 #include "tl/report/line_chart.hpp"
 #include "tl/report/run_report.hpp"
+#include "tl/run/backbone_summary.hpp"
 
 namespace {
 
@@ -244,6 +245,26 @@ TEST_F(HandMadeRun, AFinishedEvaluatedRunShowsEverything) {
   EXPECT_NE(html.find("sha256 <code>0123456789ab</code>"), std::string::npos);
   EXPECT_NE(html.find("data/dog/&lt;bad&gt;.jpg"), std::string::npos);
   EXPECT_EQ(html.find("No split has been evaluated"), std::string::npos);
+}
+
+// The summary of a run on two backbones records them as {feature_dim, concatenated}; the page names
+// both files, each one's hash and features, and their total (it once fell back to "?").
+TEST_F(HandMadeRun, SeveralBackbonesAreEachNamedWithTheirFeatures) {
+  write_summary();
+  nlohmann::json summary = nlohmann::json::parse(read_file(run / "summary.json"));
+  tl::BackboneSummary backbones;
+  backbones.parts = {{"v2.pt", "aaaaaaaaaaaaaaaa", 1280}, {"v1.pt", "bbbbbbbbbbbbbbbb", 1024}};
+  summary["backbone"] = backbones.to_json();
+  write_file(run / "summary.json", summary.dump());
+  const std::string html = read_file(tl::write_run_report(run));
+  EXPECT_NE(html.find("<code>v2.pt</code> (sha256 <code>aaaaaaaaaaaa</code>, 1280 features) + <code>v1.pt</code> "
+                      "(sha256 <code>bbbbbbbbbbbb</code>, 1024 features) · 2304 features in all"),
+            std::string::npos);
+
+  summary["backbone"] = {{"concatenated", {{{"path", "v2.pt"}}}}};
+  write_file(run / "summary.json", summary.dump());
+  const std::string broken = read_file(tl::write_run_report(run));
+  EXPECT_NE(broken.find("backbone.concatenated[0].sha256: missing, or not a string"), std::string::npos);
 }
 
 TEST_F(HandMadeRun, ALogisticHeadsSolveCountsAsOneEpoch) {
