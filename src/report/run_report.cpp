@@ -103,15 +103,17 @@ std::string tile(const std::string& label, const std::string& value) {
 
 std::string status_line(const RunFiles& run) {
   const int epochs = static_cast<int>(run.metrics.size());
-  // The logistic head's solve is one epoch, and its config has no train.epochs.
+  if (run.summary.is_object()) {
+    const bool early = value_at(run.summary, {"stopped_early"}, false);
+    return "finished after " + std::to_string(epochs) + " of " +
+           std::to_string(value_at(run.summary, {"epochs_configured"}, epochs)) + " epochs" +
+           (early ? " (stopped early)" : "");
+  }
+  // Unfinished, so only the config says what was planned: the logistic head's solve is one epoch,
+  // and its config has no train.epochs.
   const bool solved_head = value_at<std::string>(run.config, {"model", "head", "type"}, "") == "logistic";
   const int planned = (solved_head ? 1 : value_at(run.config, {"train", "epochs"}, 0)) +
                       value_at(run.config, {"train", "fine_tune", "epochs"}, 0);
-  if (run.summary.is_object()) {
-    const bool early = value_at(run.summary, {"stopped_early"}, false);
-    return "finished after " + std::to_string(epochs) + " of " + std::to_string(planned) + " epochs" +
-           (early ? " (stopped early)" : "");
-  }
   if (epochs == 0) return "not trained yet: no epoch has finished";
   return "unfinished: " + std::to_string(epochs) + " of " + std::to_string(planned) +
          " epochs done, no summary.json (interrupted? continue with tl-train --resume " + run.directory.string() + ")";

@@ -175,6 +175,7 @@ class HandMadeRun : public ::testing::Test {
 
   void write_summary() {
     write_file(run / "summary.json", R"({"samples":{"train":6,"val":2,"test":4},"skipped_files":1,"best_epoch":2,
+      "epochs_configured":3,
       "selected_by":"val_accuracy","best":{"val_accuracy":0.75,"val_loss":0.6,"train_loss":0.5},
       "class_counts":{"train":[3,3],"val":[1,1],"test":[2,2]},"device":"cpu","cpu_threads":2,"seconds":1.5,
       "backbone":{"path":"tiny.pt","sha256":"0123456789abcdef","feature_dim":8},
@@ -267,15 +268,22 @@ TEST_F(HandMadeRun, SeveralBackbonesAreEachNamedWithTheirFeatures) {
   EXPECT_NE(broken.find("backbone.concatenated[0].sha256: missing, or not a string"), std::string::npos);
 }
 
-TEST_F(HandMadeRun, ALogisticHeadsSolveCountsAsOneEpoch) {
+// Before the summary exists only the config says what was planned: a logistic head's solve is one
+// epoch. Once it exists, the summary's count is the one tl-train planned.
+TEST_F(HandMadeRun, PlannedEpochsComeFromTheSummaryOnceTheRunHasFinished) {
   const nlohmann::json config = {{"name", "solved"},
                                  {"data", {{"layout", "image_folder"}, {"root", (dir / "data").string()}}},
                                  {"model", {{"backbone", "tiny.pt"}, {"head", {{"type", "logistic"}}}}},
                                  {"train", {{"fine_tune", {{"epochs", 2}}}}}};
   write_file(run / "config.json", config.dump());
+  EXPECT_NE(read_file(tl::write_run_report(run)).find("unfinished: 3 of 3 epochs done"), std::string::npos);
   write_summary();
-  const std::string html = read_file(tl::write_run_report(run));
-  EXPECT_NE(html.find("finished after 3 of 3 epochs"), std::string::npos);
+  nlohmann::json summary = nlohmann::json::parse(read_file(run / "summary.json"));
+  summary["epochs_configured"] = 40;
+  summary["stopped_early"] = true;
+  write_file(run / "summary.json", summary.dump());
+  EXPECT_NE(read_file(tl::write_run_report(run)).find("finished after 3 of 40 epochs (stopped early)"),
+            std::string::npos);
 }
 
 TEST_F(HandMadeRun, ThousandsOfClassesListTheConfusedPairsInsteadOfAHeatMap) {
