@@ -57,15 +57,15 @@ int main(int argc, char** argv) {
     tl::SkippedFiles skipped;
     const tl::ClassificationReport report = tl::evaluate_run(run, checkpoint, device, request, skipped, &group);
     if (!group.writes()) return 0;
+    const tl::RunDirectory run_directory(run);
     nlohmann::json json = tl::to_json(report);
     json["run"] = tl::utf8_text(run);
     json["split"] = split;
-    json["checkpoint"] = tl::utf8_text(checkpoint.value_or(tl::RunDirectory(run).best_checkpoint().string()));
+    json["checkpoint"] = tl::utf8_text(checkpoint.value_or(run_directory.best_checkpoint().string()));
     json["data_root"] = data_root ? nlohmann::json(tl::utf8_text(*data_root))
-                                  : nlohmann::json(tl::RunDirectory(run).load_experiment().data.root.string());
+                                  : nlohmann::json(run_directory.load_experiment().data.root.string());
     json["skipped"] = skipped.to_json();
     // The run's own split goes to the file the report shows; another dataset's to a file of its own.
-    const tl::RunDirectory run_directory(run);
     const std::filesystem::path out_path =
         !out.empty() ? std::filesystem::path(tl::app::output_path(out))
                      : (data_root ? run_directory.evaluation_on(split, *data_root) : run_directory.evaluation(split));

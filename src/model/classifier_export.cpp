@@ -11,6 +11,7 @@
 #include "tl/features/input_conversion.hpp"
 #include "tl/features/torchscript_tensors.hpp"
 #include "tl/model/trained_classifier.hpp"
+#include "tl/run/run_directory.hpp"
 
 namespace fs = std::filesystem;
 
@@ -97,7 +98,7 @@ ExportedFiles export_classifier(const fs::path& run_directory, const fs::path& o
   if (out.extension() == ".json") throw Error(out.string() + ": the module file needs another extension (e.g. .pt)");
   // TrainedClassifier checks the backbone file and preprocessing against what the head was trained on.
   TrainedClassifier classifier(run_directory, options.checkpoint, torch::kCPU);
-  const fs::path checkpoint = options.checkpoint.value_or(run_directory / "best.pt");
+  const fs::path checkpoint = options.checkpoint.value_or(RunDirectory(run_directory).best_checkpoint());
 
   torch::jit::Module exported("__torch__.tl.ExportedClassifier");
   const std::vector<BackboneRecord>& backbones = classifier.record().backbones;

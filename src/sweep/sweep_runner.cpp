@@ -35,7 +35,7 @@ std::string failure_reason(const fs::path& log, const ProcessResult& process) {
 }
 
 bool started_with_same_config(const SweepVariant& variant) {
-  const auto recorded = read_file_bytes(variant.experiment.run_directory / "config.json");
+  const auto recorded = read_file_bytes(RunDirectory(variant.experiment.run_directory).config());
   return recorded && nlohmann::json::parse(*recorded, nullptr, false) == variant.experiment.resolved;
 }
 
@@ -47,7 +47,7 @@ bool finished_with_same_config(const SweepVariant& variant, const std::string& s
 bool holds_earlier_sweep(const Sweep& sweep) {
   if (fs::exists(sweep.directory / "results.json")) return true;
   for (const auto& variant : sweep.variants) {
-    if (fs::exists(variant.experiment.run_directory / "config.json")) return true;
+    if (RunDirectory(variant.experiment.run_directory).holds_run()) return true;
   }
   return false;
 }
