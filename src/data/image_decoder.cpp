@@ -32,6 +32,14 @@ int jpeg_scale_denominator(const ImageHeader& header, int shorter_side_needed) {
   return 1;
 }
 
+// OpenCV picks a decoder by trying each one's signature check in turn, and its DICOM decoder (GDCM)
+// claims any bytes with "DICM" at offset 128 and then aborts the whole process with an assert on a
+// malformed file, which no catch can stop. tl trains on photos, not DICOM: such bytes never reach
+// OpenCV. Four given bytes at that place in a real photo are a one-in-four-billion chance.
+bool carries_dicom_signature(const std::string& bytes) {
+  return bytes.size() >= 132 && bytes.compare(128, 4, "DICM") == 0;
+}
+
 int opencv_read_flag(int scale_denominator) {
   switch (scale_denominator) {
     case 8: return cv::IMREAD_REDUCED_COLOR_8;
@@ -76,6 +84,10 @@ DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_neede
   if (header->format == "JPEG") {
     if (auto decoded = decode_jpeg(bytes, scale_denominator)) return *decoded;
   }
+  if (carries_dicom_signature(bytes)) {
+    result.error = "refused: the bytes carry DICOM's signature (\"DICM\" at offset 128) and tl does not decode DICOM";
+    return result;
+  }
   const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat bgr;
   try {
@@ -87,7 +99,9 @@ DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_neede
     return result;
   }
   if (bgr.empty()) {
-    result.error = "not a decodable image (unknown format, truncated or too large)";
+    result.error = header->format == "GIF"
+                       ? "GIF is not decodable: this OpenCV build has no GIF decoder (convert it to PNG)"
+                       : "not a decodable " + header->format + " image (corrupt, truncated or too large)";
     return result;
   }
   if (static_cast<long long>(bgr.cols) * bgr.rows > kMaxImagePixels) {

@@ -69,6 +69,24 @@ TEST(ImageDecoder, TruncatedJpegIsRefused) {
   EXPECT_FALSE(tl::decode_image_bytes(truncated_png.substr(0, truncated_png.size() / 2)).error.empty());
 }
 
+// OpenCV hands bytes with "DICM" at offset 128 to GDCM when no earlier decoder claims them, and GDCM
+// aborts the process on a malformed file: found by the image fuzzer with a GIF header (no GIF decoder
+// in OpenCV 4.6, so every decoder was tried). Without the refusal this test dies with SIGABRT.
+TEST(ImageDecoder, BytesCarryingDicomsSignatureAreRefusedNotHandedToGdcm) {
+  std::string gif_then_dicom = std::string("GIF87aPMM\0\x08", 11) + std::string(6, '\xff') + std::string(111, '\x08');
+  gif_then_dicom += "DICM\x09";
+  ASSERT_EQ(gif_then_dicom.compare(128, 4, "DICM"), 0);
+  const auto gif = tl::decode_image_bytes(gif_then_dicom);
+  EXPECT_NE(gif.error.find("DICOM"), std::string::npos) << gif.error;
+
+  std::string bmp = tl::testing::encode(tl::testing::synthetic_picture(40, 30), "bmp");
+  ASSERT_TRUE(tl::decode_image_bytes(bmp).error.empty());
+  bmp.replace(128, 4, "DICM");
+  const auto marked = tl::decode_image_bytes(bmp);
+  EXPECT_NE(marked.error.find("DICOM"), std::string::npos) << marked.error;
+  EXPECT_TRUE(marked.rgb.empty());
+}
+
 TEST(ImageDecoder, LargeJpegsDecodeAtReducedScaleOnlyWhenAllowed) {
   const std::string jpeg = tl::testing::encode(tl::testing::synthetic_picture(1200, 1000), "jpg");
   ASSERT_EQ(tl::jpeg_size(jpeg), cv::Size(1200, 1000));
