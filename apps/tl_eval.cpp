@@ -10,7 +10,6 @@
 #include "distributed.hpp"
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/logging.hpp"
-#include "tl/base/utf8_text.hpp"
 #include "tl/eval/evaluation.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/library_error.hpp"
@@ -55,26 +54,19 @@ int main(int argc, char** argv) {
     request.split = split;
     if (data_root) request.other_dataset = tl::LayoutOptions{layout, *data_root, target};
     tl::SkippedFiles skipped;
-    const tl::ClassificationReport report = tl::evaluate_run(run, checkpoint, device, request, skipped, &group);
+    const tl::EvaluationRecord record = tl::evaluate_run(run, checkpoint, device, request, skipped, &group);
     if (!group.writes()) return 0;
     const tl::RunDirectory run_directory(run);
-    nlohmann::json json = tl::to_json(report);
-    json["run"] = tl::utf8_text(run);
-    json["split"] = split;
-    json["checkpoint"] = tl::utf8_text(checkpoint.value_or(run_directory.best_checkpoint().string()));
-    json["data_root"] = data_root ? nlohmann::json(tl::utf8_text(*data_root))
-                                  : nlohmann::json(run_directory.load_experiment().data.root.string());
-    json["skipped"] = skipped.to_json();
     // The run's own split goes to the file the report shows; another dataset's to a file of its own.
     const std::filesystem::path out_path =
         !out.empty() ? std::filesystem::path(tl::app::output_path(out))
                      : (data_root ? run_directory.evaluation_on(split, *data_root) : run_directory.evaluation(split));
-    tl::write_file_atomically(out_path, json.dump(2) + "\n");
+    tl::write_file_atomically(out_path, record.to_json().dump(2) + "\n");
     // With the JSON on standard output, the table goes to stderr so that the output stays parseable.
     const bool json_on_stdout = out == "-" || out == "/dev/stdout";
     std::ostream& table = json_on_stdout ? std::cerr : std::cout;
     if (!verbosity.quiet || !json_on_stdout) {
-      table << tl::format_report(report);
+      table << tl::format_report(record.report);
       if (!json_on_stdout) table << "\nreport written to " << out_path.string();
       table << "\n";
     }

@@ -22,8 +22,9 @@
 #include "tl/features/backbone_description.hpp"
 #include "tl/features/library_error.hpp"
 #include "tl/features/runtime_versions.hpp"
-#include "tl/run/backbone_summary.hpp"
+#include "tl/run/evaluation_record.hpp"
 #include "tl/run/run_directory.hpp"
+#include "tl/run/run_summary.hpp"
 
 namespace {
 
@@ -70,51 +71,66 @@ std::string dataset_text(const nlohmann::json& info) {
 }
 
 // A run as tl-train left it: its summary when it finished, else how far it got.
-nlohmann::json describe_run(const std::filesystem::path& path) {
+struct RunInfo {
+  std::filesystem::path path;
+  nlohmann::json config;
+  size_t epochs_written = 0;
+  std::optional<tl::RunSummary> summary;                                  // none while unfinished
+  std::vector<std::pair<std::string, tl::EvaluationRecord>> evaluations;  // (file stem, record)
+};
+
+RunInfo read_run_info(const std::filesystem::path& path) {
   const tl::RunDirectory run(path);
   if (!run.holds_run()) throw tl::Error(path.string() + ": not a tl run directory (no config.json)");
-  nlohmann::json info = {{"run", path.string()}, {"finished", std::filesystem::exists(run.summary())}};
-  info["config"] = tl::read_json_file(run.config());
-  info["epochs_written"] = run.load_metrics().size();
-  if (info["finished"]) info["summary"] = tl::read_json_file(run.summary());
-  nlohmann::json evaluations = nlohmann::json::object();
+  RunInfo info;
+  info.path = path;
+  info.config = tl::read_json_file(run.config());
+  info.epochs_written = run.load_metrics().size();
+  if (std::filesystem::exists(run.summary())) info.summary = tl::read_run_summary(run.summary());
   for (const std::filesystem::path& file : run.evaluations()) {
-    const nlohmann::json report = tl::read_json_file(file);
-    evaluations[file.stem().string()] = {{"top1", report.value("top1", 0.0)}, {"samples", report.value("samples", 0)}};
+    info.evaluations.emplace_back(file.stem().string(), tl::read_evaluation_record(file));
   }
-  info["evaluations"] = evaluations;
   return info;
 }
 
-std::string run_text(const nlohmann::json& info) {
-  const std::string run = info["run"].get<std::string>();
-  std::string text = fmt::format("run     {} ({})\n", run, info["config"].value("name", std::string("?")));
-  if (!info["finished"].get<bool>()) {
+nlohmann::json to_json(const RunInfo& info) {
+  nlohmann::json json = {{"run", info.path.string()},
+                         {"finished", info.summary.has_value()},
+                         {"config", info.config},
+                         {"epochs_written", info.epochs_written}};
+  if (info.summary) json["summary"] = info.summary->to_json();
+  json["evaluations"] = nlohmann::json::object();
+  for (const auto& [name, record] : info.evaluations) {
+    json["evaluations"][name] = {{"top1", record.report.top1}, {"samples", record.report.samples}};
+  }
+  return json;
+}
+
+std::string run_text(const RunInfo& info) {
+  const std::string run = info.path.string();
+  std::string text = fmt::format("run     {} ({})\n", run, info.config.value("name", std::string("?")));
+  if (!info.summary) {
     return text + fmt::format("state   unfinished: {} epochs written; continue with tl-train --resume {}\n",
-                              info["epochs_written"].get<size_t>(), run);
+                              info.epochs_written, run);
   }
-  const nlohmann::json& summary = info["summary"];
-  const nlohmann::json& best = summary["best"];
-  text += fmt::format("classes {}\nimages  {} train / {} val / {} test\n", summary["classes"].size(),
-                      summary["samples"]["train"].get<size_t>(), summary["samples"]["val"].get<size_t>(),
-                      summary["samples"]["test"].get<size_t>());
-  text += fmt::format("epochs  {} of {}{}\n", summary["epochs"].get<int>(), summary["epochs_configured"].get<int>(),
-                      summary["stopped_early"].get<bool>() ? " (stopped early)" : "");
-  if (!best.is_null()) {
-    text += fmt::format("best    epoch {}: train acc {:.3f}", best["epoch"].get<int>(),
-                        best["train_accuracy"].get<double>());
-    if (!best["val_accuracy"].is_null()) text += fmt::format(", val acc {:.3f}", best["val_accuracy"].get<double>());
-    text += "\n";
-  }
-  const tl::BackboneSummary backbone = tl::BackboneSummary::from_json(summary["backbone"]);
+  const tl::RunSummary& summary = *info.summary;
+  const tl::EpochMetrics& best = summary.best;
+  text += fmt::format("classes {}\nimages  {} train / {} val / {} test\n", summary.classes.size(),
+                      summary.samples.train, summary.samples.val, summary.samples.test);
+  text += fmt::format("epochs  {} of {}{}\n", summary.epochs, summary.epochs_configured,
+                      summary.stopped_early ? " (stopped early)" : "");
+  text += fmt::format("best    epoch {}: train acc {:.3f}", best.epoch, best.train_accuracy);
+  if (best.val_accuracy) text += fmt::format(", val acc {:.3f}", *best.val_accuracy);
+  text += "\n";
   std::string files;  // several backbones: their files in concatenation order
-  for (const tl::BackboneSummary::Part& part : backbone.parts) files += (files.empty() ? "" : " + ") + part.path;
-  text += fmt::format("backbone {} ({} features)\n", files, backbone.feature_dim());
-  for (const auto& [name, evaluation] : info["evaluations"].items()) {
-    text += fmt::format("{:<8} top-1 {:.3f} on {} images\n", name, evaluation["top1"].get<double>(),
-                        evaluation["samples"].get<int>());
+  for (const tl::BackboneSummary::Part& part : summary.backbone.parts) {
+    files += (files.empty() ? "" : " + ") + part.path;
   }
-  if (info["evaluations"].empty()) text += fmt::format("next    tl-eval --run {} --split test\n", run);
+  text += fmt::format("backbone {} ({} features)\n", files, summary.backbone.feature_dim());
+  for (const auto& [name, record] : info.evaluations) {
+    text += fmt::format("{:<8} top-1 {:.3f} on {} images\n", name, record.report.top1, record.report.samples);
+  }
+  if (info.evaluations.empty()) text += fmt::format("next    tl-eval --run {} --split test\n", run);
   return text;
 }
 
@@ -184,8 +200,9 @@ int main(int argc, char** argv) {
       info["layout"] = tl::name_of(layout.layout);
       if (!json_output) text = dataset_text(info);
     } else {
-      info = describe_run(run);
-      if (!json_output) text = run_text(info);
+      const RunInfo run_info = read_run_info(run);
+      info = to_json(run_info);
+      if (!json_output) text = run_text(run_info);
     }
     std::cout << (json_output ? info.dump(2) + "\n" : text);
     return 0;

@@ -3,7 +3,6 @@
 #include <filesystem>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app_main.hpp"
@@ -28,21 +27,20 @@ std::string path_to_type(const std::filesystem::path& path) {
 }
 
 // The end of a run on one screen: the best epoch and its figures, where the run is, what to do next.
-void log_outcome(const nlohmann::json& summary) {
-  const nlohmann::json& best = summary["best"];
-  if (best.is_null()) return;
+void log_outcome(const tl::RunSummary& summary) {
+  const tl::EpochMetrics& best = summary.best;
   std::string figures;
-  if (!best["val_accuracy"].is_null()) {
-    figures = fmt::format("val acc {:.3f}, val loss {:.4f} (train acc {:.3f})", best["val_accuracy"].get<double>(),
-                          best["val_loss"].get<double>(), best["train_accuracy"].get<double>());
+  if (best.val_accuracy && best.val_loss) {
+    figures = fmt::format("val acc {:.3f}, val loss {:.4f} (train acc {:.3f})", *best.val_accuracy, *best.val_loss,
+                          best.train_accuracy);
   } else {
-    figures = fmt::format("train loss {:.4f}, train acc {:.3f} (chosen by training loss)",
-                          best["train_loss"].get<double>(), best["train_accuracy"].get<double>());
+    figures = fmt::format("train loss {:.4f}, train acc {:.3f} (chosen by training loss)", best.train_loss,
+                          best.train_accuracy);
   }
-  const std::string run = path_to_type(summary["run_directory"].get<std::string>());
-  spdlog::info("best epoch {} of {}: {}", best["epoch"].get<int>(), summary["epochs"].get<int>(), figures);
+  const std::string run = path_to_type(summary.run_directory);
+  spdlog::info("best epoch {} of {}: {}", best.epoch, summary.epochs, figures);
   spdlog::info("run in {}: best.pt, metrics.jsonl, summary.json, report.html", run);
-  if (summary["samples"]["test"].get<size_t>() > 0) {
+  if (summary.samples.test > 0) {
     spdlog::info("next: tl-eval --run {} --split test", run);
   } else {
     spdlog::info("next: tl-predict --run {} IMAGE...", run);
@@ -117,7 +115,7 @@ int main(int argc, char** argv) {
       experiment = tl::load_experiment(source);
       options.overwrite = overwrite;
     }
-    nlohmann::json summary;
+    tl::RunSummary summary;
     try {
       summary = tl::train(experiment, options);
     } catch (const tl::Interrupted&) {

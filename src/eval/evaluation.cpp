@@ -13,6 +13,7 @@
 #include "tl/features/device.hpp"
 #include "tl/features/feature_extraction.hpp"
 #include "tl/model/trained_classifier.hpp"
+#include "tl/run/run_directory.hpp"
 
 namespace tl {
 namespace {
@@ -117,11 +118,20 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
   return report;
 }
 
-ClassificationReport evaluate_run(const std::filesystem::path& run,
-                                  const std::optional<std::filesystem::path>& checkpoint, const std::string& device,
-                                  const EvaluationRequest& request, SkippedFiles& skipped, ProcessGroup* group) {
+EvaluationRecord evaluate_run(const std::filesystem::path& run, const std::optional<std::filesystem::path>& checkpoint,
+                              const std::string& device, const EvaluationRequest& request, SkippedFiles& skipped,
+                              ProcessGroup* group) {
+  const RunDirectory run_directory(run);
   TrainedClassifier classifier(run, checkpoint, resolve_device(device));
-  return evaluate(classifier, request, skipped, group);
+  EvaluationRecord record;
+  record.report = evaluate(classifier, request, skipped, group);
+  record.run = path_text(run);
+  record.split = request.split;
+  record.checkpoint = path_text(checkpoint.value_or(run_directory.best_checkpoint()));
+  record.data_root =
+      path_text(request.other_dataset ? request.other_dataset->root : run_directory.load_experiment().data.root);
+  record.skipped = skipped.to_json();
+  return record;
 }
 
 }  // namespace tl

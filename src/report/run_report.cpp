@@ -16,9 +16,11 @@
 #include "tl/report/confusion_heat_map.hpp"
 #include "tl/report/html_page.hpp"
 #include "tl/report/line_chart.hpp"
-#include "tl/run/backbone_summary.hpp"
 #include "tl/run/classification_report.hpp"
+#include "tl/run/epoch_metrics.hpp"
+#include "tl/run/evaluation_record.hpp"
 #include "tl/run/run_directory.hpp"
+#include "tl/run/run_summary.hpp"
 
 namespace tl {
 namespace {
@@ -34,10 +36,11 @@ constexpr const char* kSplits[] = {"train", "val", "test"};
 // named in `problems` so the page says so instead of failing.
 struct RunFiles {
   fs::path directory;
-  json config, summary, skipped;
+  json config, skipped;
+  std::optional<RunSummary> summary;  // none until training has finished
   std::vector<std::string> classes;
-  std::vector<json> metrics;
-  std::vector<std::pair<std::string, json>> evaluations;  // (split, eval_<split>.json)
+  std::vector<EpochMetrics> metrics;
+  std::vector<std::pair<std::string, EvaluationRecord>> evaluations;  // (split, eval_<split>.json)
   std::vector<std::string> problems;
 };
 
@@ -51,6 +54,16 @@ json optional_json(const fs::path& file, std::vector<std::string>& problems) {
   }
 }
 
+// Runs `read`; a file it finds malformed becomes one of the page's problems instead of an error.
+template <typename Read>
+void read_or_note(std::vector<std::string>& problems, Read read) {
+  try {
+    read();
+  } catch (const Error& error) {
+    problems.emplace_back(error.what());
+  }
+}
+
 RunFiles read_run_files(const fs::path& directory) {
   const RunDirectory run(directory);
   if (!fs::is_regular_file(run.config())) {
@@ -59,7 +72,10 @@ RunFiles read_run_files(const fs::path& directory) {
   RunFiles files;
   files.directory = directory;
   files.config = read_json_file(run.config());
-  files.summary = optional_json(run.summary(), files.problems);
+  const json summary = optional_json(run.summary(), files.problems);
+  if (!summary.is_null()) {
+    read_or_note(files.problems, [&] { files.summary = RunSummary::from_json(summary, run.summary().string()); });
+  }
   files.skipped = optional_json(run.skipped(), files.problems);
   const json classes = optional_json(run.classes(), files.problems);
   if (classes.is_array()) {
@@ -67,14 +83,13 @@ RunFiles read_run_files(const fs::path& directory) {
       if (name.is_string()) files.classes.push_back(name.get<std::string>());
     }
   }
-  try {
-    files.metrics = run.load_metrics();
-  } catch (const Error& error) {
-    files.problems.emplace_back(error.what());
-  }
+  read_or_note(files.problems, [&] { files.metrics = run.load_metrics(); });
   for (const char* split : kSplits) {
-    json evaluation = optional_json(run.evaluation(split), files.problems);
-    if (evaluation.is_object()) files.evaluations.emplace_back(split, std::move(evaluation));
+    const json evaluation = optional_json(run.evaluation(split), files.problems);
+    if (evaluation.is_null()) continue;
+    read_or_note(files.problems, [&] {
+      files.evaluations.emplace_back(split, EvaluationRecord::from_json(evaluation, run.evaluation(split).string()));
+    });
   }
   return files;
 }
@@ -103,11 +118,9 @@ std::string tile(const std::string& label, const std::string& value) {
 
 std::string status_line(const RunFiles& run) {
   const int epochs = static_cast<int>(run.metrics.size());
-  if (run.summary.is_object()) {
-    const bool early = value_at(run.summary, {"stopped_early"}, false);
-    return "finished after " + std::to_string(epochs) + " of " +
-           std::to_string(value_at(run.summary, {"epochs_configured"}, epochs)) + " epochs" +
-           (early ? " (stopped early)" : "");
+  if (run.summary) {
+    return "finished after " + std::to_string(epochs) + " of " + std::to_string(run.summary->epochs_configured) +
+           " epochs" + (run.summary->stopped_early ? " (stopped early)" : "");
   }
   // Unfinished, so only the config says what was planned: the logistic head's solve is one epoch,
   // and its config has no train.epochs.
@@ -121,19 +134,15 @@ std::string status_line(const RunFiles& run) {
 
 // The backbones as the summary records them (each file, its hash and features); before training has
 // finished, the files the config names.
-std::string backbone_fact(const json& summary, const json& config) {
-  if (summary.is_object() && summary.contains("backbone")) {
-    try {
-      const BackboneSummary record = BackboneSummary::from_json(summary["backbone"]);
-      std::string parts;
-      for (const BackboneSummary::Part& part : record.parts) {
-        parts += (parts.empty() ? "" : " + ") + code(part.path) + " (sha256 " + code(part.sha256.substr(0, 12)) + ", " +
-                 std::to_string(part.feature_dim) + " features)";
-      }
-      return parts + (record.parts.size() > 1 ? " · " + std::to_string(record.feature_dim()) + " features in all" : "");
-    } catch (const Error& error) {
-      return "? (" + escape_html(std::string("summary.json: ") + error.what()) + ")";
+std::string backbone_fact(const std::optional<RunSummary>& summary, const json& config) {
+  if (summary) {
+    const BackboneSummary& record = summary->backbone;
+    std::string parts;
+    for (const BackboneSummary::Part& part : record.parts) {
+      parts += (parts.empty() ? "" : " + ") + code(part.path) + " (sha256 " + code(part.sha256.substr(0, 12)) + ", " +
+               std::to_string(part.feature_dim) + " features)";
     }
+    return parts + (record.parts.size() > 1 ? " · " + std::to_string(record.feature_dim()) + " features in all" : "");
   }
   const json backbones = value_at(config, {"model", "backbone"}, json());
   std::string files;
@@ -145,7 +154,7 @@ std::string backbone_fact(const json& summary, const json& config) {
 }
 
 std::string glance_section(const RunFiles& run) {
-  const json& summary = run.summary;
+  const std::optional<RunSummary>& summary = run.summary;
   std::vector<std::vector<HtmlCell>> facts;
   const auto fact = [&](const std::string& name, const std::string& value) {
     facts.push_back({{escape_html(name), {}}, {value, {}}});
@@ -156,39 +165,30 @@ std::string glance_section(const RunFiles& run) {
   for (size_t i = 0; i < run.classes.size() && i < 8; ++i) class_list += (i ? ", " : "") + escape_html(run.classes[i]);
   if (run.classes.size() > 8) class_list += ", …";
   fact("classes", std::to_string(run.classes.size()) + (class_list.empty() ? "" : " (" + class_list + ")"));
-  if (summary.is_object()) {
-    fact("samples", "train " + std::to_string(value_at(summary, {"samples", "train"}, 0)) + " · val " +
-                        std::to_string(value_at(summary, {"samples", "val"}, 0)) + " · test " +
-                        std::to_string(value_at(summary, {"samples", "test"}, 0)) + " · skipped files " +
-                        std::to_string(value_at(summary,
-                                                {
-                                                    "skipped_files",
-                                                },
-                                                0)));
+  if (summary) {
+    fact("samples", "train " + std::to_string(summary->samples.train) + " · val " +
+                        std::to_string(summary->samples.val) + " · test " + std::to_string(summary->samples.test) +
+                        " · skipped files " + std::to_string(summary->skipped_files));
   }
   fact("backbone", backbone_fact(summary, run.config));
   fact("head", code(value_at(run.config, {"model", "head"}, json::object()).dump()));
-  if (summary.is_object()) {
-    fact("device", escape_html(value_at<std::string>(summary, {"device"}, "?")) + " · " +
-                       std::to_string(value_at(summary, {"cpu_threads"}, 0)) + " CPU threads");
-    fact("wall time", format_number(value_at(summary, {"seconds"}, 0.0), 1) + " s");
-    fact("feature pass",
-         format_number(value_at(summary, {"feature_extraction", "images_per_second"}, 0.0), 1) + " images/s · " +
-             std::to_string(value_at(summary, {"feature_extraction", "computed_by_backbone"}, 0)) + " computed, " +
-             std::to_string(value_at(summary, {"feature_extraction", "from_cache"}, 0)) + " from the cache");
-    const json best = value_at(summary, {"best"}, json::object());
-    fact("best epoch", std::to_string(value_at(summary, {"best_epoch"}, 0)) + " by " +
-                           escape_html(value_at<std::string>(summary, {"selected_by"}, "?")) + " · val accuracy " +
-                           format_percent(value_at(best, {"val_accuracy"}, std::nan(""))) + " · val loss " +
-                           format_number(value_at(best, {"val_loss"}, std::nan("")), 4) + " · train loss " +
-                           format_number(value_at(best, {"train_loss"}, std::nan("")), 4));
-  }
   std::string tiles;
-  if (summary.is_object()) {
-    tiles += tile("best val accuracy", format_percent(value_at(summary, {"best", "val_accuracy"}, std::nan(""))));
+  if (summary) {
+    const EpochMetrics& best = summary->best;
+    const double none = std::nan("");
+    fact("device", escape_html(summary->device) + " · " + std::to_string(summary->cpu_threads) + " CPU threads");
+    fact("wall time", format_number(summary->seconds, 1) + " s");
+    fact("feature pass", format_number(summary->feature_extraction.images_per_second, 1) + " images/s · " +
+                             std::to_string(summary->feature_extraction.computed_by_backbone) + " computed, " +
+                             std::to_string(summary->feature_extraction.from_cache) + " from the cache");
+    fact("best epoch", std::to_string(summary->best_epoch) + " by " + escape_html(summary->selected_by) +
+                           " · val accuracy " + format_percent(best.val_accuracy.value_or(none)) + " · val loss " +
+                           format_number(best.val_loss.value_or(none), 4) + " · train loss " +
+                           format_number(best.train_loss, 4));
+    tiles += tile("best val accuracy", format_percent(best.val_accuracy.value_or(none)));
   }
   for (const auto& [split, evaluation] : run.evaluations) {
-    tiles += tile(split + " top-1", format_percent(value_at(evaluation, {"top1"}, 0.0)));
+    tiles += tile(split + " top-1", format_percent(evaluation.report.top1));
   }
   return "<p class=\"subtitle\">" + escape_html(status_line(run)) + "</p>" +
          (tiles.empty() ? "" : "<div class=\"metrics\">" + tiles + "</div>") +
@@ -202,16 +202,15 @@ std::string curves_section(const RunFiles& run) {
   ChartSeries train_accuracy{"train accuracy", {}, {}, false}, val_accuracy{"val accuracy", {}, {}, false};
   ChartSeries rate{"learning rate", {}, {}, false};
   std::optional<double> fine_tune_start;
-  for (const auto& line : run.metrics) {
-    const double epoch = value_at(line, {"epoch"}, 0.0);
-    const auto add = [&](ChartSeries& series, const char* key, double scale) {
-      if (line.contains(key) && line[key].is_number())
-        series.points.emplace_back(epoch, scale * line[key].get<double>());
+  for (const EpochMetrics& line : run.metrics) {
+    const double epoch = line.epoch;
+    const auto add = [&](ChartSeries& series, std::optional<double> value, double scale) {
+      if (value) series.points.emplace_back(epoch, scale * *value);
     };
-    add(train_loss, "train_loss", 1), add(val_loss, "val_loss", 1);
-    add(train_accuracy, "train_accuracy", 100), add(val_accuracy, "val_accuracy", 100);
-    add(rate, "lr", 1);
-    if (!fine_tune_start && value_at<std::string>(line, {"stage"}, "") == "fine_tune") fine_tune_start = epoch - 0.5;
+    add(train_loss, line.train_loss, 1), add(val_loss, line.val_loss, 1);
+    add(train_accuracy, line.train_accuracy, 100), add(val_accuracy, line.val_accuracy, 100);
+    add(rate, line.lr, 1);
+    if (!fine_tune_start && line.stage == "fine_tune") fine_tune_start = epoch - 0.5;
   }
   const auto keep = [](std::vector<ChartSeries> all) {
     all.erase(std::remove_if(all.begin(), all.end(), [](const ChartSeries& s) { return s.points.empty(); }), all.end());
@@ -222,54 +221,27 @@ std::string curves_section(const RunFiles& run) {
   LineChart loss{"Loss", "epoch", "cross-entropy loss", keep({train_loss, val_loss}), lines, {}, true, true};
   LineChart accuracy{"Accuracy", "epoch", "accuracy (%)", keep({train_accuracy, val_accuracy}), lines, {}, true, false};
   LineChart learning_rate{"Learning rate", "epoch", "learning rate", keep({rate}), lines, {}, true, true};
-  const int best_epoch = value_at(run.summary, {"best_epoch"}, 0);
+  const int best_epoch = run.summary ? run.summary->best_epoch : 0;
   if (best_epoch > 0 && static_cast<size_t>(best_epoch) <= run.metrics.size()) {
-    const json& best = run.metrics[static_cast<size_t>(best_epoch) - 1];
-    if (value_at<std::string>(run.summary, {"selected_by"}, "") == "val_accuracy") {
-      accuracy.marks.push_back({static_cast<double>(best_epoch), 100 * value_at(best, {"val_accuracy"}, 0.0),
+    const EpochMetrics& best = run.metrics[static_cast<size_t>(best_epoch) - 1];
+    if (run.summary->selected_by == "val_accuracy") {
+      accuracy.marks.push_back({static_cast<double>(best_epoch), 100 * best.val_accuracy.value_or(0.0),
                                 "best epoch " + std::to_string(best_epoch)});
     } else {
-      loss.marks.push_back({static_cast<double>(best_epoch), value_at(best, {"train_loss"}, 0.0),
-                            "best epoch " + std::to_string(best_epoch)});
+      loss.marks.push_back(
+          {static_cast<double>(best_epoch), best.train_loss, "best epoch " + std::to_string(best_epoch)});
     }
   }
   return "<div class=\"charts\">" + render_svg(loss) + render_svg(accuracy) + render_svg(learning_rate) + "</div>";
 }
 
-std::string per_class_table(const json& evaluation) {
+std::string per_class_table(const ClassificationReport& report) {
   std::vector<std::vector<HtmlCell>> rows;
-  for (const auto& c : value_at(evaluation, {"per_class"}, json::array())) {
-    rows.push_back({text_cell(value_at<std::string>(c, {"class"}, "?")), percent_cell(value_at(c, {"precision"}, 0.0)),
-                    percent_cell(value_at(c, {"recall"}, 0.0)), percent_cell(value_at(c, {"f1"}, 0.0)),
-                    number_cell(value_at(c, {"support"}, 0), 0), number_cell(value_at(c, {"predicted"}, 0), 0)});
+  for (const ClassStatistics& c : report.classes) {
+    rows.push_back({text_cell(c.name), percent_cell(c.precision), percent_cell(c.recall), percent_cell(c.f1),
+                    number_cell(c.support, 0), number_cell(c.predicted, 0)});
   }
   return html_table({"class", "precision", "recall", "F1", "support", "predicted"}, rows, true, "per-class");
-}
-
-// The nonzero cells (true, predicted, count) of an evaluation's confusion matrix; an evaluation
-// written before the sparse list only has the dense matrix.
-std::vector<ConfusionCell> confusion_cells(const json& evaluation, size_t classes) {
-  std::vector<ConfusionCell> cells;
-  const auto check = [&](const ConfusionCell& cell) {
-    if (cell.true_class < 0 || static_cast<size_t>(cell.true_class) >= classes || cell.predicted < 0 ||
-        static_cast<size_t>(cell.predicted) >= classes) {
-      throw Error("confusion matrix: a cell names a class beyond the " + std::to_string(classes) + " listed");
-    }
-    return cell;
-  };
-  const auto sparse =
-      value_at(evaluation, {"confusion_matrix", "cells_true_predicted_count"}, std::vector<std::array<int, 3>>{});
-  cells.reserve(cells.size() + sparse.size());
-  for (const auto& [truth, predicted, count] : sparse) cells.push_back(check({truth, predicted, count}));
-  if (!sparse.empty()) return cells;
-  const auto dense =
-      value_at(evaluation, {"confusion_matrix", "rows_true_columns_predicted"}, std::vector<std::vector<int>>{});
-  for (size_t t = 0; t < dense.size(); ++t) {
-    for (size_t p = 0; p < dense[t].size(); ++p) {
-      if (dense[t][p] != 0) cells.push_back(check({static_cast<int>(t), static_cast<int>(p), dense[t][p]}));
-    }
-  }
-  return cells;
 }
 
 std::string confused_pairs(const std::vector<std::string>& classes, const std::vector<ConfusionCell>& cells) {
@@ -292,17 +264,17 @@ std::string confused_pairs(const std::vector<std::string>& classes, const std::v
   return html_table({"true class", "predicted as", "count", "share of the true class"}, rows, false);
 }
 
-std::string highest_losses_grid(const json& evaluation) {
-  if (!evaluation.contains("highest_losses")) {
+std::string highest_losses_grid(const EvaluationRecord& evaluation) {
+  if (!evaluation.lists_highest_losses) {
     return missing("This evaluation predates the list of highest-loss photos: run tl-eval again to see them.");
   }
-  const json& losses = evaluation["highest_losses"];
-  if (losses.empty()) return "<p>No photo was evaluated.</p>";
+  const ClassificationReport& report = evaluation.report;
+  if (report.highest_losses.empty()) return "<p>No photo was evaluated.</p>";
   std::string html = "<div class=\"losses\">";
-  for (const auto& sample : losses) {
-    const std::string path = value_at<std::string>(sample, {"path"}, "");
-    const std::string truth = value_at<std::string>(sample, {"true"}, "?");
-    const std::string predicted = value_at<std::string>(sample, {"predicted"}, "?");
+  for (const LossySample& sample : report.highest_losses) {
+    const std::string& path = sample.path;
+    const std::string& truth = report.classes[static_cast<size_t>(sample.label)].name;
+    const std::string& predicted = report.classes[static_cast<size_t>(sample.predicted)].name;
     const Thumbnail thumbnail = make_thumbnail(path);
     html += "<figure title=\"" + escape_html(path) + "\">";
     html += thumbnail.jpeg.empty() ? "<div class=\"missing\">" + escape_html(fs::path(path).filename().string()) +
@@ -311,47 +283,40 @@ std::string highest_losses_grid(const json& evaluation) {
                                          "\" src=\"data:image/jpeg;base64," + base64_encode(thumbnail.jpeg) + "\">";
     const bool wrong = truth != predicted;
     html += "<figcaption>true <b>" + escape_html(truth) + "</b><br><span class=\"" + (wrong ? "wrong" : "right") +
-            "\">predicted " + escape_html(predicted) + " " + format_percent(value_at(sample, {"probability"}, 0.0), 1) +
-            "</span><br>loss " + format_number(value_at(sample, {"loss"}, 0.0), 2) + "</figcaption></figure>";
+            "\">predicted " + escape_html(predicted) + " " + format_percent(sample.probability, 1) +
+            "</span><br>loss " + format_number(sample.loss, 2) + "</figcaption></figure>";
   }
   return html + "</div>";
 }
 
-std::string evaluation_section(const std::string& split, const json& evaluation) {
+std::string evaluation_section(const std::string& split, const EvaluationRecord& evaluation) {
   const std::string evaluation_file = RunDirectory::evaluation_name(split);
-  const std::vector<std::string> classes =
-      value_at(evaluation, {"confusion_matrix", "classes"}, std::vector<std::string>{});
-  std::string html = "<p>" + code(value_at<std::string>(evaluation, {"checkpoint"}, "?")) + " on " +
-                     code(value_at<std::string>(evaluation, {"data_root"}, "?")) + "</p>";
-  const int k = value_at(evaluation, {"k"}, 1);
-  const bool top_k_says_something = k > 0 && static_cast<size_t>(k) < classes.size();  // top-2 of 2 is 100%
-  html += "<div class=\"metrics\">" + tile("top-1", format_percent(value_at(evaluation, {"top1"}, 0.0))) +
-          (top_k_says_something ? tile("top-" + std::to_string(k), format_percent(value_at(evaluation, {"top_k"}, 0.0)))
-                                : std::string()) +
-          tile("mean per-class accuracy", format_percent(value_at(evaluation, {"mean_per_class_accuracy"}, 0.0))) +
-          tile("samples", std::to_string(value_at(evaluation, {"samples"}, 0))) +
-          tile("skipped files", std::to_string(value_at(evaluation, {"skipped_files"}, 0))) + "</div>";
+  const ClassificationReport& report = evaluation.report;
+  std::vector<std::string> classes;
+  for (const ClassStatistics& c : report.classes) classes.push_back(c.name);
+  std::string html = "<p>" + code(evaluation.checkpoint) + " on " + code(evaluation.data_root) + "</p>";
+  const bool top_k_says_something = report.k > 0 && static_cast<size_t>(report.k) < classes.size();  // top-2 of 2
+  html +=
+      "<div class=\"metrics\">" + tile("top-1", format_percent(report.top1)) +
+      (top_k_says_something ? tile("top-" + std::to_string(report.k), format_percent(report.topk)) : std::string()) +
+      tile("mean per-class accuracy", format_percent(report.mean_per_class_accuracy)) +
+      tile("samples", std::to_string(report.samples)) + tile("skipped files", std::to_string(report.skipped_files)) +
+      "</div>";
   html +=
       "<h3>Confusion matrix</h3><p>Rows are true classes, columns predictions; a cell's colour is its share of "
       "its row, its number the count.</p><div class=\"scroll\">";
-  std::string pairs;
-  try {
-    const std::vector<ConfusionCell> cells = confusion_cells(evaluation, classes.size());
-    if (classes.size() > kDenseConfusionClasses) {
-      html += "<p>" + std::to_string(classes.size()) + " classes are too many for a readable heat map; the most " +
-              "confused pairs are listed below and every cell is in " + code(evaluation_file) + ".</p>";
-    } else {
-      std::vector<std::vector<int>> dense(classes.size(), std::vector<int>(classes.size(), 0));
-      for (const auto& cell : cells)
-        dense[static_cast<size_t>(cell.true_class)][static_cast<size_t>(cell.predicted)] = cell.count;
-      html += render_confusion_heat_map(classes, dense);
+  if (classes.size() > kDenseConfusionClasses) {
+    html += "<p>" + std::to_string(classes.size()) + " classes are too many for a readable heat map; the most " +
+            "confused pairs are listed below and every cell is in " + code(evaluation_file) + ".</p>";
+  } else {
+    std::vector<std::vector<int>> dense(classes.size(), std::vector<int>(classes.size(), 0));
+    for (const auto& cell : report.confusion) {
+      dense[static_cast<size_t>(cell.true_class)][static_cast<size_t>(cell.predicted)] = cell.count;
     }
-    pairs = confused_pairs(classes, cells);
-  } catch (const Error& error) {
-    html += missing(escape_html(evaluation_file + ": " + error.what()));
+    html += render_confusion_heat_map(classes, dense);
   }
-  html += "</div><h3>Per class</h3>" + per_class_table(evaluation);
-  html += "<h3>Most confused</h3>" + pairs;
+  html += "</div><h3>Per class</h3>" + per_class_table(report);
+  html += "<h3>Most confused</h3>" + confused_pairs(classes, report.confusion);
   html +=
       "<h3>Highest losses</h3><p>The photos of this split the model scored worst, highest cross-entropy "
       "first.</p>" +
@@ -360,19 +325,23 @@ std::string evaluation_section(const std::string& split, const json& evaluation)
 }
 
 std::string distribution_section(const RunFiles& run) {
-  const json counts = value_at(run.summary, {"class_counts"}, json());
-  if (!counts.is_object()) {
+  if (!run.summary) {
     return missing("The class distribution is in summary.json, which a run writes when training finishes.");
   }
+  const SplitClassCounts& counts = run.summary->class_counts;
+  if (counts.train.empty() && counts.val.empty() && counts.test.empty()) {
+    return missing("This run's summary.json predates the class distribution: train it again to see it.");
+  }
+  const std::vector<int>* per_split[] = {&counts.train, &counts.val, &counts.test};
   int largest = 1;
-  for (const char* split : kSplits) {
-    for (const int n : value_at(counts, {split}, std::vector<int>{})) largest = std::max(largest, n);
+  for (const std::vector<int>* split_counts : per_split) {
+    for (const int n : *split_counts) largest = std::max(largest, n);
   }
   std::vector<std::vector<HtmlCell>> rows;
   for (size_t c = 0; c < run.classes.size(); ++c) {
     std::vector<HtmlCell> row{text_cell(run.classes[c])};
-    for (const char* split : kSplits) {
-      const auto split_counts = value_at(counts, {split}, std::vector<int>{});
+    for (const std::vector<int>* split_counts_of : per_split) {
+      const std::vector<int>& split_counts = *split_counts_of;
       const int n = c < split_counts.size() ? split_counts[c] : 0;
       row.push_back({"<span class=\"bar\" style=\"width:" + format_number(80.0 * n / largest, 0) + "px\"></span>" +
                          std::to_string(n),

@@ -39,18 +39,18 @@ nlohmann::json BackboneSummary::to_json() const {
   return {{"feature_dim", feature_dim()}, {"concatenated", concatenated}};
 }
 
-BackboneSummary BackboneSummary::from_json(const nlohmann::json& recorded) {
+BackboneSummary BackboneSummary::from_json(const nlohmann::json& recorded, const std::string& where) {
   BackboneSummary record;
   if (recorded.is_object() && recorded.contains("concatenated")) {
     const nlohmann::json& concatenated = recorded["concatenated"];
     if (!concatenated.is_array() || concatenated.empty()) {
-      throw Error("backbone.concatenated: expected a list of the backbones");
+      throw Error(where + ".concatenated: expected a list of the backbones");
     }
     for (size_t i = 0; i < concatenated.size(); ++i) {
-      record.parts.push_back(part_from_json(concatenated[i], "backbone.concatenated[" + std::to_string(i) + "]"));
+      record.parts.push_back(part_from_json(concatenated[i], where + ".concatenated[" + std::to_string(i) + "]"));
     }
   } else {
-    record.parts.push_back(part_from_json(recorded, "backbone"));
+    record.parts.push_back(part_from_json(recorded, where));
   }
   return record;
 }

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "tl/base/error.hpp"
+#include "tl/run/recorded_fields.hpp"
 
 namespace tl {
 namespace {
@@ -126,6 +127,79 @@ nlohmann::json to_json(const ClassificationReport& report) {
           {"skipped_files", report.skipped_files},
           {"tta", report.tta},
           {"highest_losses", losses}};
+}
+
+namespace {
+
+// The nonzero cells: listed as [true, predicted, count] since cells_true_predicted_count exists,
+// read off the dense matrix before.
+std::vector<ConfusionCell> confusion_from(const RecordedFields& matrix, size_t classes) {
+  std::vector<ConfusionCell> cells;
+  const auto in_range = [&](int index) { return index >= 0 && static_cast<size_t>(index) < classes; };
+  if (matrix.has("cells_true_predicted_count")) {
+    for (const auto& cell : matrix.array("cells_true_predicted_count")) {
+      if (!cell.is_array() || cell.size() != 3 || !cell[0].is_number_integer() || !cell[1].is_number_integer() ||
+          !cell[2].is_number_integer() || !in_range(cell[0].get<int>()) || !in_range(cell[1].get<int>())) {
+        throw Error(matrix.where("cells_true_predicted_count") +
+                    ": expected [true class, predicted class, count] cells with class indices below " +
+                    std::to_string(classes));
+      }
+      cells.push_back({cell[0].get<int>(), cell[1].get<int>(), cell[2].get<int>()});
+    }
+    return cells;
+  }
+  const nlohmann::json& dense = matrix.array("rows_true_columns_predicted");
+  if (dense.size() != classes) throw Error(matrix.where("rows_true_columns_predicted") + ": expected a row per class");
+  for (size_t t = 0; t < classes; ++t) {
+    if (!dense[t].is_array() || dense[t].size() != classes) {
+      throw Error(matrix.where("rows_true_columns_predicted") + ": row " + std::to_string(t) +
+                  " is not a row per class");
+    }
+    for (size_t p = 0; p < classes; ++p) {
+      if (!dense[t][p].is_number_integer())
+        throw Error(matrix.where("rows_true_columns_predicted") + ": expected counts");
+      const int count = dense[t][p].get<int>();
+      if (count != 0) cells.push_back({static_cast<int>(t), static_cast<int>(p), count});
+    }
+  }
+  return cells;
+}
+
+int class_index(const std::vector<ClassStatistics>& classes, const std::string& name, const std::string& where) {
+  for (size_t c = 0; c < classes.size(); ++c) {
+    if (classes[c].name == name) return static_cast<int>(c);
+  }
+  throw Error(where + ": \"" + name + "\" is none of the report's classes");
+}
+
+}  // namespace
+
+ClassificationReport classification_report_from_json(const nlohmann::json& recorded, const std::string& file) {
+  const RecordedFields fields(recorded, file);
+  ClassificationReport report;
+  report.samples = fields.integer("samples");
+  report.top1 = fields.number("top1");
+  report.topk = fields.number("top_k");
+  report.k = fields.integer("k");
+  report.mean_per_class_accuracy = fields.number("mean_per_class_accuracy");
+  for (size_t c = 0; c < fields.array("per_class").size(); ++c) {
+    const RecordedFields statistic = fields.element("per_class", c);
+    report.classes.push_back({statistic.text("class"), statistic.number("precision"), statistic.number("recall"),
+                              statistic.number("f1"), statistic.integer("support"), statistic.integer("predicted")});
+  }
+  report.confusion = confusion_from(fields.object("confusion_matrix"), report.classes.size());
+  report.skipped_files = fields.integer("skipped_files");
+  if (fields.has("tta")) report.tta = fields.text("tta");
+  if (fields.has("highest_losses")) {
+    for (size_t i = 0; i < fields.array("highest_losses").size(); ++i) {
+      const RecordedFields sample = fields.element("highest_losses", i);
+      report.highest_losses.push_back(
+          {sample.text("path"), class_index(report.classes, sample.text("true"), sample.where("true")),
+           class_index(report.classes, sample.text("predicted"), sample.where("predicted")),
+           sample.number("probability"), sample.number("true_probability"), sample.number("loss")});
+    }
+  }
+  return report;
 }
 
 std::string format_report(const ClassificationReport& report) {

@@ -70,21 +70,22 @@ void RunDirectory::start(const Experiment& experiment, const std::vector<std::st
   write_file_atomically(metrics(), "");
 }
 
-void RunDirectory::append_metrics(const nlohmann::json& line) const {
+void RunDirectory::append_metrics(const EpochMetrics& line) const {
   // Rewritten whole each time: a few hundred lines at most, and a reader never sees half a line.
-  write_file_atomically(metrics(), read_file_bytes(metrics()).value_or("") + line.dump() + "\n");
+  write_file_atomically(metrics(), read_file_bytes(metrics()).value_or("") + line.to_json().dump() + "\n");
 }
 
-std::vector<nlohmann::json> RunDirectory::load_metrics() const {
-  std::vector<nlohmann::json> lines;
+std::vector<EpochMetrics> RunDirectory::load_metrics() const {
+  std::vector<EpochMetrics> lines;
   std::istringstream text(read_file_bytes(metrics()).value_or(""));
+  int number = 0;
   for (std::string line; std::getline(text, line);) {
+    ++number;
     if (line.empty()) continue;
-    auto parsed = nlohmann::json::parse(line, nullptr, false);
-    if (parsed.is_discarded() || !parsed.contains("epoch")) {
-      throw Error(metrics().string() + ": not a metrics line: " + line);
-    }
-    lines.push_back(std::move(parsed));
+    const auto parsed = nlohmann::json::parse(line, nullptr, false);
+    const std::string where = metrics().string() + " line " + std::to_string(number);
+    if (parsed.is_discarded()) throw Error(where + ": not JSON: " + line);
+    lines.push_back(EpochMetrics::from_json(parsed, where));
   }
   return lines;
 }
@@ -96,9 +97,9 @@ void RunDirectory::remove_stale_temporaries() const {
   }
 }
 
-void RunDirectory::rewrite_metrics(const std::vector<nlohmann::json>& lines) const {
+void RunDirectory::rewrite_metrics(const std::vector<EpochMetrics>& lines) const {
   std::string text;
-  for (const auto& line : lines) text += line.dump() + "\n";
+  for (const EpochMetrics& line : lines) text += line.to_json().dump() + "\n";
   write_file_atomically(metrics(), text);
 }
 

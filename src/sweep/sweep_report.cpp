@@ -59,10 +59,8 @@ std::string validation_curves(const Sweep& sweep, const std::vector<VariantResul
     if (!result.ok) continue;
     ChartSeries series{result.name, {}, {}, false};
     try {
-      for (const auto& line : RunDirectory(sweep.directory / result.name).load_metrics()) {
-        if (line.contains("val_accuracy") && line["val_accuracy"].is_number()) {
-          series.points.emplace_back(line["epoch"].get<double>(), 100 * line["val_accuracy"].get<double>());
-        }
+      for (const EpochMetrics& line : RunDirectory(sweep.directory / result.name).load_metrics()) {
+        if (line.val_accuracy) series.points.emplace_back(line.epoch, 100 * *line.val_accuracy);
       }
     } catch (const Error&) {
       continue;  // the table already says what this variant lacks

@@ -27,6 +27,7 @@
 #include "tl/run/backbone_summary.hpp"
 #include "tl/run/run_directory.hpp"
 #include "tl/run/run_lock.hpp"
+#include "tl/run/run_summary.hpp"
 #include "tl/train/class_balance.hpp"
 #include "tl/train/epoch_steps.hpp"
 #include "tl/train/fine_tune_stage.hpp"
@@ -58,7 +59,7 @@ std::vector<std::string> parameters_to_unfreeze(Backbone& backbone, const FineTu
 class Trainer {
  public:
   Trainer(const Experiment& experiment, const TrainingOptions& options);
-  nlohmann::json run();
+  RunSummary run();
 
  private:
   void open_data_and_backbone();
@@ -72,8 +73,8 @@ class Trainer {
   std::string how_to_resume() const;
   // Fine-tuning's backbone: the config allows it only with exactly one.
   Backbone& tuned_backbone() { return *backbones_.at(0).backbone; }
-  nlohmann::json backbone_summary() const;
-  nlohmann::json summary() const;
+  BackboneSummary backbone_summary() const;
+  RunSummary summary() const;
 
   const Experiment& experiment_;
   const TrainConfig& config_;
@@ -110,7 +111,7 @@ Trainer::Trainer(const Experiment& experiment, const TrainingOptions& options)
       run_(experiment.run_directory),
       seed_(static_cast<uint64_t>(experiment.seed)) {}
 
-nlohmann::json Trainer::run() {
+RunSummary Trainer::run() {
   if (options_.resume && !run_.holds_run()) throw Error(run_.path().string() + ": no run to resume (no config.json)");
   if (writes_) {
     lock_.emplace(run_.path());
@@ -128,8 +129,8 @@ nlohmann::json Trainer::run() {
   } catch (const Interrupted& interrupted) {
     throw Interrupted(interrupted.what() + how_to_resume());
   }
-  const nlohmann::json written = summary();
-  if (writes_) run_.write_json(run_.summary(), written);
+  const RunSummary written = summary();
+  if (writes_) run_.write_json(run_.summary(), written.to_json());
   return written;
 }
 
@@ -272,9 +273,9 @@ void Trainer::resume_from_last_checkpoint() {
                                EarlyStoppingSettings{config_.early_stopping_patience, config_.early_stopping_min_delta},
                                state_->has_validation(), last_path.string());
   // Lines written after last.pt (a crash between the two) are dropped: those epochs run again.
-  std::vector<nlohmann::json> lines;
-  for (const auto& line : run_.load_metrics()) {
-    if (line["epoch"].get<int>() <= state_->epoch()) lines.push_back(line);
+  std::vector<EpochMetrics> lines;
+  for (const EpochMetrics& line : run_.load_metrics()) {
+    if (line.epoch <= state_->epoch()) lines.push_back(line);
   }
   if (writes_) run_.rewrite_metrics(lines);
   stage_ = make_stage(state_->stage());
@@ -339,18 +340,22 @@ void Trainer::train_epoch() {
   }
   const double seconds = seconds_since(epoch_start);
   const bool has_validation = state_->has_validation();
-  const nlohmann::json line = {{"epoch", epoch + 1},
-                               {"stage", name_of(state_->stage())},
-                               {"lr", lr ? nlohmann::json(*lr) : nlohmann::json()},
-                               {"train_loss", trained.loss},
-                               {"train_accuracy", trained.accuracy},
-                               {"val_loss", has_validation ? nlohmann::json(validated.loss) : nlohmann::json()},
-                               {"val_accuracy", has_validation ? nlohmann::json(validated.accuracy) : nlohmann::json()},
-                               {"seconds", seconds},
-                               {"images_per_second", seconds > 0 ? trained.samples / seconds : 0.0}};
+  EpochMetrics metrics;
+  metrics.epoch = epoch + 1;
+  metrics.stage = name_of(state_->stage());
+  metrics.lr = lr;
+  metrics.train_loss = trained.loss;
+  metrics.train_accuracy = trained.accuracy;
+  if (has_validation) {
+    metrics.val_loss = validated.loss;
+    metrics.val_accuracy = validated.accuracy;
+  }
+  metrics.seconds = seconds;
+  metrics.images_per_second = seconds > 0 ? trained.samples / seconds : 0.0;
+  const nlohmann::json line = metrics.to_json();
   const bool best = state_->finish_epoch(trained, validated, line);
   if (writes_) {
-    run_.append_metrics(line);
+    run_.append_metrics(metrics);
     record_.epoch = state_->epoch();
     record_.metrics = line;
     record_.training_state = state_->to_json();
@@ -358,7 +363,7 @@ void Trainer::train_epoch() {
     save_checkpoint(run_.last_checkpoint(), head_, stage_->optimizer(), record_, tuned);
     if (best) save_checkpoint(run_.best_checkpoint(), head_, stage_->optimizer(), record_, tuned);
   }
-  if (options_.on_epoch_end) options_.on_epoch_end(line);
+  if (options_.on_epoch_end) options_.on_epoch_end(metrics);
 
   if (progress) progress->erase();
   // Without validation images (said once when training starts) there is no val column to show.
@@ -394,65 +399,61 @@ int64_t trained_parameters(const torch::optim::Optimizer* optimizer, const Head&
   return values;
 }
 
-nlohmann::json Trainer::backbone_summary() const {
+BackboneSummary Trainer::backbone_summary() const {
   BackboneSummary summary;
   for (const LoadedBackbone& loaded : backbones_) {
     summary.parts.push_back(
         {path_text(loaded.backbone->path()), loaded.backbone->content_hash(), loaded.backbone->feature_dim()});
   }
-  return summary.to_json();
+  return summary;
 }
 
-nlohmann::json Trainer::summary() const {
-  const bool has_validation = state_->has_validation();
+RunSummary Trainer::summary() const {
   const Augmentation& augmentation = config_.augmentation;
   const FineTuneConfig& fine_tune = config_.fine_tune;
-  nlohmann::json fine_tune_summary;
+  RunSummary summary;
+  summary.name = experiment_.name;
+  summary.tl_version = tl_version();
+  summary.tl_commit = tl_commit();
+  summary.command_line = utf8_text(options_.command_line);
+  summary.run_directory = run_.path().string();
+  summary.classes = dataset_->class_names;
+  summary.samples = {static_cast<long long>(features_->train_samples().size()),
+                     static_cast<long long>(features_->validation_samples()),
+                     static_cast<long long>(split_->test.size())};
+  summary.class_counts = {class_counts(*dataset_, split_->train), class_counts(*dataset_, split_->val),
+                          class_counts(*dataset_, split_->test)};
+  summary.skipped_files = static_cast<long long>(skipped_.count());
+  summary.best = EpochMetrics::from_json(state_->best_metrics(), "the best epoch's metrics");
+  summary.last = EpochMetrics::from_json(state_->last_metrics(), "the last epoch's metrics");
+  summary.epochs = summary.last.epoch;
+  summary.epochs_configured = config_.epochs + fine_tune.epochs;
+  summary.stopped_early = state_->stopped_early();
+  summary.best_epoch = summary.best.epoch;
+  summary.selected_by = state_->has_validation() ? "val_accuracy" : "train_loss";
+  if (augmentation.enabled())
+    summary.augmentation = {{"views", features_->views()}, {"settings", augmentation.describe()}};
+  summary.head_fit = state_->head_fit();
   if (fine_tune.enabled()) {
-    fine_tune_summary = {{"epochs_run", state_->stage() == Stage::fine_tune ? state_->stage_epoch() : 0},
+    summary.fine_tune = {{"epochs_run", state_->stage() == Stage::fine_tune ? state_->stage_epoch() : 0},
                          {"unfrozen_tensors", unfrozen_.size()},
                          {"unfrozen_blocks", backbone_blocks(unfrozen_)}};
-    if (stage_ && stage_->kind() == Stage::fine_tune) fine_tune_summary.update(stage_->report());
+    if (stage_ && stage_->kind() == Stage::fine_tune) summary.fine_tune.update(stage_->report());
   }
-  return {
-      {"name", experiment_.name},
-      {"tl", {{"version", tl_version()}, {"commit", tl_commit()}, {"command_line", utf8_text(options_.command_line)}}},
-      {"run_directory", run_.path().string()},
-      {"classes", dataset_->class_names},
-      {"samples",
-       {{"train", features_->train_samples().size()},
-        {"val", features_->validation_samples()},
-        {"test", split_->test.size()}}},
-      {"class_counts",
-       {{"train", class_counts(*dataset_, split_->train)},
-        {"val", class_counts(*dataset_, split_->val)},
-        {"test", class_counts(*dataset_, split_->test)}}},
-      {"skipped_files", skipped_.count()},
-      {"epochs", state_->last_metrics()["epoch"]},
-      {"epochs_configured", config_.epochs + fine_tune.epochs},
-      {"stopped_early", state_->stopped_early()},
-      {"best_epoch", state_->best_metrics()["epoch"]},
-      {"selected_by", has_validation ? "val_accuracy" : "train_loss"},
-      {"best", state_->best_metrics()},
-      {"last", state_->last_metrics()},
-      {"augmentation", augmentation.enabled()
-                           ? nlohmann::json{{"views", features_->views()}, {"settings", augmentation.describe()}}
-                           : nlohmann::json()},
-      {"head_fit", state_->head_fit()},
-      {"eval", {{"tta", name_of(experiment_.eval.tta)}}},
-      {"fine_tune", fine_tune_summary},
-      {"feature_extraction", features_->statistics()},
-      {"backbone", backbone_summary()},
-      {"device", device_.str()},
-      {"cpu_threads", threads_},
-      {"ranks", group_.size()},
-      {"trained_parameters", stage_ ? trained_parameters(stage_->optimizer(), head_) : 0},
-      {"seconds", seconds_since(started_)}};
+  summary.eval_tta = name_of(experiment_.eval.tta);
+  summary.feature_extraction = features_->statistics();
+  summary.backbone = backbone_summary();
+  summary.device = device_.str();
+  summary.cpu_threads = threads_;
+  summary.ranks = group_.size();
+  summary.trained_parameters = stage_ ? trained_parameters(stage_->optimizer(), head_) : 0;
+  summary.seconds = seconds_since(started_);
+  return summary;
 }
 
 }  // namespace
 
-nlohmann::json train(const Experiment& experiment, const TrainingOptions& options) {
+RunSummary train(const Experiment& experiment, const TrainingOptions& options) {
   return Trainer(experiment, options).run();
 }
 

@@ -148,14 +148,16 @@ FeatureSet TrainingFeatures::extract(const Source& source, const ImageEmbedding&
   return set;
 }
 
-nlohmann::json TrainingFeatures::statistics() const {
-  return {{"images", extracted_},
-          {"computed_by_backbone", computed_by_backbone_},
-          {"from_cache", extracted_ - computed_by_backbone_},
-          {"seconds", seconds_},
-          {"images_per_second", seconds_ > 0 ? extracted_ / seconds_ : 0.0},
-          {"cache", cache_used_ ? nlohmann::json(cache_used_->string()) : nlohmann::json("off")},
-          {"cache_damaged_entries", damaged_cache_entries_}};
+FeatureExtractionSummary TrainingFeatures::statistics() const {
+  FeatureExtractionSummary summary;
+  summary.images = static_cast<long long>(extracted_);
+  summary.computed_by_backbone = static_cast<long long>(computed_by_backbone_);
+  summary.from_cache = summary.images - summary.computed_by_backbone;
+  summary.seconds = seconds_;
+  summary.images_per_second = seconds_ > 0 ? static_cast<double>(extracted_) / seconds_ : 0.0;
+  summary.cache = cache_used_ ? cache_used_->string() : "off";
+  summary.cache_damaged_entries = static_cast<long long>(damaged_cache_entries_);
+  return summary;
 }
 
 }  // namespace tl

@@ -36,7 +36,7 @@ class ConcatenatedBackbones : public ::testing::Test {
     config["model"] = {{"backbone", {(dir / "tiny.pt").string(), (dir / "stack.pt").string()}},
                        {"head", {{"type", "logistic"}, {"l2", {0.01, 0.1}}}}};
     config["eval"] = {{"tta", "flip"}};
-    summary = tl::train(tl::load_experiment(tl::ConfigSource::from_json(config, "two", dir.path())));
+    summary = tl::train(tl::load_experiment(tl::ConfigSource::from_json(config, "two", dir.path()))).to_json();
   }
 
   // Each backbone's features of the image file in its own preprocessing (mirrored or not), side by
@@ -78,7 +78,8 @@ TEST_F(ConcatenatedBackbones, TheHeadSeesBothBackbonesFeaturesInOrder) {
 
 TEST_F(ConcatenatedBackbones, EvaluationScoresAreThoseOfEachBackboneInItsOwnPreprocessing) {
   tl::SkippedFiles skipped;
-  const tl::ClassificationReport report = tl::evaluate_run(run, std::nullopt, "cpu", {"val", std::nullopt}, skipped);
+  const tl::ClassificationReport report =
+      tl::evaluate_run(run, std::nullopt, "cpu", {"val", std::nullopt}, skipped).report;
   ASSERT_FALSE(report.highest_losses.empty());
   tl::TrainedClassifier classifier(run, std::nullopt, torch::kCPU);
   for (const tl::LossySample& sample : report.highest_losses) {
@@ -120,7 +121,8 @@ TEST_F(ConcatenatedBackbones, EachBackbonesFeaturesAreCachedUnderItsOwnFile) {
   const int64_t first_run_images = summary["feature_extraction"]["images"].get<int64_t>();
   EXPECT_EQ(summary["feature_extraction"]["computed_by_backbone"], first_run_images);
   config["output"]["dir"] = (dir / "again").string();
-  const nlohmann::json again = tl::train(tl::load_experiment(tl::ConfigSource::from_json(config, "two", dir.path())));
+  const nlohmann::json again =
+      tl::train(tl::load_experiment(tl::ConfigSource::from_json(config, "two", dir.path()))).to_json();
   EXPECT_EQ(again["feature_extraction"]["images"], first_run_images);
   EXPECT_EQ(again["feature_extraction"]["computed_by_backbone"], 0);
   EXPECT_EQ(again["best"]["train_loss"], summary["best"]["train_loss"]);

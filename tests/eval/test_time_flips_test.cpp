@@ -45,7 +45,8 @@ TEST_F(TestTimeFlips, PredictionsDoNotChangeWhenTheInputIsMirrored) {
 
 TEST_F(TestTimeFlips, EvaluationScoresAreThoseOfTheAveragedPasses) {
   tl::SkippedFiles skipped;
-  const tl::ClassificationReport report = tl::evaluate_run(run, std::nullopt, "cpu", {"val", std::nullopt}, skipped);
+  const tl::ClassificationReport report =
+      tl::evaluate_run(run, std::nullopt, "cpu", {"val", std::nullopt}, skipped).report;
   EXPECT_EQ(report.tta, "flip");
   EXPECT_EQ(tl::to_json(report)["tta"], "flip");
   EXPECT_EQ(report.skipped_files, 0);

@@ -17,7 +17,8 @@
 #include "tl/report/html_page.hpp"
 #include "tl/report/line_chart.hpp"
 #include "tl/report/run_report.hpp"
-#include "tl/run/backbone_summary.hpp"
+#include "tl/run/evaluation_record.hpp"
+#include "tl/run/run_summary.hpp"
 
 namespace {
 
@@ -164,59 +165,57 @@ class HandMadeRun : public ::testing::Test {
                                    {"train", {{"epochs", 2}, {"fine_tune", {{"epochs", 1}}}}}};
     write_file(run / "config.json", config.dump());
     write_file(run / "classes.json", R"(["<script>", "dog"])");
-    write_file(
-        run / "metrics.jsonl",
-        R"({"epoch":1,"stage":"head","lr":0.01,"train_loss":0.9,"train_accuracy":0.5,"val_loss":0.8,"val_accuracy":0.5}
-{"epoch":2,"stage":"head","lr":0.01,"train_loss":0.5,"train_accuracy":0.8,"val_loss":0.6,"val_accuracy":0.75}
-{"epoch":3,"stage":"fine_tune","lr":0.001,"train_loss":0.3,"train_accuracy":0.9,"val_loss":0.65,"val_accuracy":0.7}
-)");
+    std::string lines;
+    for (const tl::EpochMetrics& line : epochs) lines += line.to_json().dump() + "\n";
+    write_file(run / "metrics.jsonl", lines);
     write_file(run / "skipped.json", R"([{"path":"data/dog/<bad>.jpg","reason":"not a decodable image"}])");
   }
 
-  void write_summary() {
-    write_file(run / "summary.json", R"({"samples":{"train":6,"val":2,"test":4},"skipped_files":1,"best_epoch":2,
-      "epochs_configured":3,
-      "selected_by":"val_accuracy","best":{"val_accuracy":0.75,"val_loss":0.6,"train_loss":0.5},
-      "class_counts":{"train":[3,3],"val":[1,1],"test":[2,2]},"device":"cpu","cpu_threads":2,"seconds":1.5,
-      "backbone":{"path":"tiny.pt","sha256":"0123456789abcdef","feature_dim":8},
-      "feature_extraction":{"images_per_second":100,"computed_by_backbone":12,"from_cache":0}})");
+  tl::RunSummary summary() const {
+    tl::RunSummary summary;
+    summary.name = "hand<made>";
+    summary.run_directory = run.string();
+    summary.classes = {"<script>", "dog"};
+    summary.samples = {6, 2, 4};
+    summary.class_counts = {{3, 3}, {1, 1}, {2, 2}};
+    summary.skipped_files = 1;
+    summary.epochs = 3;
+    summary.epochs_configured = 3;
+    summary.best_epoch = 2;
+    summary.selected_by = "val_accuracy";
+    summary.best = epochs[1];
+    summary.last = epochs[2];
+    summary.device = "cpu";
+    summary.cpu_threads = 2;
+    summary.seconds = 1.5;
+    summary.backbone.parts = {{"tiny.pt", "0123456789abcdef", 8}};
+    summary.feature_extraction.images_per_second = 100;
+    summary.feature_extraction.computed_by_backbone = 12;
+    return summary;
+  }
+  void write_summary(const tl::RunSummary& summary) const {
+    write_file(run / "summary.json", summary.to_json().dump());
+  }
+  void write_summary() const { write_summary(summary()); }
+
+  void write_evaluation() const {
+    tl::EvaluationRecord evaluation;
+    evaluation.run = run.string();
+    evaluation.split = "test";
+    evaluation.checkpoint = (run / "best.pt").string();
+    evaluation.data_root = (dir / "data").string();
+    evaluation.report = tl::make_classification_report({0.1F, 0.9F, 0.9F, 0.1F, 0.8F, 0.2F, 0.4F, 0.6F}, {0, 0, 1, 1},
+                                                       {"<script>", "dog"}, 2);
+    evaluation.report.highest_losses = {{photos[0].string(), 0, 1, 0.9, 0.1, 2.3},
+                                        {photos[2].string(), 1, 0, 0.8, 0.2, 1.6},
+                                        {(dir / "gone.jpg").string(), 1, 1, 0.6, 0.6, 0.5}};
+    write_file(run / "eval_test.json", evaluation.to_json().dump());
   }
 
-  void write_evaluation() {
-    nlohmann::json evaluation = {
-        {"samples", 4},
-        {"top1", 0.5},
-        {"top_k", 1.0},
-        {"k", 2},
-        {"mean_per_class_accuracy", 0.5},
-        {"per_class",
-         {{{"class", "<script>"}, {"precision", 0.5}, {"recall", 0.5}, {"f1", 0.5}, {"support", 2}},
-          {{"class", "dog"}, {"precision", 0.5}, {"recall", 0.5}, {"f1", 0.5}, {"support", 2}}}},
-        {"confusion_matrix", {{"classes", {"<script>", "dog"}}, {"rows_true_columns_predicted", {{1, 1}, {1, 1}}}}},
-        {"checkpoint", (run / "best.pt").string()},
-        {"data_root", (dir / "data").string()},
-        {"skipped_files", 0},
-        {"highest_losses",
-         {{{"path", photos[0].string()},
-           {"true", "<script>"},
-           {"predicted", "dog"},
-           {"probability", 0.9},
-           {"true_probability", 0.1},
-           {"loss", 2.3}},
-          {{"path", photos[2].string()},
-           {"true", "dog"},
-           {"predicted", "<script>"},
-           {"probability", 0.8},
-           {"true_probability", 0.2},
-           {"loss", 1.6}},
-          {{"path", (dir / "gone.jpg").string()},
-           {"true", "dog"},
-           {"predicted", "dog"},
-           {"probability", 0.6},
-           {"true_probability", 0.6},
-           {"loss", 0.5}}}}};
-    write_file(run / "eval_test.json", evaluation.dump());
-  }
+  // Epoch 2 is the best; epoch 3 fine-tunes.
+  const std::vector<tl::EpochMetrics> epochs = {{1, "head", 0.01, 0.9, 0.5, 0.8, 0.5, 1.0, 12.0},
+                                                {2, "head", 0.01, 0.5, 0.8, 0.6, 0.75, 1.0, 12.0},
+                                                {3, "fine_tune", 0.001, 0.3, 0.9, 0.65, 0.7, 2.0, 6.0}};
 
   TempDirectory dir;
   std::filesystem::path run = dir / "run";
@@ -251,19 +250,17 @@ TEST_F(HandMadeRun, AFinishedEvaluatedRunShowsEverything) {
 // The summary of a run on two backbones records them as {feature_dim, concatenated}; the page names
 // both files, each one's hash and features, and their total (it once fell back to "?").
 TEST_F(HandMadeRun, SeveralBackbonesAreEachNamedWithTheirFeatures) {
-  write_summary();
-  nlohmann::json summary = nlohmann::json::parse(read_file(run / "summary.json"));
-  tl::BackboneSummary backbones;
-  backbones.parts = {{"v2.pt", "aaaaaaaaaaaaaaaa", 1280}, {"v1.pt", "bbbbbbbbbbbbbbbb", 1024}};
-  summary["backbone"] = backbones.to_json();
-  write_file(run / "summary.json", summary.dump());
+  tl::RunSummary two = summary();
+  two.backbone.parts = {{"v2.pt", "aaaaaaaaaaaaaaaa", 1280}, {"v1.pt", "bbbbbbbbbbbbbbbb", 1024}};
+  write_summary(two);
   const std::string html = read_file(tl::write_run_report(run));
   EXPECT_NE(html.find("<code>v2.pt</code> (sha256 <code>aaaaaaaaaaaa</code>, 1280 features) + <code>v1.pt</code> "
                       "(sha256 <code>bbbbbbbbbbbb</code>, 1024 features) · 2304 features in all"),
             std::string::npos);
 
-  summary["backbone"] = {{"concatenated", {{{"path", "v2.pt"}}}}};
-  write_file(run / "summary.json", summary.dump());
+  nlohmann::json broken_summary = two.to_json();
+  broken_summary["backbone"] = {{"concatenated", {{{"path", "v2.pt"}}}}};
+  write_file(run / "summary.json", broken_summary.dump());
   const std::string broken = read_file(tl::write_run_report(run));
   EXPECT_NE(broken.find("backbone.concatenated[0].sha256: missing, or not a string"), std::string::npos);
 }
@@ -277,28 +274,22 @@ TEST_F(HandMadeRun, PlannedEpochsComeFromTheSummaryOnceTheRunHasFinished) {
                                  {"train", {{"fine_tune", {{"epochs", 2}}}}}};
   write_file(run / "config.json", config.dump());
   EXPECT_NE(read_file(tl::write_run_report(run)).find("unfinished: 3 of 3 epochs done"), std::string::npos);
-  write_summary();
-  nlohmann::json summary = nlohmann::json::parse(read_file(run / "summary.json"));
-  summary["epochs_configured"] = 40;
-  summary["stopped_early"] = true;
-  write_file(run / "summary.json", summary.dump());
+  tl::RunSummary stopped = summary();
+  stopped.epochs_configured = 40;
+  stopped.stopped_early = true;
+  write_summary(stopped);
   EXPECT_NE(read_file(tl::write_run_report(run)).find("finished after 3 of 40 epochs (stopped early)"),
             std::string::npos);
 }
 
 TEST_F(HandMadeRun, ThousandsOfClassesListTheConfusedPairsInsteadOfAHeatMap) {
   write_summary();
-  nlohmann::json classes = nlohmann::json::array(), per_class = nlohmann::json::array();
+  tl::EvaluationRecord evaluation;
   for (int c = 0; c < 5000; ++c) {
-    classes.push_back("breed_" + std::to_string(c));
-    per_class.push_back({{"class", classes.back()}, {"support", c < 2 ? 3 : 0}});
+    evaluation.report.classes.push_back({"breed_" + std::to_string(c), 0, 0, 0, c < 2 ? 3 : 0, 0});
   }
-  write_file(
-      run / "eval_test.json",
-      nlohmann::json({{"per_class", per_class},
-                      {"confusion_matrix",
-                       {{"classes", classes}, {"cells_true_predicted_count", {{0, 0, 1}, {0, 4321, 2}, {1, 1, 3}}}}}})
-          .dump());
+  evaluation.report.confusion = {{0, 0, 1}, {0, 4321, 2}, {1, 1, 3}};
+  write_file(run / "eval_test.json", evaluation.to_json().dump());
   const std::string html = tl::render_run_report(run);
   EXPECT_EQ(occurrences(html, "class=\"cell\""), 0u);
   EXPECT_NE(html.find("5000 classes are too many for a readable heat map"), std::string::npos);
@@ -319,7 +310,7 @@ TEST_F(HandMadeRun, UnreadableFilesAreNamedOnThePage) {
   write_file(run / "metrics.jsonl", "garbage\n");
   const std::string html = tl::render_run_report(run);
   EXPECT_NE(html.find("Could not read " + tl::escape_html((run / "summary.json").string())), std::string::npos);
-  EXPECT_NE(html.find("not a metrics line"), std::string::npos);
+  EXPECT_NE(html.find("metrics.jsonl line 1: not JSON"), std::string::npos);
   EXPECT_NE(html.find("No epoch has finished yet"), std::string::npos);
 }
 

@@ -7,6 +7,8 @@
 #include "support/temp_directory.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
+#include "tl/run/evaluation_record.hpp"
+#include "tl/run/run_summary.hpp"
 #include "tl/sweep/sweep_results.hpp"
 
 namespace {
@@ -146,11 +148,17 @@ TEST(SweepGate, ParsesMetricEqualsValue) {
 
 // Run directories as tl-train and tl-eval leave them, with known numbers.
 void write_finished_run(const std::filesystem::path& run, double top1, double mean_per_class, double val_loss) {
-  write_file(run / "summary.json", R"({"epochs": 6, "best": {"val_accuracy": 0.9, "val_loss": )" +
-                                       std::to_string(val_loss) +
-                                       R"(}, "feature_extraction": {"images_per_second": 80.5}})");
-  write_file(run / "eval_test.json", R"({"top1": )" + std::to_string(top1) + R"(, "mean_per_class_accuracy": )" +
-                                         std::to_string(mean_per_class) + "}");
+  tl::RunSummary summary;
+  summary.epochs = 6;
+  summary.best = {4, "head", 0.01, 0.3, 0.95, val_loss, 0.9, 1.0, 50.0};
+  summary.last = summary.best;
+  summary.feature_extraction.images_per_second = 80.5;
+  summary.backbone.parts = {{"backbone.pt", "0123", 8}};
+  write_file(run / "summary.json", summary.to_json().dump());
+  tl::EvaluationRecord evaluation;
+  evaluation.report.top1 = top1;
+  evaluation.report.mean_per_class_accuracy = mean_per_class;
+  write_file(run / "eval_test.json", evaluation.to_json().dump());
 }
 
 TEST_F(SweepFile, ResultsRankGateAndTabulateKnownRuns) {

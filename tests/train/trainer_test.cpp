@@ -63,7 +63,7 @@ class Trainer : public ::testing::Test {
 };
 
 TEST_F(Trainer, BestCheckpointIsTheEpochWithTheBestValidationAccuracy) {
-  const nlohmann::json summary = tl::train(experiment("run"));
+  const nlohmann::json summary = tl::train(experiment("run")).to_json();
   const auto lines = metrics_of(dir / "run");
   ASSERT_EQ(lines.size(), 8u);
   size_t best = 0;
@@ -84,8 +84,12 @@ TEST_F(Trainer, BestCheckpointIsTheEpochWithTheBestValidationAccuracy) {
 }
 
 TEST_F(Trainer, EarlyStoppingEndsTheRun) {
-  const nlohmann::json summary = tl::train(experiment(
-      "run", {{"train", {{"optimizer", {{"lr", 1e-9}}}, {"early_stopping", {{"patience", 2}, {"min_delta", 0.01}}}}}}));
+  const nlohmann::json summary =
+      tl::train(
+          experiment(
+              "run",
+              {{"train", {{"optimizer", {{"lr", 1e-9}}}, {"early_stopping", {{"patience", 2}, {"min_delta", 0.01}}}}}}))
+          .to_json();
   EXPECT_EQ(metrics_of(dir / "run").size(), 3u) << "the first epoch, then two without improvement";
   EXPECT_EQ(summary["stopped_early"], true);
   EXPECT_EQ(summary["epochs"], 3);
@@ -96,7 +100,7 @@ const nlohmann::json kFineTune = {
     {"train", {{"epochs", 3}, {"fine_tune", {{"epochs", 3}, {"unfreeze", {"bn"}}, {"bn", "train"}, {"lr", 0.01}}}}}};
 
 TEST_F(Trainer, FineTuningFollowsTheHeadStageWithItsOwnSchedule) {
-  const nlohmann::json summary = tl::train(experiment("run", kFineTune));
+  const nlohmann::json summary = tl::train(experiment("run", kFineTune)).to_json();
   const auto lines = metrics_of(dir / "run");
   ASSERT_EQ(lines.size(), 6u);
   for (size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(lines[i]["stage"], i < 3 ? "head" : "fine_tune") << i;
@@ -113,8 +117,8 @@ TEST_F(Trainer, FineTuningFollowsTheHeadStageWithItsOwnSchedule) {
 TEST_F(Trainer, FineTuningFromTheCachedPrefixMatchesTheWholeBackboneEveryStep) {
   nlohmann::json whole = kFineTune;
   whole["train"]["fine_tune"]["cache_prefix"] = false;
-  const nlohmann::json from_prefix = tl::train(experiment("prefix", kFineTune));
-  const nlohmann::json every_step = tl::train(experiment("whole", whole));
+  const nlohmann::json from_prefix = tl::train(experiment("prefix", kFineTune)).to_json();
+  const nlohmann::json every_step = tl::train(experiment("whole", whole)).to_json();
   EXPECT_EQ(from_prefix["fine_tune"]["frozen_prefix"]["used"], true);
   EXPECT_EQ(from_prefix["fine_tune"]["frozen_prefix"]["cut"], "bn");
   EXPECT_EQ(from_prefix["fine_tune"]["frozen_prefix"]["activation_shape"], nlohmann::json({8, 16, 16}));
@@ -147,8 +151,8 @@ TEST_F(Trainer, FineTuningFromTheCachedPrefixMatchesTheWholeBackboneEveryStep) {
 void expect_resume_to_match(Trainer& test, tl::Experiment whole, tl::Experiment stopped, int stop_after) {
   tl::train(whole);
   tl::TrainingOptions options;
-  options.on_epoch_end = [&](const nlohmann::json& line) {
-    if (line["epoch"] == stop_after) tl::request_interrupt();
+  options.on_epoch_end = [&](const tl::EpochMetrics& line) {
+    if (line.epoch == stop_after) tl::request_interrupt();
   };
   EXPECT_THROW(tl::train(stopped, options), tl::Interrupted);
   EXPECT_EQ(metrics_of(stopped.run_directory).size(), static_cast<size_t>(stop_after));
@@ -202,7 +206,7 @@ nlohmann::json logistic_head(const nlohmann::json& head = nlohmann::json::object
 // choice is the best of them, and after the refit the line's validation figures are those the
 // chosen strength had while the validation images were still held out.
 TEST_F(Trainer, LogisticHeadChoosesItsPenaltyOnValidationAndRefits) {
-  const nlohmann::json summary = tl::train(experiment("run", logistic_head({{"l2", {1e-4, 1e-2, 1.0}}})));
+  const nlohmann::json summary = tl::train(experiment("run", logistic_head({{"l2", {1e-4, 1e-2, 1.0}}}))).to_json();
   const auto lines = metrics_of(dir / "run");
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["stage"], "head");
@@ -233,8 +237,8 @@ TEST_F(Trainer, LogisticHeadWeighsItsLossByClassWeights) {
   nlohmann::json plain = logistic_head({{"l2", {0.01}}});
   nlohmann::json weighted = plain;
   weighted["train"]["class_weights"] = "balanced";
-  const nlohmann::json unweighted_fit = tl::train(experiment("plain", plain))["head_fit"];
-  const nlohmann::json weighted_fit = tl::train(experiment("weighted", weighted))["head_fit"];
+  const nlohmann::json unweighted_fit = tl::train(experiment("plain", plain)).to_json()["head_fit"];
+  const nlohmann::json weighted_fit = tl::train(experiment("weighted", weighted)).to_json()["head_fit"];
   ASSERT_EQ(unweighted_fit["l2_grid"].size(), 1u);
   EXPECT_NE(weighted_fit["l2_grid"][0]["val_loss"], unweighted_fit["l2_grid"][0]["val_loss"]);
 }
@@ -270,7 +274,7 @@ std::string interruption_message(const tl::Experiment& run, const tl::TrainingOp
 int epochs_after_resuming(const tl::Experiment& run) {
   tl::TrainingOptions resume;
   resume.resume = true;
-  return tl::train(run, resume)["epochs"].get<int>();
+  return tl::train(run, resume).epochs;
 }
 
 // Ctrl-C during the backbone pass (asked before it starts, so the first batch sees it): the message
@@ -288,8 +292,8 @@ TEST_F(Trainer, AnInterruptedBackbonePassSaysHowToResume) {
 TEST_F(Trainer, AnInterruptedEpochSaysWhichCheckpointHoldsIt) {
   const tl::Experiment run = experiment("run");
   tl::TrainingOptions options;
-  options.on_epoch_end = [](const nlohmann::json& line) {
-    if (line["epoch"] == 2) tl::request_interrupt();
+  options.on_epoch_end = [](const tl::EpochMetrics& line) {
+    if (line.epoch == 2) tl::request_interrupt();
   };
   const std::string message = interruption_message(run, options);
   EXPECT_NE(message.find("after epoch 2 of 8; " + (run.run_directory / "last.pt").string() + " holds epoch 2"),

@@ -11,6 +11,7 @@
 #include "tl/data/skipped_files.hpp"
 #include "tl/dist/process_group.hpp"
 #include "tl/run/classification_report.hpp"
+#include "tl/run/evaluation_record.hpp"
 
 namespace tl {
 
@@ -30,11 +31,11 @@ struct EvaluationRequest {
 ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped,
                               ProcessGroup* group = nullptr);
 
-// The same for a run directory's checkpoint (default <run>/best.pt) on a device (auto | cpu | cuda[:N]).
-ClassificationReport evaluate_run(const std::filesystem::path& run,
-                                  const std::optional<std::filesystem::path>& checkpoint, const std::string& device,
-                                  const EvaluationRequest& request, SkippedFiles& skipped,
-                                  ProcessGroup* group = nullptr);
+// The same for a run directory's checkpoint (default <run>/best.pt) on a device (auto | cpu | cuda[:N]),
+// as the record tl-eval writes: the report with the run, checkpoint, data and skipped files it is of.
+EvaluationRecord evaluate_run(const std::filesystem::path& run, const std::optional<std::filesystem::path>& checkpoint,
+                              const std::string& device, const EvaluationRequest& request, SkippedFiles& skipped,
+                              ProcessGroup* group = nullptr);
 
 // Relabels a dataset's samples with the indices of `known` classes, matching names exactly and then
 // ignoring case ("Cat" matches "cat"). Throws tl::Error naming the unknown class.

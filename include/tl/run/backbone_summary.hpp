@@ -20,8 +20,9 @@ struct BackboneSummary {
   int feature_dim() const;  // of all parts together
 
   nlohmann::json to_json() const;
-  // Throws tl::Error naming the field that is missing or of the wrong type.
-  static BackboneSummary from_json(const nlohmann::json& recorded);
+  // Throws tl::Error naming the field that is missing or of the wrong type; `where` names the
+  // record itself, e.g. "run/summary.json: backbone".
+  static BackboneSummary from_json(const nlohmann::json& recorded, const std::string& where = "backbone");
 };
 
 }  // namespace tl

@@ -45,6 +45,9 @@ ClassificationReport make_classification_report(const std::vector<float>& scores
                                                 const std::vector<std::string>& class_names, int k = 0);
 
 nlohmann::json to_json(const ClassificationReport& report);
+// The report back from its JSON, as to_json writes it or as tl wrote it before (a dense confusion
+// matrix only, no tta, no highest_losses). Throws tl::Error naming `file` and the field.
+ClassificationReport classification_report_from_json(const nlohmann::json& recorded, const std::string& file);
 std::string format_report(const ClassificationReport& report);  // a readable table for a terminal
 
 }  // namespace tl

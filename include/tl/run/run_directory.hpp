@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tl/config/experiment.hpp"
+#include "tl/run/epoch_metrics.hpp"
 
 namespace tl {
 
@@ -39,11 +40,12 @@ class RunDirectory {
   void claim(bool replace) const;
   // Creates the folder and records the experiment and its classes.
   void start(const Experiment& experiment, const std::vector<std::string>& class_names) const;
-  void append_metrics(const nlohmann::json& line) const;
-  std::vector<nlohmann::json> load_metrics() const;
+  void append_metrics(const EpochMetrics& line) const;
+  // tl::Error naming the file and line when one is not an epoch's metrics.
+  std::vector<EpochMetrics> load_metrics() const;
   // Temporary files a killed process left mid-write (the files they were replacing are intact).
   void remove_stale_temporaries() const;
-  void rewrite_metrics(const std::vector<nlohmann::json>& lines) const;
+  void rewrite_metrics(const std::vector<EpochMetrics>& lines) const;
   void write_json(const std::filesystem::path& file, const nlohmann::json& content) const;
 
   // For commands that open a finished run: tl::Error naming the folder when it is not a run.

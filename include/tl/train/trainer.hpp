@@ -8,10 +8,9 @@
 // the epoch and throws tl::Interrupted; resume continues.
 #include <functional>
 
-#include <nlohmann/json.hpp>
-
 #include "tl/config/experiment.hpp"
 #include "tl/dist/process_group.hpp"
+#include "tl/run/run_summary.hpp"
 
 namespace tl {
 
@@ -23,7 +22,7 @@ struct TrainingOptions {
   bool resume = false;
   // Called after each epoch's metrics line and checkpoints are written, with that line: for
   // programs that embed the trainer (progress, or request_interrupt() to stop it after the epoch).
-  std::function<void(const nlohmann::json& metrics_line)> on_epoch_end;
+  std::function<void(const EpochMetrics& metrics)> on_epoch_end;
   // Called after each training batch of an epoch (`epoch` counts from 1): for progress in programs
   // that embed the trainer; request_interrupt() here stops a fine-tuning epoch before its next batch.
   std::function<void(int epoch, int64_t batches_done, int64_t batches)> on_batch_end;
@@ -37,6 +36,6 @@ struct TrainingOptions {
 
 // Returns the summary it wrote. Throws tl::Error on bad data, backbone or settings, and before any
 // work when the run directory already holds a run and `overwrite` is not set.
-nlohmann::json train(const Experiment& experiment, const TrainingOptions& options = {});
+RunSummary train(const Experiment& experiment, const TrainingOptions& options = {});
 
 }  // namespace tl

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include "tl/config/experiment.hpp"
@@ -23,6 +22,7 @@
 #include "tl/features/backbone.hpp"
 #include "tl/features/batch_loader.hpp"
 #include "tl/features/feature_extraction.hpp"
+#include "tl/run/run_summary.hpp"
 
 namespace tl {
 
@@ -71,7 +71,7 @@ class TrainingFeatures {
 
   int64_t damaged_cache_entries() const { return damaged_cache_entries_; }
   // The summary's feature_extraction section.
-  nlohmann::json statistics() const;
+  FeatureExtractionSummary statistics() const;
 
  private:
   struct Source {
