@@ -7,22 +7,16 @@
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
-#include "tl/base/json_file.hpp"
 #include "tl/base/utf8_text.hpp"
+#include "tl/run/evaluation_record.hpp"
 #include "tl/run/run_directory.hpp"
+#include "tl/run/run_summary.hpp"
 #include "tl/sweep/sweep_report.hpp"
 
 namespace fs = std::filesystem;
 
 namespace tl {
 namespace {
-
-double number_at(const nlohmann::json& json, const nlohmann::json::json_pointer& pointer, const fs::path& file) {
-  if (!json.contains(pointer) || !json[pointer].is_number()) {
-    throw Error(file.string() + ": " + pointer.to_string() + ": expected a number");
-  }
-  return json[pointer].get<double>();
-}
 
 bool lower_is_better(const std::string& metric) { return metric == "val_loss"; }
 
@@ -86,19 +80,23 @@ std::string markdown_cell(const std::string& cell) {
 
 VariantResult read_variant_result(const SweepVariant& variant, const std::string& split) {
   const RunDirectory run(variant.experiment.run_directory);
-  const fs::path summary_file = run.summary(), eval_file = run.evaluation(split);
-  const nlohmann::json summary = read_json_file(summary_file), report = read_json_file(eval_file);
-  using pointer = nlohmann::json::json_pointer;
+  const RunSummary summary = read_run_summary(run.summary());
+  const EvaluationRecord evaluation = read_evaluation_record(run.evaluation(split));
+  if (!summary.best.val_accuracy || !summary.best.val_loss) {
+    throw Error(run.summary().string() +
+                ": best.val_accuracy: none, as the run had no validation split; a sweep "
+                "compares variants on their validation figures");
+  }
   VariantResult result;
   result.name = variant.name;
   result.values = variant.values;
   result.ok = true;
-  result.metrics["top1"] = number_at(report, pointer("/top1"), eval_file);
-  result.metrics["mean_per_class"] = number_at(report, pointer("/mean_per_class_accuracy"), eval_file);
-  result.metrics["val_accuracy"] = number_at(summary, pointer("/best/val_accuracy"), summary_file);
-  result.metrics["val_loss"] = number_at(summary, pointer("/best/val_loss"), summary_file);
-  result.epochs = static_cast<int>(number_at(summary, pointer("/epochs"), summary_file));
-  result.images_per_second = number_at(summary, pointer("/feature_extraction/images_per_second"), summary_file);
+  result.metrics["top1"] = evaluation.report.top1;
+  result.metrics["mean_per_class"] = evaluation.report.mean_per_class_accuracy;
+  result.metrics["val_accuracy"] = *summary.best.val_accuracy;
+  result.metrics["val_loss"] = *summary.best.val_loss;
+  result.epochs = summary.epochs;
+  result.images_per_second = summary.feature_extraction.images_per_second;
   return result;
 }
 
@@ -183,7 +181,9 @@ void write_results(const Sweep& sweep, const std::vector<VariantResult>& results
     }
     variants.push_back(std::move(entry));
   }
-  const nlohmann::json json = {{"sweep", sweep.name},
+  // Format 1, as results.json files that carry no format; docs/schema/sweep_results.schema.json.
+  const nlohmann::json json = {{"format", 1},
+                               {"sweep", sweep.name},
                                {"file", path_text(sweep.file)},
                                {"split", sweep.split},
                                {"metric", sweep.metric},

@@ -66,6 +66,17 @@ std::vector<nlohmann::json> predict(const std::filesystem::path& run, const std:
 }
 
 // The exported module run by PyTorch (tests/reference/run_exported.py): one JSON object per image.
+// The run or sweep directory's files fit their published schemas (docs/schema), as a CI script
+// checking them with tools/check_run_files.py would find.
+void expect_files_fit_their_schemas(const std::filesystem::path& directory) {
+  const std::filesystem::path log = directory.parent_path() / (directory.filename().string() + "-schema.log");
+  EXPECT_EQ(run_command(tl::testing::python() + " " + (kTools / "check_run_files.py").string() + " " +
+                            directory.string() + " 2>&1",
+                        log),
+            0)
+      << read_file(log);
+}
+
 std::vector<nlohmann::json> run_exported_in_python(const std::filesystem::path& module,
                                                    const std::vector<std::filesystem::path>& images,
                                                    const std::filesystem::path& work) {
@@ -478,6 +489,7 @@ TEST_F(SyntheticRun, EvalMapsAnotherDatasetByClassName) {
             std::string::npos)
       << read_file(dir / "other.log");
   EXPECT_EQ(read_file(dir / "other.log").find("top-2"), std::string::npos) << "top-2 of two classes says nothing";
+  expect_files_fit_their_schemas(dir / "run");
 
   std::filesystem::create_directories(dir / "other/green");
   std::filesystem::copy_file(dir / "other/Red/0.jpg", dir / "other/green/0.jpg");
@@ -634,6 +646,7 @@ grid: {train.optimizer.lr: [0.05, 0.1]}
   const auto results = read_json(dir / "sweep/results.json");
   ASSERT_EQ(results["variants"].size(), 2u);
   for (const auto& variant : results["variants"]) EXPECT_EQ(variant["status"], "ok");
+  expect_files_fit_their_schemas(dir / "sweep");
 }
 
 TEST_F(SyntheticRun, WarmupClippingClassWeightsAndEarlyStopping) {
@@ -691,6 +704,7 @@ TEST_F(SyntheticRun, FineTuningTrainsTheTopOfTheBackboneAndEverythingDownstreamU
       "--set train.epochs=3 --set train.fine_tune.epochs=3 --set train.fine_tune.unfreeze_blocks=1 "
       "--set train.fine_tune.bn=train --set train.fine_tune.lr=0.01 ";
   ASSERT_EQ(train(fine_tune), 0) << read_file(dir / "train.log");
+  expect_files_fit_their_schemas(dir / "run");
   const auto metrics = read_json_lines(dir / "run/metrics.jsonl");
   ASSERT_EQ(metrics.size(), 6u);
   EXPECT_EQ(metrics[2]["stage"], "head");
