@@ -78,8 +78,7 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
       preprocessing.mirrored = mirrored;
       std::optional<FeatureCache> cache;
       if (cached) {
-        cache =
-            open_feature_cache(experiment.cache_directory, loaded.backbone->content_hash(), preprocessing.describe());
+        cache = open_pass_cache(experiment.cache_directory, loaded.backbone->content_hash(), preprocessing, nullptr);
       }
       passes.push_back(extract_features_across(group != nullptr ? *group : alone, *loaded.backbone, dataset, indices,
                                                preprocessing, loader, skipped_here, cache ? &*cache : nullptr, label));

@@ -28,6 +28,18 @@ uint64_t AugmentedView::key_for(const std::string& image_sha256) const {
                  key_of_hash(image_sha256));
 }
 
+std::optional<FeatureCache> open_pass_cache(const std::filesystem::path& directory, const std::string& backbone_sha256,
+                                            const Preprocessing& preprocessing, const AugmentedView* view,
+                                            const std::string& note) {
+  std::string description = preprocessing.describe();
+  if (view != nullptr) {
+    description += " " + view->augmentation.describe() + " seed=" + std::to_string(view->seed) +
+                   " view=" + std::to_string(view->index);
+  }
+  if (!note.empty()) description += " " + note;
+  return open_feature_cache(directory, backbone_sha256, description);
+}
+
 FeatureSet extract_features(const ImageEmbedding& embedding, const Dataset& dataset, const std::vector<size_t>& indices,
                             const Preprocessing& preprocessing, const LoaderOptions& options, SkippedFiles& skipped,
                             FeatureCache* cache, const std::string& progress_label, const AugmentedView* view) {

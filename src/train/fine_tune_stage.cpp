@@ -2,14 +2,13 @@
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include "tl/base/interruption.hpp"
+#include "tl/base/physical_memory.hpp"
 #include "tl/base/random.hpp"
 #include "tl/features/parameter_selection.hpp"
 #include "tl/model/optimizer.hpp"
 #include "tl/train/epoch_order.hpp"
-#include "tl/train/epoch_steps.hpp"
 
 namespace tl {
 FineTuneStage::FineTuneStage(Backbone& backbone, Head& head, const Dataset& dataset, TrainingFeatures& features,
@@ -60,7 +59,7 @@ void FineTuneStage::choose_frozen_prefix() {
   }
   // A quarter of the machine's memory: the views that fit stay, the others are read back from the
   // feature cache (or recomputed without one) when an epoch needs them.
-  prefix_memory_budget_ = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) / 4;
+  prefix_memory_budget_ = physical_memory_bytes() / 4;
   const auto view_bytes = static_cast<int64_t>(features_.train_samples().size()) * prefix_->activation_values() *
                           static_cast<int64_t>(sizeof(float));
   constexpr double kMiB = 1024.0 * 1024.0;
@@ -127,8 +126,8 @@ const torch::Tensor& FineTuneStage::prefix_view(int view) {
   return prefix_views_.front().second;
 }
 
-void FineTuneStage::validate_from_prefix() {
-  if (features_.validation_samples() == 0) return;
+LabelledFeatures FineTuneStage::validation_from_prefix() {
+  if (features_.validation_samples() == 0) return features_.validation();
   if (!validation_prefix_.defined()) {
     validation_prefix_ = unflattened(features_.validation_through(prefix_embedding(), prefix_cache_note()));
   }
@@ -139,7 +138,7 @@ void FineTuneStage::validate_from_prefix() {
     const torch::Tensor activations = validation_prefix_.slice(0, first, std::min(rows, first + batch));
     features.push_back(backbone_.features_from_prefix(activations.to(backbone_.device())));
   }
-  features_.replace_validation_features(torch::cat(features));
+  return {torch::cat(features).to(features_.validation().features.device()), features_.validation().labels};
 }
 
 void FineTuneStage::check_interrupt(int epoch) const {
@@ -161,43 +160,52 @@ void FineTuneStage::average_statistics_across_ranks() {
   for (const auto& statistic : statistics) statistic.div_(group.size());
 }
 
-EpochResult FineTuneStage::run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) {
-  return prefix_ ? run_epoch_from_prefix(epoch, stage_epoch, batch_done)
-                 : run_epoch_through_backbone(epoch, stage_epoch, batch_done);
-}
-
-EpochResult FineTuneStage::run_epoch_from_prefix(int epoch, int stage_epoch, const BatchDone& batch_done) {
-  const torch::Tensor& activations = prefix_view(epoch % features_.views());
+// Both kinds of batches go through this one loop: the rate follows the schedule within the epoch,
+// and Ctrl-C is honoured between batches.
+EpochOutcome FineTuneStage::run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) {
+  EpochSteps steps(features_.group(), *optimizer_, trained_, config_, class_weights_, epoch);
+  // Before the modes change: a prefix view computed now runs the frozen blocks as they validate.
+  const EpochBatches batches = prefix_ ? batches_from_prefix(epoch, steps) : batches_through_backbone(epoch, steps);
   head_->train();
   backbone_.set_training(true);
-  const std::vector<size_t> order = epoch_order(features_.train_labels(), config_.sampling, seed_, epoch);
-  const torch::Tensor labels = torch::tensor(features_.train_labels(), torch::kInt64);
-  const auto rows_total = static_cast<int64_t>(order.size());
-  const int64_t batches = (rows_total + config_.batch_size - 1) / config_.batch_size;
-  EpochSteps steps(features_.group(), *optimizer_, trained_, config_, class_weights_, epoch);
-  for (int64_t b = 0; b < batches; ++b) {
+  int64_t done = 0;
+  while (const std::optional<StepBatch> batch = batches.next()) {
     check_interrupt(epoch);
-    set_learning_rate(*optimizer_, schedule_.at(stage_epoch + static_cast<double>(b) / static_cast<double>(batches)),
+    set_learning_rate(*optimizer_,
+                      schedule_.at(stage_epoch + static_cast<double>(done) / static_cast<double>(batches.count)),
                       config_.fine_tune.backbone_lr_multiplier);
-    const int64_t first = b * config_.batch_size;
-    const auto [begin, end] = steps.share(std::min<int64_t>(config_.batch_size, rows_total - first));
-    const torch::Tensor mine =
-        torch::tensor(std::vector<int64_t>(order.begin() + first + begin, order.begin() + first + end), torch::kInt64);
-    steps.step(labels.index_select(0, mine).to(backbone_.device()), [&] {
-      const torch::Tensor input = activations.index_select(0, mine).to(backbone_.device(), /*non_blocking=*/true);
-      return head_->forward(backbone_.features_from_prefix(input));
-    });
-    if (batch_done) batch_done(b + 1, batches);
+    steps.step(batch->labels, batch->logits);
+    if (batch_done) batch_done(++done, batches.count);
   }
   backbone_.set_training(false);
   if (config_.fine_tune.bn == BatchNormPolicy::train) average_statistics_across_ranks();
-  validate_from_prefix();
-  return steps.result();
+  const LabelledFeatures validation = prefix_ ? validation_from_prefix() : features_.tuned_validation();
+  return {steps.result(), evaluate_head(head_, validation, config_.label_smoothing)};
 }
 
-EpochResult FineTuneStage::run_epoch_through_backbone(int epoch, int stage_epoch, const BatchDone& batch_done) {
-  head_->train();
-  backbone_.set_training(true);
+FineTuneStage::EpochBatches FineTuneStage::batches_from_prefix(int epoch, const EpochSteps& steps) {
+  const torch::Tensor activations = prefix_view(epoch % features_.views());
+  const std::vector<size_t> order = epoch_order(features_.train_labels(), config_.sampling, seed_, epoch);
+  const torch::Tensor labels = torch::tensor(features_.train_labels(), torch::kInt64);
+  const auto rows_total = static_cast<int64_t>(order.size());
+  const int64_t count = (rows_total + config_.batch_size - 1) / config_.batch_size;
+  auto next_batch = std::make_shared<int64_t>(0);
+  return {count,
+          [this, &steps, activations, order, labels, rows_total, count, next_batch]() -> std::optional<StepBatch> {
+            if (*next_batch == count) return std::nullopt;
+            const int64_t first = (*next_batch)++ * config_.batch_size;
+            const auto [begin, end] = steps.share(std::min<int64_t>(config_.batch_size, rows_total - first));
+            const torch::Tensor mine = torch::tensor(
+                std::vector<int64_t>(order.begin() + first + begin, order.begin() + first + end), torch::kInt64);
+            return StepBatch{labels.index_select(0, mine).to(backbone_.device()), [this, activations, mine] {
+                               const torch::Tensor input =
+                                   activations.index_select(0, mine).to(backbone_.device(), /*non_blocking=*/true);
+                               return head_->forward(backbone_.features_from_prefix(input));
+                             }};
+          }};
+}
+
+FineTuneStage::EpochBatches FineTuneStage::batches_through_backbone(int epoch, const EpochSteps& steps) {
   std::vector<size_t> order;
   std::vector<uint64_t> augmentation_keys;
   const std::vector<size_t>& samples = features_.train_samples();
@@ -207,7 +215,6 @@ EpochResult FineTuneStage::run_epoch_through_backbone(int epoch, int stage_epoch
         mix_key(mix_key(stream_key(seed_, RandomStream::fine_tune_view), static_cast<uint64_t>(epoch)), row));
   }
   // This rank decodes and computes only its share of each global batch.
-  EpochSteps steps(features_.group(), *optimizer_, trained_, config_, class_weights_, epoch);
   std::vector<size_t> my_order, batch_sizes;
   std::vector<uint64_t> my_keys;
   const auto batch_size = static_cast<size_t>(config_.batch_size);
@@ -219,23 +226,17 @@ EpochResult FineTuneStage::run_epoch_through_backbone(int epoch, int stage_epoch
     }
     batch_sizes.push_back(static_cast<size_t>(end - begin));
   }
-  BatchLoader loader(dataset_, my_order, features_.train_preprocessing(), loader_, skipped_, my_keys, batch_sizes);
-  const auto batches = static_cast<int64_t>(loader.batch_count());
-  int64_t b = 0;
-  while (auto batch = loader.next()) {
-    check_interrupt(epoch);
-    set_learning_rate(*optimizer_, schedule_.at(stage_epoch + static_cast<double>(b) / static_cast<double>(batches)),
-                      config_.fine_tune.backbone_lr_multiplier);
-    steps.step(batch->labels.to(backbone_.device()), [&] {
-      const torch::Tensor images = batch->images.to(backbone_.device(), /*non_blocking=*/true);
-      return head_->forward(backbone_.differentiable_features(images));
-    });
-    if (batch_done) batch_done(++b, batches);
-  }
-  backbone_.set_training(false);
-  if (config_.fine_tune.bn == BatchNormPolicy::train) average_statistics_across_ranks();
-  features_.recompute_validation();
-  return steps.result();
+  auto loader = std::make_shared<BatchLoader>(dataset_, my_order, features_.train_preprocessing(), loader_, skipped_,
+                                              my_keys, batch_sizes);
+  return {static_cast<int64_t>(loader->batch_count()), [this, loader]() -> std::optional<StepBatch> {
+            std::optional<ImageBatch> batch = loader->next();
+            if (!batch) return std::nullopt;
+            const torch::Tensor images = batch->images;
+            return StepBatch{batch->labels.to(backbone_.device()), [this, images] {
+                               const torch::Tensor on_device = images.to(backbone_.device(), /*non_blocking=*/true);
+                               return head_->forward(backbone_.differentiable_features(on_device));
+                             }};
+          }};
 }
 
 }  // namespace tl

@@ -18,7 +18,7 @@ HeadStage::HeadStage(Head& head, TrainingFeatures& features, const TrainConfig& 
       optimizer_(make_optimizer(config.optimizer, head->parameters())),
       schedule_(config.schedule, config.optimizer.lr, config.epochs) {}
 
-EpochResult HeadStage::run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) {
+EpochOutcome HeadStage::run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) {
   const LabelledFeatures& data = features_.train_view(epoch % features_.views());
   head_->train();
   const std::vector<size_t> order = epoch_order(features_.train_labels(), config_.sampling, seed_, epoch);
@@ -35,7 +35,7 @@ EpochResult HeadStage::run_epoch(int epoch, int stage_epoch, const BatchDone& ba
     steps.step(data.labels.index_select(0, mine), [&] { return head_->forward(data.features.index_select(0, mine)); });
     if (batch_done) batch_done(b + 1, batches);
   }
-  return steps.result();
+  return {steps.result(), evaluate_head(head_, features_.validation(), config_.label_smoothing)};
 }
 
 }  // namespace tl

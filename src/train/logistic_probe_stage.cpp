@@ -16,7 +16,7 @@ LogisticProbeStage::LogisticProbeStage(Head& head, TrainingFeatures& features, c
       config_(config),
       class_weights_(std::move(class_weights)) {}
 
-EpochResult LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done) {
+EpochOutcome LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done) {
   std::vector<torch::Tensor> rows, labels;
   for (int view = 0; view < features_.views(); ++view) {
     const LabelledFeatures& data = features_.train_view(view);
@@ -34,15 +34,17 @@ EpochResult LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done)
     layer->bias.copy_(probe_->bias);
   }
   if (batch_done) batch_done(1, 1);
-  return evaluate_head(head_, train, config_.label_smoothing);
+  return {evaluate_head(head_, train, config_.label_smoothing), validation_result()};
 }
 
 nlohmann::json LogisticProbeStage::report() const {
   return probe_ ? probe_->to_json(head_config_, config_.select_by) : nlohmann::json::object();
 }
 
-std::optional<EpochResult> LogisticProbeStage::held_out_validation() const {
-  if (!probe_ || !probe_->refit || probe_->trials.empty()) return std::nullopt;
+EpochResult LogisticProbeStage::validation_result() const {
+  if (!probe_->refit || probe_->trials.empty()) {
+    return evaluate_head(head_, features_.validation(), config_.label_smoothing);
+  }
   const auto chosen = std::find_if(probe_->trials.begin(), probe_->trials.end(),
                                    [&](const L2Trial& trial) { return trial.l2 == probe_->chosen_l2; });
   return EpochResult{chosen->validation_loss, chosen->validation_accuracy, features_.validation().size()};

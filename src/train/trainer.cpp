@@ -331,10 +331,7 @@ void Trainer::train_epoch() {
     progress->advance(static_cast<size_t>(done) - progress->done());
     if (options_.on_batch_end) options_.on_batch_end(epoch + 1, done, total);
   };
-  const EpochResult trained = stage_->run_epoch(epoch, stage_epoch, batch_done);
-  const std::optional<EpochResult> held_out = stage_->held_out_validation();
-  const EpochResult validated =
-      held_out ? *held_out : evaluate_head(head_, features_->validation(), config_.label_smoothing);
+  const auto [trained, validated] = stage_->run_epoch(epoch, stage_epoch, batch_done);
   if (const nlohmann::json fit = stage_->report(); stage_->kind() == Stage::head && !fit.empty()) {
     state_->record_head_fit(fit);
   }

@@ -7,16 +7,6 @@
 #include "tl/features/feature_cache.hpp"
 
 namespace tl {
-namespace {
-
-std::string cache_description(const Preprocessing& preprocessing, const AugmentedView* view) {
-  if (view == nullptr) return preprocessing.describe();
-  return preprocessing.describe() + " " + view->augmentation.describe() + " seed=" + std::to_string(view->seed) +
-         " view=" + std::to_string(view->index);
-}
-
-}  // namespace
-
 TrainingFeatures::TrainingFeatures(ProcessGroup& group, const Experiment& experiment, const Dataset& dataset,
                                    const Split& split, const std::vector<LoadedBackbone>& backbones,
                                    torch::Device device, SkippedFiles& skipped)
@@ -60,7 +50,7 @@ FeatureSet TrainingFeatures::features_of_train_view(int index) {
   for (size_t i = 0; i < sources_.size(); ++i) {
     const std::string what =
         sources_.size() == 1 ? "features" : "features " + std::to_string(i + 1) + "/" + std::to_string(sources_.size());
-    passes.push_back(extract_train_view(sources_[i], *sources_[i].backbone, "", index, what));
+    passes.push_back(extract(sources_[i], *sources_[i].backbone, train_view_pass(sources_[i], index, what)));
   }
   return concatenate_features(passes);
 }
@@ -70,25 +60,26 @@ FeatureSet TrainingFeatures::features_of_validation() {
   for (size_t i = 0; i < sources_.size(); ++i) {
     const std::string which =
         sources_.size() == 1 ? "" : " " + std::to_string(i + 1) + "/" + std::to_string(sources_.size());
-    passes.push_back(extract(sources_[i], *sources_[i].backbone, split_.val, sources_[i].preprocessing, nullptr, true,
-                             "", "features" + which + " (val)"));
+    passes.push_back(
+        extract(sources_[i], *sources_[i].backbone, validation_pass(sources_[i], "features" + which + " (val)")));
   }
   return concatenate_features(passes);
 }
 
-void TrainingFeatures::recompute_validation() {
+LabelledFeatures TrainingFeatures::tuned_validation() {
   const Source& source = single_source();
-  validation_ = on_device(extract(source, *source.backbone, split_.val, source.preprocessing, nullptr, false, "",
-                                  "validate (tuned backbone)"));
-}
-
-void TrainingFeatures::replace_validation_features(const torch::Tensor& features) {
-  validation_.features = features.to(device_);
+  Pass pass = validation_pass(source, "validate (tuned backbone)");
+  pass.cached = false;
+  return on_device(extract(source, *source.backbone, pass));
 }
 
 FeatureSet TrainingFeatures::train_view_through(const ImageEmbedding& embedding, const std::string& cache_note,
                                                 int index) {
-  return same_training_images(extract_train_view(single_source(), embedding, cache_note, index, cache_note));
+  const Source& source = single_source();
+  Pass pass = train_view_pass(source, index, cache_note);
+  pass.cache_note = cache_note;
+  pass.counted = false;
+  return same_training_images(extract(source, embedding, pass));
 }
 
 FeatureSet TrainingFeatures::same_training_images(FeatureSet set) const {
@@ -101,8 +92,10 @@ FeatureSet TrainingFeatures::same_training_images(FeatureSet set) const {
 
 FeatureSet TrainingFeatures::validation_through(const ImageEmbedding& embedding, const std::string& cache_note) {
   const Source& source = single_source();
-  FeatureSet set = extract(source, embedding, split_.val, source.preprocessing, nullptr, true, cache_note,
-                           "validation (" + cache_note + ")");
+  Pass pass = validation_pass(source, "validation (" + cache_note + ")");
+  pass.cache_note = cache_note;
+  pass.counted = false;
+  FeatureSet set = extract(source, embedding, pass);
   if (set.size() != validation_.size()) {
     throw Error("the validation images changed during the run: " + std::to_string(set.size()) + " decode now, " +
                 std::to_string(validation_.size()) + " did when the run began (see the skipped files)");
@@ -110,37 +103,47 @@ FeatureSet TrainingFeatures::validation_through(const ImageEmbedding& embedding,
   return set;
 }
 
-FeatureSet TrainingFeatures::extract_train_view(const Source& source, const ImageEmbedding& embedding,
-                                                const std::string& cache_note, int index, const std::string& what) {
+TrainingFeatures::Pass TrainingFeatures::train_view_pass(const Source& source, int index,
+                                                         const std::string& what) const {
+  Pass pass;
+  pass.images = &split_.train;
   if (!experiment_.train.augmentation.enabled()) {
-    return extract(source, embedding, split_.train, source.preprocessing, nullptr, true, cache_note, what + " (train)");
+    pass.preprocessing = source.preprocessing;
+    pass.label = what + " (train)";
+    return pass;
   }
-  const AugmentedView view{experiment_.train.augmentation, static_cast<uint64_t>(experiment_.seed), index};
-  return extract(source, embedding, split_.train, source.train_preprocessing, &view, true, cache_note,
-                 what + " (train, view " + std::to_string(index + 1) + "/" + std::to_string(views_) + ")");
+  pass.preprocessing = source.train_preprocessing;
+  pass.view = AugmentedView{experiment_.train.augmentation, static_cast<uint64_t>(experiment_.seed), index};
+  pass.label = what + " (train, view " + std::to_string(index + 1) + "/" + std::to_string(views_) + ")";
+  return pass;
+}
+
+TrainingFeatures::Pass TrainingFeatures::validation_pass(const Source& source, const std::string& label) const {
+  Pass pass;
+  pass.images = &split_.val;
+  pass.preprocessing = source.preprocessing;
+  pass.label = label;
+  return pass;
 }
 
 LabelledFeatures TrainingFeatures::on_device(const FeatureSet& set) const {
   return {set.features.to(device_), set.labels.to(device_)};
 }
 
-FeatureSet TrainingFeatures::extract(const Source& source, const ImageEmbedding& embedding,
-                                     const std::vector<size_t>& indices, const Preprocessing& preprocessing,
-                                     const AugmentedView* view, bool cached, const std::string& cache_note,
-                                     const std::string& label) {
+FeatureSet TrainingFeatures::extract(const Source& source, const ImageEmbedding& embedding, const Pass& pass) {
+  const AugmentedView* view = pass.view ? &*pass.view : nullptr;
   std::optional<FeatureCache> cache;
-  if (cached && experiment_.cache) {
-    const std::string description = cache_description(preprocessing, view);
-    cache = open_feature_cache(experiment_.cache_directory, source.backbone->content_hash(),
-                               cache_note.empty() ? description : description + " " + cache_note);
+  if (pass.cached && experiment_.cache) {
+    cache = open_pass_cache(experiment_.cache_directory, source.backbone->content_hash(), pass.preprocessing, view,
+                            pass.cache_note);
   }
-  FeatureSet set = extract_features_across(group_, embedding, dataset_, indices, preprocessing, loader_, skipped_,
-                                           cache ? &*cache : nullptr, label, view);
+  FeatureSet set = extract_features_across(group_, embedding, dataset_, *pass.images, pass.preprocessing, loader_,
+                                           skipped_, cache ? &*cache : nullptr, pass.label, view);
   if (cache) {
     damaged_cache_entries_ += cache->statistics().damaged;
     if (!cache_used_) cache_used_ = cache->directory();
   }
-  if (cache_note.empty()) {  // the summary's figures are those of the feature passes
+  if (pass.counted) {
     seconds_ += set.seconds;
     extracted_ += set.size();
     computed_by_backbone_ += set.computed;

@@ -4,7 +4,9 @@
 // them for every epoch; with augmentation, once per augmented view. With a FeatureCache, images
 // whose features are already cached (same backbone file, preprocessing, view and image bytes) are
 // not decoded at all.
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,14 @@ struct AugmentedView {
 
   uint64_t key_for(const std::string& image_sha256) const;
 };
+
+// The feature cache of passes through the backbone file `backbone_sha256` in `preprocessing` and
+// `view` (null: the evaluation transform); `note` names another per-image quantity than the features,
+// kept in a namespace of its own beside them. Training and evaluation open caches only through this,
+// so each finds the other's entries. Nothing (with a logged warning) when the directory cannot be made.
+std::optional<FeatureCache> open_pass_cache(const std::filesystem::path& directory, const std::string& backbone_sha256,
+                                            const Preprocessing& preprocessing, const AugmentedView* view,
+                                            const std::string& note = "");
 
 // `embedding` is usually a Backbone (its features). `cache` may be null (no caching); `view` null means the evaluation
 // transform. A cache must be opened for the view it serves (the namespace includes the augmentation, seed and view

@@ -21,7 +21,7 @@ class HeadStage : public TrainingStage {
 
   Stage kind() const override { return Stage::head; }
   std::optional<double> learning_rate(int stage_epoch) const override { return schedule_.at(stage_epoch); }
-  EpochResult run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) override;
+  EpochOutcome run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) override;
   torch::optim::Optimizer* optimizer() override { return optimizer_.get(); }
 
  private:

@@ -24,12 +24,15 @@ class LogisticProbeStage : public TrainingStage {
 
   Stage kind() const override { return Stage::head; }
   std::optional<double> learning_rate(int) const override { return std::nullopt; }
-  EpochResult run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) override;
+  // With a refit on training and validation images, the validation figures are those the chosen
+  // strength scored while the validation images were held out.
+  EpochOutcome run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) override;
   torch::optim::Optimizer* optimizer() override { return nullptr; }
   nlohmann::json report() const override;
-  std::optional<EpochResult> held_out_validation() const override;
 
  private:
+  EpochResult validation_result() const;
+
   Head& head_;
   TrainingFeatures& features_;
   const HeadConfig& head_config_;

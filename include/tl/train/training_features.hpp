@@ -48,10 +48,9 @@ class TrainingFeatures {
   int views() const { return views_; }
   const LabelledFeatures& validation() const { return validation_; }
   // Fine-tuning, which needs exactly one backbone, uses the rest. Validation features through the
-  // backbone as it is now, never cached: a tuned backbone is no longer the file the cache is keyed by.
-  void recompute_validation();
-  // Validation features computed elsewhere (fine-tuning's frozen prefix), rows as validation().
-  void replace_validation_features(const torch::Tensor& features);
+  // backbone as it is now (rows as validation()), never cached: a tuned backbone is no longer the file
+  // the cache is keyed by. Counted in the summary's feature passes.
+  LabelledFeatures tuned_validation();
 
   // Another per-image quantity than the features: what `embedding` computes for the training images in
   // view `index` (rows as train_samples()) or for the validation images (rows as validation()), on the
@@ -82,13 +81,21 @@ class TrainingFeatures {
   // The training images of view `index` (or the validation images) through every backbone.
   FeatureSet features_of_train_view(int index);
   FeatureSet features_of_validation();
-  // The training images of view `index` through `embedding` in `source`'s preprocessing.
-  FeatureSet extract_train_view(const Source& source, const ImageEmbedding& embedding, const std::string& cache_note,
-                                int index, const std::string& what);
-  // One pass, cached under `source`'s backbone file (when `cached`) and namespaced by `cache_note`.
-  FeatureSet extract(const Source& source, const ImageEmbedding& embedding, const std::vector<size_t>& indices,
-                     const Preprocessing& preprocessing, const AugmentedView* view, bool cached,
-                     const std::string& cache_note, const std::string& label);
+  // One pass through a source's backbone (or another embedding in its preprocessing): which images,
+  // in which preprocessing and augmented view, how it uses the feature cache, and what it counts as.
+  struct Pass {
+    const std::vector<size_t>* images = nullptr;
+    Preprocessing preprocessing;
+    std::optional<AugmentedView> view;  // none: the evaluation transform
+    bool cached = true;                 // false for a tuned backbone, no longer the file the cache is keyed by
+    std::string cache_note;             // another quantity than the features: its cache namespace beside them
+    bool counted = true;                // one of the summary's feature passes (fine-tuning's prefix passes are not)
+    std::string label;                  // progress and log
+  };
+  // The training images of view `index` in `source`'s training preprocessing: a counted, cached pass.
+  Pass train_view_pass(const Source& source, int index, const std::string& what) const;
+  Pass validation_pass(const Source& source, const std::string& label) const;
+  FeatureSet extract(const Source& source, const ImageEmbedding& embedding, const Pass& pass);
   // `set`, which a later pass computed for the training images; tl::Error when a file that decoded
   // for the first view (in every backbone's pass) no longer does.
   FeatureSet same_training_images(FeatureSet set) const;

@@ -13,6 +13,13 @@
 
 namespace tl {
 
+// An epoch's training loss and accuracy, and the validation figures of the head (and backbone) it
+// left: zero samples without a validation split.
+struct EpochOutcome {
+  EpochResult trained;
+  EpochResult validated;
+};
+
 class TrainingStage {
  public:
   virtual ~TrainingStage() = default;
@@ -23,15 +30,12 @@ class TrainingStage {
   // Called after each batch with how many of the epoch's batches are done, for a progress bar.
   using BatchDone = std::function<void(int64_t done, int64_t total)>;
   // Trains one epoch: `epoch` counts from the start of the run, `stage_epoch` from the start of the
-  // stage. Returns the training loss and accuracy; the validation features are up to date after it.
-  virtual EpochResult run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) = 0;
+  // stage. Returns its training figures and the validation figures of the model it left.
+  virtual EpochOutcome run_epoch(int epoch, int stage_epoch, const BatchDone& batch_done) = 0;
   // The optimizer whose state a checkpoint keeps for resuming; null for a stage without one.
   virtual torch::optim::Optimizer* optimizer() = 0;
   // What the stage adds to the summary's section of its own (fine_tune); an empty object if nothing.
   virtual nlohmann::json report() const { return nlohmann::json::object(); }
-  // The validation loss and accuracy the epoch's head had while the validation images were held out,
-  // for a stage that then trained on them too (the logistic head's refit); none: score the head.
-  virtual std::optional<EpochResult> held_out_validation() const { return std::nullopt; }
 };
 
 }  // namespace tl
