@@ -22,7 +22,8 @@ struct SplitClassCounts {  // images per class, in the order of the run's classe
   std::vector<int> train, val, test;
 };
 
-// The backbone passes that gave the run its features (fine-tuning epochs not included).
+// The run's backbone passes: those that gave it its features, and fine-tuning's validation passes
+// through the whole backbone (the frozen prefix's passes are in the fine_tune details instead).
 struct FeatureExtractionSummary {
   long long images = 0;
   long long computed_by_backbone = 0;
