@@ -84,7 +84,7 @@ RunInfo read_run_info(const std::filesystem::path& path) {
   if (!run.holds_run()) throw tl::Error(path.string() + ": not a tl run directory (no config.json)");
   RunInfo info;
   info.path = path;
-  info.config = tl::read_json_file(run.config());
+  info.config = tl::read_json_file(run.config(), tl::kMaxRunRecordBytes);
   info.epochs_written = run.load_metrics().size();
   if (std::filesystem::exists(run.summary())) info.summary = tl::read_run_summary(run.summary());
   for (const std::filesystem::path& file : run.evaluations()) {

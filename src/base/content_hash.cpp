@@ -35,6 +35,11 @@ std::string finish_hex(const DigestContext& context) {
 }  // namespace
 
 std::string sha256_file(const std::filesystem::path& path) {
+  // Streamed, so any size is fine; but a FIFO would block the open and /dev/zero never end.
+  std::error_code error;
+  if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error)) {
+    throw Error(path.string() + ": not a regular file, so it cannot be a backbone or checkpoint");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path.string() + ": cannot read file to hash it");
   const DigestContext context = start_sha256();

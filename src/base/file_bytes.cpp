@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "tl/base/error.hpp"
 
 namespace tl {
 namespace {
@@ -37,14 +37,6 @@ class Descriptor {
 };
 
 }  // namespace
-
-std::optional<std::string> read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 BoundedRead read_regular_file(const std::filesystem::path& path, uint64_t max_bytes) {
   BoundedRead result;
@@ -94,6 +86,12 @@ BoundedRead read_regular_file(const std::filesystem::path& path, uint64_t max_by
   bytes.resize(filled);
   result.bytes = std::move(bytes);
   return result;
+}
+
+std::string read_regular_file_or_throw(const std::filesystem::path& path, uint64_t max_bytes) {
+  BoundedRead read = read_regular_file(path, max_bytes);
+  if (!read.bytes) throw Error(path.string() + ": " + (read.error == "cannot open file" ? "missing" : read.error));
+  return std::move(*read.bytes);
 }
 
 }  // namespace tl

@@ -5,11 +5,10 @@
 
 namespace tl {
 
-nlohmann::json read_json_file(const std::filesystem::path& path) {
-  const auto bytes = read_file_bytes(path);
-  if (!bytes) throw Error(path.string() + ": missing");
+nlohmann::json read_json_file(const std::filesystem::path& path, uint64_t max_bytes) {
+  const std::string bytes = read_regular_file_or_throw(path, max_bytes);
   try {
-    return nlohmann::json::parse(*bytes);
+    return nlohmann::json::parse(bytes);
   } catch (const nlohmann::json::parse_error& error) {
     throw Error(path.string() + ": not valid JSON: " + error.what());
   }

@@ -1,11 +1,12 @@
 #include "tl/config/backbone_metadata.hpp"
 
 #include <cmath>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
+#include "tl/config/config_source.hpp"
 
 namespace fs = std::filesystem;
 
@@ -82,13 +83,11 @@ fs::path default_metadata_path(const fs::path& backbone) {
 }
 
 BackboneMetadata load_backbone_metadata(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw Error(path.string() + ": backbone metadata not found. " + metadata_requirements());
-  }
+  if (!fs::exists(path)) throw Error(path.string() + ": backbone metadata not found. " + metadata_requirements());
+  const std::string bytes = read_regular_file_or_throw(path, kMaxConfigBytes);
   nlohmann::json json;
   try {
-    json = nlohmann::json::parse(in);
+    json = nlohmann::json::parse(bytes);
   } catch (const nlohmann::json::parse_error& error) {
     throw Error(path.string() + ": backbone metadata is not valid JSON: " + error.what());
   }

@@ -1,13 +1,13 @@
 #include "tl/data/dataset.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "tl/base/ascii_case.hpp"
 #include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
 #include "tl/base/utf8_text.hpp"
 
 namespace fs = std::filesystem;
@@ -76,9 +76,12 @@ struct AnnotationLine {
   int species = 0;
 };
 
+// The official list.txt is 250 KB; a million lines fit many times over.
+constexpr uint64_t kMaxAnnotationBytes = 256ULL << 20;
+
 std::vector<AnnotationLine> read_annotations(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw Error(file.string() + ": cannot open Oxford-IIIT Pet annotation file");
+  if (!fs::exists(file)) throw Error(file.string() + ": cannot open Oxford-IIIT Pet annotation file");
+  std::istringstream in(read_regular_file_or_throw(file, kMaxAnnotationBytes));
   std::vector<AnnotationLine> lines;
   std::string text;
   int line_number = 0;

@@ -51,8 +51,14 @@ fs::path FeatureCache::entry_path(const std::string& image_sha256) const {
 }
 
 std::optional<std::vector<float>> FeatureCache::load(const std::string& image_sha256, int dim) {
-  std::ifstream in(entry_path(image_sha256), std::ios::binary);
-  if (!in) {
+  const fs::path entry = entry_path(image_sha256);
+  std::error_code error;
+  // A FIFO or device in an entry's place would block the open or never end: it is a damaged entry.
+  const bool regular = fs::is_regular_file(entry, error);
+  std::ifstream in;
+  if (regular) in.open(entry, std::ios::binary);
+  if (!regular || !in) {
+    if (fs::exists(fs::symlink_status(entry, error))) ++statistics_.damaged;
     ++statistics_.misses;
     return std::nullopt;
   }

@@ -44,10 +44,10 @@ struct RunFiles {
   std::vector<std::string> problems;
 };
 
-json optional_json(const fs::path& file, std::vector<std::string>& problems) {
+json optional_json(const fs::path& file, uint64_t max_bytes, std::vector<std::string>& problems) {
   if (!fs::exists(file)) return {};
   try {
-    return read_json_file(file);
+    return read_json_file(file, max_bytes);
   } catch (const Error& error) {
     problems.emplace_back(error.what());
     return {};
@@ -66,18 +66,18 @@ void read_or_note(std::vector<std::string>& problems, Read read) {
 
 RunFiles read_run_files(const fs::path& directory) {
   const RunDirectory run(directory);
-  if (!fs::is_regular_file(run.config())) {
+  if (!fs::exists(run.config())) {
     throw Error(directory.string() + ": not a run directory (no config.json): give a folder tl-train wrote");
   }
   RunFiles files;
   files.directory = directory;
-  files.config = read_json_file(run.config());
-  const json summary = optional_json(run.summary(), files.problems);
+  files.config = read_json_file(run.config(), kMaxRunRecordBytes);
+  const json summary = optional_json(run.summary(), kMaxRunRecordBytes, files.problems);
   if (!summary.is_null()) {
     read_or_note(files.problems, [&] { files.summary = RunSummary::from_json(summary, run.summary().string()); });
   }
-  files.skipped = optional_json(run.skipped(), files.problems);
-  const json classes = optional_json(run.classes(), files.problems);
+  files.skipped = optional_json(run.skipped(), kMaxRunListBytes, files.problems);
+  const json classes = optional_json(run.classes(), kMaxRunRecordBytes, files.problems);
   if (classes.is_array()) {
     for (const auto& name : classes) {
       if (name.is_string()) files.classes.push_back(name.get<std::string>());
@@ -85,7 +85,7 @@ RunFiles read_run_files(const fs::path& directory) {
   }
   read_or_note(files.problems, [&] { files.metrics = run.load_metrics(); });
   for (const char* split : kSplits) {
-    const json evaluation = optional_json(run.evaluation(split), files.problems);
+    const json evaluation = optional_json(run.evaluation(split), kMaxRunListBytes, files.problems);
     if (evaluation.is_null()) continue;
     read_or_note(files.problems, [&] {
       files.evaluations.emplace_back(split, EvaluationRecord::from_json(evaluation, run.evaluation(split).string()));

@@ -2,6 +2,7 @@
 
 #include "tl/base/json_file.hpp"
 #include "tl/run/recorded_fields.hpp"
+#include "tl/run/run_directory.hpp"
 
 namespace tl {
 
@@ -35,7 +36,7 @@ EvaluationRecord EvaluationRecord::from_json(const nlohmann::json& recorded, con
 }
 
 EvaluationRecord read_evaluation_record(const std::filesystem::path& file) {
-  return EvaluationRecord::from_json(read_json_file(file), file.string());
+  return EvaluationRecord::from_json(read_json_file(file, kMaxRunListBytes), file.string());
 }
 
 }  // namespace tl

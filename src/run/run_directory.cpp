@@ -16,10 +16,10 @@ namespace tl {
 namespace {
 
 nlohmann::json read_json(const fs::path& path, const fs::path& run) {
-  if (!fs::is_regular_file(path)) {
+  if (!fs::exists(path)) {
     throw Error(run.string() + ": not a tl run directory (missing " + path.filename().string() + ")");
   }
-  return read_json_file(path);
+  return read_json_file(path, kMaxRunRecordBytes);
 }
 
 }  // namespace
@@ -72,12 +72,17 @@ void RunDirectory::start(const Experiment& experiment, const std::vector<std::st
 
 void RunDirectory::append_metrics(const EpochMetrics& line) const {
   // Rewritten whole each time: a few hundred lines at most, and a reader never sees half a line.
-  write_file_atomically(metrics(), read_file_bytes(metrics()).value_or("") + line.to_json().dump() + "\n");
+  write_file_atomically(metrics(), metrics_text() + line.to_json().dump() + "\n");
+}
+
+std::string RunDirectory::metrics_text() const {
+  if (!fs::exists(metrics())) return "";
+  return read_regular_file_or_throw(metrics(), kMaxRunListBytes);
 }
 
 std::vector<EpochMetrics> RunDirectory::load_metrics() const {
   std::vector<EpochMetrics> lines;
-  std::istringstream text(read_file_bytes(metrics()).value_or(""));
+  std::istringstream text(metrics_text());
   int number = 0;
   for (std::string line; std::getline(text, line);) {
     ++number;

@@ -2,6 +2,7 @@
 
 #include "tl/base/json_file.hpp"
 #include "tl/run/recorded_fields.hpp"
+#include "tl/run/run_directory.hpp"
 
 namespace tl {
 namespace {
@@ -112,7 +113,7 @@ RunSummary RunSummary::from_json(const nlohmann::json& recorded, const std::stri
 }
 
 RunSummary read_run_summary(const std::filesystem::path& file) {
-  return RunSummary::from_json(read_json_file(file), file.string());
+  return RunSummary::from_json(read_json_file(file, kMaxRunRecordBytes), file.string());
 }
 
 }  // namespace tl

@@ -4,11 +4,14 @@
 #include <cstdio>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/error.hpp"
-#include "tl/base/file_bytes.hpp"
+#include "tl/base/json_file.hpp"
 #include "tl/base/utf8_text.hpp"
 #include "tl/run/evaluation_record.hpp"
+#include "tl/run/recorded_fields.hpp"
 #include "tl/run/run_directory.hpp"
 #include "tl/run/run_summary.hpp"
 #include "tl/sweep/sweep_report.hpp"
@@ -162,32 +165,10 @@ void write_results(const Sweep& sweep, const std::vector<VariantResult>& results
   for (const auto& row : table.rows) write_csv_row(row);
 
   nlohmann::json variants = nlohmann::json::array();
-  for (const auto& result : results) {
-    nlohmann::json values = nlohmann::json::object();
-    for (const auto& [key, value] : result.values) values[key] = value;
-    nlohmann::json entry = {{"name", result.name},
-                            {"values", values},
-                            {"status", result.ok ? "ok" : "failed"},
-                            {"best", result.best},
-                            {"wall_seconds", result.wall_seconds},
-                            {"run", (sweep.directory / result.name).string()}};
-    if (result.ok) {
-      entry["metrics"] = result.metrics;
-      entry["epochs"] = result.epochs;
-      entry["images_per_second"] = result.images_per_second;
-      entry["missed_gates"] = result.missed_gates;
-    } else {
-      entry["error"] = result.error;
-    }
-    variants.push_back(std::move(entry));
-  }
-  // Format 1, as results.json files that carry no format; docs/schema/sweep_results.schema.json.
-  const nlohmann::json json = {{"format", 1},
-                               {"sweep", sweep.name},
-                               {"file", path_text(sweep.file)},
-                               {"split", sweep.split},
-                               {"metric", sweep.metric},
-                               {"variants", variants}};
+  for (const auto& result : results) variants.push_back(result.to_json(sweep.directory / result.name));
+  const nlohmann::json json = {{"format", kSweepResultsFormat}, {"sweep", sweep.name},
+                               {"file", path_text(sweep.file)}, {"split", sweep.split},
+                               {"metric", sweep.metric},        {"variants", variants}};
 
   write_file_atomically(sweep.directory / "results.csv", csv.str());
   write_file_atomically(sweep.directory / "results.json", json.dump(2) + "\n");
@@ -195,14 +176,61 @@ void write_results(const Sweep& sweep, const std::vector<VariantResult>& results
   write_sweep_report(sweep, results);
 }
 
-std::map<std::string, nlohmann::json> previous_results(const Sweep& sweep) {
-  std::map<std::string, nlohmann::json> previous;
-  const auto bytes = read_file_bytes(sweep.directory / "results.json");
-  if (!bytes) return previous;
-  const auto json = nlohmann::json::parse(*bytes, nullptr, false);
-  if (json.is_discarded() || !json.contains("variants") || !json["variants"].is_array()) return previous;
-  for (const auto& entry : json["variants"]) {
-    if (entry.contains("name") && entry["name"].is_string()) previous[entry["name"].get<std::string>()] = entry;
+nlohmann::json VariantResult::to_json(const std::filesystem::path& run) const {
+  nlohmann::json values_object = nlohmann::json::object();
+  for (const auto& [key, value] : values) values_object[key] = value;
+  nlohmann::json row = {{"name", name}, {"values", values_object},      {"status", ok ? "ok" : "failed"},
+                        {"best", best}, {"wall_seconds", wall_seconds}, {"run", path_text(run)}};
+  if (ok) {
+    row["metrics"] = metrics;
+    row["epochs"] = epochs;
+    row["images_per_second"] = images_per_second;
+    row["missed_gates"] = missed_gates;
+  } else {
+    row["error"] = error;
+  }
+  return row;
+}
+
+VariantResult VariantResult::from_json(const nlohmann::json& row, const std::string& file, size_t index) {
+  const RecordedFields fields(row, file + ": variants[" + std::to_string(index) + "]");
+  VariantResult result;
+  result.name = fields.text("name");
+  fields.object("values");  // checks that it is one
+  for (const auto& [key, value] : fields.any("values").items()) result.values.emplace_back(key, value);
+  const std::string status = fields.text("status");
+  if (status != "ok" && status != "failed") throw Error(fields.where("status") + ": expected ok or failed");
+  result.ok = status == "ok";
+  result.best = fields.boolean("best");
+  result.wall_seconds = fields.number("wall_seconds");
+  if (!result.ok) {
+    result.error = fields.text("error");
+    return result;
+  }
+  const RecordedFields metrics = fields.object("metrics");
+  for (const char* metric : kSweepMetrics) result.metrics[metric] = metrics.number(metric);
+  result.epochs = fields.integer("epochs");
+  result.images_per_second = fields.number("images_per_second");
+  result.missed_gates = fields.texts("missed_gates");
+  return result;
+}
+
+std::map<std::string, VariantResult> previous_results(const Sweep& sweep) {
+  std::map<std::string, VariantResult> previous;
+  const fs::path file = sweep.directory / "results.json";
+  if (!fs::exists(file)) return previous;
+  try {
+    const nlohmann::json json = read_json_file(file, kMaxRunListBytes);
+    const RecordedFields fields(json, file.string());
+    fields.format(kSweepResultsFormat);
+    const nlohmann::json& rows = fields.array("variants");
+    for (size_t i = 0; i < rows.size(); ++i) {
+      VariantResult result = VariantResult::from_json(rows[i], file.string(), i);
+      previous[result.name] = std::move(result);
+    }
+  } catch (const Error& error) {
+    spdlog::warn("the earlier results are not used (variants finished earlier show no time): {}", error.what());
+    previous.clear();
   }
   return previous;
 }

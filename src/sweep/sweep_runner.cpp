@@ -16,11 +16,15 @@ namespace fs = std::filesystem;
 namespace tl {
 namespace {
 
+// A variant's log is read whole to find why it failed; a longer one (a run that logged for days) is
+// not read, and the process's exit says what happened instead.
+constexpr uint64_t kMaxVariantLogBytes = 64ULL << 20;
+
 // The line that says why a tl command failed: its last "error" line, else its last line.
 std::string failure_reason(const fs::path& log, const ProcessResult& process) {
   std::string reason;
-  if (const auto text = read_file_bytes(log)) {
-    std::istringstream lines(*text);
+  if (const BoundedRead text = read_regular_file(log, kMaxVariantLogBytes); text.bytes) {
+    std::istringstream lines(*text.bytes);
     std::string last_line;
     for (std::string line; std::getline(lines, line);) {
       if (line.empty()) continue;
@@ -35,8 +39,9 @@ std::string failure_reason(const fs::path& log, const ProcessResult& process) {
 }
 
 bool started_with_same_config(const SweepVariant& variant) {
-  const auto recorded = read_file_bytes(RunDirectory(variant.experiment.run_directory).config());
-  return recorded && nlohmann::json::parse(*recorded, nullptr, false) == variant.experiment.resolved;
+  const BoundedRead recorded =
+      read_regular_file(RunDirectory(variant.experiment.run_directory).config(), kMaxRunRecordBytes);
+  return recorded.bytes && nlohmann::json::parse(*recorded.bytes, nullptr, false) == variant.experiment.resolved;
 }
 
 bool finished_with_same_config(const SweepVariant& variant, const std::string& split) {
@@ -123,7 +128,7 @@ SweepOutcome run_sweep(const Sweep& sweep, const SweepOptions& options,
   }
   fs::create_directories(sweep.directory / "configs");
   fs::create_directories(sweep.directory / "logs");
-  const auto previous = options.resume ? previous_results(sweep) : std::map<std::string, nlohmann::json>{};
+  const auto previous = options.resume ? previous_results(sweep) : std::map<std::string, VariantResult>{};
 
   SweepOutcome outcome;
   std::vector<VariantResult> finished;  // in sweep order
@@ -135,7 +140,7 @@ SweepOutcome run_sweep(const Sweep& sweep, const SweepOptions& options,
     if (options.resume && finished_with_same_config(variant, sweep.split)) {
       result = read_variant_result(variant, sweep.split);
       const auto earlier = previous.find(variant.name);
-      if (earlier != previous.end()) result.wall_seconds = earlier->second.value("wall_seconds", 0.0);
+      if (earlier != previous.end()) result.wall_seconds = earlier->second.wall_seconds;
       ++outcome.resumed_variants;
       report(position + ": finished earlier, skipped");
     } else {

@@ -31,10 +31,16 @@ std::string trimmed(const std::string& text) {
   return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
 }
 
+// Far above a labels file (ImageNet's 1,000 names are 20 KB) or a backbone's metadata.
+constexpr uint64_t kMaxLabelsBytes = 16ULL << 20;
+
 std::vector<std::string> read_labels(const fs::path& path) {
-  const auto bytes = read_file_bytes(path);
-  if (!bytes) throw Error(path.string() + ": labels file not found (one class name per line, in output order)");
-  std::istringstream lines(*bytes);
+  const BoundedRead file = read_regular_file(path, kMaxLabelsBytes);
+  if (!file.bytes) {
+    throw Error(path.string() + ": " +
+                (fs::exists(path) ? file.error : "labels file not found (one class name per line, in output order)"));
+  }
+  std::istringstream lines(*file.bytes);
   std::vector<std::string> labels;
   for (std::string line; std::getline(lines, line);) labels.push_back(trimmed(line));
   while (!labels.empty() && labels.back().empty()) labels.pop_back();
@@ -43,8 +49,8 @@ std::vector<std::string> read_labels(const fs::path& path) {
 }
 
 int read_label_offset(const fs::path& metadata) {
-  const auto bytes = read_file_bytes(metadata);
-  const auto json = nlohmann::json::parse(bytes.value_or("{}"), nullptr, false);
+  if (!fs::exists(metadata)) return 0;
+  const auto json = nlohmann::json::parse(read_regular_file_or_throw(metadata, kMaxLabelsBytes), nullptr, false);
   if (json.is_discarded() || !json.contains("label_offset")) return 0;
   if (!json["label_offset"].is_number_integer() || json["label_offset"].get<int>() < 0) {
     throw Error(metadata.string() + ": label_offset: expected a non-negative integer");

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include "support/temp_directory.hpp"
+#include "tl/base/error.hpp"
+#include "tl/base/json_file.hpp"
 
 namespace {
 
@@ -37,6 +39,28 @@ TEST(ReadRegularFile, SpecialFilesAreReasonsNotHangsOrExceptions) {
   EXPECT_EQ(reason("folder.jpg"), "not a regular file (a directory)");
   EXPECT_EQ(reason("loop.jpg"), "cannot open file: Too many levels of symbolic links");
   EXPECT_EQ(reason("absent.jpg"), "cannot open file");
+}
+
+// Every file tl reads goes this way: a JSON record replaced by a FIFO or a link to /dev/zero once
+// hung tl-info and tl-report, or grew them to 24 GB.
+TEST(ReadJsonFile, OnlyABoundedRegularFileIsParsed) {
+  TempDirectory dir;
+  tl::testing::write_file(dir / "summary.json", R"({"epochs": 3})");
+  EXPECT_EQ(tl::read_json_file(dir / "summary.json", 100)["epochs"], 3);
+  ASSERT_EQ(::mkfifo((dir / "fifo.json").c_str(), 0600), 0);
+  fs::create_symlink("/dev/zero", dir / "zero.json");
+  const auto error = [&](const char* name, uint64_t limit) {
+    try {
+      tl::read_json_file(dir / name, limit);
+    } catch (const tl::Error& thrown) {
+      return std::string(thrown.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error("fifo.json", 100), (dir / "fifo.json").string() + ": not a regular file (a FIFO)");
+  EXPECT_EQ(error("zero.json", 100), (dir / "zero.json").string() + ": not a regular file (a character device)");
+  EXPECT_EQ(error("summary.json", 4), (dir / "summary.json").string() + ": file too large: 13 bytes (limit 4)");
+  EXPECT_EQ(error("absent.json", 100), (dir / "absent.json").string() + ": missing");
 }
 
 TEST(ReadRegularFile, ALargerFileIsRefusedUnread) {

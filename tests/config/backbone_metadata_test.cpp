@@ -2,6 +2,7 @@
 #include "tl/config/backbone_metadata.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
@@ -19,6 +20,14 @@ std::string error_of(const std::filesystem::path& path) {
     return error.what();
   }
   return "no error";
+}
+
+TEST(BackboneMetadata, AFifoOrDeviceIsRefusedNotWaitedOn) {
+  TempDirectory dir;
+  ASSERT_EQ(::mkfifo((dir / "fifo.json").c_str(), 0600), 0);
+  std::filesystem::create_symlink("/dev/zero", dir / "zero.json");
+  EXPECT_EQ(error_of(dir / "fifo.json"), (dir / "fifo.json").string() + ": not a regular file (a FIFO)");
+  EXPECT_EQ(error_of(dir / "zero.json"), (dir / "zero.json").string() + ": not a regular file (a character device)");
 }
 
 TEST(BackboneMetadata, DefaultPathPrefersTheStemJson) {

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "support/temp_directory.hpp"
 #include "tl/config/cache_directory.hpp"
@@ -68,6 +69,23 @@ TEST(FeatureCache, DamagedEntriesAreMissesNeverData) {
 
   cache.store(kImage, features.data(), 4);  // recomputed and rewritten
   EXPECT_EQ(cache.load(kImage, 4), features);
+}
+
+// A FIFO or a link to a device in an entry's place would block the open or never end.
+TEST(FeatureCache, ASpecialFileInAnEntrysPlaceIsDamagedNotWaitedOn) {
+  TempDirectory dir;
+  tl::FeatureCache cache(dir.path(), "b", "p");
+  const std::vector<float> features{1, 2, 3, 4};
+  cache.store(kImage, features.data(), 4);
+  const auto entry = only_entry(dir.path());
+  ASSERT_FALSE(entry.empty());
+  std::filesystem::remove(entry);
+  ASSERT_EQ(::mkfifo(entry.c_str(), 0600), 0);
+  EXPECT_FALSE(cache.load(kImage, 4).has_value());
+  std::filesystem::remove(entry);
+  std::filesystem::create_symlink("/dev/zero", entry);
+  EXPECT_FALSE(cache.load(kImage, 4).has_value());
+  EXPECT_EQ(cache.statistics().damaged, 2);
 }
 
 // Copying one valid entry over the others once trained silently at chance: each entry's checksum

@@ -6,6 +6,7 @@
 #include <set>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <nlohmann/json.hpp>
 
 #include "support/fixtures.hpp"
@@ -312,6 +313,20 @@ TEST_F(HandMadeRun, UnreadableFilesAreNamedOnThePage) {
   EXPECT_NE(html.find("Could not read " + tl::escape_html((run / "summary.json").string())), std::string::npos);
   EXPECT_NE(html.find("metrics.jsonl line 1: not JSON"), std::string::npos);
   EXPECT_NE(html.find("No epoch has finished yet"), std::string::npos);
+}
+
+// A FIFO (which hung tl-report) or a link to /dev/zero (which grew it to 24 GB) in a record's place.
+TEST_F(HandMadeRun, SpecialFilesInTheRunAreNamedNotWaitedOn) {
+  std::filesystem::remove(run / "metrics.jsonl");
+  ASSERT_EQ(::mkfifo((run / "metrics.jsonl").c_str(), 0600), 0);
+  std::filesystem::create_symlink("/dev/zero", run / "summary.json");
+  std::filesystem::create_symlink("/dev/zero", run / "eval_test.json");
+  const std::string html = tl::render_run_report(run);
+  EXPECT_NE(html.find(tl::escape_html((run / "metrics.jsonl").string()) + ": not a regular file (a FIFO)"),
+            std::string::npos);
+  EXPECT_NE(html.find(tl::escape_html((run / "summary.json").string()) + ": not a regular file (a character device)"),
+            std::string::npos);
+  EXPECT_NE(html.find(tl::escape_html((run / "eval_test.json").string()) + ": not a regular file"), std::string::npos);
 }
 
 TEST_F(HandMadeRun, AFolderWithoutARunIsAnError) {

@@ -4,9 +4,12 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "support/temp_directory.hpp"
 #include "tl/base/error.hpp"
+#include "tl/run/evaluation_record.hpp"
+#include "tl/run/run_summary.hpp"
 
 namespace {
 
@@ -21,6 +24,35 @@ TEST(RunDirectory, EvaluationsOfItsOwnSplitsAndOfOtherDatasetsHaveTheirOwnFiles)
             std::filesystem::path("runs/pets/eval_val_on_other_photos.json"))
       << "a folder name becomes a safe file name";
   EXPECT_EQ(run.evaluation_on("test", "/"), std::filesystem::path("runs/pets/eval_test_on_dataset.json"));
+}
+
+// Each file of a run replaced by a FIFO (which hung tl-info, tl-report and tl-dream) or a link to
+// /dev/zero (which grew them to 24 GB, or ended in bad_alloc): an error naming the file, at once.
+TEST(RunDirectory, ItsFilesAreReadOnlyAsBoundedRegularFiles) {
+  tl::testing::TempDirectory dir;
+  const tl::RunDirectory run(dir.path());
+  for (const std::filesystem::path& file :
+       {run.config(), run.classes(), run.metrics(), run.summary(), run.evaluation("test")}) {
+    for (const bool fifo : {true, false}) {
+      std::filesystem::remove(file);
+      if (fifo) {
+        ASSERT_EQ(::mkfifo(file.c_str(), 0600), 0);
+      } else {
+        std::filesystem::create_symlink("/dev/zero", file);
+      }
+      std::string error = "no error";
+      try {
+        if (file == run.config()) run.load_experiment();
+        if (file == run.classes()) run.load_class_names();
+        if (file == run.metrics()) run.load_metrics();
+        if (file == run.summary()) tl::read_run_summary(file);
+        if (file == run.evaluation("test")) tl::read_evaluation_record(file);
+      } catch (const tl::Error& thrown) {
+        error = thrown.what();
+      }
+      EXPECT_EQ(error, file.string() + ": not a regular file (" + (fifo ? "a FIFO" : "a character device") + ")");
+    }
+  }
 }
 
 TEST(RunDirectory, ListsItsEvaluationsAndAReplacedRunRemovesThem) {

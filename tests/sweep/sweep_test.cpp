@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "support/temp_directory.hpp"
+#include "tl/base/atomic_file.hpp"
 #include "tl/base/error.hpp"
-#include "tl/base/file_bytes.hpp"
 #include "tl/run/evaluation_record.hpp"
 #include "tl/run/run_summary.hpp"
 #include "tl/sweep/sweep_results.hpp"
@@ -199,7 +199,7 @@ fail_under: {top1: 0.8}
                                               "gate missed: lr-0.1: mean_per_class 0.7000 < 0.8000 (--fail-under)"}));
 
   tl::write_results(sweep, results);
-  EXPECT_EQ(*tl::read_file_bytes(sweep.directory / "results.csv"),
+  EXPECT_EQ(tl::testing::read_file(sweep.directory / "results.csv"),
             "best,variant,train.optimizer.lr,status,top1,mean_per_class,val_accuracy,val_loss,epochs,wall_s,"
             "images_per_s,gates,error\n"
             "*,lr-0.01,0.01,ok,0.9500,0.9400,0.9000,0.2000,6,11.0,80.5,passed,\n"
@@ -209,9 +209,17 @@ fail_under: {top1: 0.8}
             ",crashed,,failed,,,,,,0.0,,,\"tl-train: error: boom, \"\"quoted\"\"\"\n");
   const auto previous = tl::previous_results(sweep);
   ASSERT_EQ(previous.size(), 5u);
-  EXPECT_DOUBLE_EQ(previous.at("lr-0.1")["wall_seconds"].get<double>(), 12.0);
-  EXPECT_EQ(previous.at("lr-0.01")["best"], true);
-  EXPECT_NE(tl::read_file_bytes(sweep.directory / "results.md")->find("| * | lr-0.01 | 0.01 | ok | 0.9500 |"),
+  EXPECT_DOUBLE_EQ(previous.at("lr-0.1").wall_seconds, 12.0);
+  EXPECT_TRUE(previous.at("lr-0.01").best);
+  EXPECT_EQ(previous.at("crashed").error, "tl-train: error: boom, \"quoted\"");
+  for (const tl::VariantResult& result : results) {
+    EXPECT_EQ(previous.at(result.name).to_json(sweep.directory / result.name),
+              result.to_json(sweep.directory / result.name))
+        << result.name << " reads back as written";
+  }
+  tl::write_file_atomically(sweep.directory / "results.json", R"({"format": 1, "variants": [{"name": "x"}]})");
+  EXPECT_TRUE(tl::previous_results(sweep).empty()) << "a damaged file costs the timings only";
+  EXPECT_NE(tl::testing::read_file(sweep.directory / "results.md").find("| * | lr-0.01 | 0.01 | ok | 0.9500 |"),
             std::string::npos);
 
   tl::rank_results(results, "val_loss");

@@ -2,6 +2,7 @@
 // RunDirectory: the unit of everything tl does. One folder per training run holding the resolved
 // config, the class map, per-epoch metrics, checkpoints, the summary and the skipped files, so every
 // later command needs only the folder. Every file in it is replaced atomically.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -12,6 +13,12 @@
 #include "tl/run/epoch_metrics.hpp"
 
 namespace tl {
+
+// The most tl reads of a run's files, by kind: far above what a run writes (a summary is a few
+// kilobytes; 300,000 epochs of metrics are 75 MB), far below what would exhaust memory. A file over
+// its limit, or one that is not a regular file (a FIFO, a link to /dev/zero), is an error naming it.
+inline constexpr uint64_t kMaxRunRecordBytes = 16ULL << 20;  // config.json, classes.json, summary.json
+inline constexpr uint64_t kMaxRunListBytes = 256ULL << 20;   // metrics.jsonl, skipped.json, eval_*.json
 
 class RunDirectory {
  public:
@@ -53,6 +60,8 @@ class RunDirectory {
   std::vector<std::string> load_class_names() const;
 
  private:
+  std::string metrics_text() const;  // empty while there is no metrics.jsonl
+
   std::filesystem::path path_;
 };
 

@@ -25,7 +25,15 @@ struct VariantResult {
   double images_per_second = 0.0;  // the backbone pass (features from the cache count too)
   bool best = false;
   std::vector<std::string> missed_gates;  // one line per gate this variant missed
+
+  // A row of results.json (docs/schema/sweep_results.schema.json); `run` is the variant's run directory.
+  nlohmann::json to_json(const std::filesystem::path& run) const;
+  // Throws tl::Error naming `file`, the row and the field. Varied values come back in name order.
+  static VariantResult from_json(const nlohmann::json& row, const std::string& file, size_t index);
 };
+
+// The format results.json is written in (files without one are the same format).
+inline constexpr int kSweepResultsFormat = 1;
 
 // Metrics of a finished variant from its run directory (summary.json, eval_<split>.json).
 // Throws tl::Error naming the missing or malformed file.
@@ -51,7 +59,8 @@ ResultsTable make_results_table(const Sweep& sweep, const std::vector<VariantRes
 void write_results(const Sweep& sweep, const std::vector<VariantResult>& results);
 std::string results_markdown(const Sweep& sweep, const std::vector<VariantResult>& results);
 
-// Results a previous, interrupted sweep left in its results.json (by variant name); empty if none.
-std::map<std::string, nlohmann::json> previous_results(const Sweep& sweep);
+// Results a previous, interrupted sweep left in its results.json (by variant name); empty if none,
+// and empty with a warning naming the file when it cannot be read (the sweep only loses timings).
+std::map<std::string, VariantResult> previous_results(const Sweep& sweep);
 
 }  // namespace tl
