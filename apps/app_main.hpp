@@ -1,11 +1,16 @@
 #pragma once
 // The one policy every tl executable shares: errors a user can act on are printed as one line and
-// exit 1; usage errors print CLI11's message and exit 2; --help exits 0.
+// exit 1; usage errors print CLI11's message and exit 2; --help exits 0; output that could not be
+// written to standard output is an error.
 #include <array>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <filesystem>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <string>
@@ -75,12 +80,31 @@ inline void add_threads_option(CLI::App& app, int& threads) {
       ->check(CLI::Range(0, 1024));
 }
 
-// For outputs that cannot be a stream: files written beside them are named after them.
+// For outputs that cannot be a stream: files written beside them are named after them, so the
+// output must be a regular file's name (a device's, such as /dev/full, would put them in /dev).
 inline const CLI::Validator kFileNameNotStdout(
     [](std::string& value) {
-      return value == "-" ? std::string("needs a file name, not - (other files are written beside it)") : std::string();
+      if (value == "-") return std::string("needs a file name, not - (other files are written beside it)");
+      std::error_code error;
+      if (std::filesystem::exists(value, error) && !std::filesystem::is_regular_file(value, error)) {
+        return value + " is not a regular file; name a file (other files are written beside it)";
+      }
+      return std::string();
     },
     "");
+
+// What a tool printed reached its standard output: a full disk or a closed stream is an error
+// (exit 1 and one line on stderr), never a silent success. Returns `code` otherwise.
+inline int with_output_checked(const char* program, int code) {
+  std::cout.flush();
+  errno = 0;
+  const bool failed = std::fflush(stdout) != 0 || std::ferror(stdout) != 0 || std::cout.fail();
+  if (!failed) return code;
+  const int error = errno;
+  std::fprintf(stderr, "%s: error: cannot write standard output: %s\n", program,
+               error != 0 ? std::strerror(error) : "a write failed (a full disk, or a closed stream)");
+  return code == 0 ? kExitError : code;
+}
 
 // "-" names standard output, as for most command-line tools.
 inline std::string output_path(const std::string& given) { return given == "-" ? "/dev/stdout" : given; }
@@ -114,13 +138,16 @@ inline std::string command_line(int argc, char** argv) {
   return line;
 }
 
-// Parses the command line; returns an exit code when the program should stop here.
+// Parses the command line; returns an exit code when the program should stop here (--help and
+// --version print to standard output, which must take it).
 inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     const int code = app.exit(error);
-    return code == 0 ? 0 : kExitUsage;
+    if (code != 0) return kExitUsage;
+    const std::string program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "tl";
+    return with_output_checked(program.c_str(), 0);
   }
   return std::nullopt;
 }
@@ -134,7 +161,7 @@ inline std::string describe_unexpected_error(const std::exception& error) {
 inline int guarded(const char* program, const std::function<std::string(const std::exception&)>& describe,
                    const std::function<int()>& body) {
   try {
-    return body();
+    return with_output_checked(program, body());
   } catch (const tl::Interrupted& error) {
     std::fprintf(stderr, "%s: %s\n", program, error.what());
     return tl::interrupt_signal() == SIGTERM ? 128 + SIGTERM : kExitInterrupted;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "tl/base/atomic_file.hpp"
+#include "tl/base/content_hash.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
 #include "tl/base/json_file.hpp"
@@ -45,10 +46,20 @@ void RunDirectory::claim(bool replace) const {
 fs::path RunDirectory::evaluation_on(const std::string& split, const fs::path& data_root) const {
   std::string folder = data_root.lexically_normal().filename().string();
   if (folder.empty()) folder = data_root.lexically_normal().parent_path().filename().string();
+  const std::string original = folder;
   for (char& c : folder) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
   }
-  return path_ / ("eval_" + split + "_on_" + (folder.empty() ? "dataset" : folder) + ".json");
+  if (folder.empty()) folder = "dataset";
+  // A file name has at most 255 bytes, and its temporary while written some 20 more: a long folder
+  // name is cut, with a hash of the whole so that two long names still differ.
+  constexpr size_t kLongestName = 200;
+  const std::string prefix = "eval_" + split + "_on_", suffix = ".json";
+  if (prefix.size() + folder.size() + suffix.size() > kLongestName) {
+    folder =
+        folder.substr(0, kLongestName - prefix.size() - suffix.size() - 9) + "-" + sha256_bytes(original).substr(0, 8);
+  }
+  return path_ / (prefix + folder + suffix);
 }
 
 std::vector<fs::path> RunDirectory::evaluations() const {

@@ -155,7 +155,17 @@ Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory)
   std::vector<std::vector<std::string>> combination_tokens{{}};
   if (const nlohmann::json* grid = reader.mapping("grid")) {
     std::vector<std::string> keys;
-    for (const auto& [key, values] : grid->items()) keys.push_back(key);
+    size_t grid_variants = 1;  // counted before anything is expanded, saturating
+    for (const auto& [key, values] : grid->items()) {
+      keys.push_back(key);
+      const size_t count = values.is_array() ? values.size() : 1;
+      grid_variants =
+          count == 0 || grid_variants <= kMaxSweepVariants / count ? grid_variants * count : kMaxSweepVariants + 1;
+    }
+    if (grid_variants > kMaxSweepVariants) {
+      reader.fail("grid", "more than " + std::to_string(kMaxSweepVariants) +
+                              " combinations of values; split the sweep, or list the variants that matter");
+    }
     const auto short_names = short_key_names(keys);
     for (const auto& [key, values] : grid->items()) {
       if (!values.is_array() || values.empty()) reader.fail("grid." + key, "expected a non-empty list of values");
@@ -198,6 +208,10 @@ Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory)
   }
   reader.finish();
   if (sweep.variants.empty()) reader.fail("grid", "a sweep needs a grid or a list of variants");
+  if (sweep.variants.size() > kMaxSweepVariants) {
+    reader.fail("variants", std::to_string(sweep.variants.size()) + " variants, more than the " +
+                                std::to_string(kMaxSweepVariants) + " a sweep may hold");
+  }
 
   std::set<std::string> names;
   for (auto& variant : sweep.variants) {

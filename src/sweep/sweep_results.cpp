@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -66,16 +67,37 @@ ResultsTable make_results_table(const Sweep& sweep, const std::vector<VariantRes
 
 namespace {
 
+bool is_number(const std::string& cell) {
+  char* end = nullptr;
+  std::strtod(cell.c_str(), &end);
+  return !cell.empty() && end == cell.c_str() + cell.size();
+}
+
+// A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return) as a formula: a
+// varied value or an error message like that gets a leading apostrophe, which shows it as text.
 std::string csv_cell(const std::string& cell) {
-  if (cell.find_first_of(",\"\n") == std::string::npos) return cell;
+  const bool formula = !cell.empty() && std::string("=+-@\t\r").find(cell[0]) != std::string::npos && !is_number(cell);
+  const std::string text = formula ? "'" + cell : cell;
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
   std::string quoted = "\"";
-  for (char c : cell) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   return quoted + "\"";
 }
 
+// Markdown renderers pass HTML through: markup in a value or an error is escaped, and so are the
+// table's own separators.
 std::string markdown_cell(const std::string& cell) {
   std::string escaped;
-  for (char c : cell) escaped += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
+  for (char c : cell) {
+    switch (c) {
+      case '|': escaped += "\\|"; break;
+      case '\n': escaped += " "; break;
+      case '<': escaped += "&lt;"; break;
+      case '>': escaped += "&gt;"; break;
+      case '&': escaped += "&amp;"; break;
+      default: escaped += c;
+    }
+  }
   return escaped;
 }
 

@@ -459,6 +459,26 @@ TEST_F(SyntheticRun, EvalAndPredictUseTheRun) {
   EXPECT_NE(read_file(dir / "bad.txt").find("empty file"), std::string::npos);
 }
 
+// Output that never reached its reader (here a full disk) once exited 0 from tl-predict, tl-info,
+// tl-sweep --list and --version alike; and tl-attack -o /dev/full made /dev/full_source.png.
+TEST_F(SyntheticRun, AStandardOutputThatCannotBeWrittenIsAnError) {
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  const auto run = (dir / "run").string();
+  const auto image = (dir / "data/red/0.jpg").string();
+  for (const std::string& command :
+       {kPredict + " --run " + run + " " + image, kPredict + " --run " + run + " --json " + image,
+        kInfo + " run " + run, kSweep + " --version", kEval + " --version", kTrain + " --help"}) {
+    EXPECT_EQ(run_command(command, "/dev/full", dir / "full.log"), 1) << command;
+    EXPECT_NE(read_file(dir / "full.log").find("error: cannot write standard output"), std::string::npos)
+        << command << ": " << read_file(dir / "full.log");
+  }
+  EXPECT_EQ(
+      run_command(kAttack + " --run " + run + " " + image + " --target blue -o /dev/full", {}, dir / "attack.log"), 2)
+      << read_file(dir / "attack.log");
+  EXPECT_NE(read_file(dir / "attack.log").find("/dev/full is not a regular file"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists("/dev/full_source.png"));
+}
+
 TEST_F(SyntheticRun, EvalMapsAnotherDatasetByClassName) {
   ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
   const auto run = (dir / "run").string();
@@ -927,11 +947,10 @@ TEST_F(SyntheticRun, EvalRefusesABackboneThatChangedSinceTraining) {
 // (RealDataRuns, a CTest fixture the other *RealData* tests require) into the build tree. A test
 // that reads one may evaluate it (tl-eval adds its files to the run) but never trains it again.
 const std::filesystem::path kRealRuns = TL_REAL_RUNS_DIR;
-constexpr const char* kSharedRunConfigs[] = {"cats_vs_dogs.yaml", "oxford_pets_species.yaml", "oxford_pets_breeds.yaml"};
+constexpr const char* kSharedRunConfigs[] = {"cats_vs_dogs.yaml", "oxford_pets_species.yaml",
+                                             "oxford_pets_breeds.yaml"};
 
-std::filesystem::path real_run(const std::string& config) {
-  return kRealRuns / std::filesystem::path(config).stem();
-}
+std::filesystem::path real_run(const std::string& config) { return kRealRuns / std::filesystem::path(config).stem(); }
 
 class RealDataRuns : public ::testing::TestWithParam<const char*> {};
 

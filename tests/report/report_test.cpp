@@ -6,8 +6,8 @@
 #include <set>
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "support/fixtures.hpp"
 #include "support/temp_directory.hpp"

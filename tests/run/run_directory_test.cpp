@@ -24,6 +24,11 @@ TEST(RunDirectory, EvaluationsOfItsOwnSplitsAndOfOtherDatasetsHaveTheirOwnFiles)
             std::filesystem::path("runs/pets/eval_val_on_other_photos.json"))
       << "a folder name becomes a safe file name";
   EXPECT_EQ(run.evaluation_on("test", "/"), std::filesystem::path("runs/pets/eval_test_on_dataset.json"));
+  // A 240-character folder once failed with "File name too long" after the whole evaluation.
+  const std::string long_name = run.evaluation_on("test", "/data/" + std::string(240, 'x')).filename().string();
+  EXPECT_EQ(long_name.size(), 200u) << "room for the temporary written first";
+  EXPECT_NE(long_name, run.evaluation_on("test", "/data/" + std::string(239, 'x') + "y").filename().string());
+  EXPECT_EQ(long_name.substr(0, 20), "eval_test_on_xxxxxxx");
 }
 
 // Each file of a run replaced by a FIFO (which hung tl-info, tl-report and tl-dream) or a link to

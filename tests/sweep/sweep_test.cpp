@@ -83,6 +83,18 @@ fail_under: {mean_per_class: 0.7}
   EXPECT_DOUBLE_EQ(sweep.gates[0].minimum, 0.7);
 }
 
+// Six keys of ten values once expanded a million variants in memory (past 3 GB) before --list said
+// anything: the combinations are counted first.
+TEST_F(SweepFile, AGridOfTooManyCombinationsIsRefusedBeforeItIsExpanded) {
+  std::string grid = "base: ../configs/base.yaml\ngrid:\n";
+  for (const char* key : {"train.optimizer.lr", "train.epochs", "train.batch_size", "seed", "data.val_fraction",
+                          "train.label_smoothing"}) {
+    grid += std::string("  ") + key + ": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n";
+  }
+  const std::string error = error_of(grid);
+  EXPECT_NE(error.find("grid: more than 1000 combinations of values"), std::string::npos) << error;
+}
+
 TEST_F(SweepFile, NamesFallBackWhenValuesLookAlike) {
   write_file(dir / "sweeps/s.yaml", R"(base: ../configs/base.yaml
 set: {model.head.type: mlp}
@@ -225,6 +237,20 @@ fail_under: {top1: 0.8}
   tl::rank_results(results, "val_loss");
   EXPECT_EQ(results[0].name, "lr-0.01") << "the lowest validation loss ranks first";
   EXPECT_EQ(results[1].name, "strict");
+
+  // What a sweep file or a failing run puts in a cell is text: never a spreadsheet formula or markup.
+  for (tl::VariantResult& result : results) {
+    if (!result.ok) result.error = "=HYPERLINK(\"http://evil\") <img src=x>";
+    if (result.name == "lr-0.1") result.values = {{"train.optimizer.lr", "@SUM(1+1)"}};
+  }
+  tl::write_results(sweep, results);
+  const std::string csv = tl::testing::read_file(sweep.directory / "results.csv");
+  EXPECT_NE(csv.find(",\"'=HYPERLINK(\"\"http://evil\"\") <img src=x>\"\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",'@SUM(1+1),"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",0.01,ok,"), std::string::npos) << "numbers stay numbers";
+  const std::string markdown = tl::testing::read_file(sweep.directory / "results.md");
+  EXPECT_NE(markdown.find("&lt;img src=x&gt;"), std::string::npos) << markdown;
+  EXPECT_EQ(markdown.find("<img"), std::string::npos);
 
   std::filesystem::remove(sweep.variants[0].experiment.run_directory / "eval_test.json");
   EXPECT_THROW(tl::read_variant_result(sweep.variants[0], "test"), tl::Error);

@@ -25,6 +25,10 @@
 namespace tl {
 
 // Metrics a sweep ranks by and gates on. val_loss ranks lowest first and cannot be a fail_under gate.
+// A sweep trains each variant in turn: more than this many (a grid of six keys of ten values is a
+// million) is a mistake, refused before any is expanded.
+inline constexpr size_t kMaxSweepVariants = 1000;
+
 inline constexpr std::array<const char*, 4> kSweepMetrics{"top1", "mean_per_class", "val_accuracy", "val_loss"};
 
 struct Gate {
