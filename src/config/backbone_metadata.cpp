@@ -1,5 +1,6 @@
 #include "tl/config/backbone_metadata.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -111,6 +112,9 @@ BackboneMetadata parse_backbone_metadata(const nlohmann::json& json, const std::
   } else {
     fields.fail("input_size", "[height, width] in pixels");
   }
+  if (std::max(metadata.input_height, metadata.input_width) > kMaxInputSide) {
+    fields.fail("input_size", "[height, width] of at most " + std::to_string(kMaxInputSide) + " pixels each");
+  }
   metadata.mean = fields.triple("mean", false);
   metadata.std = fields.triple("std", true);
   const auto& color = fields.required("color", "\"RGB\" or \"BGR\"");
@@ -126,8 +130,10 @@ BackboneMetadata parse_backbone_metadata(const nlohmann::json& json, const std::
   metadata.feature_dim = feature_dim.get<int>();
   if (json.contains("resize_shorter") && !json["resize_shorter"].is_null()) {
     const auto& shorter = json["resize_shorter"];
-    if (!shorter.is_number_integer() || shorter.get<int>() < std::min(metadata.input_height, metadata.input_width)) {
-      fields.fail("resize_shorter", "an integer at least the input size");
+    if (!shorter.is_number_integer() || shorter.get<int>() < std::min(metadata.input_height, metadata.input_width) ||
+        shorter.get<int>() > kMaxResizeShorter) {
+      fields.fail("resize_shorter",
+                  "an integer at least the input size and at most " + std::to_string(kMaxResizeShorter));
     }
     metadata.resize_shorter = shorter.get<int>();
   }

@@ -28,7 +28,7 @@ DataConfig read_data(ConfigReader reader) {
   if (data.val_fraction + data.test_fraction > 0.9) {
     reader.fail("val_fraction", "val_fraction + test_fraction must leave at least 10% for training");
   }
-  data.image_size = reader.optional_integer("image_size", 8, 4096);
+  data.image_size = reader.optional_integer("image_size", 8, kMaxInputSide);
   if (reader.has("interpolation")) {
     data.interpolation =
         parse_interpolation(reader.choice("interpolation", {"linear", "area", "cubic", "antialias"}, ""));

@@ -30,6 +30,23 @@ TEST(BackboneMetadata, AFifoOrDeviceIsRefusedNotWaitedOn) {
   EXPECT_EQ(error_of(dir / "zero.json"), (dir / "zero.json").string() + ": not a regular file (a character device)");
 }
 
+// input_size [8000, 8000] once ran until the kernel killed tl at 23 GB; resize_shorter 1000000 asked
+// OpenCV for 3 TB. Both are refused with their limit before any work.
+TEST(BackboneMetadata, SizesAreBoundedBeforeAnyWork) {
+  TempDirectory dir;
+  const auto file = dir / "m.json";
+  const std::string rest = R"("mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "color": "RGB", "feature_dim": 8)";
+  write_file(file, R"({"input_size": [8000, 8000], )" + rest + "}");
+  EXPECT_NE(error_of(file).find("input_size: expected [height, width] of at most 1024 pixels each"), std::string::npos)
+      << error_of(file);
+  write_file(file, R"({"input_size": [1024, 640], )" + rest + "}");
+  EXPECT_EQ(error_of(file), "no error");
+  write_file(file, R"({"input_size": 224, "resize_shorter": 1000000, )" + rest + "}");
+  EXPECT_NE(error_of(file).find("resize_shorter: expected an integer at least the input size and at most 2048"),
+            std::string::npos)
+      << error_of(file);
+}
+
 TEST(BackboneMetadata, DefaultPathPrefersTheStemJson) {
   TempDirectory dir;
   write_file(dir / "net.pt", "x");

@@ -104,6 +104,10 @@ TEST(Config, OverridesReplaceValuesAndAreValidated) {
             0u)
       << "a --set elsewhere in the section does not take the blame";
   EXPECT_NE(error_of(dir / "x.yaml", {"noequals"}).find("expected key.path=value"), std::string::npos);
+  // 4096 was allowed, and needed more than 12 GB at the default batch size.
+  EXPECT_NE(error_of(dir / "x.yaml", {"data.image_size=4096"}).find("data.image_size: expected an integer in [8, 1024]"),
+            std::string::npos)
+      << error_of(dir / "x.yaml", {"data.image_size=4096"});
   EXPECT_EQ(error_of(dir / "x.yaml", {"train.epochs="}), "--set train.epochs=: expected a value after '='")
       << "an empty value once restored the default silently";
 }

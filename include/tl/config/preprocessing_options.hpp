@@ -22,6 +22,12 @@ std::string interpolation_name(Interpolation interpolation);
 
 enum class ChannelOrder { rgb, bgr };
 
+// The largest input side a backbone may ask for (its metadata's input_size) or a config may set
+// (data.image_size), and the largest side an image is resized to before the crop. A batch of 16
+// inputs of 1024 x 1024 is 200 MB before the backbone's activations; 8000 x 8000 exhausted 23 GB.
+inline constexpr int kMaxInputSide = 1024;
+inline constexpr int kMaxResizeShorter = 2048;
+
 struct Preprocessing {
   int height = 224;
   int width = 224;
