@@ -74,6 +74,8 @@ class Trainer {
   // Fine-tuning's backbone: the config allows it only with exactly one.
   Backbone& tuned_backbone() { return *backbones_.at(0).backbone; }
   BackboneSummary backbone_summary() const;
+  void require_every_class(const std::vector<size_t>& train_labels, const std::string& what,
+                           const std::string& why) const;
   RunSummary summary() const;
 
   const Experiment& experiment_;
@@ -190,6 +192,9 @@ void Trainer::compute_features_and_make_head() {
   if (features_->train_samples().empty()) {
     throw Error(experiment_.data.root.string() + ": none of the training images could be decoded");
   }
+  const std::vector<int64_t>& decoded = features_->train_labels();
+  require_every_class(std::vector<size_t>(decoded.begin(), decoded.end()), "no training image decodes for class ",
+                      ": its files were all skipped (see " + run_.skipped().string() + "); fix or remove them");
   const bool has_validation = features_->validation().size() > 0;
   if (!has_validation) spdlog::warn("no validation images: best.pt is chosen by training loss");
 
@@ -210,21 +215,27 @@ void Trainer::compute_features_and_make_head() {
                  has_validation);
 }
 
-void Trainer::open_data_and_backbone() {
-  dataset_ = load_dataset(layout_options(experiment_.data));
-  split_ = make_split(*dataset_, split_options(experiment_));
-  if (split_->train.empty()) throw Error(experiment_.data.root.string() + ": no training images found");
-  // A class without training images would still get an output the head never learns.
+// A class without training images would still get an output the head never learns: an error naming
+// every such class, between `what` and `why`.
+void Trainer::require_every_class(const std::vector<size_t>& train_labels, const std::string& what,
+                                  const std::string& why) const {
   std::vector<size_t> per_class(dataset_->class_names.size(), 0);
-  for (const size_t index : split_->train) ++per_class[static_cast<size_t>(dataset_->samples[index].label)];
+  for (const size_t label : train_labels) ++per_class[label];
   std::string unseen;
   for (size_t c = 0; c < per_class.size(); ++c) {
     if (per_class[c] == 0) unseen += (unseen.empty() ? "\"" : ", \"") + dataset_->class_names[c] + "\"";
   }
-  if (!unseen.empty()) {
-    throw Error(experiment_.data.root.string() + ": no training images for class " + unseen +
-                " (an empty folder, or too few images for the split); remove the class or add images");
-  }
+  if (!unseen.empty()) throw Error(experiment_.data.root.string() + ": " + what + unseen + why);
+}
+
+void Trainer::open_data_and_backbone() {
+  dataset_ = load_dataset(layout_options(experiment_.data));
+  split_ = make_split(*dataset_, split_options(experiment_));
+  if (split_->train.empty()) throw Error(experiment_.data.root.string() + ": no training images found");
+  std::vector<size_t> train_labels;
+  for (const size_t index : split_->train) train_labels.push_back(static_cast<size_t>(dataset_->samples[index].label));
+  require_every_class(train_labels, "no training images for class ",
+                      " (an empty folder, or too few images for the split); remove the class or add images");
   spdlog::info("{}: {} classes, {} train / {} val / {} test images ({} non-image files ignored)",
                experiment_.data.root.string(), dataset_->class_names.size(), split_->train.size(), split_->val.size(),
                split_->test.size(), dataset_->ignored_files);

@@ -870,6 +870,14 @@ TEST_F(SyntheticRun, AClassWithoutTrainingImagesIsAnErrorNamingIt) {
   EXPECT_EQ(train(), 1) << read_file(dir / "train.log");
   const std::string log = read_file(dir / "train.log");
   EXPECT_NE(log.find("no training images for class \"green\""), std::string::npos) << log;
+
+  // Files that are all undecodable once trained a head with an output it never learned, silently.
+  for (int i = 0; i < 12; ++i) write_file(dir / "data/green" / (std::to_string(i) + ".jpg"), "not a photo");
+  EXPECT_EQ(train("--overwrite"), 1) << read_file(dir / "train.log");
+  const std::string undecodable = read_file(dir / "train.log");
+  EXPECT_NE(undecodable.find("no training image decodes for class \"green\": its files were all skipped"),
+            std::string::npos)
+      << undecodable;
 }
 
 // Two writers into one run directory once both exited 0 with the metrics of both interleaved.
