@@ -91,17 +91,25 @@ std::string RunDirectory::metrics_text() const {
   return read_regular_file_or_throw(metrics(), kMaxRunListBytes);
 }
 
-std::vector<EpochMetrics> RunDirectory::load_metrics() const {
+std::vector<EpochMetrics> RunDirectory::load_metrics(TornLastLine torn) const {
   std::vector<EpochMetrics> lines;
-  std::istringstream text(metrics_text());
+  const std::string text = metrics_text();
+  std::istringstream stream(text);
   int number = 0;
-  for (std::string line; std::getline(text, line);) {
+  size_t consumed = 0;
+  for (std::string line; std::getline(stream, line);) {
     ++number;
+    consumed += line.size() + 1;
     if (line.empty()) continue;
-    const auto parsed = nlohmann::json::parse(line, nullptr, false);
     const std::string where = metrics().string() + " line " + std::to_string(number);
-    if (parsed.is_discarded()) throw Error(where + ": not JSON: " + line);
-    lines.push_back(EpochMetrics::from_json(parsed, where));
+    try {
+      const auto parsed = nlohmann::json::parse(line, nullptr, false);
+      if (parsed.is_discarded()) throw Error(where + ": not JSON: " + line);
+      lines.push_back(EpochMetrics::from_json(parsed, where));
+    } catch (const Error&) {
+      const bool last = text.find_first_not_of('\n', std::min(consumed, text.size())) == std::string::npos;
+      if (torn != TornLastLine::dropped || !last) throw;
+    }
   }
   return lines;
 }

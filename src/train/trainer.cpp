@@ -283,10 +283,25 @@ void Trainer::resume_from_last_checkpoint() {
       TrainingState::from_json(last.record.training_state,
                                EarlyStoppingSettings{config_.early_stopping_patience, config_.early_stopping_min_delta},
                                state_->has_validation(), last_path.string());
-  // Lines written after last.pt (a crash between the two) are dropped: those epochs run again.
+  // Lines written after last.pt (a crash between the two) are dropped: those epochs run again. So is a
+  // torn last line; last.pt holds its own epoch's line, which stands in for one that is missing.
   std::vector<EpochMetrics> lines;
-  for (const EpochMetrics& line : run_.load_metrics()) {
+  for (const EpochMetrics& line : run_.load_metrics(RunDirectory::TornLastLine::dropped)) {
     if (line.epoch <= state_->epoch()) lines.push_back(line);
+  }
+  if ((lines.empty() || lines.back().epoch != state_->epoch()) && last.record.metrics.is_object()) {
+    lines.push_back(EpochMetrics::from_json(last.record.metrics, last_path.string() + ": metrics"));
+  }
+  std::string missing;
+  for (int epoch = 1, next = 0; epoch <= state_->epoch(); ++epoch) {
+    while (static_cast<size_t>(next) < lines.size() && lines[static_cast<size_t>(next)].epoch < epoch) ++next;
+    if (static_cast<size_t>(next) == lines.size() || lines[static_cast<size_t>(next)].epoch != epoch) {
+      missing += (missing.empty() ? "" : ", ") + std::to_string(epoch);
+    }
+  }
+  if (!missing.empty()) {
+    spdlog::warn("{} has no line for epoch {}: the run resumes after epoch {}, and its curves have gaps there",
+                 run_.metrics().string(), missing, state_->epoch());
   }
   if (writes_) run_.rewrite_metrics(lines);
   stage_ = make_stage(state_->stage());

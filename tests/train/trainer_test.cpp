@@ -4,6 +4,7 @@
 #include "tl/train/trainer.hpp"
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -146,9 +147,11 @@ TEST_F(Trainer, FineTuningFromTheCachedPrefixMatchesTheWholeBackboneEveryStep) {
   }
 }
 
-// Trains `changes` whole, then again stopped (as by Ctrl-C) after `stop_after` epochs and resumed
-// from last.pt: every metric of every epoch must be equal.
-void expect_resume_to_match(Trainer& test, tl::Experiment whole, tl::Experiment stopped, int stop_after) {
+// Trains `changes` whole, then again stopped (as by Ctrl-C) after `stop_after` epochs, its
+// metrics.jsonl then changed by `damage` (if given), and resumed from last.pt: every metric of every
+// epoch must be equal.
+void expect_resume_to_match(Trainer& test, tl::Experiment whole, tl::Experiment stopped, int stop_after,
+                            const std::function<void(const std::filesystem::path&)>& damage = {}) {
   tl::train(whole);
   tl::TrainingOptions options;
   options.on_epoch_end = [&](const tl::EpochMetrics& line) {
@@ -157,6 +160,7 @@ void expect_resume_to_match(Trainer& test, tl::Experiment whole, tl::Experiment 
   EXPECT_THROW(tl::train(stopped, options), tl::Interrupted);
   EXPECT_EQ(metrics_of(stopped.run_directory).size(), static_cast<size_t>(stop_after));
   tl::clear_interrupt();
+  if (damage) damage(stopped.run_directory / "metrics.jsonl");
   tl::TrainingOptions resume;
   resume.resume = true;
   tl::train(stopped, resume);
@@ -183,6 +187,16 @@ TEST_F(Trainer, ResumeFromLastCheckpointEqualsAnUninterruptedRun) {
   const nlohmann::json mlp = {{"model", {{"head", {{"type", "mlp"}, {"hidden", {16}}, {"dropout", 0.3}}}}},
                               {"train", {{"early_stopping", {{"patience", 4}}}}}};
   expect_resume_to_match(*this, experiment("whole", mlp), experiment("stopped", mlp), 3);
+}
+
+// A last line cut short (as a full disk or another tool leaves it) once blocked the resume, although
+// last.pt holds that epoch's line.
+TEST_F(Trainer, ATornLastMetricsLineIsRestoredFromLastPtOnResume) {
+  expect_resume_to_match(*this, experiment("whole"), experiment("stopped"), 3, [](const std::filesystem::path& file) {
+    std::string text = tl::testing::read_file(file);
+    text.resize(text.size() - 30);
+    tl::testing::write_file(file, text);
+  });
 }
 
 TEST_F(Trainer, ResumeAcrossTheStageChangeEqualsAnUninterruptedRun) {

@@ -49,7 +49,10 @@ class RunDirectory {
   void start(const Experiment& experiment, const std::vector<std::string>& class_names) const;
   void append_metrics(const EpochMetrics& line) const;
   // tl::Error naming the file and line when one is not an epoch's metrics.
-  std::vector<EpochMetrics> load_metrics() const;
+  // With TornLastLine::dropped, an unreadable last line (a write cut short) is left out, for a resume
+  // that has the epoch in last.pt.
+  enum class TornLastLine { error, dropped };
+  std::vector<EpochMetrics> load_metrics(TornLastLine torn = TornLastLine::error) const;
   // Temporary files a killed process left mid-write (the files they were replacing are intact).
   void remove_stale_temporaries() const;
   void rewrite_metrics(const std::vector<EpochMetrics>& lines) const;
