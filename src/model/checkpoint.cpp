@@ -53,6 +53,7 @@ nlohmann::json CheckpointRecord::to_json() const {
     }
   }
   if (!training_state.is_null()) json["training_state"] = training_state;
+  if (!run_identity.is_null()) json["run_identity"] = run_identity;
   return json;
 }
 
@@ -84,6 +85,7 @@ CheckpointRecord CheckpointRecord::from_json(const nlohmann::json& json, const s
     if (record.backbones.empty()) throw Error(file + ": checkpoint record names no backbone");
     record.metrics = json.value("metrics", nlohmann::json::object());
     record.training_state = json.value("training_state", nlohmann::json());
+    record.run_identity = json.value("run_identity", nlohmann::json());
     return record;
   } catch (const nlohmann::json::exception& error) {
     throw Error(file + ": checkpoint record is incomplete: " + error.what());

@@ -33,6 +33,7 @@
 #include "tl/train/fine_tune_stage.hpp"
 #include "tl/train/head_stage.hpp"
 #include "tl/train/logistic_probe_stage.hpp"
+#include "tl/train/run_identity.hpp"
 #include "tl/train/training_features.hpp"
 #include "tl/train/training_state.hpp"
 
@@ -205,6 +206,7 @@ void Trainer::compute_features_and_make_head() {
     class_weights_ = balanced_class_weights(torch::tensor(features_->train_labels()), class_count).to(device_);
   }
   record_.class_names = dataset_->class_names;
+  record_.run_identity = run_identity(experiment_, *dataset_, *split_);
   record_.head = experiment_.model.head;
   record_.in_features = concatenated_feature_dim(backbones_);
   for (const LoadedBackbone& loaded : backbones_) {
@@ -259,7 +261,20 @@ void Trainer::open_data_and_backbone() {
 // its epoch: load them and carry on.
 void Trainer::resume_from_last_checkpoint() {
   const std::filesystem::path last_path = run_.last_checkpoint();
+  if (std::filesystem::exists(run_.summary())) {
+    throw Error(run_.path().string() +
+                ": this run has finished (it has its summary.json): there is nothing to resume; train a new run, "
+                "or this one again with --overwrite");
+  }
   LoadedCheckpoint last = load_checkpoint(last_path, device_);
+  if (!last.record.run_identity.is_null()) {
+    const std::string differences = run_identity_differences(last.record.run_identity, record_.run_identity);
+    if (!differences.empty()) {
+      throw Error(last_path.string() + ": was written by another run than the one to resume: " + differences +
+                  ". Resume only with the settings the run started with (device, threads, cache and data loading "
+                  "may change), or start again with --overwrite");
+    }
+  }
   // The same backbone contents and preprocessing, wherever the files are now.
   const auto same_backbones = [&](const std::vector<BackboneRecord>& trained) {
     return std::equal(trained.begin(), trained.end(), record_.backbones.begin(), record_.backbones.end(),

@@ -345,6 +345,7 @@ TEST_F(Trainer, ResumeRefusesACheckpointWithoutTrainingState) {
   last.record.training_state = nullptr;  // as tl wrote it before the state was saved
   tl::save_checkpoint(dir / "run/last.pt", last.head, nullptr, last.record);
   EXPECT_EQ(tl::load_checkpoint(dir / "run/last.pt", torch::kCPU).record.epoch, 8) << "still loads for inference";
+  std::filesystem::remove(dir / "run/summary.json");  // as if stopped after last.pt
   tl::TrainingOptions resume;
   resume.resume = true;
   try {
@@ -353,6 +354,51 @@ TEST_F(Trainer, ResumeRefusesACheckpointWithoutTrainingState) {
   } catch (const tl::Error& error) {
     EXPECT_NE(std::string(error.what()).find("last.pt: has no training state"), std::string::npos) << error.what();
   }
+}
+
+// Resume continues only the run that wrote last.pt: an edited config, changed data or a finished run
+// were all resumed with exit 0 (a test split recomputed from a new seed, metric lines overwritten).
+// Where and how fast it runs may change.
+TEST_F(Trainer, ResumeRefusesAnotherRunsSettingsOrDataAndAFinishedRun) {
+  const tl::Experiment run = experiment("run");
+  EXPECT_EQ(interruption_message(run,
+                                 [] {
+                                   tl::TrainingOptions options;
+                                   options.on_epoch_end = [](const tl::EpochMetrics& line) {
+                                     if (line.epoch == 2) tl::request_interrupt();
+                                   };
+                                   return options;
+                                 }())
+                .empty(),
+            false);
+  tl::TrainingOptions resume;
+  resume.resume = true;
+  const auto resume_error = [&](const tl::Experiment& changed) {
+    try {
+      tl::train(changed, resume);
+    } catch (const tl::Error& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  const std::string other_settings =
+      resume_error(experiment("run", {{"seed", 6}, {"train", {{"optimizer", {{"lr", 0.1}}}}}}));
+  EXPECT_NE(other_settings.find("last.pt: was written by another run than the one to resume: seed: 5 then, 6 now; "
+                                "train.optimizer.lr: 0.05 then, 0.1 now"),
+            std::string::npos)
+      << other_settings;
+  std::filesystem::copy_file(dir / "data/blue/0.jpg", dir / "data/blue/another.jpg");
+  const std::string other_data = resume_error(run);
+  EXPECT_NE(other_data.find("the split (files were added, removed or renamed"), std::string::npos) << other_data;
+  std::filesystem::remove(dir / "data/blue/another.jpg");
+
+  EXPECT_EQ(resume_error(experiment("run", {{"threads", 2}, {"data", {{"batch_size", 3}}}})), "no error")
+      << "threads and the backbone's batch size change only the speed";
+  EXPECT_EQ(metrics_of(run.run_directory).size(), 8u);
+  const std::string finished = resume_error(run);
+  EXPECT_NE(finished.find("this run has finished (it has its summary.json): there is nothing to resume"),
+            std::string::npos)
+      << finished;
 }
 
 }  // namespace

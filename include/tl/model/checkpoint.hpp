@@ -43,6 +43,9 @@ struct CheckpointRecord {
   // TrainingState::to_json() after the epoch, what --resume continues from; null in checkpoints
   // written before tl saved it (those still load for inference).
   nlohmann::json training_state;
+  // What makes the run this run, for --resume to check: its settings but those of where and how fast
+  // ("config") and a digest of its split ("split_sha256"); null in checkpoints from before.
+  nlohmann::json run_identity;
 
   nlohmann::json to_json() const;
   static CheckpointRecord from_json(const nlohmann::json& json, const std::string& file);
