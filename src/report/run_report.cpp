@@ -28,8 +28,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// A page stays readable, and small, whatever the run: 2 million classes once made a 525 MB page and
+// 300,000 epochs a 75 MB one. Past these, tables show a part and say where the rest is.
 constexpr size_t kShownSkippedFiles = 200;
 constexpr size_t kShownConfusedPairs = 12;
+constexpr size_t kShownClasses = 200;
+constexpr size_t kMostCurvePoints = 1000;  // per series; longer runs are drawn from every k-th epoch
 constexpr const char* kSplits[] = {"train", "val", "test"};
 
 // What the run directory holds; a file that is missing stays empty, one that is unreadable is
@@ -202,7 +206,12 @@ std::string curves_section(const RunFiles& run) {
   ChartSeries train_accuracy{"train accuracy", {}, {}, false}, val_accuracy{"val accuracy", {}, {}, false};
   ChartSeries rate{"learning rate", {}, {}, false};
   std::optional<double> fine_tune_start;
-  for (const EpochMetrics& line : run.metrics) {
+  const size_t stride = (run.metrics.size() + kMostCurvePoints - 1) / kMostCurvePoints;
+  const int best_epoch_drawn = run.summary ? run.summary->best_epoch : 0;
+  for (size_t i = 0; i < run.metrics.size(); ++i) {
+    const EpochMetrics& line = run.metrics[i];
+    if (line.stage == "fine_tune" && !fine_tune_start) fine_tune_start = line.epoch - 0.5;
+    if (i % stride != 0 && i + 1 != run.metrics.size() && line.epoch != best_epoch_drawn) continue;
     const double epoch = line.epoch;
     const auto add = [&](ChartSeries& series, std::optional<double> value, double scale) {
       if (value) series.points.emplace_back(epoch, scale * *value);
@@ -210,7 +219,6 @@ std::string curves_section(const RunFiles& run) {
     add(train_loss, line.train_loss, 1), add(val_loss, line.val_loss, 1);
     add(train_accuracy, line.train_accuracy, 100), add(val_accuracy, line.val_accuracy, 100);
     add(rate, line.lr, 1);
-    if (!fine_tune_start && line.stage == "fine_tune") fine_tune_start = epoch - 0.5;
   }
   const auto keep = [](std::vector<ChartSeries> all) {
     all.erase(std::remove_if(all.begin(), all.end(), [](const ChartSeries& s) { return s.points.empty(); }), all.end());
@@ -235,13 +243,24 @@ std::string curves_section(const RunFiles& run) {
   return "<div class=\"charts\">" + render_svg(loss) + render_svg(accuracy) + render_svg(learning_rate) + "</div>";
 }
 
-std::string per_class_table(const ClassificationReport& report) {
+std::string per_class_table(const ClassificationReport& report, const std::string& evaluation_file) {
+  std::vector<const ClassStatistics*> shown;
+  for (const ClassStatistics& c : report.classes) shown.push_back(&c);
+  std::string note;
+  if (shown.size() > kShownClasses) {  // the classes that need attention: lowest recall first
+    std::stable_sort(shown.begin(), shown.end(),
+                     [](const ClassStatistics* a, const ClassStatistics* b) { return a->recall < b->recall; });
+    shown.resize(kShownClasses);
+    note = "<p>The " + std::to_string(kShownClasses) + " classes of " + std::to_string(report.classes.size()) +
+           " with the lowest recall; every class is in " + code(evaluation_file) + ".</p>";
+  }
   std::vector<std::vector<HtmlCell>> rows;
-  for (const ClassStatistics& c : report.classes) {
+  for (const ClassStatistics* statistics : shown) {
+    const ClassStatistics& c = *statistics;
     rows.push_back({text_cell(c.name), percent_cell(c.precision), percent_cell(c.recall), percent_cell(c.f1),
                     number_cell(c.support, 0), number_cell(c.predicted, 0)});
   }
-  return html_table({"class", "precision", "recall", "F1", "support", "predicted"}, rows, true, "per-class");
+  return note + html_table({"class", "precision", "recall", "F1", "support", "predicted"}, rows, true, "per-class");
 }
 
 std::string confused_pairs(const std::vector<std::string>& classes, const std::vector<ConfusionCell>& cells) {
@@ -315,7 +334,7 @@ std::string evaluation_section(const std::string& split, const EvaluationRecord&
     }
     html += render_confusion_heat_map(classes, dense);
   }
-  html += "</div><h3>Per class</h3>" + per_class_table(report);
+  html += "</div><h3>Per class</h3>" + per_class_table(report, evaluation_file);
   html += "<h3>Most confused</h3>" + confused_pairs(classes, report.confusion);
   html +=
       "<h3>Highest losses</h3><p>The photos of this split the model scored worst, highest cross-entropy "
@@ -338,7 +357,7 @@ std::string distribution_section(const RunFiles& run) {
     for (const int n : *split_counts) largest = std::max(largest, n);
   }
   std::vector<std::vector<HtmlCell>> rows;
-  for (size_t c = 0; c < run.classes.size(); ++c) {
+  for (size_t c = 0; c < run.classes.size() && c < kShownClasses; ++c) {
     std::vector<HtmlCell> row{text_cell(run.classes[c])};
     for (const std::vector<int>* split_counts_of : per_split) {
       const std::vector<int>& split_counts = *split_counts_of;
@@ -349,8 +368,12 @@ std::string distribution_section(const RunFiles& run) {
     }
     rows.push_back(std::move(row));
   }
+  const std::string more = run.classes.size() > kShownClasses
+                               ? "<p>… and " + std::to_string(run.classes.size() - kShownClasses) +
+                                     " more classes, each counted in summary.json's class_counts.</p>"
+                               : "";
   return "<p>Images per class in each split as the run divided them (skipped files included).</p>" +
-         html_table({"class", "train", "val", "test"}, rows, true, "distribution");
+         html_table({"class", "train", "val", "test"}, rows, true, "distribution") + more;
 }
 
 std::string skipped_section(const RunFiles& run) {

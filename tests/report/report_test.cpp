@@ -296,6 +296,27 @@ TEST_F(HandMadeRun, ThousandsOfClassesListTheConfusedPairsInsteadOfAHeatMap) {
   EXPECT_NE(html.find("5000 classes are too many for a readable heat map"), std::string::npos);
   EXPECT_NE(html.find("breed_4321"), std::string::npos) << "the confused pair";
   EXPECT_NE(html.find("66.67%"), std::string::npos) << "2 of class 0's 3 samples";
+  EXPECT_NE(html.find("The 200 classes of 5000 with the lowest recall"), std::string::npos);
+  EXPECT_LT(html.size(), 200'000u) << "the page grows with what it shows, not with the classes";
+}
+
+// 300,000 epochs once made a 75 MB page: a long run's curves are drawn from every k-th epoch, its
+// best and last always among them.
+TEST_F(HandMadeRun, ALongRunsCurvesAreThinnedKeepingTheBestAndLastEpochs) {
+  std::string lines;
+  for (int epoch = 1; epoch <= 20000; ++epoch) {
+    lines +=
+        tl::EpochMetrics{epoch, "head", 0.01, 1.0 / epoch, 0.5, 1.0 / epoch, 0.5, 1.0, 10.0}.to_json().dump() + "\n";
+  }
+  write_file(run / "metrics.jsonl", lines);
+  tl::RunSummary long_run = summary();
+  long_run.best_epoch = 12345;
+  long_run.epochs = long_run.epochs_configured = 20000;
+  write_summary(long_run);
+  const std::string html = tl::render_run_report(run);
+  EXPECT_LT(html.size(), 2'000'000u);
+  EXPECT_NE(html.find(">best epoch 12345<"), std::string::npos);
+  EXPECT_NE(html.find("finished after 20000 of 20000 epochs"), std::string::npos);
 }
 
 TEST_F(HandMadeRun, AnInterruptedRunSaysWhatIsMissing) {
