@@ -3,7 +3,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -46,7 +48,8 @@ void forward_lines(Rank& rank, int number, bool flush_all) {
   }
 }
 
-pid_t start_rank(const std::vector<std::string>& arguments, int number, int ranks, int port, int threads, int& output) {
+pid_t start_rank(const std::vector<std::string>& arguments, int number, int ranks, const std::string& store_file,
+                 int threads, int& output) {
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) throw Error(std::string("--nproc: cannot create a pipe: ") + std::strerror(errno));
   const pid_t pid = ::fork();
@@ -63,8 +66,9 @@ pid_t start_rank(const std::vector<std::string>& arguments, int number, int rank
     ::setenv("LOCAL_RANK", std::to_string(number).c_str(), 1);
     ::setenv("WORLD_SIZE", std::to_string(ranks).c_str(), 1);
     ::setenv("LOCAL_WORLD_SIZE", std::to_string(ranks).c_str(), 1);
-    ::setenv("MASTER_ADDR", "127.0.0.1", 1);
-    ::setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
+    ::setenv("TL_DIST_STORE_FILE", store_file.c_str(), 1);
+    ::unsetenv("MASTER_ADDR");
+    ::unsetenv("MASTER_PORT");
     ::setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
     std::vector<char*> argv;
     argv.reserve(arguments.size() + 1);
@@ -109,17 +113,26 @@ int free_local_port() {
 
 int launch_local_ranks(int ranks, const std::vector<std::string>& arguments) {
   const std::string program = arguments.empty() ? "tl" : arguments[0];
-  const int port = free_local_port();
   const int threads = std::max(1, available_cores() / ranks);
   const auto grace = world_from_environment().timeout;  // as long as a rank waits for another
-  std::fprintf(stderr, "%s: starting %d ranks on 127.0.0.1:%d, %d threads each\n", program.c_str(), ranks, port,
-               threads);
+  // The ranks meet through a file in a directory of the user's own (mode 0700), not a TCP port that
+  // anyone on the network could reach; the collectives themselves use loopback only.
+  const char* temporary = std::getenv("TMPDIR");
+  std::string directory =
+      std::string(temporary != nullptr && *temporary != '\0' ? temporary : "/tmp") + "/tl-job-XXXXXX";
+  if (::mkdtemp(directory.data()) == nullptr) {
+    throw Error("--nproc: cannot create a directory for the ranks to meet in (" + directory +
+                "): " + std::strerror(errno));
+  }
+  const std::string store_file = directory + "/store";
+  std::fprintf(stderr, "%s: starting %d ranks on this machine (they meet through %s), %d threads each\n",
+               program.c_str(), ranks, store_file.c_str(), threads);
   std::signal(SIGINT, remember_signal);
   std::signal(SIGTERM, remember_signal);
   std::vector<Rank> children(static_cast<size_t>(ranks));
   for (int r = 0; r < ranks; ++r) {
     children[static_cast<size_t>(r)].pid =
-        start_rank(arguments, r, ranks, port, threads, children[static_cast<size_t>(r)].output);
+        start_rank(arguments, r, ranks, store_file, threads, children[static_cast<size_t>(r)].output);
   }
 
   int result = 0;
@@ -179,6 +192,8 @@ int launch_local_ranks(int ranks, const std::vector<std::string>& arguments) {
   }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  std::error_code ignored;  // a rank that was killed leaves the store file behind
+  std::filesystem::remove_all(directory, ignored);
   return result;
 }
 

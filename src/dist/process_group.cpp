@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
@@ -12,7 +13,7 @@
 namespace tl {
 
 struct ProcessGroup::Connection {
-  c10::intrusive_ptr<c10d::TCPStore> store;
+  c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
 };
 
@@ -39,12 +40,17 @@ ProcessGroup::ProcessGroup(const World& world) : world_(world) {
   if (!world.distributed()) return;
   connection_ = std::make_unique<Connection>();
   try {
-    c10d::TCPStoreOptions store_options;
-    store_options.port = static_cast<uint16_t>(world.master_port);
-    store_options.isServer = world.rank == 0;
-    store_options.numWorkers = static_cast<size_t>(world.size);
-    store_options.timeout = world.timeout;
-    connection_->store = c10::make_intrusive<c10d::TCPStore>(world.master_address, store_options);
+    if (!world.store_file.empty()) {
+      connection_->store = c10::make_intrusive<c10d::FileStore>(world.store_file, world.size);
+      connection_->store->setTimeout(world.timeout);
+    } else {
+      c10d::TCPStoreOptions store_options;
+      store_options.port = static_cast<uint16_t>(world.master_port);
+      store_options.isServer = world.rank == 0;
+      store_options.numWorkers = static_cast<size_t>(world.size);
+      store_options.timeout = world.timeout;
+      connection_->store = c10::make_intrusive<c10d::TCPStore>(world.master_address, store_options);
+    }
     auto options = c10d::ProcessGroupGloo::Options::create(world.timeout);
     if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME")) {
       options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(interface));

@@ -58,6 +58,8 @@ World world_from_environment() {
   world.local_rank = static_cast<int>(integer_variable("LOCAL_RANK", variable("LOCAL_RANK").value_or("0"), 0, 65535));
   world.local_size =
       static_cast<int>(integer_variable("LOCAL_WORLD_SIZE", variable("LOCAL_WORLD_SIZE").value_or("1"), 1, 65536));
+  world.store_file = variable("TL_DIST_STORE_FILE").value_or("");
+  if (!world.store_file.empty()) return world;  // tl's --nproc: no address or port to meet at
   const auto address = variable("MASTER_ADDR");
   if (!address) {
     throw Error("WORLD_SIZE=" + *size + " but MASTER_ADDR is not set: give every rank the host of rank 0");

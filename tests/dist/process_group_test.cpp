@@ -3,10 +3,14 @@
 #include "tl/dist/process_group.hpp"
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <numeric>
 #include <optional>
+#include <set>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -78,6 +82,9 @@ TEST(World, ReadsTorchrunsVariablesAndNamesTheMissingOne) {
             std::string::npos);
   environment.set("RANK", "1");
   EXPECT_NE(error_of([] { tl::world_from_environment(); }).find("MASTER_ADDR is not set"), std::string::npos);
+  environment.set("TL_DIST_STORE_FILE", "/tmp/tl-job-x/store");  // tl's --nproc: no address or port
+  EXPECT_EQ(tl::world_from_environment().store_file, "/tmp/tl-job-x/store");
+  environment.set("TL_DIST_STORE_FILE", std::nullopt);
   environment.set("MASTER_ADDR", "host0");
   environment.set("MASTER_PORT", "70000");
   EXPECT_NE(error_of([] { tl::world_from_environment(); }).find("MASTER_PORT=\"70000\""), std::string::npos);
@@ -92,9 +99,11 @@ TEST(World, ReadsTorchrunsVariablesAndNamesTheMissingOne) {
   EXPECT_EQ(world.describe(), "rank 1 of 2 (master host0:29511)");
 }
 
-// Runs `body` as ranks 0 and 1 of one world, each in a thread; returns what each returned.
+// Runs `body` as ranks 0 and 1 of one world, each in a thread; returns what each returned. They meet
+// at a TCP port, or through `store_file` as tl's --nproc ranks do.
 template <typename Result>
-std::vector<Result> as_two_ranks(const std::function<Result(tl::ProcessGroup&)>& body, int timeout_seconds = 30) {
+std::vector<Result> as_two_ranks(const std::function<Result(tl::ProcessGroup&)>& body, int timeout_seconds = 30,
+                                 const std::string& store_file = "") {
   const int port = tl::free_local_port();
   std::vector<std::future<Result>> ranks;
   for (int rank = 0; rank < 2; ++rank) {
@@ -104,6 +113,7 @@ std::vector<Result> as_two_ranks(const std::function<Result(tl::ProcessGroup&)>&
       world.size = 2;
       world.master_port = port;
       world.timeout = std::chrono::seconds(timeout_seconds);
+      world.store_file = store_file;
       tl::ProcessGroup group(world);
       return body(group);
     }));
@@ -111,6 +121,47 @@ std::vector<Result> as_two_ranks(const std::function<Result(tl::ProcessGroup&)>&
   std::vector<Result> results;
   for (auto& rank : ranks) results.push_back(rank.get());
   return results;
+}
+
+// This process's TCP sockets listening on every interface (0.0.0.0 or ::), which anyone on the
+// network could reach: from /proc/net/tcp{,6}, matched to this process's descriptors by inode.
+size_t own_sockets_listening_on_every_interface() {
+  std::set<std::string> own;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    const std::string target = std::filesystem::read_symlink(entry.path(), error).string();
+    if (!error && target.rfind("socket:[", 0) == 0) own.insert(target.substr(8, target.size() - 9));
+  }
+  size_t count = 0;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream lines(table);
+    std::string line;
+    std::getline(lines, line);  // the header
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+      const std::string address = local.substr(0, local.find(':'));
+      const bool every_interface = address.find_first_not_of('0') == std::string::npos;
+      if (state == "0A" && every_interface && own.count(inode) > 0) ++count;
+    }
+  }
+  return count;
+}
+
+// The rendezvous of tl's own --nproc once listened on every interface for the whole run, open to
+// anyone on the network; its ranks now meet through a file in a private directory.
+TEST(ProcessGroup, RanksMeetingThroughAFileListenOnNoNetworkInterface) {
+  const auto listening = [](tl::ProcessGroup& group) {
+    torch::Tensor sum = torch::ones({1});
+    group.all_reduce_sum(sum);
+    return std::make_pair(sum.item<float>(), own_sockets_listening_on_every_interface());
+  };
+  tl::testing::TempDirectory dir;
+  const auto through_file = as_two_ranks<std::pair<float, size_t>>(listening, 30, (dir / "store").string());
+  EXPECT_EQ(through_file[0], std::make_pair(2.0f, size_t{0}));
+  const auto through_port = as_two_ranks<std::pair<float, size_t>>(listening);
+  EXPECT_EQ(through_port[0].second, 1u) << "a TCP rendezvous (several machines) does listen: the check sees it";
 }
 
 TEST(ProcessGroup, AWorldOfOneIsTheIdentity) {

@@ -17,6 +17,9 @@ struct World {
   std::string master_address = "127.0.0.1";
   int master_port = 29500;
   std::chrono::seconds timeout{300};
+  // Set by tl's own --nproc launcher (TL_DIST_STORE_FILE): the ranks meet through this file in a
+  // directory only the user can read, so no rendezvous port listens on any network interface.
+  std::string store_file;
 
   bool distributed() const { return size > 1; }
   std::string describe() const;  // "rank 1 of 2 (master 127.0.0.1:29500)"
