@@ -12,6 +12,9 @@
 # Every archive is checked before anything is unpacked: its size and digest where they are known
 # (the Oxford-IIIT Pet MD5s are the ones torchvision checks), and always the archive's own
 # integrity (gzip -t, unzip -t). The sha256 of each archive is printed so that it can be pinned.
+# Unpacking takes only files and folders (no links, devices, FIFOs), gives them plain modes (no
+# owners, no setuid), needs the free space the archive's listing says it fills, never prompts, and
+# leaves no half-unpacked folder behind whatever stops it.
 set -euo pipefail
 
 # dataset  archive  url  size-in-bytes|-  md5:HEX|sha256:HEX|-
@@ -73,12 +76,33 @@ verify() {  # file archive-name size digest
   esac
 }
 
-unpack() {  # archive into
+# The archive's entries as "TYPE SIZE" lines (TYPE: - file, d folder, l link, c/b device, p FIFO, ...).
+entries() {  # archive
   case "$1" in
-    *.tar.gz|*.tgz) tar -xzf "$1" -C "$2" --no-same-owner ;;
-    *.zip) unzip -q "$1" -d "$2" ;;
+    *.tar.gz|*.tgz) tar -tvzf "$1" | awk '{ print substr($1, 1, 1), $3 }' ;;
+    *.zip) zipinfo -l "$1" | awk 'NR > 2 && NF >= 9 && $1 ~ /^[-a-z?]/ { print substr($1, 1, 1), $4 }' ;;
+  esac
+}
+
+# Refuses an archive holding anything but files and folders, or more than the free space in $2.
+check_entries() {  # archive into
+  local kinds total available
+  kinds=$(entries "$1" | awk '$1 != "-" && $1 != "d" { print $1 }' | sort -u | tr '\n' ' ')
+  [[ -z "$kinds" ]] || die "$(basename "$1"): holds entries that are not files or folders (types: $kinds); links or devices are not unpacked"
+  total=$(entries "$1" | awk '{ sum += $2 } END { printf "%.0f", sum }')
+  available=$(df --output=avail -B1 "$2" | tail -1 | tr -d ' ')
+  (( total <= available )) || die "$(basename "$1"): unpacks to $total bytes, more than the $available free in $2"
+}
+
+unpack() {  # archive into
+  check_entries "$1" "$2"
+  case "$1" in
+    *.tar.gz|*.tgz) tar -xzf "$1" -C "$2" --no-same-owner --no-same-permissions < /dev/null ;;
+    *.zip) unzip -qo "$1" -d "$2" < /dev/null ;;
     *) die "$1: cannot unpack (expected .tar.gz or .zip)" ;;
   esac
+  # Plain modes: no setuid, setgid, sticky or execute bits on files, nothing world-writable.
+  find "$2" -type d -exec chmod 755 {} + && find "$2" -type f -exec chmod 644 {} +
 }
 
 # What tl reads from the unpacked folder, checked before it takes the dataset's place.
@@ -100,6 +124,8 @@ for dataset in "${datasets[@]}"; do
   lines=$(awk -v d="$dataset" '$1 == d' <<< "$manifest")
   [[ -n "$lines" ]] || die "manifest: no archive listed for $dataset"
   while read -r _ archive url size digest; do
+    [[ "$archive" =~ ^[A-Za-z0-9][A-Za-z0-9._+-]*$ ]] ||
+      die "manifest: archive name '$archive' must be a plain file name (letters, digits, . _ + -), not a path"
     kept="$dest/archives/$archive"
     if [[ -f "$kept" ]] && verify "$kept" "$archive" "$size" "$digest" 2> /dev/null; then
       echo "$archive: already here and verified"
@@ -124,9 +150,11 @@ for dataset in "${datasets[@]}"; do
   staging="$dest/.$dataset.unpacking"
   rm -rf "$staging"
   mkdir -p "$staging"
+  trap 'rm -rf "$staging"' EXIT  # whatever stops the unpacking, no half-unpacked folder stays
   while read -r _ archive _; do unpack "$dest/archives/$archive" "$staging"; done <<< "$lines"
   layout_check "$dataset" "$staging"
   rm -rf "$folder"
   mv "$staging" "$folder"
+  trap - EXIT
   echo "$dataset ready: --set data.layout=${LAYOUT[$dataset]} --set data.root=$folder"
 done

@@ -60,6 +60,44 @@ check_refused size "$(line oxford-pets images.tar.gz 12)" "expected 12 bytes, fo
 head -c 100 "$work/src/images.tar.gz" > "$work/cut.tar.gz" && mv "$work/cut.tar.gz" "$work/src/images.tar.gz"
 check_refused cut "$(line oxford-pets images.tar.gz - -)" "not a whole gzip archive"
 
+# Hostile archives: a link out of the destination or a device is refused and nothing stays behind;
+# a setuid, world-writable file is unpacked with plain modes; a manifest cannot name a path.
+make_pets() {  # folder: a fresh Oxford-like tree in it, packed into $work/hostile
+  rm -rf "$work/$1" "$work/hostile" && mkdir -p "$work/$1/images" "$work/$1/annotations" "$work/hostile"
+  printf 'jpeg' > "$work/$1/images/Abyssinian_1.jpg"
+  printf 'Abyssinian_1 1 1 1\n' | tee "$work/$1/annotations/trainval.txt" > "$work/$1/annotations/test.txt"
+  tar -czf "$work/hostile/annotations.tar.gz" -C "$work/$1" annotations
+}
+hostile_run() {  # name: unpacks $work/hostile into $work/$name; its exit code
+  { line oxford-pets images.tar.gz "-" "-" | sed "s|\$work/src|\$work/hostile|"
+    line oxford-pets annotations.tar.gz "-" "-"; } > "$work/hostile.manifest"
+  set +e
+  "$script" --from "$work/hostile" --dest "$work/$1" --manifest "$work/hostile.manifest" oxford-pets > "$work/log" 2>&1
+  local code=$?
+  set -e
+  return $code
+}
+make_pets linked
+ln -s /etc "$work/linked/images/outside"
+tar -czf "$work/hostile/images.tar.gz" -C "$work/linked" images
+hostile_run link && fail "a link in the archive: unpacked"
+expect_in "holds entries that are not files or folders (types: l )" "$work/log"
+[[ ! -e "$work/link/oxford-pets" && ! -e "$work/link/.oxford-pets.unpacking" ]] || fail "a refused archive left a folder"
+
+make_pets modes
+chmod 4777 "$work/modes/images/Abyssinian_1.jpg"
+tar -czf "$work/hostile/images.tar.gz" -C "$work/modes" images
+hostile_run modes || fail "setuid file: exit $? $(cat "$work/log")"
+[[ "$(stat -c %a "$work/modes/oxford-pets/images/Abyssinian_1.jpg")" == 644 ]] ||
+  fail "setuid, world-writable file unpacked as $(stat -c %a "$work/modes/oxford-pets/images/Abyssinian_1.jpg")"
+
+echo "oxford-pets ../escape.tar.gz https://example.invalid/x - -" > "$work/bad.manifest"
+set +e
+"$script" --from "$work/src" --dest "$work/escape" --manifest "$work/bad.manifest" oxford-pets > "$work/log" 2>&1
+[[ $? -eq 1 ]] || fail "a manifest naming a path: expected exit 1"
+set -e
+expect_in "archive name '../escape.tar.gz' must be a plain file name" "$work/log"
+
 # Usage errors exit 2.
 set +e
 "$script" > /dev/null 2>&1; [[ $? -eq 2 ]] || fail "no dataset: expected exit 2"
