@@ -1,12 +1,10 @@
 #include "tl/base/content_hash.hpp"
 
 #include <array>
-#include <fstream>
 #include <memory>
 
 #include <openssl/evp.h>
 
-#include "tl/base/error.hpp"
 
 namespace tl {
 namespace {
@@ -33,23 +31,6 @@ std::string finish_hex(const DigestContext& context) {
 }
 
 }  // namespace
-
-std::string sha256_file(const std::filesystem::path& path) {
-  // Streamed, so any size is fine; but a FIFO would block the open and /dev/zero never end.
-  std::error_code error;
-  if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error)) {
-    throw Error(path.string() + ": not a regular file, so it cannot be a backbone or checkpoint");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot read file to hash it");
-  const DigestContext context = start_sha256();
-  std::array<char, 1 << 16> buffer{};
-  while (in) {
-    in.read(buffer.data(), buffer.size());
-    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<size_t>(in.gcount()));
-  }
-  return finish_hex(context);
-}
 
 std::string sha256_bytes(const std::string& bytes) {
   const DigestContext context = start_sha256();

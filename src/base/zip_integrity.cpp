@@ -52,7 +52,7 @@ std::optional<Directory> find_directory(const Reader& zip) {
 
 }  // namespace
 
-std::optional<std::string> zip_damage(const std::string& bytes) {
+std::optional<std::string> zip_damage(const std::string& bytes, const ZipLimits& limits) {
   const Reader zip(bytes);
   const auto directory = find_directory(zip);
   if (!directory) return "not a zip archive (no central directory)";
@@ -70,6 +70,7 @@ std::optional<std::string> zip_damage(const std::string& bytes) {
     // may claim more bytes than the extra area holds (found by tests/fuzz/checkpoint_fuzzer): reads
     // stay inside the area.
     const uint64_t extra_end = entry + 46 + name_length + extra_length;
+    uint64_t uncompressed = uncompressed32;
     for (uint64_t field = entry + 46 + name_length; field + 4 <= extra_end;) {
       const uint64_t id = zip.little(field, 2), length = zip.little(field + 2, 2);
       if (id == 1) {
@@ -78,12 +79,24 @@ std::optional<std::string> zip_damage(const std::string& bytes) {
         const auto next = [&](uint64_t& value) {
           if (value == kInZip64 && at + 8 <= field_end) value = zip.little(at, 8), at += 8;
         };
-        uint64_t uncompressed = uncompressed32;
         next(uncompressed);
         next(compressed);
         next(local);
       }
       field += 4 + length;
+    }
+    if (uncompressed > limits.max_entry_bytes) {
+      return "entry " + name + ": inflates to " + std::to_string(uncompressed) + " bytes (limit " +
+             std::to_string(limits.max_entry_bytes) + ")";
+    }
+    if (method == 0 && uncompressed != compressed) {
+      return "entry " + name + ": stored uncompressed, yet its " + std::to_string(compressed) + " bytes claim to be " +
+             std::to_string(uncompressed);
+    }
+    if (method != 0 &&
+        static_cast<double>(uncompressed) > limits.max_ratio * static_cast<double>(std::max<uint64_t>(compressed, 1))) {
+      return "entry " + name + ": " + std::to_string(compressed) + " bytes inflate to " + std::to_string(uncompressed) +
+             ", more than " + std::to_string(static_cast<int>(limits.max_ratio)) + " times (a decompression bomb?)";
     }
     if (!zip.has(local, 30) || zip.little(local, 4) != kLocalHeader)
       return "entry " + name + ": local header is damaged";

@@ -7,6 +7,8 @@
 
 #include "tl/base/content_hash.hpp"
 #include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
+#include "tl/base/zip_integrity.hpp"
 #include "tl/features/backbone.hpp"
 #include "tl/features/torchscript_tensors.hpp"
 
@@ -50,6 +52,9 @@ torch::Tensor channels_last(const torch::Tensor& images) {
   return images.dim() == 4 ? images.contiguous(at::MemoryFormat::ChannelsLast) : images;
 }
 
+// Larger backbone files are not read: the biggest torchvision backbones are about 550 MB.
+constexpr uint64_t kMaxBackboneBytes = 16ULL << 30;
+
 // Where a missing backbone comes from: exported from torchvision, or the small one in the demo.
 constexpr const char* kBackboneHint =
     "; export one with tools/export_backbone.py (see the README's \"Exporting torchvision backbones\") or use "
@@ -62,7 +67,13 @@ class TorchScriptBackbone final : public Backbone {
       : path_(path), device_(device) {
     if (!std::filesystem::is_regular_file(path))
       throw Error(path.string() + ": backbone file not found" + kBackboneHint);
-    content_hash_ = sha256_file(path);
+    {  // its bytes are freed before LibTorch reads the file itself
+      const std::string bytes = read_regular_file_or_throw(path, kMaxBackboneBytes);
+      if (const auto damage = zip_damage(bytes)) {
+        throw Error(path.string() + ": not a TorchScript file LibTorch can load: " + *damage);
+      }
+      content_hash_ = sha256_bytes(bytes);
+    }
     try {
       module_ = torch::jit::load(path.string(), device);
     } catch (const c10::Error& error) {

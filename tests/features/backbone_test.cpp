@@ -55,6 +55,31 @@ TEST(Backbone, EachBadBackboneNamesTheFileAndTheProblem) {
             dir + "/tiny.pt: backbone produces 8 features but " + dir + "/wrong_dim.json says feature_dim 16");
 }
 
+// LibTorch loads a backbone with flipped bytes without a word, and then computes garbage.
+TEST(Backbone, ADamagedBackboneFileIsRefusedBeforeLibTorchReadsIt) {
+  tl::testing::TempDirectory dir;
+  std::string bytes = tl::testing::read_file(tiny_backbones() / "tiny.pt");
+  // The first byte of the first tensor's data: after its local header ("PK\3\4", 30 bytes), name and extra field.
+  const size_t name_at = bytes.find("/data/0");
+  const size_t header = bytes.rfind(std::string("PK\x03\x04"), name_at);
+  ASSERT_NE(header, std::string::npos);
+  const auto field = [&](size_t at) {
+    return static_cast<size_t>(static_cast<unsigned char>(bytes[at])) +
+           (static_cast<size_t>(static_cast<unsigned char>(bytes[at + 1])) << 8);
+  };
+  bytes[header + 30 + field(header + 26) + field(header + 28)] ^= 0x20;
+  tl::testing::write_file(dir / "damaged.pt", bytes);
+  try {
+    tl::load_torchscript_backbone(dir / "damaged.pt", tl::load_backbone_metadata(tiny_backbones() / "tiny.json"), 32,
+                                  32, torch::kCPU);
+    FAIL() << "loaded a damaged file";
+  } catch (const tl::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("damaged.pt: not a TorchScript file LibTorch can load: entry "),
+              std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(Backbone, ABackboneWithoutMetadataSaysWhatToSupply) {
   tl::testing::TempDirectory dir;
   std::filesystem::copy_file(tiny_backbones() / "tiny.pt", dir / "mine.pt");

@@ -1,12 +1,10 @@
 #pragma once
 // SHA-256 of a file's bytes, as lowercase hex. Identifies a backbone by content, not by name, so a
 // replaced file is noticed even when its path stays the same.
-#include <filesystem>
 #include <string>
 
 namespace tl {
 
-std::string sha256_file(const std::filesystem::path& path);  // throws tl::Error if unreadable
 std::string sha256_bytes(const std::string& bytes);
 
 }  // namespace tl
