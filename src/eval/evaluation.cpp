@@ -10,6 +10,7 @@
 #include "tl/data/experiment_data.hpp"
 #include "tl/data/split.hpp"
 #include "tl/dist/sharded_features.hpp"
+#include "tl/features/batch_memory.hpp"
 #include "tl/features/device.hpp"
 #include "tl/features/feature_extraction.hpp"
 #include "tl/model/trained_classifier.hpp"
@@ -67,6 +68,9 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
   if (indices.empty()) throw Error("the " + request.split + " split has no images to evaluate");
 
   const LoaderOptions loader = loader_options(experiment.data);
+  for (const LoadedBackbone& loaded : classifier.backbones()) {
+    check_batch_fits_memory(loaded.preprocessing, loader.batch_size, "data.batch_size");
+  }
   ProcessGroup alone;
   // A fine-tuned backbone's features are not those of the file the cache is keyed by.
   const bool cached = experiment.cache && classifier.backbone_state().empty();

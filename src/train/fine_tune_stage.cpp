@@ -6,6 +6,7 @@
 #include "tl/base/interruption.hpp"
 #include "tl/base/physical_memory.hpp"
 #include "tl/base/random.hpp"
+#include "tl/features/batch_memory.hpp"
 #include "tl/features/parameter_selection.hpp"
 #include "tl/model/optimizer.hpp"
 #include "tl/train/epoch_order.hpp"
@@ -25,6 +26,8 @@ FineTuneStage::FineTuneStage(Backbone& backbone, Head& head, const Dataset& data
       schedule_(config.schedule, config.fine_tune.lr, std::max(1, config.fine_tune.epochs)),
       loader_(features.loader_options()) {
   const FineTuneConfig& fine_tune = config.fine_tune;
+  // Its steps run images through the backbone with gradients, config.batch_size at a time.
+  check_batch_fits_memory(features.train_preprocessing(), config.batch_size, "train.batch_size");
   const auto backbone_parameters = backbone.unfreeze(unfrozen, fine_tune.bn == BatchNormPolicy::train);
   OptimizerConfig stage_optimizer = config.optimizer;
   stage_optimizer.lr = fine_tune.lr;

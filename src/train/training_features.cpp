@@ -4,6 +4,7 @@
 
 #include "tl/base/error.hpp"
 #include "tl/dist/sharded_features.hpp"
+#include "tl/features/batch_memory.hpp"
 #include "tl/features/feature_cache.hpp"
 
 namespace tl {
@@ -21,6 +22,7 @@ TrainingFeatures::TrainingFeatures(ProcessGroup& group, const Experiment& experi
   for (const LoadedBackbone& loaded : backbones) {
     Source source{loaded.backbone.get(), loaded.preprocessing, loaded.preprocessing};
     if (augmentation.enabled()) source.train_preprocessing.reduced_decode = false;
+    check_batch_fits_memory(source.train_preprocessing, loader_.batch_size, "data.batch_size");
     sources_.push_back(source);
   }
   if (augmentation.enabled()) views_ = augmentation.views;
