@@ -46,13 +46,22 @@ TEST(FeatureCache, BackboneAndPreprocessingSeparateTheEntries) {
   EXPECT_FALSE(tl::FeatureCache(dir.path(), "backbone-a", "size=192").load(kImage, 2).has_value());
 }
 
-TEST(FeatureCache, DamagedEntriesAreMissesNeverData) {
+// A cache holding one entry, for kImage, and that entry's file.
+class OneEntryCache : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cache.store(kImage, features.data(), 4);
+    entry = only_entry(dir.path());
+    ASSERT_FALSE(entry.empty());
+  }
+
   TempDirectory dir;
-  tl::FeatureCache cache(dir.path(), "b", "p");
+  tl::FeatureCache cache{dir.path(), "b", "p"};
   const std::vector<float> features{1, 2, 3, 4};
-  cache.store(kImage, features.data(), 4);
-  const auto entry = only_entry(dir.path());
-  ASSERT_FALSE(entry.empty());
+  std::filesystem::path entry;
+};
+
+TEST_F(OneEntryCache, DamagedEntriesAreMissesNeverData) {
   const std::string intact = tl::testing::read_file(entry);
 
   std::string flipped = intact;
@@ -72,13 +81,7 @@ TEST(FeatureCache, DamagedEntriesAreMissesNeverData) {
 }
 
 // A FIFO or a link to a device in an entry's place would block the open or never end.
-TEST(FeatureCache, ASpecialFileInAnEntrysPlaceIsDamagedNotWaitedOn) {
-  TempDirectory dir;
-  tl::FeatureCache cache(dir.path(), "b", "p");
-  const std::vector<float> features{1, 2, 3, 4};
-  cache.store(kImage, features.data(), 4);
-  const auto entry = only_entry(dir.path());
-  ASSERT_FALSE(entry.empty());
+TEST_F(OneEntryCache, ASpecialFileInAnEntrysPlaceIsDamagedNotWaitedOn) {
   std::filesystem::remove(entry);
   ASSERT_EQ(::mkfifo(entry.c_str(), 0600), 0);
   EXPECT_FALSE(cache.load(kImage, 4).has_value());
