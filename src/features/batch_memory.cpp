@@ -19,12 +19,12 @@ void check_batch_fits_memory(const Preprocessing& preprocessing, int64_t batch_s
   const int64_t budget = memory_bytes / 2;
   const int64_t needed = batch_memory_bytes(preprocessing, batch_size);
   if (needed <= budget) return;
-  constexpr double kMiB = 1024.0 * 1024.0;
+  constexpr int64_t kMiB = int64_t{1} << 20;
   const int64_t fits = budget / std::max<int64_t>(1, batch_memory_bytes(preprocessing, 1));
   throw Error(batch_key + ": a batch of " + std::to_string(batch_size) + " inputs of " +
               std::to_string(preprocessing.height) + "x" + std::to_string(preprocessing.width) + " needs about " +
-              std::to_string(static_cast<int64_t>(needed / kMiB)) + " MiB with the backbone's activations, more than " +
-              "half of this machine's " + std::to_string(static_cast<int64_t>(memory_bytes / kMiB)) + " MiB; " +
+              std::to_string(needed / kMiB) + " MiB with the backbone's activations, more than " +
+              "half of this machine's " + std::to_string(memory_bytes / kMiB) + " MiB; " +
               (fits >= 1 ? "set " + batch_key + " to " + std::to_string(fits) + " or less"
                          : "use a smaller input size (data.image_size)"));
 }

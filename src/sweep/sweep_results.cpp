@@ -77,7 +77,7 @@ bool is_number(const std::string& cell) {
 // varied value or an error message like that gets a leading apostrophe, which shows it as text.
 std::string csv_cell(const std::string& cell) {
   const bool formula = !cell.empty() && std::string("=+-@\t\r").find(cell[0]) != std::string::npos && !is_number(cell);
-  const std::string text = formula ? "'" + cell : cell;
+  std::string text = formula ? "'" + cell : cell;
   if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
   std::string quoted = "\"";
   for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
