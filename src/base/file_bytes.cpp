@@ -44,7 +44,8 @@ BoundedRead read_regular_file(const std::filesystem::path& path, uint64_t max_by
   const Descriptor file(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (file.get() < 0) {
     const int error = errno;
-    result.error = error == ENOENT ? "cannot open file" : std::string("cannot open file: ") + std::strerror(error);
+    result.missing = error == ENOENT;
+    result.error = result.missing ? "cannot open file" : std::string("cannot open file: ") + std::strerror(error);
     return result;
   }
   struct stat status {};
@@ -90,7 +91,7 @@ BoundedRead read_regular_file(const std::filesystem::path& path, uint64_t max_by
 
 std::string read_regular_file_or_throw(const std::filesystem::path& path, uint64_t max_bytes) {
   BoundedRead read = read_regular_file(path, max_bytes);
-  if (!read.bytes) throw Error(path.string() + ": " + (read.error == "cannot open file" ? "missing" : read.error));
+  if (!read.bytes) throw Error(path.string() + ": " + (read.missing ? "missing" : read.error));
   return std::move(*read.bytes);
 }
 

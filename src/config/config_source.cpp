@@ -151,8 +151,7 @@ ConfigSource ConfigSource::from_file(const std::filesystem::path& path) {
     throw Error(label + ": expected a .json, .yaml or .yml config file");
   }
   const BoundedRead file = read_regular_file(path, kMaxConfigBytes);
-  if (!file.bytes)
-    throw Error(label + ": " + (file.error == "cannot open file" ? "cannot open config file" : file.error));
+  if (!file.bytes) throw Error(label + ": " + (file.missing ? "cannot open config file" : file.error));
   return from_text(*file.bytes, is_yaml(path) ? ConfigFormat::yaml : ConfigFormat::json, label,
                    std::filesystem::absolute(path).parent_path());
 }

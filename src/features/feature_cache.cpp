@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
 #include <spdlog/spdlog.h>
 #include <zlib.h>
@@ -12,6 +11,7 @@
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/content_hash.hpp"
 #include "tl/base/error.hpp"
+#include "tl/base/file_bytes.hpp"
 
 namespace fs = std::filesystem;
 
@@ -51,21 +51,17 @@ fs::path FeatureCache::entry_path(const std::string& image_sha256) const {
 }
 
 std::optional<std::vector<float>> FeatureCache::load(const std::string& image_sha256, int dim) {
-  const fs::path entry = entry_path(image_sha256);
-  std::error_code error;
-  // A FIFO or device in an entry's place would block the open or never end: it is a damaged entry.
-  const bool regular = fs::is_regular_file(entry, error);
-  std::ifstream in;
-  if (regular) in.open(entry, std::ios::binary);
-  if (!regular || !in) {
-    if (fs::exists(fs::symlink_status(entry, error))) ++statistics_.damaged;
+  const size_t payload = static_cast<size_t>(dim) * sizeof(float);
+  // Only a regular file of an entry's size is read: a FIFO or a device in its place (which would
+  // block the open or never end), or a longer file, is a damaged entry.
+  const BoundedRead read = read_regular_file(entry_path(image_sha256), kHeaderSize + payload);
+  if (!read.bytes) {
+    if (!read.missing) ++statistics_.damaged;
     ++statistics_.misses;
     return std::nullopt;
   }
-  const size_t payload = static_cast<size_t>(dim) * sizeof(float);
-  std::string bytes(kHeaderSize + payload + 1, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  const auto size = static_cast<size_t>(in.gcount());
+  const std::string& bytes = *read.bytes;
+  const size_t size = bytes.size();
   uint32_t stored_dim = 0, stored_checksum = 0;
   if (size == kHeaderSize + payload) {
     std::memcpy(&stored_dim, bytes.data() + sizeof kMagic, sizeof stored_dim);

@@ -38,7 +38,7 @@ std::vector<std::string> read_labels(const fs::path& path) {
   const BoundedRead file = read_regular_file(path, kMaxLabelsBytes);
   if (!file.bytes) {
     throw Error(path.string() + ": " +
-                (fs::exists(path) ? file.error : "labels file not found (one class name per line, in output order)"));
+                (file.missing ? "labels file not found (one class name per line, in output order)" : file.error));
   }
   std::istringstream lines(*file.bytes);
   std::vector<std::string> labels;

@@ -39,6 +39,8 @@ TEST(ReadRegularFile, SpecialFilesAreReasonsNotHangsOrExceptions) {
   EXPECT_EQ(reason("folder.jpg"), "not a regular file (a directory)");
   EXPECT_EQ(reason("loop.jpg"), "cannot open file: Too many levels of symbolic links");
   EXPECT_EQ(reason("absent.jpg"), "cannot open file");
+  EXPECT_TRUE(tl::read_regular_file(dir / "absent.jpg", 1 << 20).missing);
+  EXPECT_FALSE(tl::read_regular_file(dir / "fifo.jpg", 1 << 20).missing) << "there, but not a regular file";
 }
 
 // Every file tl reads goes this way: a JSON record replaced by a FIFO or a link to /dev/zero once

@@ -11,7 +11,8 @@ namespace tl {
 
 struct BoundedRead {
   std::optional<std::string> bytes;
-  std::string error;  // why there are no bytes: "cannot open file", "not a regular file (a FIFO)", ...
+  std::string error;     // why there are no bytes: "cannot open file", "not a regular file (a FIFO)", ...
+  bool missing = false;  // there is no such file (the error is then "cannot open file")
 };
 
 // Only a regular file (links followed) of at most max_bytes is read. A FIFO never blocks the open, a
