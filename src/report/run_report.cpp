@@ -48,16 +48,6 @@ struct RunFiles {
   std::vector<std::string> problems;
 };
 
-json optional_json(const fs::path& file, uint64_t max_bytes, std::vector<std::string>& problems) {
-  if (!fs::exists(file)) return {};
-  try {
-    return read_json_file(file, max_bytes);
-  } catch (const Error& error) {
-    problems.emplace_back(error.what());
-    return {};
-  }
-}
-
 // Runs `read`; a file it finds malformed becomes one of the page's problems instead of an error.
 template <typename Read>
 void read_or_note(std::vector<std::string>& problems, Read read) {
@@ -68,6 +58,13 @@ void read_or_note(std::vector<std::string>& problems, Read read) {
   }
 }
 
+// The file's JSON; null when it is missing or unreadable (then named in `problems`).
+json optional_json(const fs::path& file, uint64_t max_bytes, std::vector<std::string>& problems) {
+  json content;
+  if (fs::exists(file)) read_or_note(problems, [&] { content = read_json_file(file, max_bytes); });
+  return content;
+}
+
 RunFiles read_run_files(const fs::path& directory) {
   const RunDirectory run(directory);
   if (!fs::exists(run.config())) {
@@ -76,10 +73,7 @@ RunFiles read_run_files(const fs::path& directory) {
   RunFiles files;
   files.directory = directory;
   files.config = read_json_file(run.config(), kMaxRunRecordBytes);
-  const json summary = optional_json(run.summary(), kMaxRunRecordBytes, files.problems);
-  if (!summary.is_null()) {
-    read_or_note(files.problems, [&] { files.summary = RunSummary::from_json(summary, run.summary().string()); });
-  }
+  if (fs::exists(run.summary())) read_or_note(files.problems, [&] { files.summary = read_run_summary(run.summary()); });
   files.skipped = optional_json(run.skipped(), kMaxRunListBytes, files.problems);
   const json classes = optional_json(run.classes(), kMaxRunRecordBytes, files.problems);
   if (classes.is_array()) {
@@ -89,11 +83,9 @@ RunFiles read_run_files(const fs::path& directory) {
   }
   read_or_note(files.problems, [&] { files.metrics = run.load_metrics(); });
   for (const char* split : kSplits) {
-    const json evaluation = optional_json(run.evaluation(split), kMaxRunListBytes, files.problems);
-    if (evaluation.is_null()) continue;
-    read_or_note(files.problems, [&] {
-      files.evaluations.emplace_back(split, EvaluationRecord::from_json(evaluation, run.evaluation(split).string()));
-    });
+    if (!fs::exists(run.evaluation(split))) continue;
+    read_or_note(files.problems,
+                 [&] { files.evaluations.emplace_back(split, read_evaluation_record(run.evaluation(split))); });
   }
   return files;
 }
