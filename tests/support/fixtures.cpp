@@ -73,6 +73,7 @@ BackgroundCommand::BackgroundCommand(const std::string& command, const std::file
     execl("/bin/sh", "sh", "-c", full.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
+  setpgid(pid_, pid_);  // here too, so that a kill right after the fork finds the group
 }
 
 BackgroundCommand::~BackgroundCommand() {
