@@ -68,6 +68,10 @@ World world_from_environment() {
   const auto port = variable("MASTER_PORT");
   if (!port) throw Error("WORLD_SIZE=" + *size + " but MASTER_PORT is not set: give every rank rank 0's port");
   world.master_port = static_cast<int>(integer_variable("MASTER_PORT", *port, 1, 65535));
+  world.token = variable("TL_DIST_TOKEN").value_or("");
+  if (variable("TORCHELASTIC_USE_AGENT_STORE") == "True") {
+    world.agent_store_prefix = "/worker/attempt_" + variable("TORCHELASTIC_RESTART_COUNT").value_or("0");
+  }
   return world;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "support/fixtures.hpp"
+#include "support/other_program.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
 
@@ -23,6 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using tl::testing::BackgroundCommand;
+using tl::testing::OtherProgram;
 using tl::testing::read_file;
 using tl::testing::run_command;
 using tl::testing::TempDirectory;
@@ -113,6 +115,18 @@ train: {epochs: 4, batch_size: 10, optimizer: {name: adam, lr: 0.05}, schedule: 
                        dir / (output + ".log"));
   }
 
+  // Trains into `one` as one process and into `two` as two processes started apart, as on two
+  // machines, each with `world` (the variables that make them one job) and its RANK; the same epochs.
+  void train_as_two_launches(const std::string& world) {
+    ASSERT_EQ(train("one", ""), 0) << read_file(dir / "one.log");
+    BackgroundCommand second(world + " RANK=1 " + kTrain + " --config " + (dir / "experiment.yaml").string() +
+                                 " --set output.dir=" + (dir / "two").string(),
+                             dir / "rank1.log");
+    ASSERT_EQ(train("two", "", world + " RANK=0"), 0) << read_file(dir / "two.log");
+    EXPECT_EQ(second.wait(), 0) << read_file(dir / "rank1.log");
+    expect_same_training(dir / "one", dir / "two");
+  }
+
   TempDirectory dir;
   std::vector<fs::path> images;
 };
@@ -189,15 +203,26 @@ TEST_F(Distributed, TrainingBatchNormLeavesEveryRankWithTheSavedStatistics) {
 
 TEST_F(Distributed, TwoSeparateLaunchesFormOneJob) {
   // As on two machines: each process started by hand with its RANK, against one master.
-  ASSERT_EQ(train("one", ""), 0) << read_file(dir / "one.log");
-  const std::string world =
-      "env WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_port()) + " TL_DIST_TIMEOUT=60";
-  BackgroundCommand second(world + " RANK=1 " + kTrain + " --config " + (dir / "experiment.yaml").string() +
-                               " --set output.dir=" + (dir / "two").string(),
-                           dir / "rank1.log");
-  ASSERT_EQ(train("two", "", world + " RANK=0"), 0) << read_file(dir / "two.log");
-  EXPECT_EQ(second.wait(), 0) << read_file(dir / "rank1.log");
-  expect_same_training(dir / "one", dir / "two");
+  train_as_two_launches("env WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_port()) +
+                        " TL_DIST_TIMEOUT=60");
+}
+
+// torchrun's static rendezvous (its default for --master_addr/--master_port) serves the store itself
+// and tells the ranks to join it; tl's rank 0 once tried to serve the same port and failed to start.
+TEST_F(Distributed, UnderTorchrunsAgentStoreTheRanksJoinIt) {
+  const int port = free_port();
+  BackgroundCommand agent(tl::testing::python() + " " +
+                              (tl::testing::tests_dir() / "reference/agent_store.py").string() + " " +
+                              std::to_string(port),
+                          dir / "agent.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(dir / "agent.log") || read_file(dir / "agent.log").find("ready") == std::string::npos) {
+    ASSERT_TRUE(agent.running()) << read_file(dir / "agent.log");
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  train_as_two_launches("env WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) +
+                        " TORCHELASTIC_USE_AGENT_STORE=True TORCHELASTIC_RESTART_COUNT=0 TL_DIST_TIMEOUT=60");
 }
 
 // The pid of the process whose command line holds `marker` and whose environment says RANK=`rank`.
@@ -285,22 +310,26 @@ TEST_F(Distributed, BadSettingsFailFastWithOneClearLine) {
   EXPECT_NE(read_file(dir / "no_master.log").find("distributed start failed on rank 1 of 2"), std::string::npos)
       << read_file(dir / "no_master.log");
 
-  // A port another program holds.
-  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ::listen(holder, 1);
-  ::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length);
-  EXPECT_EQ(run_command("WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
-                            std::to_string(ntohs(address.sin_port)) + " TL_DIST_TIMEOUT=3 " + train_command,
-                        dir / "port_in_use.log"),
-            1);
-  ::close(holder);
-  EXPECT_NE(read_file(dir / "port_in_use.log").find("distributed start failed on rank 0 of 2"), std::string::npos)
-      << read_file(dir / "port_in_use.log");
+  // A port another program holds: rank 0 cannot serve there; rank 1 sent there finds a program that
+  // stays silent (c10d's TCPStore waited past the timeout) or answers something else (it aborted).
+  const OtherProgram silent("");
+  const OtherProgram web("HTTP/1.1 400 Bad Request\r\n\r\n");
+  const auto at_port = [&](int rank, int port, const std::string& log) {
+    const auto asked = std::chrono::steady_clock::now();
+    EXPECT_EQ(run_command("WORLD_SIZE=2 RANK=" + std::to_string(rank) + " MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+                              std::to_string(port) + " TL_DIST_TIMEOUT=2 " + train_command,
+                          dir / log),
+              1);
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(30));
+    return read_file(dir / log);
+  };
+  const std::string port_in_use = at_port(0, silent.port(), "port_in_use.log");
+  EXPECT_NE(port_in_use.find("distributed start failed on rank 0 of 2"), std::string::npos) << port_in_use;
+  EXPECT_NE(port_in_use.find("choose another MASTER_PORT"), std::string::npos) << port_in_use;
+  const std::string silent_port = at_port(1, silent.port(), "silent_port.log");
+  EXPECT_NE(silent_port.find("another program that stays silent holds that port"), std::string::npos) << silent_port;
+  const std::string web_port = at_port(1, web.port(), "web_port.log");
+  EXPECT_NE(web_port.find("is not a tl rendezvous: it answered \"H"), std::string::npos) << web_port;
   EXPECT_FALSE(fs::exists(dir / "bad/config.json")) << "nothing was written";
 
   EXPECT_EQ(run_command("WORLD_SIZE=2 " + train_command + " --nproc 2", dir / "both.log"), 2);

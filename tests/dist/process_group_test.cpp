@@ -15,15 +15,18 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "support/error_of.hpp"
 #include "support/fixtures.hpp"
 #include "support/temp_directory.hpp"
 #include "tl/base/error.hpp"
 #include "tl/dist/local_launcher.hpp"
+#include "tl/dist/rendezvous.hpp"
 #include "tl/dist/sharded_features.hpp"
 #include "tl/dist/world.hpp"
 
 namespace {
 
+using tl::testing::error_of;
 using tl::testing::TempDirectory;
 
 // Sets environment variables for one test and restores them after.
@@ -52,19 +55,11 @@ class Environment {
   std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const tl::Error& error) {
-    return error.what();
-  }
-  return "no error";
-}
-
 TEST(World, ReadsTorchrunsVariablesAndNamesTheMissingOne) {
   Environment environment;
-  for (const char* name : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT",
-                           "TL_DIST_TIMEOUT", "TL_DIST_BACKEND"}) {
+  for (const char* name :
+       {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "TL_DIST_TIMEOUT",
+        "TL_DIST_BACKEND", "TL_DIST_TOKEN", "TORCHELASTIC_USE_AGENT_STORE", "TORCHELASTIC_RESTART_COUNT"}) {
     environment.set(name, std::nullopt);
   }
   EXPECT_FALSE(tl::world_from_environment().distributed());
@@ -97,13 +92,22 @@ TEST(World, ReadsTorchrunsVariablesAndNamesTheMissingOne) {
   EXPECT_EQ(world.master_port, 29511);
   EXPECT_EQ(world.timeout.count(), 7);
   EXPECT_EQ(world.describe(), "rank 1 of 2 (master host0:29511)");
+  EXPECT_EQ(world.token, "");
+  EXPECT_EQ(world.agent_store_prefix, "") << "rank 0 serves tl's own rendezvous";
+
+  environment.set("TL_DIST_TOKEN", "s3cret");
+  environment.set("TORCHELASTIC_USE_AGENT_STORE", "True");
+  environment.set("TORCHELASTIC_RESTART_COUNT", "2");
+  const tl::World under_torchrun = tl::world_from_environment();
+  EXPECT_EQ(under_torchrun.token, "s3cret");
+  EXPECT_EQ(under_torchrun.agent_store_prefix, "/worker/attempt_2") << "the prefix PyTorch's own ranks use";
 }
 
-// Runs `body` as ranks 0 and 1 of one world, each in a thread; returns what each returned. They meet
-// at a TCP port, or through `store_file` as tl's --nproc ranks do.
+// Runs `body` with the worlds of ranks 0 and 1 of one job, each in a thread; returns what each
+// returned. They meet at a loopback TCP port, or through `store_file` as tl's --nproc ranks do.
 template <typename Result>
-std::vector<Result> as_two_ranks(const std::function<Result(tl::ProcessGroup&)>& body, int timeout_seconds = 30,
-                                 const std::string& store_file = "") {
+std::vector<Result> in_two_worlds(const std::function<Result(tl::World)>& body, int timeout_seconds,
+                                  const std::string& store_file = "") {
   const int port = tl::free_local_port();
   std::vector<std::future<Result>> ranks;
   for (int rank = 0; rank < 2; ++rank) {
@@ -114,13 +118,24 @@ std::vector<Result> as_two_ranks(const std::function<Result(tl::ProcessGroup&)>&
       world.master_port = port;
       world.timeout = std::chrono::seconds(timeout_seconds);
       world.store_file = store_file;
-      tl::ProcessGroup group(world);
-      return body(group);
+      return body(world);
     }));
   }
   std::vector<Result> results;
   for (auto& rank : ranks) results.push_back(rank.get());
   return results;
+}
+
+// Runs `body` in the process group of each of two ranks.
+template <typename Result>
+std::vector<Result> as_two_ranks(const std::function<Result(tl::ProcessGroup&)>& body, int timeout_seconds = 30,
+                                 const std::string& store_file = "") {
+  return in_two_worlds<Result>(
+      [&](const tl::World& world) {
+        tl::ProcessGroup group(world);
+        return body(group);
+      },
+      timeout_seconds, store_file);
 }
 
 // This process's TCP sockets listening on every interface (0.0.0.0 or ::), which anyone on the
@@ -149,9 +164,11 @@ size_t own_sockets_listening_on_every_interface() {
   return count;
 }
 
-// The rendezvous of tl's own --nproc once listened on every interface for the whole run, open to
-// anyone on the network; its ranks now meet through a file in a private directory.
-TEST(ProcessGroup, RanksMeetingThroughAFileListenOnNoNetworkInterface) {
+// The rendezvous once listened on every interface for the whole run, open to anyone on the network:
+// tl's --nproc ranks now meet through a file in a private directory, and ranks whose master is a
+// loopback address listen on loopback only. A rendezvous for several machines does listen on the
+// network (and requires a token).
+TEST(ProcessGroup, RanksOnThisMachineListenOnNoNetworkInterface) {
   const auto listening = [](tl::ProcessGroup& group) {
     torch::Tensor sum = torch::ones({1});
     group.all_reduce_sum(sum);
@@ -160,8 +177,38 @@ TEST(ProcessGroup, RanksMeetingThroughAFileListenOnNoNetworkInterface) {
   tl::testing::TempDirectory dir;
   const auto through_file = as_two_ranks<std::pair<float, size_t>>(listening, 30, (dir / "store").string());
   EXPECT_EQ(through_file[0], std::make_pair(2.0f, size_t{0}));
-  const auto through_port = as_two_ranks<std::pair<float, size_t>>(listening);
-  EXPECT_EQ(through_port[0].second, 1u) << "a TCP rendezvous (several machines) does listen: the check sees it";
+  const auto through_loopback = as_two_ranks<std::pair<float, size_t>>(listening);
+  EXPECT_EQ(through_loopback[0], std::make_pair(2.0f, size_t{0}));
+
+  const int port = tl::free_local_port();
+  const tl::RendezvousServer for_machines(port, false, 2, "secret", std::chrono::seconds(1));
+  EXPECT_EQ(own_sockets_listening_on_every_interface(), 1u) << "the check sees a socket open to the network";
+}
+
+TEST(ProcessGroup, ARendezvousOnTheNetworkRequiresAToken) {
+  tl::World world;
+  world.rank = 1;
+  world.size = 2;
+  world.master_address = "10.255.255.1";
+  world.master_port = tl::free_local_port();
+  world.timeout = std::chrono::seconds(2);
+  const std::string error = error_of([&] { tl::ProcessGroup group(world); });
+  EXPECT_NE(error.find("distributed start failed on rank 1 of 2"), std::string::npos) << error;
+  EXPECT_NE(error.find("TL_DIST_TOKEN is not set: MASTER_ADDR=10.255.255.1 is reachable from the network"),
+            std::string::npos)
+      << error;
+}
+
+TEST(ProcessGroup, RanksWithDifferentTokensDoNotFormAJob) {
+  const auto errors = in_two_worlds<std::string>(
+      [](tl::World world) {
+        world.token = world.rank == 0 ? "ours" : "theirs";
+        return error_of([&] { tl::ProcessGroup group(world); });
+      },
+      1);
+  EXPECT_NE(errors[1].find("refused this rank: its TL_DIST_TOKEN differs from rank 0's"), std::string::npos)
+      << errors[1];
+  EXPECT_NE(errors[0].find("distributed start failed on rank 0 of 2"), std::string::npos) << errors[0];
 }
 
 TEST(ProcessGroup, AWorldOfOneIsTheIdentity) {
@@ -211,7 +258,7 @@ TEST(ProcessGroup, NoMasterMeansAnErrorWithinTheTimeout) {
   world.rank = 1;
   world.size = 2;
   world.master_port = port;
-  world.timeout = std::chrono::seconds(2);
+  world.timeout = std::chrono::seconds(1);
   const auto started = std::chrono::steady_clock::now();
   const std::string error = error_of([&] { tl::ProcessGroup group(world); });
   EXPECT_NE(error.find("distributed start failed on rank 1 of 2"), std::string::npos) << error;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/error_of.hpp"
 #include "support/shared_data.hpp"
 #include "support/temp_directory.hpp"
 #include "tl/base/error.hpp"
@@ -15,16 +16,9 @@
 
 namespace {
 
-std::filesystem::path fixture(const std::string& name) { return tl::testing::tests_dir() / "run/fixtures" / name; }
+using tl::testing::error_of;
 
-std::string error_of(const std::function<void()>& read) {
-  try {
-    read();
-  } catch (const tl::Error& error) {
-    return error.what();
-  }
-  return "";
-}
+std::filesystem::path fixture(const std::string& name) { return tl::testing::tests_dir() / "run/fixtures" / name; }
 
 tl::RunSummary finished_summary() {
   tl::RunSummary summary;

@@ -1,7 +1,8 @@
 #pragma once
-// The processes of one job as a group, on LibTorch's own c10d: a TCPStore at the master for the
-// rendezvous (rank 0 serves it) and ProcessGroupGloo for the collectives, the same layer PyTorch's
-// DistributedDataParallel runs on. A world of one needs no network: every collective is then the
+// The processes of one job as a group, on LibTorch's own c10d: a store through which the ranks meet
+// (a file for tl's --nproc, tl's authenticated rendezvous served by rank 0 at the master for ranks
+// started otherwise, or torchrun's own store when torchrun serves one) and ProcessGroupGloo for the
+// collectives, the same layer PyTorch's DistributedDataParallel runs on. A world of one needs no network: every collective is then the
 // identity, so single-process code takes the same path. Every wait on another rank is bounded by the
 // world's timeout; a rank that died or stalled makes the others fail with a tl::Error naming the
 // operation, not hang. Tensors on a GPU are exchanged through host memory (Gloo).
@@ -22,8 +23,10 @@ namespace tl {
 
 class ProcessGroup {
  public:
-  // Connects to the others (rank 0 listens on the master port) and waits until all have joined.
-  // Throws tl::Error when they cannot all be reached within the world's timeout.
+  // Connects to the others (rank 0 listens on the master port: on loopback when the master address is
+  // a loopback one, else on every interface, then requiring the world's token) and waits until all
+  // have joined. Throws tl::Error when they cannot all be reached within the world's timeout, counted
+  // once for the whole start.
   explicit ProcessGroup(const World& world);
   ProcessGroup();  // a world of one
   ~ProcessGroup();

@@ -3,7 +3,8 @@
 // variables (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT), so the same
 // binary runs under torchrun --no_python, Slurm, a Kubernetes PyTorchJob, tl's own --nproc, or by
 // hand on several machines. TL_DIST_TIMEOUT (seconds, default 300) bounds every wait on another rank;
-// TL_DIST_BACKEND may only be gloo (NCCL is named as missing rather than silently replaced).
+// TL_DIST_BACKEND may only be gloo (NCCL is named as missing rather than silently replaced);
+// TL_DIST_TOKEN is the secret the ranks of a job share, which a rendezvous on the network requires.
 #include <chrono>
 #include <string>
 
@@ -20,6 +21,10 @@ struct World {
   // Set by tl's own --nproc launcher (TL_DIST_STORE_FILE): the ranks meet through this file in a
   // directory only the user can read, so no rendezvous port listens on any network interface.
   std::string store_file;
+  std::string token;
+  // Under torchrun's static rendezvous (TORCHELASTIC_USE_AGENT_STORE=True) torchrun's agent already
+  // serves a c10d TCPStore at the master port, and every rank joins it under this key prefix.
+  std::string agent_store_prefix;
 
   bool distributed() const { return size > 1; }
   std::string describe() const;  // "rank 1 of 2 (master 127.0.0.1:29500)"
