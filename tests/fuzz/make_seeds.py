@@ -70,9 +70,26 @@ def cache_entries():
     write("cache_entry", "intact.feat", magic + struct.pack("<II", 8, checksum) + values)
 
 
+def rendezvous():
+    # As src/dist/rendezvous.cpp speaks: byte 0 even for what a peer sends the server, odd for what
+    # a "rank 0" sends a client.
+    magic = b"tl-rendezvous/1\n"
+    write("rendezvous", "client_greeting", b"\0" + magic + b"n" * 16 + struct.pack(">II", 1, 2) + b"p" * 32)
+    write("rendezvous", "http_request", b"\0GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+
+    def message(status, *fields):
+        body = status + b"".join(struct.pack(">I", len(field)) + field for field in fields)
+        return struct.pack(">I", len(body)) + body
+
+    server = b"\1" + magic + b"s" * 16
+    write("rendezvous", "refusal", server + message(b"N", b"its TL_DIST_TOKEN differs"))
+    write("rendezvous", "forged_proof", server + message(b"Y", b"p" * 32) + message(b"Y", b"value"))
+
+
 if __name__ == "__main__":
     configs()
     overrides()
     images()
     checkpoints()
     cache_entries()
+    rendezvous()

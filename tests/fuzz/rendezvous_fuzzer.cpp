@@ -1,0 +1,108 @@
+// What a stranger on the network can send to tl's rendezvous: the first byte picks the side. Even:
+// the rest is what a peer sends to rank 0's server, which must close the connection and go on
+// serving. Odd: the rest is what a "rank 0" sends to a rank's client, which must end in a tl::Error,
+// never in a crash or a wait past its deadline.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tl/base/error.hpp"
+#include "tl/dist/rendezvous.hpp"
+
+namespace {
+
+int loopback_listener(int& port) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener, 8) != 0 ||
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    std::abort();
+  }
+  port = ntohs(address.sin_port);
+  return listener;
+}
+
+int free_port() {
+  int port = 0;
+  ::close(loopback_listener(port));
+  return port;
+}
+
+int connect_to(int port) {
+  const int socket = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  if (::connect(socket, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) std::abort();
+  return socket;
+}
+
+void drain(int socket) {
+  char buffer[4096];
+  while (::read(socket, buffer, sizeof buffer) > 0) {
+  }
+}
+
+void send_to_server(const std::string& bytes) {
+  static const int port = free_port();
+  // Never destroyed: its thread, and OpenSSL's state for that thread, live as long as the process.
+  static const auto* server = new tl::RendezvousServer(port, true, 2, "token", std::chrono::seconds(5));
+  (void)server;
+  const int socket = connect_to(port);
+  (void)!::write(socket, bytes.data(), bytes.size());
+  ::shutdown(socket, SHUT_WR);
+  drain(socket);  // ends when the server closes the connection: it must, on any input
+  ::close(socket);
+}
+
+void answer_client(const std::string& bytes) {
+  static int port = 0;
+  static const int listener = loopback_listener(port);
+  std::thread rank0([&] {
+    const int connection = ::accept(listener, nullptr, nullptr);
+    (void)!::write(connection, bytes.data(), bytes.size());
+    ::shutdown(connection, SHUT_WR);
+    drain(connection);
+    ::close(connection);
+  });
+  try {
+    tl::RendezvousClient client("127.0.0.1", port, 1, 2, "token",
+                                std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    client.get("key", std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  } catch (const tl::Error&) {
+  }
+  rank0.join();
+}
+
+}  // namespace
+
+// OpenSSL keeps a random generator per thread, made on first use and kept for the thread's life; made
+// here, on the server's thread and this one, it is not taken for a leak of the first input.
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  send_to_server("");
+  answer_client(std::string("tl-rendezvous/1\n") + std::string(16, 'n'));
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const std::string bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (data[0] % 2 == 0) {
+    send_to_server(bytes);
+  } else {
+    answer_client(bytes);
+  }
+  return 0;
+}
