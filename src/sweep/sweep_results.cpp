@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "tl/base/atomic_file.hpp"
+#include "tl/base/csv_cell.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/json_file.hpp"
 #include "tl/base/utf8_text.hpp"
@@ -66,23 +67,6 @@ ResultsTable make_results_table(const Sweep& sweep, const std::vector<VariantRes
 }
 
 namespace {
-
-bool is_number(const std::string& cell) {
-  char* end = nullptr;
-  std::strtod(cell.c_str(), &end);
-  return !cell.empty() && end == cell.c_str() + cell.size();
-}
-
-// A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return) as a formula: a
-// varied value or an error message like that gets a leading apostrophe, which shows it as text.
-std::string csv_cell(const std::string& cell) {
-  const bool formula = !cell.empty() && std::string("=+-@\t\r").find(cell[0]) != std::string::npos && !is_number(cell);
-  std::string text = formula ? "'" + cell : cell;
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
 
 // Markdown renderers pass HTML through: markup in a value or an error is escaped, and so are the
 // table's own separators.
