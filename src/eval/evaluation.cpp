@@ -49,8 +49,8 @@ void map_classes_by_name(Dataset& dataset, const std::vector<std::string>& known
   dataset.class_names = known;
 }
 
-ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped,
-                              ProcessGroup* group) {
+EvaluationRecord evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped,
+                          ProcessGroup* group) {
   const Experiment& experiment = classifier.experiment();
   Dataset dataset;
   std::vector<size_t> indices;
@@ -109,16 +109,20 @@ ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationReq
     const torch::Tensor label_tensor = features.labels.to(torch::kInt32).contiguous();
     labels.assign(label_tensor.data_ptr<int>(), label_tensor.data_ptr<int>() + label_tensor.numel());
   }
-  ClassificationReport report = make_classification_report(scores, labels, classifier.class_names());
+  EvaluationRecord record;
+  const size_t classes = classifier.class_names().size();
+  ClassificationReport& report = record.report;
+  report = make_classification_report(scores, labels, classifier.class_names());
   std::vector<std::string> paths;
   for (const size_t index : features.sample_indices) paths.push_back(path_text(dataset.samples[index].path));
   if (!labels.empty()) {
-    report.highest_losses =
-        highest_losses(scores, labels, paths, classifier.class_names().size(), kReportedHighestLosses);
+    report.highest_losses = highest_losses(scores, labels, paths, classes, kReportedHighestLosses);
+    record.predictions = evaluated_images(scores, labels, paths, classes, static_cast<size_t>(report.k));
   }
+  report.calibration = measure_calibration(scores, labels, classes);
   report.skipped_files = static_cast<int>(skipped.count());
   report.tta = name_of(classifier.tta());
-  return report;
+  return record;
 }
 
 EvaluationRecord evaluate_run(const std::filesystem::path& run, const std::optional<std::filesystem::path>& checkpoint,
@@ -126,8 +130,7 @@ EvaluationRecord evaluate_run(const std::filesystem::path& run, const std::optio
                               ProcessGroup* group) {
   const RunDirectory run_directory(run);
   TrainedClassifier classifier(run, checkpoint, resolve_device(device));
-  EvaluationRecord record;
-  record.report = evaluate(classifier, request, skipped, group);
+  EvaluationRecord record = evaluate(classifier, request, skipped, group);
   record.run = path_text(run);
   record.split = request.split;
   record.checkpoint = path_text(checkpoint.value_or(run_directory.best_checkpoint()));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -300,7 +301,32 @@ std::string highest_losses_grid(const EvaluationRecord& evaluation) {
   return html + "</div>";
 }
 
-std::string evaluation_section(const std::string& split, const EvaluationRecord& evaluation) {
+// A reliability diagram: each non-empty bin's accuracy against its mean confidence, beside the
+// diagonal a calibrated classifier would follow.
+std::string calibration_part(const Calibration& calibration) {
+  LineChart chart;
+  chart.title = "Reliability";
+  chart.x_label = "top-1 probability (mean of a bin)";
+  chart.y_label = "accuracy";
+  chart.whole_number_x = false;
+  chart.y_from_zero = true;
+  ChartSeries diagonal{"calibrated", {{0.0, 0.0}, {1.0, 1.0}}, "#999999", true};
+  ChartSeries measured{"this model", {}, "", false};
+  for (const ReliabilityBin& bin : calibration.bins) {
+    if (bin.samples > 0) measured.points.emplace_back(bin.confidence, bin.accuracy);
+  }
+  chart.series = {diagonal, measured};
+  char figures[256];
+  std::snprintf(figures, sizeof figures, "log loss %.4f, Brier score %.4f, expected calibration error %.2f%%",
+                calibration.log_loss, calibration.brier, 100 * calibration.expected_calibration_error);
+  return "<p>Of the photos given a probability p, a share p should be right: the closer the line to the diagonal, "
+         "the more the probabilities can be trusted (below it: over-confident). " +
+         std::string(figures) + " (" + std::to_string(calibration.bins.size()) +
+         " equal bins of the top-1 probability).</p>" + render_svg(chart);
+}
+
+std::string evaluation_section(const std::string& split, const EvaluationRecord& evaluation,
+                               const std::optional<std::string>& predictions_file) {
   const std::string evaluation_file = RunDirectory::evaluation_name(split);
   const ClassificationReport& report = evaluation.report;
   std::vector<std::string> classes;
@@ -312,7 +338,14 @@ std::string evaluation_section(const std::string& split, const EvaluationRecord&
       (top_k_says_something ? tile("top-" + std::to_string(report.k), format_percent(report.topk)) : std::string()) +
       tile("mean per-class accuracy", format_percent(report.mean_per_class_accuracy)) +
       tile("samples", std::to_string(report.samples)) + tile("skipped files", std::to_string(report.skipped_files)) +
+      (report.calibration
+           ? tile("calibration error (ECE)", format_percent(report.calibration->expected_calibration_error))
+           : std::string()) +
       "</div>";
+  if (predictions_file) {
+    html += "<p>Every photo's prediction, with its probabilities and loss: <a href=\"" +
+            escape_html(*predictions_file) + "\">" + escape_html(*predictions_file) + "</a></p>";
+  }
   html +=
       "<h3>Confusion matrix</h3><p>Rows are true classes, columns predictions; a cell's colour is its share of "
       "its row, its number the count.</p><div class=\"scroll\">";
@@ -328,6 +361,7 @@ std::string evaluation_section(const std::string& split, const EvaluationRecord&
   }
   html += "</div><h3>Per class</h3>" + per_class_table(report, evaluation_file);
   html += "<h3>Most confused</h3>" + confused_pairs(classes, report.confusion);
+  if (report.calibration) html += "<h3>Calibration</h3>" + calibration_part(*report.calibration);
   html +=
       "<h3>Highest losses</h3><p>The photos of this split the model scored worst, highest cross-entropy "
       "first.</p>" +
@@ -402,7 +436,11 @@ std::string render_run_report(const fs::path& run_directory) {
                              " measures the held-out split and adds it here."));
   }
   for (const auto& [split, evaluation] : run.evaluations) {
-    page.add_section("eval-" + split, "Evaluation: " + split + " split", evaluation_section(split, evaluation));
+    const fs::path predictions = RunDirectory::predictions_beside(RunDirectory(run.directory).evaluation(split));
+    const auto predictions_file =
+        fs::exists(predictions) ? std::optional<std::string>(predictions.filename().string()) : std::nullopt;
+    page.add_section("eval-" + split, "Evaluation: " + split + " split",
+                     evaluation_section(split, evaluation, predictions_file));
   }
   page.add_section("distribution", "Class distribution", distribution_section(run));
   page.add_section("skipped", "Skipped files", skipped_section(run));

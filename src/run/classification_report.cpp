@@ -117,16 +117,18 @@ nlohmann::json to_json(const ClassificationReport& report) {
                       {"true_probability", sample.true_probability},
                       {"loss", sample.loss}});
   }
-  return {{"samples", report.samples},
-          {"top1", report.top1},
-          {"top_k", report.topk},
-          {"k", report.k},
-          {"mean_per_class_accuracy", report.mean_per_class_accuracy},
-          {"per_class", per_class},
-          {"confusion_matrix", confusion_json(report, names)},
-          {"skipped_files", report.skipped_files},
-          {"tta", report.tta},
-          {"highest_losses", losses}};
+  nlohmann::json json = {{"samples", report.samples},
+                         {"top1", report.top1},
+                         {"top_k", report.topk},
+                         {"k", report.k},
+                         {"mean_per_class_accuracy", report.mean_per_class_accuracy},
+                         {"per_class", per_class},
+                         {"confusion_matrix", confusion_json(report, names)},
+                         {"skipped_files", report.skipped_files},
+                         {"tta", report.tta},
+                         {"highest_losses", losses}};
+  if (report.calibration) json["calibration"] = to_json(*report.calibration);
+  return json;
 }
 
 namespace {
@@ -199,6 +201,7 @@ ClassificationReport classification_report_from_json(const nlohmann::json& recor
            sample.number("probability"), sample.number("true_probability"), sample.number("loss")});
     }
   }
+  if (fields.has("calibration")) report.calibration = calibration_from_json(fields.object("calibration"));
   return report;
 }
 
@@ -216,6 +219,13 @@ std::string format_report(const ClassificationReport& report) {
                 report.samples, 100 * report.top1, top_k, 100 * report.mean_per_class_accuracy, report.skipped_files,
                 tta.c_str());
   text += line;
+  if (report.calibration) {
+    std::snprintf(line, sizeof line,
+                  "log loss %.4f   Brier %.4f   calibration error %.2f%% (ECE, %zu bins of top-1 probability)\n\n",
+                  report.calibration->log_loss, report.calibration->brier,
+                  100 * report.calibration->expected_calibration_error, report.calibration->bins.size());
+    text += line;
+  }
   std::snprintf(line, sizeof line, "%-*s %9s %9s %9s %8s\n", static_cast<int>(width), "class", "precision", "recall",
                 "f1", "support");
   text += line;

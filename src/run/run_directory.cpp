@@ -40,7 +40,18 @@ void RunDirectory::claim(bool replace) const {
        {config(), classes(), metrics(), best_checkpoint(), last_checkpoint(), summary(), skipped(), report()}) {
     fs::remove(file);
   }
-  for (const fs::path& evaluation_file : evaluations()) fs::remove(evaluation_file);
+  for (const fs::path& evaluation_file : evaluations()) {
+    fs::remove(evaluation_file);
+    fs::remove(predictions_beside(evaluation_file));
+  }
+}
+
+fs::path RunDirectory::predictions_beside(const fs::path& evaluation_file) {
+  const std::string name = evaluation_file.filename().string();
+  if (name.rfind("eval_", 0) == 0 && evaluation_file.extension() == ".json") {
+    return evaluation_file.parent_path() / ("predictions_" + name.substr(5, name.size() - 10) + ".csv");
+  }
+  return evaluation_file.parent_path() / (evaluation_file.stem().string() + ".predictions.csv");
 }
 
 fs::path RunDirectory::evaluation_on(const std::string& split, const fs::path& data_root) const {

@@ -459,6 +459,63 @@ TEST_F(SyntheticRun, EvalAndPredictUseTheRun) {
   EXPECT_NE(read_file(dir / "bad.txt").find("empty file"), std::string::npos);
 }
 
+// Every evaluated photo's prediction is on record, and the figures say how far its probabilities can
+// be trusted; both agree with the evaluation's JSON.
+TEST_F(SyntheticRun, EvalRecordsEveryPredictionAndTheCalibration) {
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  const auto run = (dir / "run").string();
+  ASSERT_EQ(run_command(kEval + " --run " + run + " --split test", dir / "eval.log"), 0) << read_file(dir / "eval.log");
+  EXPECT_NE(read_file(dir / "eval.log").find("predictions written to " + run + "/predictions_test.csv"),
+            std::string::npos)
+      << read_file(dir / "eval.log");
+  EXPECT_NE(read_file(dir / "eval.log").find("calibration error"), std::string::npos) << read_file(dir / "eval.log");
+  const auto report = read_json(dir / "run/eval_test.json");
+  std::istringstream csv(read_file(dir / "run/predictions_test.csv"));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line, "path,true_class,predicted_class,probability,true_probability,loss,correct,class_2,probability_2")
+      << "the top k=2 classes";
+  int rows = 0, correct = 0;
+  double loss_sum = 0;
+  std::string previous_path;
+  while (std::getline(csv, line)) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    ASSERT_EQ(cells.size(), 9u) << line;
+    EXPECT_NE(cells[7], cells[2]) << "the second class is the other one";
+    EXPECT_TRUE(std::filesystem::exists(cells[0])) << cells[0];
+    EXPECT_LT(previous_path, cells[0]) << "one row per photo, in path order";
+    previous_path = cells[0];
+    EXPECT_EQ(std::filesystem::path(cells[0]).parent_path().filename().string(), cells[1]) << "the true class";
+    EXPECT_EQ(cells[6], cells[1] == cells[2] ? "1" : "0");
+    correct += cells[6] == "1" ? 1 : 0;
+    loss_sum += std::stod(cells[5]);
+    ++rows;
+  }
+  ASSERT_EQ(rows, report["samples"].get<int>());
+  EXPECT_NEAR(static_cast<double>(correct) / rows, report["top1"].get<double>(), 1e-9);
+  const auto& calibration = report["calibration"];
+  EXPECT_NEAR(calibration["log_loss"].get<double>(), loss_sum / rows, 1e-4) << "the CSV's losses average to it";
+  ASSERT_EQ(calibration["reliability_bins"].size(), 15u);
+  int binned = 0;
+  for (const auto& bin : calibration["reliability_bins"]) binned += bin["samples"].get<int>();
+  EXPECT_EQ(binned, rows);
+  const std::string page = read_file(dir / "run/report.html");
+  EXPECT_NE(page.find("href=\"predictions_test.csv\""), std::string::npos);
+  EXPECT_NE(page.find("Reliability"), std::string::npos);
+  expect_files_fit_their_schemas(dir / "run");
+
+  // Elsewhere: beside the report, or on standard output with the table on stderr.
+  ASSERT_EQ(run_command(kEval + " --run " + run + " -o " + (dir / "mine.json").string(), dir / "mine.log"), 0);
+  EXPECT_TRUE(std::filesystem::exists(dir / "mine.predictions.csv"));
+  ASSERT_EQ(run_command(kEval + " --run " + run + " --predictions -", dir / "stdout.csv", dir / "stderr.log"), 0);
+  EXPECT_EQ(read_file(dir / "stdout.csv"), read_file(dir / "run/predictions_test.csv"));
+  EXPECT_NE(read_file(dir / "stderr.log").find("top-1"), std::string::npos);
+  EXPECT_EQ(run_command(kEval + " --run " + run + " -o - --predictions -", dir / "both.out", dir / "both.log"), 1);
+  EXPECT_NE(read_file(dir / "both.log").find("only one of the report and the predictions"), std::string::npos);
+}
+
 // Output that never reached its reader (here a full disk) once exited 0 from tl-predict, tl-info,
 // tl-sweep --list and --version alike; and tl-attack -o /dev/full made /dev/full_source.png.
 TEST_F(SyntheticRun, AStandardOutputThatCannotBeWrittenIsAnError) {

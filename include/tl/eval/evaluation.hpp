@@ -25,11 +25,12 @@ struct EvaluationRequest {
   std::optional<LayoutOptions> other_dataset;  // evaluate this instead of the run's own data
 };
 
-// With another dataset: layouts with an official split use its lists (test -> test lines,
-// train/val -> trainval lines); other layouts are evaluated whole. With a group, each rank computes
-// its share of the images and every rank gets the whole report (equal to one process's).
-ClassificationReport evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped,
-                              ProcessGroup* group = nullptr);
+// The report and every image's prediction (the record's other fields are evaluate_run's). With
+// another dataset: layouts with an official split use its lists (test -> test lines, train/val ->
+// trainval lines); other layouts are evaluated whole. With a group, each rank computes its share of
+// the images and every rank gets the whole result (equal to one process's).
+EvaluationRecord evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped,
+                          ProcessGroup* group = nullptr);
 
 // The same for a run directory's checkpoint (default <run>/best.pt) on a device (auto | cpu | cuda[:N]),
 // as the record tl-eval writes: the report with the run, checkpoint, data and skipped files it is of.

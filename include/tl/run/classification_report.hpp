@@ -3,11 +3,13 @@
 // per-class accuracy (the mean recall over classes that have samples, so small classes count as
 // much as large ones), per-class precision/recall/F1/support, and the confusion matrix
 // (rows: true class, columns: predicted class). Computed from plain arrays: no tensors needed.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "tl/run/calibration.hpp"
 #include "tl/run/highest_losses.hpp"
 
 namespace tl {
@@ -37,6 +39,7 @@ struct ClassificationReport {
   int skipped_files = 0;
   std::vector<LossySample> highest_losses;  // filled by evaluation, which knows the photos
   std::string tta = "none";                 // how evaluation combined passes per image (eval.tta)
+  std::optional<Calibration> calibration;   // filled by evaluation, from logits; absent in older files
 };
 
 // scores: samples x classes, row-major (logits or probabilities: only the order matters).
@@ -46,7 +49,7 @@ ClassificationReport make_classification_report(const std::vector<float>& scores
 
 nlohmann::json to_json(const ClassificationReport& report);
 // The report back from its JSON, as to_json writes it or as tl wrote it before (a dense confusion
-// matrix only, no tta, no highest_losses). Throws tl::Error naming `file` and the field.
+// matrix only, no tta, no highest_losses, no calibration). Throws tl::Error naming `file` and the field.
 ClassificationReport classification_report_from_json(const nlohmann::json& recorded, const std::string& file);
 std::string format_report(const ClassificationReport& report);  // a readable table for a terminal
 

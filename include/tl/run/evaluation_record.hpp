@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tl/run/classification_report.hpp"
+#include "tl/run/evaluated_images.hpp"
 
 namespace tl {
 
@@ -22,6 +23,8 @@ struct EvaluationRecord {
   nlohmann::json skipped = nlohmann::json::array();  // [{path, reason}] of the files skipped
   ClassificationReport report;
   bool lists_highest_losses = true;  // false for format 1 files from before the list existed
+  // Every evaluated image's prediction: not in the JSON, tl-eval writes them as CSV (predictions_csv).
+  std::vector<EvaluatedImage> predictions;
 
   nlohmann::json to_json() const;
   // Throws tl::Error naming `file` and the field, or the format when the file is from a newer tl.

@@ -40,6 +40,9 @@ class RunDirectory {
   std::filesystem::path evaluation_on(const std::string& split, const std::filesystem::path& data_root) const;
   // Every evaluation file the run holds, of either kind, in name order.
   std::vector<std::filesystem::path> evaluations() const;
+  // Where the per-image predictions of an evaluation file go: eval_<rest>.json gives
+  // predictions_<rest>.csv beside it, any other name <stem>.predictions.csv.
+  static std::filesystem::path predictions_beside(const std::filesystem::path& evaluation_file);
 
   bool holds_run() const;  // a previous run's config.json is there
   // Refuses a folder that holds a previous run unless `replace` is set; then removes that run's
