@@ -10,6 +10,7 @@
 #include "tl/base/logging.hpp"
 #include "tl/config/config_source.hpp"
 #include "tl/config/experiment.hpp"
+#include "tl/eval/temperature_scaling.hpp"
 #include "tl/features/library_error.hpp"
 #include "tl/features/runtime_versions.hpp"
 #include "tl/report/run_report.hpp"
@@ -122,6 +123,16 @@ int main(int argc, char** argv) {
       // An interrupted run's page says what is missing.
       if (group.writes()) tl::refresh_run_report(experiment.run_directory);
       throw;
+    }
+    if (experiment.eval.calibration == tl::ProbabilityCalibration::temperature) {
+      const auto scaling = tl::scale_temperature(experiment.run_directory, summary, experiment.device, &group);
+      if (scaling && group.writes()) {
+        spdlog::info(
+            "probabilities calibrated on {} val images: temperature {:.3f}, log loss {:.4f} -> {:.4f}, "
+            "calibration error {:.2f}% -> {:.2f}%",
+            scaling->samples, scaling->temperature, scaling->before.log_loss, scaling->after.log_loss,
+            100 * scaling->before.expected_calibration_error, 100 * scaling->after.expected_calibration_error);
+      }
     }
     if (group.writes()) {
       tl::refresh_run_report(experiment.run_directory);

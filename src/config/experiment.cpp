@@ -273,6 +273,7 @@ Experiment load_experiment(const ConfigSource& source) {
   experiment.train = read_train(reader.section("train"), experiment.model);
   ConfigReader eval = reader.section("eval");
   experiment.eval.tta = eval.choice("tta", kTestTimeAugmentations, experiment.eval.tta);
+  experiment.eval.calibration = eval.choice("calibration", kProbabilityCalibrations, experiment.eval.calibration);
   eval.finish();
 
   ConfigReader output = reader.section("output");

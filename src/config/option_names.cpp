@@ -41,6 +41,14 @@ const char* name_of(TestTimeAugmentation tta) {
   return "?";
 }
 
+const char* name_of(ProbabilityCalibration calibration) {
+  switch (calibration) {
+    case ProbabilityCalibration::none: return "none";
+    case ProbabilityCalibration::temperature: return "temperature";
+  }
+  return "?";
+}
+
 const char* name_of(SelectionMetric metric) {
   switch (metric) {
     case SelectionMetric::accuracy: return "accuracy";

@@ -9,32 +9,12 @@
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
 #include "tl/base/utf8_text.hpp"
+#include "tl/data/image_files.hpp"
 
 namespace fs = std::filesystem;
 
 namespace tl {
 namespace {
-
-// Extensions OpenCV can decode. Anything else in a class folder (Thumbs.db in the real PetImages
-// download, .mat files in Oxford's images/) is not a sample; its content is never guessed at.
-bool has_image_extension(const fs::path& path) {
-  static const std::set<std::string> extensions = {".jpg",  ".jpeg", ".jpe",  ".png", ".bmp", ".dib", ".gif",
-                                                   ".webp", ".tif",  ".tiff", ".ppm", ".pgm", ".pbm", ".pnm",
-                                                   ".jp2",  ".pfm",  ".sr",   ".ras", ".exr", ".hdr", ".pic"};
-  return extensions.count(ascii_lowercase(path.extension().string())) > 0;
-}
-
-bool is_hidden(const fs::path& path) {
-  const std::string name = path.filename().string();
-  return !name.empty() && name[0] == '.';
-}
-
-// Never throws: a symlink loop or an unreadable entry is "not a directory", and as a sample its
-// decoder names the reason it is skipped.
-bool is_directory_entry(const fs::path& path) {
-  std::error_code error;
-  return fs::is_directory(path, error);
-}
 
 // Most often the dataset is simply not downloaded yet: the error says where the fix goes.
 void require_directory(const fs::path& path, const std::string& what) {
@@ -42,17 +22,6 @@ void require_directory(const fs::path& path, const std::string& what) {
     throw Error(path.string() + ": " + what +
                 "; set data.root (or --set data.root=DIR), and see data/README.md for where to get the datasets");
   }
-}
-
-std::vector<fs::path> sorted_entries(const fs::path& directory) {
-  std::vector<fs::path> entries;
-  std::error_code error;
-  for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
-    entries.push_back(it->path());
-  }
-  if (error) throw Error(directory.string() + ": cannot list directory: " + error.message());
-  std::sort(entries.begin(), entries.end());
-  return entries;
 }
 
 void sort_samples(Dataset& dataset) {

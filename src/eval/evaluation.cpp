@@ -49,7 +49,7 @@ void map_classes_by_name(Dataset& dataset, const std::vector<std::string>& known
   dataset.class_names = known;
 }
 
-EvaluationRecord evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped,
+ScoredImages score_images(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped,
                           ProcessGroup* group) {
   const Experiment& experiment = classifier.experiment();
   Dataset dataset;
@@ -66,7 +66,12 @@ EvaluationRecord evaluate(TrainedClassifier& classifier, const EvaluationRequest
     indices = make_split(dataset, split_options(experiment)).named(request.split);
   }
   if (indices.empty()) throw Error("the " + request.split + " split has no images to evaluate");
+  return score_dataset(classifier, dataset, indices, "evaluate (" + request.split + ")", skipped, group);
+}
 
+ScoredImages score_dataset(TrainedClassifier& classifier, const Dataset& dataset, const std::vector<size_t>& indices,
+                           const std::string& label, SkippedFiles& skipped, ProcessGroup* group) {
+  const Experiment& experiment = classifier.experiment();
   const LoaderOptions loader = loader_options(experiment.data);
   for (const LoadedBackbone& loaded : classifier.backbones()) {
     check_batch_fits_memory(loaded.preprocessing, loader.batch_size, "data.batch_size");
@@ -89,37 +94,44 @@ EvaluationRecord evaluate(TrainedClassifier& classifier, const EvaluationRequest
     }
     return concatenate_features(passes);
   };
-  const FeatureSet features = features_of(false, skipped, "evaluate (" + request.split + ")");
+  const FeatureSet features = features_of(false, skipped, label);
   torch::Tensor logits;
   if (features.size() > 0) logits = classifier.logits(features.features);
   if (classifier.tta() == TestTimeAugmentation::flip) {
     SkippedFiles skipped_again;  // the same files as the first pass, counted once
-    const FeatureSet mirrored = features_of(true, skipped_again, "evaluate (" + request.split + ", mirrored)");
+    const FeatureSet mirrored = features_of(true, skipped_again, label + ", mirrored");
     if (mirrored.sample_indices != features.sample_indices) {
-      throw Error("the " + request.split + " images changed between the plain and the mirrored pass (" +
+      throw Error(label + ": the images changed between the plain and the mirrored pass (" +
                   std::to_string(features.size()) + " then " + std::to_string(mirrored.size()) + " decoded)");
     }
     if (features.size() > 0) logits = (logits + classifier.logits(mirrored.features)) / 2;
   }
-  std::vector<float> scores;
-  std::vector<int> labels;
+  ScoredImages scored;
+  scored.classes = classifier.class_names().size();
   if (features.size() > 0) {
     logits = logits.to(torch::kCPU).contiguous();
-    scores.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+    scored.logits.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
     const torch::Tensor label_tensor = features.labels.to(torch::kInt32).contiguous();
-    labels.assign(label_tensor.data_ptr<int>(), label_tensor.data_ptr<int>() + label_tensor.numel());
+    scored.labels.assign(label_tensor.data_ptr<int>(), label_tensor.data_ptr<int>() + label_tensor.numel());
   }
+  for (const size_t index : features.sample_indices) scored.paths.push_back(path_text(dataset.samples[index].path));
+  scored.sample_indices = features.sample_indices;
+  return scored;
+}
+
+EvaluationRecord evaluate(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped,
+                          ProcessGroup* group) {
+  const ScoredImages scored = score_images(classifier, request, skipped, group);
   EvaluationRecord record;
-  const size_t classes = classifier.class_names().size();
   ClassificationReport& report = record.report;
-  report = make_classification_report(scores, labels, classifier.class_names());
-  std::vector<std::string> paths;
-  for (const size_t index : features.sample_indices) paths.push_back(path_text(dataset.samples[index].path));
-  if (!labels.empty()) {
-    report.highest_losses = highest_losses(scores, labels, paths, classes, kReportedHighestLosses);
-    record.predictions = evaluated_images(scores, labels, paths, classes, static_cast<size_t>(report.k));
+  report = make_classification_report(scored.logits, scored.labels, classifier.class_names());
+  if (!scored.labels.empty()) {
+    report.highest_losses =
+        highest_losses(scored.logits, scored.labels, scored.paths, scored.classes, kReportedHighestLosses);
+    record.predictions =
+        evaluated_images(scored.logits, scored.labels, scored.paths, scored.classes, static_cast<size_t>(report.k));
   }
-  report.calibration = measure_calibration(scores, labels, classes);
+  report.calibration = measure_calibration(scored.logits, scored.labels, scored.classes);
   report.skipped_files = static_cast<int>(skipped.count());
   report.tta = name_of(classifier.tta());
   return record;

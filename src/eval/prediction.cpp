@@ -1,14 +1,18 @@
 #include "tl/eval/prediction.hpp"
 
 #include <algorithm>
+#include <map>
+#include <numeric>
 #include <optional>
 
 #include <torch/torch.h>
 
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
+#include "tl/eval/evaluation.hpp"
 #include "tl/features/device.hpp"
 #include "tl/model/trained_classifier.hpp"
+#include "tl/run/class_probabilities.hpp"
 
 namespace tl {
 
@@ -49,6 +53,39 @@ ImagePrediction Predictor::predict(const std::filesystem::path& image, int k) {
     prediction.top.push_back({class_names()[index], index, values[i].item<double>()});
   }
   return prediction;
+}
+
+std::vector<ImagePrediction> Predictor::predict_all(const std::vector<std::filesystem::path>& images, int k,
+                                                    SkippedFiles& skipped) {
+  Dataset dataset;
+  dataset.class_names = class_names();
+  for (const auto& image : images) {
+    dataset.samples.push_back({image, 0});
+    dataset.official.push_back(OfficialSplit::none);
+  }
+  std::vector<size_t> indices(images.size());
+  std::iota(indices.begin(), indices.end(), size_t{0});
+  const ScoredImages scored = score_dataset(*classifier_, dataset, indices, "predict", skipped);
+
+  std::vector<ImagePrediction> predictions(images.size());
+  std::map<std::filesystem::path, std::string> reasons;
+  for (const SkippedFile& file : skipped.list()) reasons.emplace(file.path, file.reason);
+  for (size_t i = 0; i < images.size(); ++i) {
+    predictions[i].image = images[i];
+    const auto reason = reasons.find(images[i]);
+    predictions[i].error = reason != reasons.end() ? reason->second : "not decoded";
+  }
+  const size_t classes = scored.classes;
+  for (size_t row = 0; row < scored.sample_indices.size(); ++row) {
+    ImagePrediction& prediction = predictions[scored.sample_indices[row]];
+    prediction.error.clear();
+    const ClassProbabilities probabilities = class_probabilities(scored.logits.data() + row * classes, classes);
+    for (const int index : most_probable(probabilities, static_cast<size_t>(k))) {
+      prediction.top.push_back(
+          {class_names()[static_cast<size_t>(index)], index, probabilities.probabilities[static_cast<size_t>(index)]});
+    }
+  }
+  return predictions;
 }
 
 }  // namespace tl

@@ -1,5 +1,6 @@
 #include "tl/model/checkpoint.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -54,6 +55,7 @@ nlohmann::json CheckpointRecord::to_json() const {
   }
   if (!training_state.is_null()) json["training_state"] = training_state;
   if (!run_identity.is_null()) json["run_identity"] = run_identity;
+  if (temperature != 1.0) json["temperature"] = temperature;
   return json;
 }
 
@@ -86,6 +88,10 @@ CheckpointRecord CheckpointRecord::from_json(const nlohmann::json& json, const s
     record.metrics = json.value("metrics", nlohmann::json::object());
     record.training_state = json.value("training_state", nlohmann::json());
     record.run_identity = json.value("run_identity", nlohmann::json());
+    record.temperature = json.value("temperature", 1.0);
+    if (!(record.temperature > 0) || !std::isfinite(record.temperature)) {
+      throw Error(file + ": checkpoint temperature " + json.at("temperature").dump() + " is not a positive number");
+    }
     return record;
   } catch (const nlohmann::json::exception& error) {
     throw Error(file + ": checkpoint record is incomplete: " + error.what());

@@ -182,6 +182,16 @@ std::string glance_section(const RunFiles& run) {
                            " · val accuracy " + format_percent(best.val_accuracy.value_or(none)) + " · val loss " +
                            format_number(best.val_loss.value_or(none), 4) + " · train loss " +
                            format_number(best.train_loss, 4));
+    const json& calibration = summary->calibration;
+    if (calibration.is_object()) {
+      fact("calibration",
+           "temperature " + format_number(value_at(calibration, {"temperature"}, none), 3) + " fitted on " +
+               std::to_string(value_at(calibration, {"val", "samples"}, 0)) + " val images · log loss " +
+               format_number(value_at(calibration, {"val", "log_loss_before"}, none), 4) + " → " +
+               format_number(value_at(calibration, {"val", "log_loss_after"}, none), 4) + " · calibration error " +
+               format_percent(value_at(calibration, {"val", "ece_before"}, none)) + " → " +
+               format_percent(value_at(calibration, {"val", "ece_after"}, none)));
+    }
     tiles += tile("best val accuracy", format_percent(best.val_accuracy.value_or(none)));
   }
   for (const auto& [split, evaluation] : run.evaluations) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace tl {
 
@@ -19,6 +20,18 @@ ClassProbabilities class_probabilities(const float* logits, size_t classes) {
     result.probabilities[c] = std::exp(result.log_probabilities[c]);
   }
   return result;
+}
+
+std::vector<int> most_probable(const ClassProbabilities& row, size_t k) {
+  std::vector<int> order(row.probabilities.size());
+  std::iota(order.begin(), order.end(), 0);
+  const auto kept = static_cast<std::ptrdiff_t>(std::min(k, order.size()));
+  std::partial_sort(order.begin(), order.begin() + kept, order.end(), [&](int a, int b) {
+    const double pa = row.probabilities[static_cast<size_t>(a)], pb = row.probabilities[static_cast<size_t>(b)];
+    return pa != pb ? pa > pb : a < b;
+  });
+  order.resize(static_cast<size_t>(kept));
+  return order;
 }
 
 }  // namespace tl

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <numeric>
 
 #include "tl/base/csv_cell.hpp"
 #include "tl/base/error.hpp"
@@ -17,25 +16,16 @@ std::vector<EvaluatedImage> evaluated_images(const std::vector<float>& logits, c
                 " labels and " + std::to_string(paths.size()) + " paths do not fit " + std::to_string(classes) +
                 " classes");
   }
-  k = std::min(k, classes);
   std::vector<EvaluatedImage> predictions;
   predictions.reserve(labels.size());
-  std::vector<int> order(classes);
   for (size_t i = 0; i < labels.size(); ++i) {
     const ClassProbabilities row = class_probabilities(logits.data() + i * classes, classes);
-    std::iota(order.begin(), order.end(), 0);
-    // Ties go to the lower class index, as the predicted class does.
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(), [&](int a, int b) {
-      const double pa = row.probabilities[static_cast<size_t>(a)], pb = row.probabilities[static_cast<size_t>(b)];
-      return pa != pb ? pa > pb : a < b;
-    });
     EvaluatedImage prediction;
     prediction.path = paths[i];
     prediction.label = labels[i];
-    for (size_t j = 0; j < k; ++j) {
-      prediction.top_classes.push_back(order[j]);
-      prediction.top_probabilities.push_back(row.probabilities[static_cast<size_t>(order[j])]);
-    }
+    prediction.top_classes = most_probable(row, k);
+    for (const int c : prediction.top_classes)
+      prediction.top_probabilities.push_back(row.probabilities[static_cast<size_t>(c)]);
     prediction.true_probability = row.probabilities[static_cast<size_t>(labels[i])];
     prediction.loss = -row.log_probabilities[static_cast<size_t>(labels[i])];
     predictions.push_back(std::move(prediction));

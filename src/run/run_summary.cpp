@@ -58,6 +58,7 @@ nlohmann::json RunSummary::to_json() const {
           {"head_fit", head_fit},
           {"eval", {{"tta", eval_tta}}},
           {"fine_tune", fine_tune},
+          {"calibration", calibration},
           {"feature_extraction", feature_extraction_json(feature_extraction)},
           {"backbone", backbone.to_json()},
           {"device", device},
@@ -100,6 +101,7 @@ RunSummary RunSummary::from_json(const nlohmann::json& recorded, const std::stri
   summary.augmentation = details(fields, "augmentation");
   summary.head_fit = details(fields, "head_fit");
   summary.fine_tune = details(fields, "fine_tune");
+  summary.calibration = details(fields, "calibration");
   if (recorded_since_format_2("eval")) summary.eval_tta = fields.object("eval").text("tta");
   summary.feature_extraction = feature_extraction_from(fields.object("feature_extraction"));
   summary.backbone = BackboneSummary::from_json(fields.any("backbone"), fields.where("backbone"));

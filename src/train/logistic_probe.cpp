@@ -152,6 +152,7 @@ LogisticProbe fit_logistic_probe(const torch::Tensor& train_features, const torc
         best_index = probe.trials.size();
         chosen = fit;
         probe.chosen_l2 = l2;
+        probe.held_out_logits = logits.to(torch::kFloat).contiguous();
       }
       probe.trials.push_back(trial);
       previous = std::move(fit);

@@ -8,9 +8,11 @@ namespace {
 
 // Settings that change where or how fast a run goes, not what it computes. Where the data and the
 // backbones are may change too: the split's digest and the backbones' hashes say whether they did.
-constexpr const char* kFreeToChange[] = {"/name",          "/device",          "/threads",        "/cache",
-                                         "/cache_dir",     "/output",          "/data/root",      "/data/workers",
-                                         "/data/prefetch", "/data/batch_size", "/model/backbone", "/model/metadata"};
+// eval.calibration acts once training has ended, on best.pt, whatever the epochs before did.
+constexpr const char* kFreeToChange[] = {
+    "/name",           "/device",         "/threads",         "/cache",         "/cache_dir",
+    "/output",         "/data/root",      "/data/workers",    "/data/prefetch", "/data/batch_size",
+    "/model/backbone", "/model/metadata", "/eval/calibration"};
 
 }  // namespace
 

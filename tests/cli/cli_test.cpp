@@ -194,10 +194,10 @@ TEST_F(SyntheticRun, HostileFilesInTheTreeAreSkippedWithTheirReasons) {
       << reasons["bomb.jpg"];
   EXPECT_EQ(reasons.size(), 6u) << "and the empty and the text file";
 
-  for (const auto& [image, reason] :
-       std::vector<std::pair<std::string, std::string>>{{"/dev/zero", "not a regular file (a character device)"},
-                                                        {(blue / "fifo.jpg").string(), "not a regular file (a FIFO)"},
-                                                        {blue.string(), "not a regular file (a directory)"}}) {
+  for (const auto& [image, reason] : std::vector<std::pair<std::string, std::string>>{
+           {"/dev/zero", "not a regular file (a character device)"},
+           {(blue / "fifo.jpg").string(), "not a regular file (a FIFO)"},
+           {blue.string(), "fifo.jpg: error: not a regular file (a FIFO)"}}) {
     EXPECT_EQ(run_command(kPredict + " --run " + (dir / "run").string() + " " + image, dir / "predict.log"), 1)
         << image;
     const std::string log = read_file(dir / "predict.log");
@@ -514,6 +514,119 @@ TEST_F(SyntheticRun, EvalRecordsEveryPredictionAndTheCalibration) {
   EXPECT_NE(read_file(dir / "stderr.log").find("top-1"), std::string::npos);
   EXPECT_EQ(run_command(kEval + " --run " + run + " -o - --predictions -", dir / "both.out", dir / "both.log"), 1);
   EXPECT_NE(read_file(dir / "both.log").find("only one of the report and the predictions"), std::string::npos);
+}
+
+// A head trained long on labels that are partly wrong is over-confident; the temperature fitted on
+// the validation split when training ends spreads its probabilities out without changing one
+// prediction, and every tool then sees the scaled head.
+TEST_F(SyntheticRun, TrainScalesAnOverConfidentHeadsTemperature) {
+  tl::testing::make_image_folder(dir / "data", {"blue", "red"}, 60, 40);
+  for (int i = 0; i < 12; ++i) {  // a fifth of each class carries the other's label
+    std::filesystem::rename(dir / ("data/blue/" + std::to_string(i) + ".jpg"),
+                            dir / ("data/red/swapped_" + std::to_string(i) + ".jpg"));
+    std::filesystem::rename(dir / ("data/red/" + std::to_string(i) + ".jpg"),
+                            dir / ("data/blue/swapped_" + std::to_string(i) + ".jpg"));
+  }
+  const std::string long_training = "--set train.epochs=40 --set train.schedule.gamma=1 --set train.optimizer.lr=2";
+  ASSERT_EQ(train(long_training), 0) << read_file(dir / "train.log");
+  EXPECT_NE(read_file(dir / "train.log").find("probabilities calibrated on"), std::string::npos);
+  ASSERT_EQ(train(long_training + " --set eval.calibration=none --set output.dir=" + (dir / "plain").string()), 0)
+      << read_file(dir / "train.log");
+  const auto summary = read_json(dir / "run/summary.json");
+  const auto& calibration = summary["calibration"];
+  ASSERT_TRUE(calibration.is_object()) << summary.dump(2);
+  EXPECT_GT(calibration["temperature"].get<double>(), 1.0) << "over-confident: " << calibration.dump();
+  EXPECT_LT(calibration["val"]["log_loss_after"].get<double>(), calibration["val"]["log_loss_before"].get<double>());
+  EXPECT_LT(calibration["val"]["ece_after"].get<double>(), calibration["val"]["ece_before"].get<double>())
+      << calibration.dump();
+  EXPECT_TRUE(read_json(dir / "plain/summary.json")["calibration"].is_null());
+
+  // tl-eval of best.pt measures on the validation split what the fit measured after (and the plain
+  // run what it measured before), and on the test split the same predictions.
+  const auto evaluate = [&](const std::string& run, const std::string& split) {
+    const auto out = dir / (run + "_" + split + ".json");
+    EXPECT_EQ(run_command(kEval + " --run " + (dir / run).string() + " --split " + split + " -o " + out.string(),
+                          dir / "eval.log"),
+              0)
+        << read_file(dir / "eval.log");
+    return read_json(out);
+  };
+  EXPECT_NEAR(evaluate("run", "val")["calibration"]["expected_calibration_error"].get<double>(),
+              calibration["val"]["ece_after"].get<double>(), 1e-5);
+  EXPECT_NEAR(evaluate("plain", "val")["calibration"]["log_loss"].get<double>(),
+              calibration["val"]["log_loss_before"].get<double>(), 1e-5);
+  const auto scaled = evaluate("run", "test"), plain = evaluate("plain", "test");
+  EXPECT_EQ(scaled["top1"], plain["top1"]);
+  EXPECT_EQ(scaled["confusion_matrix"], plain["confusion_matrix"]) << "not one prediction changed";
+  expect_files_fit_their_schemas(dir / "run");
+}
+
+// A folder of photos, a list file and single files in one command, written as CSV or JSON; every
+// probability is the one tl-eval gives the same photo.
+TEST_F(SyntheticRun, PredictLabelsFoldersAndListsAsEvaluationScoresThem) {
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  const auto run = (dir / "run").string();
+  ASSERT_EQ(run_command(kEval + " --run " + run + " --split train", dir / "eval.log"), 0)
+      << read_file(dir / "eval.log");
+  std::map<std::string, std::pair<std::string, std::string>> evaluated;  // path -> (class, probability)
+  std::istringstream rows(read_file(dir / "run/predictions_train.csv"));
+  std::string line;
+  std::getline(rows, line);
+  while (std::getline(rows, line)) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    evaluated[cells[0]] = {cells[2], cells[3]};
+  }
+  ASSERT_FALSE(evaluated.empty());
+
+  write_file(dir / "list.txt", "# the red ones\ndata/red/0.jpg\ndata/red/1.jpg\n");
+  const int code = run_command(kPredict + " --run " + run + " --csv -k 2 -o " + (dir / "out.csv").string() + " " +
+                                   (dir / "data/blue").string() + " @" + (dir / "list.txt").string() + " " +
+                                   (dir / "data/red/zero_bytes.jpg").string(),
+                               dir / "predict.log");
+  EXPECT_EQ(code, 1) << "a file could not be read\n" << read_file(dir / "predict.log");
+  std::istringstream csv(read_file(dir / "out.csv"));
+  std::getline(csv, line);
+  EXPECT_EQ(line, "path,error,predicted_class,probability,unsure,class_2,probability_2");
+  size_t images = 0, compared = 0, errors = 0;
+  while (std::getline(csv, line)) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    ++images;
+    if (!cells[1].empty()) {
+      ++errors;
+      EXPECT_TRUE(cells[0].find("zero_bytes.jpg") != std::string::npos ||
+                  cells[0].find("not_an_image.jpg") != std::string::npos)
+          << line;
+      continue;
+    }
+    const auto found = evaluated.find(std::filesystem::path(cells[0]).lexically_normal().string());
+    if (found == evaluated.end()) continue;  // a validation or test photo
+    ++compared;
+    EXPECT_EQ(cells[2], found->second.first) << line;
+    EXPECT_NEAR(std::stod(cells[3]), std::stod(found->second.second), 1e-5) << line;
+  }
+  EXPECT_EQ(images, 25u + 2 + 1) << "the blue folder (one of its .jpg is text), two listed, one named";
+  EXPECT_EQ(errors, 2u) << "not_an_image.jpg in the folder and zero_bytes.jpg";
+  EXPECT_GT(compared, 10u);
+
+  // The least sure photo, with a threshold above and below its probability.
+  const auto least_sure = std::min_element(evaluated.begin(), evaluated.end(), [](const auto& a, const auto& b) {
+    return std::stod(a.second.second) < std::stod(b.second.second);
+  });
+  const double probability = std::stod(least_sure->second.second);
+  ASSERT_LT(probability, 1.0);
+  for (const double threshold : {probability / 2, (probability + 1) / 2}) {
+    ASSERT_EQ(run_command(kPredict + " --run " + run + " --json --min-probability " + std::to_string(threshold) + " " +
+                              least_sure->first,
+                          dir / "out.json", dir / "predict.log"),
+              0);
+    const auto json = read_json(dir / "out.json");
+    ASSERT_EQ(json.size(), 1u);
+    EXPECT_EQ(json[0]["unsure"], threshold > probability) << threshold << " against " << probability;
+  }
 }
 
 // Output that never reached its reader (here a full disk) once exited 0 from tl-predict, tl-info,

@@ -248,6 +248,31 @@ TEST_F(HandMadeRun, AFinishedEvaluatedRunShowsEverything) {
   EXPECT_EQ(html.find("No split has been evaluated"), std::string::npos);
 }
 
+TEST_F(HandMadeRun, CalibrationAndThePredictionsFileAreShownWhereRecorded) {
+  tl::RunSummary scaled = summary();
+  scaled.calibration = {
+      {"method", "temperature"},
+      {"temperature", 1.5},
+      {"val",
+       {{"samples", 2}, {"log_loss_before", 0.9}, {"log_loss_after", 0.6}, {"ece_before", 0.3}, {"ece_after", 0.1}}}};
+  write_summary(scaled);
+  write_evaluation();
+  std::string html = read_file(tl::write_run_report(run));
+  EXPECT_NE(html.find("temperature 1.500 fitted on 2 val images · log loss 0.9000 → 0.6000"), std::string::npos);
+  EXPECT_EQ(html.find("Reliability"), std::string::npos) << "an evaluation from before calibration was measured";
+  EXPECT_EQ(html.find("predictions_test.csv"), std::string::npos) << "no such file";
+
+  tl::EvaluationRecord evaluation = tl::read_evaluation_record(run / "eval_test.json");
+  evaluation.report.calibration =
+      tl::measure_calibration({0.1F, 0.9F, 0.9F, 0.1F, 0.8F, 0.2F, 0.4F, 0.6F}, {0, 0, 1, 1}, 2);
+  write_file(run / "eval_test.json", evaluation.to_json().dump());
+  write_file(run / "predictions_test.csv", "path\n");
+  html = read_file(tl::write_run_report(run));
+  EXPECT_NE(html.find("<a href=\"predictions_test.csv\">"), std::string::npos);
+  EXPECT_NE(html.find("Reliability"), std::string::npos);
+  EXPECT_NE(html.find("calibration error (ECE)"), std::string::npos);
+}
+
 // The summary of a run on two backbones records them as {feature_dim, concatenated}; the page names
 // both files, each one's hash and features, and their total (it once fell back to "?").
 TEST_F(HandMadeRun, SeveralBackbonesAreEachNamedWithTheirFeatures) {

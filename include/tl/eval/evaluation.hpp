@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tl/data/dataset.hpp"
 #include "tl/data/skipped_files.hpp"
@@ -24,6 +25,22 @@ struct EvaluationRequest {
   std::string split = "test";                  // train | val | test
   std::optional<LayoutOptions> other_dataset;  // evaluate this instead of the run's own data
 };
+
+// The logits a run's classifier gives the images of a split (with its eval.tta), as evaluation
+// scores them: samples x classes, row-major, with each image's label and path.
+struct ScoredImages {
+  std::vector<float> logits;
+  std::vector<int> labels;
+  std::vector<std::string> paths;
+  std::vector<size_t> sample_indices;  // each row's sample in the dataset scored (decodable ones only)
+  size_t classes = 0;
+};
+ScoredImages score_images(TrainedClassifier& classifier, const EvaluationRequest& request, SkippedFiles& skipped,
+                          ProcessGroup* group = nullptr);
+// The same for `indices` of any dataset (tl-predict's files), with `label` on the progress lines;
+// files that cannot be decoded are left out and counted in `skipped`.
+ScoredImages score_dataset(TrainedClassifier& classifier, const Dataset& dataset, const std::vector<size_t>& indices,
+                           const std::string& label, SkippedFiles& skipped, ProcessGroup* group = nullptr);
 
 // The report and every image's prediction (the record's other fields are evaluate_run's). With
 // another dataset: layouts with an official split use its lists (test -> test lines, train/val ->

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tl/data/skipped_files.hpp"
 #include "tl/model/class_score.hpp"
 
 namespace tl {
@@ -31,6 +32,12 @@ class Predictor {
   // The k most probable classes (fewer when there are fewer classes). A file that cannot be decoded
   // is reported in `error`, never thrown.
   ImagePrediction predict(const std::filesystem::path& image, int k);
+  // The same for many images at once, in their order: decoded by the run's loader (data.workers
+  // threads, data.batch_size per batch, progress on the terminal) and scored as tl-eval scores
+  // (eval.tta included), with the features of unchanged backbones from the cache. Files that cannot
+  // be decoded are also listed in `skipped`.
+  std::vector<ImagePrediction> predict_all(const std::vector<std::filesystem::path>& images, int k,
+                                           SkippedFiles& skipped);
   const std::vector<std::string>& class_names() const;
 
  private:

@@ -46,6 +46,9 @@ struct CheckpointRecord {
   // What makes the run this run, for --resume to check: its settings but those of where and how fast
   // ("config") and a digest of its split ("split_sha256"); null in checkpoints from before.
   nlohmann::json run_identity;
+  // The temperature the head's last layer has been divided by (temperature scaling, fitted on the
+  // validation split when training ended): its logits are already calibrated. 1 when not scaled.
+  double temperature = 1.0;
 
   nlohmann::json to_json() const;
   static CheckpointRecord from_json(const nlohmann::json& json, const std::string& file);

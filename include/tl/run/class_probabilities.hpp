@@ -15,4 +15,8 @@ struct ClassProbabilities {
 
 ClassProbabilities class_probabilities(const float* logits, size_t classes);
 
+// The k most probable classes (all of them when there are fewer), most probable first; ties go to
+// the lower class index, as the predicted class does.
+std::vector<int> most_probable(const ClassProbabilities& row, size_t k);
+
 }  // namespace tl

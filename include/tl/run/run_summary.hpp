@@ -54,6 +54,9 @@ struct RunSummary {
   nlohmann::json augmentation;  // {views, settings} when training saw augmented views
   nlohmann::json head_fit;      // what a solved (logistic) head chose
   nlohmann::json fine_tune;     // the fine-tuning stage's epochs, unfrozen blocks and timing
+  // Temperature scaling when training ended ({method, temperature, val: the validation split's log
+  // loss and ECE before and after}); null when eval.calibration is none or there is no val split.
+  nlohmann::json calibration;
   std::string eval_tta = "none";
   FeatureExtractionSummary feature_extraction;
   BackboneSummary backbone;

@@ -48,6 +48,10 @@ struct LogisticProbe {
   bool refit = false;
   int64_t fitted_rows = 0;
   double seconds = 0;
+  // The chosen strength's validation logits from its fit on the training rows alone (float32,
+  // samples x classes; undefined without validation): what a refit's model can no longer tell about
+  // the validation images, such as how confident the head should be (tl/eval/temperature_scaling.hpp).
+  torch::Tensor held_out_logits;
 
   // The summary's record: grid, each strength's validation figures, the choice.
   nlohmann::json to_json(const HeadConfig& head, SelectionMetric metric) const;
