@@ -125,13 +125,13 @@ int main(int argc, char** argv) {
       throw;
     }
     if (experiment.eval.calibration == tl::ProbabilityCalibration::temperature) {
-      const auto scaling = tl::scale_temperature(experiment.run_directory, summary, experiment.device, &group);
-      if (scaling && group.writes()) {
+      const auto fit = tl::scale_temperature(experiment.run_directory, summary, experiment.device, &group);
+      if (fit && group.writes()) {
         spdlog::info(
             "probabilities calibrated on {} val images: temperature {:.3f}, log loss {:.4f} -> {:.4f}, "
             "calibration error {:.2f}% -> {:.2f}%",
-            scaling->samples, scaling->temperature, scaling->before.log_loss, scaling->after.log_loss,
-            100 * scaling->before.expected_calibration_error, 100 * scaling->after.expected_calibration_error);
+            fit->samples, fit->temperature, fit->before.log_loss, fit->after.log_loss,
+            100 * fit->before.expected_calibration_error, 100 * fit->after.expected_calibration_error);
       }
     }
     if (group.writes()) {

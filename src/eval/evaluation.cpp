@@ -126,10 +126,9 @@ EvaluationRecord evaluate(TrainedClassifier& classifier, const EvaluationRequest
   ClassificationReport& report = record.report;
   report = make_classification_report(scored.logits, scored.labels, classifier.class_names());
   if (!scored.labels.empty()) {
-    report.highest_losses =
-        highest_losses(scored.logits, scored.labels, scored.paths, scored.classes, kReportedHighestLosses);
     record.predictions =
         evaluated_images(scored.logits, scored.labels, scored.paths, scored.classes, static_cast<size_t>(report.k));
+    report.highest_losses = highest_losses(record.predictions, kReportedHighestLosses);
   }
   report.calibration = measure_calibration(scored.logits, scored.labels, scored.classes);
   report.skipped_files = static_cast<int>(skipped.count());

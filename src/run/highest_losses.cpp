@@ -2,14 +2,12 @@
 
 #include <algorithm>
 
-#include "tl/run/evaluated_images.hpp"
-
 namespace tl {
 
-std::vector<LossySample> highest_losses(const std::vector<float>& logits, const std::vector<int>& labels,
-                                        const std::vector<std::string>& paths, size_t classes, size_t count) {
+std::vector<LossySample> highest_losses(const std::vector<EvaluatedImage>& images, size_t count) {
   std::vector<LossySample> samples;
-  for (const EvaluatedImage& image : evaluated_images(logits, labels, paths, classes, 1)) {
+  samples.reserve(images.size());
+  for (const EvaluatedImage& image : images) {
     samples.push_back({image.path, image.label, image.predicted(), image.top_probabilities.front(),
                        image.true_probability, image.loss});
   }
@@ -20,6 +18,11 @@ std::vector<LossySample> highest_losses(const std::vector<float>& logits, const 
   std::partial_sort(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(kept), samples.end(), worse);
   samples.resize(kept);
   return samples;
+}
+
+std::vector<LossySample> highest_losses(const std::vector<float>& logits, const std::vector<int>& labels,
+                                        const std::vector<std::string>& paths, size_t classes, size_t count) {
+  return highest_losses(evaluated_images(logits, labels, paths, classes, 1), count);
 }
 
 }  // namespace tl

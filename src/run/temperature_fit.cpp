@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "tl/run/calibration.hpp"
+#include "tl/run/recorded_fields.hpp"
 
 namespace tl {
 namespace {
@@ -43,6 +43,38 @@ double fit_temperature(const std::vector<float>& logits, const std::vector<int>&
     }
   }
   return std::exp((low + high) / 2);
+}
+
+nlohmann::json TemperatureFit::to_json() const {
+  return {{"temperature", temperature},
+          {"val",
+           {{"samples", samples},
+            {"log_loss_before", before.log_loss},
+            {"log_loss_after", after.log_loss},
+            {"ece_before", before.expected_calibration_error},
+            {"ece_after", after.expected_calibration_error}}}};
+}
+
+TemperatureFit TemperatureFit::from_json(const RecordedFields& fields) {
+  TemperatureFit fit;
+  fit.temperature = fields.number("temperature");
+  const RecordedFields val = fields.object("val");
+  fit.samples = val.integer("samples");
+  fit.before.log_loss = val.number("log_loss_before");
+  fit.after.log_loss = val.number("log_loss_after");
+  fit.before.expected_calibration_error = val.number("ece_before");
+  fit.after.expected_calibration_error = val.number("ece_after");
+  return fit;
+}
+
+TemperatureFit fit_temperature_measured(const std::vector<float>& logits, const std::vector<int>& labels,
+                                        size_t classes) {
+  TemperatureFit fit;
+  fit.samples = static_cast<int>(labels.size());
+  fit.temperature = fit_temperature(logits, labels, classes);
+  fit.before = measure_calibration(logits, labels, classes);
+  fit.after = measure_calibration(tempered(logits, fit.temperature), labels, classes);
+  return fit;
 }
 
 }  // namespace tl

@@ -4,7 +4,6 @@
 
 #include <torch/torch.h>
 
-#include "tl/run/calibration.hpp"
 #include "tl/run/temperature_fit.hpp"
 #include "tl/train/epoch_steps.hpp"
 
@@ -35,6 +34,17 @@ EpochOutcome LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done
     layer->weight.copy_(probe_->weight);
     layer->bias.copy_(probe_->bias);
   }
+  // After a refit the validation images are training rows: how confident the head should be is
+  // measured on the chosen strength's fit without them, and the temperature fitted there is the one
+  // eval.calibration applies to the refit head.
+  if (probe_->refit && probe_->held_out_logits.defined()) {
+    const torch::Tensor& logits = probe_->held_out_logits;
+    const torch::Tensor label_tensor = validation.labels.to(torch::kInt32).contiguous();
+    held_out_fit_ = fit_temperature_measured(
+        std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel()),
+        std::vector<int>(label_tensor.data_ptr<int>(), label_tensor.data_ptr<int>() + label_tensor.numel()),
+        static_cast<size_t>(logits.size(1)));
+  }
   if (batch_done) batch_done(1, 1);
   return {evaluate_head(head_, train, config_.label_smoothing), validation_result()};
 }
@@ -42,25 +52,7 @@ EpochOutcome LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done
 nlohmann::json LogisticProbeStage::report() const {
   if (!probe_) return nlohmann::json::object();
   nlohmann::json report = probe_->to_json(head_config_, config_.select_by);
-  // After a refit the validation images are training rows: how confident the head should be is
-  // measured on the chosen strength's fit without them, and the temperature fitted there is the one
-  // eval.calibration applies to the refit head.
-  if (probe_->refit && probe_->held_out_logits.defined()) {
-    const torch::Tensor& logits = probe_->held_out_logits;
-    const std::vector<float> scores(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
-    const torch::Tensor label_tensor = features_.validation().labels.to(torch::kInt32).contiguous();
-    const std::vector<int> labels(label_tensor.data_ptr<int>(), label_tensor.data_ptr<int>() + label_tensor.numel());
-    const auto classes = static_cast<size_t>(logits.size(1));
-    const double temperature = fit_temperature(scores, labels, classes);
-    const Calibration before = measure_calibration(scores, labels, classes);
-    const Calibration after = measure_calibration(tempered(scores, temperature), labels, classes);
-    report["held_out_calibration"] = {{"temperature", temperature},
-                                      {"samples", labels.size()},
-                                      {"log_loss_before", before.log_loss},
-                                      {"log_loss_after", after.log_loss},
-                                      {"ece_before", before.expected_calibration_error},
-                                      {"ece_after", after.expected_calibration_error}};
-  }
+  if (held_out_fit_) report["held_out_calibration"] = held_out_fit_->to_json();
   return report;
 }
 

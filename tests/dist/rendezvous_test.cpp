@@ -7,13 +7,11 @@
 #include <string>
 #include <thread>
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "support/error_of.hpp"
+#include "support/loopback_socket.hpp"
 #include "support/other_program.hpp"
 #include "tl/base/error.hpp"
 #include "tl/dist/local_launcher.hpp"
@@ -21,21 +19,11 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using tl::testing::connect_to_loopback;
 using tl::testing::error_of;
 using tl::testing::OtherProgram;
 
 tl::Deadline in_seconds(int seconds) { return Clock::now() + std::chrono::seconds(seconds); }
-
-// A raw connection to a port, as a stranger would make.
-int connect_to(int port) {
-  const int socket = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  EXPECT_EQ(::connect(socket, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  return socket;
-}
 
 class Rendezvous : public ::testing::Test {
  protected:
@@ -92,13 +80,13 @@ TEST_F(Rendezvous, DisagreementsAboutTheWorldAreRefusedWithTheReason) {
 }
 
 TEST_F(Rendezvous, StrangersAreClosedWithoutDisturbingTheJob) {
-  const int garbage = connect_to(port);
+  const int garbage = connect_to_loopback(port);
   const std::string http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   (void)!::write(garbage, http.data(), http.size());
-  const int forged = connect_to(port);  // the protocol's greeting, with a made-up proof
+  const int forged = connect_to_loopback(port);  // the protocol's greeting, with a made-up proof
   const std::string greeting = std::string("tl-rendezvous/1\n") + std::string(56, '\xff');
   (void)!::write(forged, greeting.data(), greeting.size());
-  const int silent = connect_to(port);
+  const int silent = connect_to_loopback(port);
 
   auto rank0 = join(0);
   auto rank1 = join(1);

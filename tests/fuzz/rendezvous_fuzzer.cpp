@@ -5,48 +5,22 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "support/loopback_socket.hpp"
 #include "tl/base/error.hpp"
 #include "tl/dist/rendezvous.hpp"
 
 namespace {
 
-int loopback_listener(int& port) {
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener, 8) != 0 ||
-      ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    std::abort();
-  }
-  port = ntohs(address.sin_port);
-  return listener;
-}
-
 int free_port() {
   int port = 0;
-  ::close(loopback_listener(port));
+  ::close(tl::testing::listen_on_loopback(port));
   return port;
-}
-
-int connect_to(int port) {
-  const int socket = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  if (::connect(socket, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) std::abort();
-  return socket;
 }
 
 void drain(int socket) {
@@ -60,7 +34,7 @@ void send_to_server(const std::string& bytes) {
   // Never destroyed: its thread, and OpenSSL's state for that thread, live as long as the process.
   static const auto* server = new tl::RendezvousServer(port, true, 2, "token", std::chrono::seconds(5));
   (void)server;
-  const int socket = connect_to(port);
+  const int socket = tl::testing::connect_to_loopback(port);
   (void)!::write(socket, bytes.data(), bytes.size());
   ::shutdown(socket, SHUT_WR);
   drain(socket);  // ends when the server closes the connection: it must, on any input
@@ -69,7 +43,7 @@ void send_to_server(const std::string& bytes) {
 
 void answer_client(const std::string& bytes) {
   static int port = 0;
-  static const int listener = loopback_listener(port);
+  static const int listener = tl::testing::listen_on_loopback(port);
   std::thread rank0([&] {
     const int connection = ::accept(listener, nullptr, nullptr);
     (void)!::write(connection, bytes.data(), bytes.size());

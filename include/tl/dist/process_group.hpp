@@ -2,10 +2,11 @@
 // The processes of one job as a group, on LibTorch's own c10d: a store through which the ranks meet
 // (a file for tl's --nproc, tl's authenticated rendezvous served by rank 0 at the master for ranks
 // started otherwise, or torchrun's own store when torchrun serves one) and ProcessGroupGloo for the
-// collectives, the same layer PyTorch's DistributedDataParallel runs on. A world of one needs no network: every collective is then the
-// identity, so single-process code takes the same path. Every wait on another rank is bounded by the
-// world's timeout; a rank that died or stalled makes the others fail with a tl::Error naming the
-// operation, not hang. Tensors on a GPU are exchanged through host memory (Gloo).
+// collectives, the same layer PyTorch's DistributedDataParallel runs on. A world of one needs no
+// network: every collective is then the identity, so single-process code takes the same path. Every
+// wait on another rank is bounded by the world's timeout; a rank that died or stalled makes the
+// others fail with a tl::Error naming the operation, not hang. Tensors on a GPU are exchanged
+// through host memory (Gloo).
 //
 // All ranks must call the collectives in the same order with tensors of the same shape (except
 // all_gather_rows' first dimension).

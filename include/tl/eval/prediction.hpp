@@ -1,6 +1,7 @@
 #pragma once
-// Prediction: a trained run's most probable classes for single image files, as tl-predict prints
-// them. The header needs no tensors, so a program that only predicts compiles without LibTorch's.
+// Prediction: a trained run's most probable classes for image files, one at a time or many in
+// batches (as tl-predict does). The header needs no tensors, so a program that only predicts compiles without
+// LibTorch's.
 #include <filesystem>
 #include <memory>
 #include <optional>

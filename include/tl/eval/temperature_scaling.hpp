@@ -7,30 +7,19 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "tl/dist/process_group.hpp"
-#include "tl/run/calibration.hpp"
 #include "tl/run/run_summary.hpp"
+#include "tl/run/temperature_fit.hpp"
 
 namespace tl {
 
-struct TemperatureScaling {
-  double temperature = 1;     // this fit's; the checkpoint records the product of every fit it has had
-  int samples = 0;            // validation images it was fitted on
-  Calibration before, after;  // of those images (the bins empty when taken from the probe's record)
-  // A logistic head refit on train and val no longer holds the validation images out: then the
-  // temperature is the one its probe fitted on them before the refit (head_fit.held_out_calibration).
-  bool before_refit = false;
-
-  nlohmann::json to_json() const;  // summary.json's "calibration"
-};
-
 // Scores the validation split of the run that training has just finished (`trained`: its summary,
 // as every rank has it) with best.pt as tl-eval does (each rank its share with a group), fits the
-// temperature, folds it into best.pt and records it in summary.json (the writing rank only).
-// Nothing when the run has no validation images. device: auto | cpu | cuda[:N].
-std::optional<TemperatureScaling> scale_temperature(const std::filesystem::path& run, const RunSummary& trained,
-                                                    const std::string& device, ProcessGroup* group = nullptr);
+// temperature, folds it into best.pt and records it in summary.json (the writing rank only). A
+// logistic head refit on train and val no longer holds the validation images out: its temperature
+// is the one its probe fitted on them before the refit (head_fit.held_out_calibration). Nothing when
+// the run has no validation images. device: auto | cpu | cuda[:N].
+std::optional<TemperatureFit> scale_temperature(const std::filesystem::path& run, const RunSummary& trained,
+                                                const std::string& device, ProcessGroup* group = nullptr);
 
 }  // namespace tl

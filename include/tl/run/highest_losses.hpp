@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "tl/run/evaluated_images.hpp"
+
 namespace tl {
 
 struct LossySample {
@@ -16,7 +18,9 @@ struct LossySample {
   double loss = 0;              // -log(true_probability)
 };
 
-// logits: samples x classes, row-major. Returns at most `count` samples, highest loss first.
+// Returns at most `count` of the images, highest loss first.
+std::vector<LossySample> highest_losses(const std::vector<EvaluatedImage>& images, size_t count);
+// The same from logits: samples x classes, row-major.
 std::vector<LossySample> highest_losses(const std::vector<float>& logits, const std::vector<int>& labels,
                                         const std::vector<std::string>& paths, size_t classes, size_t count);
 

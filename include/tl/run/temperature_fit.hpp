@@ -5,7 +5,13 @@
 #include <cstddef>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "tl/run/calibration.hpp"
+
 namespace tl {
+
+class RecordedFields;
 
 // The temperatures it searches; beyond them the held-out images say nothing useful (all right with
 // huge margins, or noise).
@@ -18,5 +24,21 @@ double fit_temperature(const std::vector<float>& logits, const std::vector<int>&
 
 // The logits divided by `temperature`.
 std::vector<float> tempered(const std::vector<float>& logits, double temperature);
+
+// A fitted temperature and what it did to the held-out images it was fitted on.
+struct TemperatureFit {
+  double temperature = 1;
+  int samples = 0;
+  Calibration before, after;  // of those images; their reliability bins are not recorded
+
+  // {temperature, val: {samples, log_loss_before, log_loss_after, ece_before, ece_after}}
+  nlohmann::json to_json() const;
+  // Throws tl::Error naming the file and field.
+  static TemperatureFit from_json(const RecordedFields& fields);
+};
+
+// fit_temperature and the calibration of the images before and after it.
+TemperatureFit fit_temperature_measured(const std::vector<float>& logits, const std::vector<int>& labels,
+                                        size_t classes);
 
 }  // namespace tl

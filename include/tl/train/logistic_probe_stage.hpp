@@ -10,6 +10,7 @@
 #include "tl/config/model_options.hpp"
 #include "tl/config/train_options.hpp"
 #include "tl/model/head.hpp"
+#include "tl/run/temperature_fit.hpp"
 #include "tl/train/logistic_probe.hpp"
 #include "tl/train/training_features.hpp"
 #include "tl/train/training_stage.hpp"
@@ -39,6 +40,7 @@ class LogisticProbeStage : public TrainingStage {
   const TrainConfig& config_;
   torch::Tensor class_weights_;
   std::optional<LogisticProbe> probe_;
+  std::optional<TemperatureFit> held_out_fit_;  // with a refit: fitted on the validation images held out
 };
 
 }  // namespace tl
