@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Classify images with a trained run: the top-k classes and their probabilities."};
   tl::app::show_defaults_in_help(app);
   std::string run, device = "auto", out = "-";
-  std::optional<std::string> checkpoint;
+  std::optional<std::string> checkpoint, explain_folder;
   std::vector<std::string> images;
   int top_k = 5, threads = 0;
   double min_probability = 0;
@@ -107,6 +107,9 @@ int main(int argc, char** argv) {
   auto* json_flag = app.add_flag("--json", json_output, "write JSON instead of text");
   app.add_flag("--csv", csv_output, "write CSV instead of text (a row per image)")->excludes(json_flag);
   app.add_option("-o,--out", out, "write the predictions to this file, - for standard output");
+  app.add_option("--explain", explain_folder,
+                 "also write a PNG per image into this folder: the photo as the run saw it and the heat map of its "
+                 "most probable class (Grad-CAM), <stem>.png");
   tl::app::add_verbosity_flags(app, verbosity);
   tl::app::add_version_flag(app, "tl-predict", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
@@ -134,6 +137,10 @@ int main(int argc, char** argv) {
       std::cout << written;
     } else {
       tl::write_file_atomically(out, written);
+    }
+    if (explain_folder) {
+      const auto figures = predictor.explain(predictions, *explain_folder);
+      spdlog::info("{} heat maps written to {}", figures.size(), *explain_folder);
     }
     return skipped.count() == 0 ? 0 : tl::app::kExitError;
   });

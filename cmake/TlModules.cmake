@@ -6,7 +6,7 @@
 # executables) sit beside the tensor modules and need no LibTorch. model holds what inference needs
 # (head, checkpoint, trained classifier, export) and the optimizer and schedule that both training and
 # synthesis use, so that evaluation, prediction and synthesis do not depend on the trainer.
-set(TL_MODULES base config data run features dist model train eval synthesis report sweep)
+set(TL_MODULES base config data run features dist model explain train eval synthesis report sweep)
 set(TL_MODULE_USES_base "")
 set(TL_MODULE_USES_config base)
 set(TL_MODULE_USES_data base config)
@@ -14,10 +14,11 @@ set(TL_MODULE_USES_run base config)
 set(TL_MODULE_USES_features base config data)
 set(TL_MODULE_USES_dist base config data features)
 set(TL_MODULE_USES_model base config data run features)
+set(TL_MODULE_USES_explain base config data run features model)
 set(TL_MODULE_USES_train base config data run features dist model)
-set(TL_MODULE_USES_eval base config data run features dist model)
+set(TL_MODULE_USES_eval base config data run features dist model explain)
 set(TL_MODULE_USES_synthesis base config data run features model)
 set(TL_MODULE_USES_report base config data run)
 set(TL_MODULE_USES_sweep base config run report)
-set(TL_TORCH_MODULES features dist model train eval synthesis)
-set(TL_OPENCV_MODULES data features dist train eval synthesis)
+set(TL_TORCH_MODULES features dist model explain train eval synthesis)
+set(TL_OPENCV_MODULES data features dist explain train eval synthesis)

@@ -31,7 +31,8 @@ ResampleWeights pillow_bilinear_weights(int in_size, int out_size) {
     const double centre = (out + 0.5) * scale;
     // PIL's own arithmetic (truncation after + 0.5), kept so that antialias matches torchvision's pixels.
     const int first = std::max(static_cast<int>(centre - support + 0.5), 0);  // NOLINT(bugprone-incorrect-roundings)
-    const int last = std::min(static_cast<int>(centre + support + 0.5), in_size);  // NOLINT(bugprone-incorrect-roundings)
+    const int last =
+        std::min(static_cast<int>(centre + support + 0.5), in_size);  // NOLINT(bugprone-incorrect-roundings)
     std::vector<double> raw;
     double total = 0.0;
     for (int x = first; x < last; ++x) {
@@ -101,6 +102,24 @@ cv::Mat pillow_bilinear_resize(const cv::Mat& rgb, cv::Size size) {
   return result;
 }
 
+cv::Size shorter_side_resized(const cv::Size& image, const Preprocessing& preprocessing) {
+  const bool portrait = image.height > image.width;
+  const int shorter = std::min(image.height, image.width);
+  const int longer = std::max(image.height, image.width);
+  // The shorter side must also cover the crop's matching side when the crop is not square.
+  const int wanted_shorter =
+      std::max(preprocessing.resize_shorter, portrait ? preprocessing.width : preprocessing.height);
+  // Truncating the longer side is torchvision's rule (transforms.Resize(int)); kept for parity.
+  int new_longer = static_cast<int>(static_cast<double>(wanted_shorter) * longer / shorter);
+  const int crop_longer = portrait ? preprocessing.height : preprocessing.width;
+  int new_shorter = wanted_shorter;
+  if (new_longer < crop_longer) {
+    new_shorter = static_cast<int>(std::ceil(static_cast<double>(crop_longer) * shorter / longer));
+    new_longer = crop_longer;
+  }
+  return portrait ? cv::Size(new_shorter, new_longer) : cv::Size(new_longer, new_shorter);
+}
+
 }  // namespace
 
 cv::Mat resize_to(const cv::Mat& rgb, const cv::Size& size, Interpolation interpolation) {
@@ -115,22 +134,7 @@ cv::Mat resize_to(const cv::Mat& rgb, const cv::Size& size, Interpolation interp
 }
 
 cv::Mat resize_shorter_side(const cv::Mat& rgb, const Preprocessing& preprocessing) {
-  const bool portrait = rgb.rows > rgb.cols;
-  const int shorter = std::min(rgb.rows, rgb.cols);
-  const int longer = std::max(rgb.rows, rgb.cols);
-  // The shorter side must also cover the crop's matching side when the crop is not square.
-  const int wanted_shorter =
-      std::max(preprocessing.resize_shorter, portrait ? preprocessing.width : preprocessing.height);
-  // Truncating the longer side is torchvision's rule (transforms.Resize(int)); kept for parity.
-  int new_longer = static_cast<int>(static_cast<double>(wanted_shorter) * longer / shorter);
-  const int crop_longer = portrait ? preprocessing.height : preprocessing.width;
-  int new_shorter = wanted_shorter;
-  if (new_longer < crop_longer) {
-    new_shorter = static_cast<int>(std::ceil(static_cast<double>(crop_longer) * shorter / longer));
-    new_longer = crop_longer;
-  }
-  const cv::Size size = portrait ? cv::Size(new_shorter, new_longer) : cv::Size(new_longer, new_shorter);
-  return resize_to(rgb, size, preprocessing.interpolation);
+  return resize_to(rgb, shorter_side_resized(rgb.size(), preprocessing), preprocessing.interpolation);
 }
 
 cv::Rect centre_crop(const cv::Size& image, const Preprocessing& preprocessing) {
@@ -153,19 +157,31 @@ void write_normalized_chw(const cv::Mat& rgb, const Preprocessing& preprocessing
     const uint8_t* row = rgb.ptr<uint8_t>(y);
     for (int x = 0; x < preprocessing.width; ++x) {
       for (int c = 0; c < 3; ++c) {
-        chw[plane_of[c] * plane + y * preprocessing.width + x] = static_cast<float>(row[x * 3 + c]) * scale[c] + offset[c];
+        chw[plane_of[c] * plane + y * preprocessing.width + x] =
+            static_cast<float>(row[x * 3 + c]) * scale[c] + offset[c];
       }
     }
   }
 }
 
-void preprocess_for_eval(const cv::Mat& rgb, const Preprocessing& preprocessing, float* chw) {
+cv::Mat eval_view(const cv::Mat& rgb, const Preprocessing& preprocessing) {
   const cv::Mat resized = resize_shorter_side(rgb, preprocessing);
-  const cv::Mat crop = resized(centre_crop(resized.size(), preprocessing));
-  if (!preprocessing.mirrored) return write_normalized_chw(crop, preprocessing, chw);
+  cv::Mat crop = resized(centre_crop(resized.size(), preprocessing));
+  if (!preprocessing.mirrored) return crop;
   cv::Mat mirror;
   cv::flip(crop, mirror, 1);
-  write_normalized_chw(mirror, preprocessing, chw);
+  return mirror;
+}
+
+cv::Rect2d eval_view_region(const cv::Size& image, const Preprocessing& preprocessing) {
+  const cv::Size resized = shorter_side_resized(image, preprocessing);
+  const cv::Rect crop = centre_crop(resized, preprocessing);
+  return {static_cast<double>(crop.x) / resized.width, static_cast<double>(crop.y) / resized.height,
+          static_cast<double>(crop.width) / resized.width, static_cast<double>(crop.height) / resized.height};
+}
+
+void preprocess_for_eval(const cv::Mat& rgb, const Preprocessing& preprocessing, float* chw) {
+  write_normalized_chw(eval_view(rgb, preprocessing), preprocessing, chw);
 }
 
 }  // namespace tl

@@ -1,7 +1,9 @@
 #include "tl/eval/evaluation.hpp"
 
 #include <algorithm>
+#include <chrono>
 
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include "tl/base/ascii_case.hpp"
@@ -10,6 +12,8 @@
 #include "tl/data/experiment_data.hpp"
 #include "tl/data/split.hpp"
 #include "tl/dist/sharded_features.hpp"
+#include "tl/explain/class_heat_map.hpp"
+#include "tl/explain/photo_view.hpp"
 #include "tl/features/batch_memory.hpp"
 #include "tl/features/device.hpp"
 #include "tl/features/feature_extraction.hpp"
@@ -26,6 +30,31 @@ std::vector<size_t> official_or_all(const Dataset& dataset, const std::string& s
     if (!dataset.has_official_split() || dataset.official[i] == wanted) indices.push_back(i);
   }
   return indices;
+}
+
+// Where the model looked for the predicted and for the true class in each of the photos it scored
+// worst, so that a report can show whether it looked at the pet or at the sofa. A run whose
+// backbones cannot be looked inside is evaluated all the same, with a warning.
+void draw_heat_maps(TrainedClassifier& classifier, std::vector<LossySample>& samples) {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    ClassHeatMaps heat_maps(classifier);
+    const bool flips = classifier.tta() == TestTimeAugmentation::flip;
+    const torch::Device device = classifier.backbones().front().backbone->device();
+    for (LossySample& sample : samples) {
+      const PhotoView view = view_photo(sample.path, classifier.preprocessing(), device);
+      std::vector<HeatMap> maps = heat_maps.maps(view.input, {sample.predicted, sample.label}, flips);
+      for (HeatMap& map : maps) map.region = view.region;
+      sample.predicted_heat_map = std::move(maps[0]);
+      sample.true_heat_map = std::move(maps[1]);
+    }
+  } catch (const Error& error) {
+    spdlog::warn("no class heat maps for the photos scored worst: {}", error.what());
+    for (LossySample& sample : samples) sample.predicted_heat_map = sample.true_heat_map = std::nullopt;
+    return;
+  }
+  spdlog::debug("class heat maps of {} photos in {:.1f} s", samples.size(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace
@@ -129,6 +158,7 @@ EvaluationRecord evaluate(TrainedClassifier& classifier, const EvaluationRequest
     record.predictions =
         evaluated_images(scored.logits, scored.labels, scored.paths, scored.classes, static_cast<size_t>(report.k));
     report.highest_losses = highest_losses(record.predictions, kReportedHighestLosses);
+    if (group == nullptr || group->writes()) draw_heat_maps(classifier, report.highest_losses);
   }
   report.calibration = measure_calibration(scored.logits, scored.labels, scored.classes);
   report.skipped_files = static_cast<int>(skipped.count());

@@ -1,6 +1,7 @@
 #include "tl/eval/prediction.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "tl/data/image_decoder.hpp"
 #include "tl/data/preprocessing.hpp"
 #include "tl/eval/evaluation.hpp"
+#include "tl/explain/heat_map_request.hpp"
 #include "tl/features/device.hpp"
 #include "tl/model/trained_classifier.hpp"
 #include "tl/run/class_probabilities.hpp"
@@ -25,6 +27,20 @@ Predictor::Predictor(Predictor&&) noexcept = default;
 Predictor& Predictor::operator=(Predictor&&) noexcept = default;
 
 const std::vector<std::string>& Predictor::class_names() const { return classifier_->class_names(); }
+
+std::vector<std::filesystem::path> Predictor::explain(const std::vector<ImagePrediction>& predictions,
+                                                      const std::filesystem::path& folder) {
+  std::vector<ExplainedImage> explained;
+  for (const ImagePrediction& prediction : predictions) {
+    if (!prediction.error.empty()) continue;
+    const ClassScore& top = prediction.top.front();
+    char caption[64];
+    std::snprintf(caption, sizeof caption, " %.1f%%", 100 * top.probability);
+    explained.push_back(
+        {prediction.image, top.index, prediction.image.filename().string() + ": " + top.name + caption});
+  }
+  return write_heat_map_figures(*classifier_, explained, folder, classifier_->tta() == TestTimeAugmentation::flip);
+}
 
 ImagePrediction Predictor::predict(const std::filesystem::path& image, int k) {
   ImagePrediction prediction{image, {}, {}};

@@ -103,8 +103,10 @@ class TorchScriptBackbone final : public Backbone {
   }
 
   std::optional<FrozenPrefix> split_frozen_prefix(int height, int width, std::string& why_not) override {
-    chain_.clear();
-    append_chain(module_, "", chain_);
+    if (const auto mismatch = chain_mismatch(height, width)) {
+      why_not = *mismatch;
+      return std::nullopt;
+    }
     const auto trains = [&](const ChainLink& link) {
       return std::any_of(tuned_modules_.begin(), tuned_modules_.end(), [&](const std::string& module) {
         return module == link.name || module.rfind(link.name + ".", 0) == 0;
@@ -124,25 +126,46 @@ class TorchScriptBackbone final : public Backbone {
       why_not = "its first module (" + chain_.front().name + ") trains, so nothing before it stays fixed";
       return std::nullopt;
     }
-    module_.eval();
-    torch::Tensor whole, chained, activations;
-    try {
-      torch::InferenceMode inference;
-      const auto probe = torch::randn({2, 3, height, width}, at::detail::createCPUGenerator(20261202)).to(device_);
-      whole = pooled(module_.forward({channels_last(probe)}).toTensor());
-      activations = run_links(channels_last(probe), 0, cut_);
-      chained = pooled(run_links(activations, cut_, chain_.size()));
-    } catch (const c10::Error& error) {
-      why_not = "its modules, run one after another, fail (" + std::string(error.what_without_backtrace()) + ")";
-      return std::nullopt;
-    }
-    const double scale = std::max(1.0, whole.abs().max().item<double>());
-    if (!whole.sizes().equals(chained.sizes()) || !torch::allclose(chained, whole, 1e-4, 1e-5 * scale)) {
-      why_not = "its forward is not the chain of its modules (checked on a probe batch)";
-      return std::nullopt;
-    }
-    const auto shape = activations.sizes();
+    torch::InferenceMode inference;
+    const auto shape = run_links(channels_last(torch::zeros({1, 3, height, width}, device_)), 0, cut_).sizes();
     return FrozenPrefix{chain_[cut_].name, std::vector<int64_t>(shape.begin() + 1, shape.end())};
+  }
+
+  std::vector<std::string> spatial_blocks(int height, int width) override {
+    if (spatial_blocks_size_ == std::make_pair(height, width)) return spatial_blocks_;
+    if (const auto mismatch = chain_mismatch(height, width)) {
+      throw Error(path_.string() + ": cannot show what its blocks see: " + *mismatch);
+    }
+    std::vector<std::string> blocks;
+    torch::InferenceMode inference;
+    torch::Tensor output = channels_last(torch::zeros({1, 3, height, width}, device_));
+    for (ChainLink& link : chain_) {
+      output = link.module.forward({output}).toTensor();
+      if (output.dim() == 4) blocks.push_back(link.name);
+    }
+    spatial_blocks_size_ = {height, width};
+    spatial_blocks_ = blocks;
+    return blocks;
+  }
+
+  BlockOutput through_block(const torch::Tensor& images, const std::string& block) override {
+    const auto blocks = spatial_blocks(static_cast<int>(images.size(2)), static_cast<int>(images.size(3)));
+    if (std::find(blocks.begin(), blocks.end(), block) == blocks.end()) {
+      std::string listed;
+      for (const auto& name : blocks) listed += (listed.empty() ? "" : ", ") + name;
+      throw Error(path_.string() + ": no block \"" + block + "\" with a spatial output; its blocks are " + listed);
+    }
+    const auto link = static_cast<size_t>(
+        std::find_if(chain_.begin(), chain_.end(), [&](const ChainLink& l) { return l.name == block; }) -
+        chain_.begin());
+    BlockOutput output;
+    {
+      torch::NoGradGuard no_grad;
+      output.activations = run_links(channels_last(images), 0, link + 1).contiguous();
+    }
+    output.activations.requires_grad_(true);
+    output.features = pooled(run_links(channels_last(output.activations), link + 1, chain_.size()));
+    return output;
   }
 
   torch::Tensor prefix_activations(const torch::Tensor& images) override {
@@ -263,6 +286,29 @@ class TorchScriptBackbone final : public Backbone {
     return dot == std::string::npos ? std::string() : tensor_name.substr(0, dot);
   }
 
+  // Nothing when the chain of the module's children gives its own features on a probe batch of
+  // `height` x `width` images; otherwise why not. Leaves the chain in chain_.
+  std::optional<std::string> chain_mismatch(int height, int width) {
+    chain_.clear();
+    append_chain(module_, "", chain_);
+    if (chain_.empty()) return "it has no modules to run one after another";
+    module_.eval();
+    torch::Tensor whole, chained;
+    try {
+      torch::InferenceMode inference;
+      const auto probe = torch::randn({2, 3, height, width}, at::detail::createCPUGenerator(20261202)).to(device_);
+      whole = pooled(module_.forward({channels_last(probe)}).toTensor());
+      chained = pooled(run_links(channels_last(probe), 0, chain_.size()));
+    } catch (const c10::Error& error) {
+      return "its modules, run one after another, fail (" + std::string(error.what_without_backtrace()) + ")";
+    }
+    const double scale = std::max(1.0, whole.abs().max().item<double>());
+    if (!whole.sizes().equals(chained.sizes()) || !torch::allclose(chained, whole, 1e-4, 1e-5 * scale)) {
+      return "its forward is not the chain of its modules (checked on a probe batch)";
+    }
+    return std::nullopt;
+  }
+
   torch::Tensor run_links(torch::Tensor input, size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) input = chain_[i].module.forward({input}).toTensor();
     return input;
@@ -270,7 +316,9 @@ class TorchScriptBackbone final : public Backbone {
 
   torch::jit::script::Module module_;
   std::vector<ChainLink> chain_;
-  size_t cut_ = 0;  // chain_[cut_] is the first link that trains
+  size_t cut_ = 0;                                 // chain_[cut_] is the first link that trains
+  std::pair<int, int> spatial_blocks_size_{0, 0};  // the input size spatial_blocks_ were found for
+  std::vector<std::string> spatial_blocks_;
   int feature_dim_ = 0;
   std::set<std::string> tuned_modules_;  // modules holding unfrozen parameters
   bool batch_norm_trains_ = false;

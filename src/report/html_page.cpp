@@ -21,7 +21,7 @@ table.facts th{background:none;width:220px}
 svg text{font:11px system-ui,sans-serif;fill:#1f2328}svg text.dark{fill:#fff}svg .legend-item{cursor:pointer}svg .hidden{opacity:.12}
 .losses{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px}
 .losses figure{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:6px;text-align:center}
-.losses img{max-width:128px;max-height:128px}.losses figcaption{font-size:12px;word-break:break-word}
+.losses img{max-width:128px;max-height:128px}.losses .maps{display:flex;gap:4px;justify-content:center;margin-top:4px}.losses img.heat{max-width:62px;max-height:62px}.losses figcaption{font-size:12px;word-break:break-word}
 .wrong{color:#cf222e}.right{color:#1a7f37}pre{background:#f6f8fa;padding:10px;overflow-x:auto;font-size:12px}
 .bar{display:inline-block;height:10px;background:#4e79a7;vertical-align:middle;margin-right:6px})";
 

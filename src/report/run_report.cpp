@@ -286,6 +286,15 @@ std::string confused_pairs(const std::vector<std::string>& classes, const std::v
   return html_table({"true class", "predicted as", "count", "share of the true class"}, rows, false);
 }
 
+// Where the model looked for one class, over the part of the photo it saw; nothing when the photo
+// cannot be read any more.
+std::string heat_map_image(const std::string& path, const HeatMap& map, const std::string& what) {
+  const Thumbnail thumbnail = make_heat_map_thumbnail(path, map.region, map.rows, map.cols, map.values);
+  if (thumbnail.jpeg.empty()) return "";
+  return "<img class=\"heat\" alt=\"where it looked for " + escape_html(what) + "\" title=\"where it looked for " +
+         escape_html(what) + "\" src=\"data:image/jpeg;base64," + base64_encode(thumbnail.jpeg) + "\">";
+}
+
 std::string highest_losses_grid(const EvaluationRecord& evaluation) {
   if (!evaluation.lists_highest_losses) {
     return missing("This evaluation predates the list of highest-loss photos: run tl-eval again to see them.");
@@ -304,6 +313,10 @@ std::string highest_losses_grid(const EvaluationRecord& evaluation) {
                                    : "<img alt=\"" + escape_html(fs::path(path).filename().string()) +
                                          "\" src=\"data:image/jpeg;base64," + base64_encode(thumbnail.jpeg) + "\">";
     const bool wrong = truth != predicted;
+    if (sample.predicted_heat_map && sample.true_heat_map) {
+      html += "<div class=\"maps\">" + heat_map_image(path, *sample.predicted_heat_map, predicted) +
+              (wrong ? heat_map_image(path, *sample.true_heat_map, truth) : "") + "</div>";
+    }
     html += "<figcaption>true <b>" + escape_html(truth) + "</b><br><span class=\"" + (wrong ? "wrong" : "right") +
             "\">predicted " + escape_html(predicted) + " " + format_percent(sample.probability, 1) +
             "</span><br>loss " + format_number(sample.loss, 2) + "</figcaption></figure>";
@@ -374,7 +387,9 @@ std::string evaluation_section(const std::string& split, const EvaluationRecord&
   if (report.calibration) html += "<h3>Calibration</h3>" + calibration_part(*report.calibration);
   html +=
       "<h3>Highest losses</h3><p>The photos of this split the model scored worst, highest cross-entropy "
-      "first.</p>" +
+      "first. Under each, the part of the photo the model saw with its heat map (Grad-CAM) for the predicted "
+      "class and, when they differ, for the true one: red where it found the class, blue where it found "
+      "nothing for it.</p>" +
       highest_losses_grid(evaluation);
   return html;
 }

@@ -116,6 +116,10 @@ nlohmann::json to_json(const ClassificationReport& report) {
                       {"probability", sample.probability},
                       {"true_probability", sample.true_probability},
                       {"loss", sample.loss}});
+    if (sample.predicted_heat_map && sample.true_heat_map) {
+      losses.back()["heat_maps"] = {{"predicted", to_json(*sample.predicted_heat_map)},
+                                    {"true", to_json(*sample.true_heat_map)}};
+    }
   }
   nlohmann::json json = {{"samples", report.samples},
                          {"top1", report.top1},
@@ -195,10 +199,15 @@ ClassificationReport classification_report_from_json(const nlohmann::json& recor
   if (fields.has("highest_losses")) {
     for (size_t i = 0; i < fields.array("highest_losses").size(); ++i) {
       const RecordedFields sample = fields.element("highest_losses", i);
-      report.highest_losses.push_back(
-          {sample.text("path"), class_index(report.classes, sample.text("true"), sample.where("true")),
-           class_index(report.classes, sample.text("predicted"), sample.where("predicted")),
-           sample.number("probability"), sample.number("true_probability"), sample.number("loss")});
+      LossySample& lossy = report.highest_losses.emplace_back(
+          LossySample{sample.text("path"), class_index(report.classes, sample.text("true"), sample.where("true")),
+                      class_index(report.classes, sample.text("predicted"), sample.where("predicted")),
+                      sample.number("probability"), sample.number("true_probability"), sample.number("loss")});
+      if (sample.has("heat_maps")) {
+        const RecordedFields maps = sample.object("heat_maps");
+        lossy.predicted_heat_map = heat_map_from_json(maps.object("predicted"));
+        lossy.true_heat_map = heat_map_from_json(maps.object("true"));
+      }
     }
   }
   if (fields.has("calibration")) report.calibration = calibration_from_json(fields.object("calibration"));

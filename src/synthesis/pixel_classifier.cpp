@@ -5,17 +5,17 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core/mat.hpp>
 #include <torch/script.h>
 #include <torch/torch.h>
 
 #include "tl/base/ascii_case.hpp"
-#include "tl/base/atomic_file.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
 #include "tl/base/utf8_text.hpp"
 #include "tl/config/backbone_metadata.hpp"
 #include "tl/data/image_decoder.hpp"
+#include "tl/data/png_file.hpp"
 #include "tl/data/preprocessing.hpp"
 #include "tl/features/input_conversion.hpp"
 #include "tl/model/trained_classifier.hpp"
@@ -206,17 +206,10 @@ torch::Tensor quantize_pixels(const torch::Tensor& pixels) { return (pixels.clam
 
 void write_png(const fs::path& path, const torch::Tensor& pixels) {
   const torch::Tensor chw = pixels.dim() == 4 ? pixels[0] : pixels;
-  const torch::Tensor hwc = (chw.detach().to(torch::kCPU).clamp(0, 1) * 255)
-                                .round()
-                                .to(torch::kUInt8)
-                                .permute({1, 2, 0})
-                                .flip({2})  // OpenCV writes BGR
-                                .contiguous();
-  const cv::Mat bgr(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr<uint8_t>());
-  std::vector<uchar> encoded;
-  if (!cv::imencode(".png", bgr, encoded)) throw Error(path.string() + ": could not encode the PNG");
-  if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
-  write_file_atomically(path, std::string(encoded.begin(), encoded.end()));
+  const torch::Tensor hwc =
+      (chw.detach().to(torch::kCPU).clamp(0, 1) * 255).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+  write_png_file(
+      path, cv::Mat(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr<uint8_t>()));
 }
 
 }  // namespace tl

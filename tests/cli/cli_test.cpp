@@ -37,6 +37,7 @@ const std::string kSweep = TL_SWEEP_EXE;
 const std::string kDream = TL_DREAM_EXE;
 const std::string kAttack = TL_ATTACK_EXE;
 const std::string kInfo = TL_INFO_EXE;
+const std::string kExplain = TL_EXPLAIN_EXE;
 
 std::string single_quoted(const std::string& text) {
   std::string quoted = "'";
@@ -459,6 +460,57 @@ TEST_F(SyntheticRun, EvalAndPredictUseTheRun) {
   EXPECT_NE(read_file(dir / "bad.txt").find("empty file"), std::string::npos);
 }
 
+// What the backbone sees and where the run looks, as PNGs a user opens: tl-explain's feature maps
+// and heat map, and tl-predict --explain's figure per image.
+TEST_F(SyntheticRun, ExplainDrawsFeatureMapsAndHeatMapsAndPredictExplainsEachImage) {
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  const auto run = (dir / "run").string();
+  const auto photo = (dir / "data/red/0.jpg").string();
+  ASSERT_EQ(run_command(kExplain + " features --backbone " + (dir / "tiny.pt").string() + " --list-blocks",
+                        dir / "blocks.txt", dir / "explain.log"),
+            0)
+      << read_file(dir / "explain.log");
+  EXPECT_EQ(read_file(dir / "blocks.txt"), "conv [8 x 16 x 16]\nbn [8 x 16 x 16]\nrelu [8 x 16 x 16]\n");
+  ASSERT_EQ(run_command(kExplain + " features --run " + run + " " + photo + " --block relu -n 4 -o " +
+                            (dir / "maps.png").string(),
+                        dir / "explain.log"),
+            0)
+      << read_file(dir / "explain.log");
+  const cv::Mat maps = cv::imread((dir / "maps.png").string());
+  ASSERT_FALSE(maps.empty());
+  EXPECT_GT(maps.cols, maps.rows) << "the photo, then the tiles beside it";
+
+  ASSERT_EQ(
+      run_command(kExplain + " heat-map --run " + run + " " + photo + " --class blue -o " + (dir / "heat.png").string(),
+                  dir / "heat.log"),
+      0)
+      << read_file(dir / "heat.log");
+  EXPECT_NE(read_file(dir / "heat.log").find("where the run sees blue"), std::string::npos)
+      << read_file(dir / "heat.log");
+  EXPECT_EQ(cv::imread((dir / "heat.png").string()).cols, 2 * 32 + 4);
+  EXPECT_EQ(run_command(kExplain + " heat-map --run " + run + " " + photo + " --class purple -o " +
+                            (dir / "purple.png").string(),
+                        dir / "purple.log"),
+            1);
+  EXPECT_NE(read_file(dir / "purple.log").find("class \"purple\": not one of the 2 classes"), std::string::npos)
+      << read_file(dir / "purple.log");
+  EXPECT_FALSE(std::filesystem::exists(dir / "purple.png"));
+
+  // Two photos named 0.jpg and one that cannot be decoded: a figure for each photo, none for it.
+  ASSERT_EQ(run_command(kPredict + " --run " + run + " --explain " + (dir / "why").string() + " " + photo + " " +
+                            (dir / "data/blue/0.jpg").string() + " " + (dir / "data/red/zero_bytes.jpg").string(),
+                        dir / "predict.txt", dir / "predict.log"),
+            1)
+      << read_file(dir / "predict.log");
+  std::vector<std::string> figures;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "why")) {
+    figures.push_back(entry.path().filename().string());
+    EXPECT_FALSE(cv::imread(entry.path().string()).empty()) << entry.path();
+  }
+  std::sort(figures.begin(), figures.end());
+  EXPECT_EQ(figures, (std::vector<std::string>{"0.png", "0_2.png"}));
+}
+
 // Every evaluated photo's prediction is on record, and the figures say how far its probabilities can
 // be trusted; both agree with the evaluation's JSON.
 TEST_F(SyntheticRun, EvalRecordsEveryPredictionAndTheCalibration) {
@@ -501,7 +553,17 @@ TEST_F(SyntheticRun, EvalRecordsEveryPredictionAndTheCalibration) {
   int binned = 0;
   for (const auto& bin : calibration["reliability_bins"]) binned += bin["samples"].get<int>();
   EXPECT_EQ(binned, rows);
+  ASSERT_FALSE(report["highest_losses"].empty());
+  for (const auto& sample : report["highest_losses"]) {
+    for (const char* which : {"predicted", "true"}) {
+      const auto& map = sample["heat_maps"][which];
+      EXPECT_EQ(map["rows"], 16) << "the tiny backbone's grid for 32-pixel inputs";
+      EXPECT_EQ(map["values"].size(), 256u);
+      EXPECT_GT(map["region"][2].get<double>(), 0.5) << "the centre crop's width, a fraction of the photo";
+    }
+  }
   const std::string page = read_file(dir / "run/report.html");
+  EXPECT_NE(page.find("class=\"heat\""), std::string::npos) << "heat maps beside the highest-loss photos";
   EXPECT_NE(page.find("href=\"predictions_test.csv\""), std::string::npos);
   EXPECT_NE(page.find("Reliability"), std::string::npos);
   expect_files_fit_their_schemas(dir / "run");
@@ -912,6 +974,8 @@ TEST_F(SyntheticRun, FineTuningTrainsTheTopOfTheBackboneAndEverythingDownstreamU
             0)
       << read_file(dir / "eval.log");
   EXPECT_DOUBLE_EQ(read_json(dir / "eval.json")["top1"].get<double>(), metrics.back()["val_accuracy"].get<double>());
+  EXPECT_TRUE(read_json(dir / "eval.json")["highest_losses"][0].contains("heat_maps"))
+      << "heat maps drawn through the tuned backbone";
   // The exported module carries the tuned tensors (tl-export compares it with tl's own scores).
   ASSERT_EQ(run_command(kExport + " --run " + (dir / "run").string() + " --checkpoint " +
                             (dir / "run/last.pt").string() + " --out " + (dir / "model.pt").string(),

@@ -2,6 +2,7 @@
 // frozen (bit-identical features before and after head training, BatchNorm statistics untouched).
 #include "tl/features/backbone.hpp"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -254,6 +255,36 @@ TEST(BackboneFrozenPrefix, NoCutWhereTheForwardIsNotTheChainOrNothingStaysFrozen
             "its first module (conv) trains, so nothing before it stays fixed");
   EXPECT_EQ(reason("stack", {"features.0.bn.bias"}),
             "its first module (features.0) trains, so nothing before it stays fixed");
+}
+
+TEST(Backbone, SpatialBlocksAreTheModulesOfItsChainInForwardOrder) {
+  auto stack = load("stack", "tiny");
+  EXPECT_EQ(stack->spatial_blocks(32, 32), (std::vector<std::string>{"features.0", "features.1", "features.2"}));
+  EXPECT_EQ(load("tiny")->spatial_blocks(32, 32), (std::vector<std::string>{"conv", "bn", "relu"}));
+  // Pooled inside: its last module's output is no longer a map.
+  const auto images = torch::randn({2, 3, 32, 32}, at::detail::createCPUGenerator(3));
+  const tl::BlockOutput middle = stack->through_block(images, "features.1");
+  EXPECT_EQ(middle.activations.sizes(), (std::vector<int64_t>{2, 8, 8, 8}));
+  EXPECT_TRUE(middle.activations.requires_grad());
+  EXPECT_TRUE(torch::allclose(middle.features, stack->features(images), 1e-5, 1e-6));
+  middle.features.sum().backward();
+  EXPECT_TRUE(middle.activations.grad().defined()) << "gradients reach the block's activations";
+}
+
+TEST(Backbone, BlocksOfABackboneWhoseForwardIsNotItsChainAreRefusedByName) {
+  try {
+    load("scaled", "tiny")->spatial_blocks(32, 32);
+    FAIL() << "no error";
+  } catch (const tl::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("scaled.pt"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("not the chain of its modules"), std::string::npos) << error.what();
+  }
+  try {
+    load("stack", "tiny")->through_block(torch::zeros({1, 3, 32, 32}), "features.7");
+    FAIL() << "no error";
+  } catch (const tl::Error& error) {
+    EXPECT_NE(std::string(error.what()).find("features.0, features.1, features.2"), std::string::npos) << error.what();
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@ usage: make_backbones.py OUT_DIR
   scaled.pt      tiny's modules, but a forward that is not their chain (output x2): no frozen-prefix cut
   stack.pt       nn.Sequential of three conv blocks: cuts between blocks, as in MobileNet's features.N
   not_torchscript.pt  bytes that are not a TorchScript archive
+  stack_grad_cam.json  Grad-CAM of stack.pt under a fixed linear head, for tl's arithmetic to match
 and tiny.json / flat.json / three_d.json / pair.json (feature_dim 8), wrong_dim.json (feature_dim 16).
 """
 import json
@@ -72,6 +73,31 @@ class Pair(Tiny):
         return y, y
 
 
+def write_grad_cam_reference(model, path):
+    """Grad-CAM as Selvaraju et al. define it, with autograd at the output of a block of stack.pt."""
+    torch.manual_seed(5)
+    image = torch.randn(1, 3, 32, 32)
+    head = nn.Linear(8, 3)
+    classes = [0, 1, 2]
+    maps = {}
+    for block in ["features.1", "features.2"]:
+        activations, x = None, image
+        for index, module in enumerate(model.features):
+            x = module(x)
+            if f"features.{index}" == block:
+                activations = x.detach().requires_grad_(True)
+                x = activations
+        logits = head(x.mean(dim=(2, 3)))
+        per_class = []
+        for c in classes:
+            (gradient,) = torch.autograd.grad(logits[:, c].sum(), activations, retain_graph=True)
+            weights = gradient.mean(dim=(2, 3), keepdim=True)
+            per_class.append((weights * activations).sum(dim=1).relu()[0].flatten().tolist())
+        maps[block] = {"rows": activations.shape[2], "cols": activations.shape[3], "maps": per_class}
+    path.write_text(json.dumps({"image": image.flatten().tolist(), "head_weight": head.weight.flatten().tolist(),
+                                "head_bias": head.bias.tolist(), "classes": classes, "blocks": maps}))
+
+
 def main():
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
@@ -88,6 +114,8 @@ def main():
                     module.running_var.uniform_(0.5, 2.0)
         model.eval()
         torch.jit.save(torch.jit.script(model), str(out / f"{name}.pt"))
+        if name == "stack":
+            write_grad_cam_reference(model, out / "stack_grad_cam.json")
         (out / f"{name}.json").write_text(json.dumps(metadata))
     (out / "wrong_dim.json").write_text(json.dumps(dict(metadata, feature_dim=16)))
     (out / "not_torchscript.pt").write_bytes(b"PK\x03\x04 this is not a TorchScript archive" * 10)

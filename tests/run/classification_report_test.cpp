@@ -151,4 +151,37 @@ TEST(ClassificationReport, JsonNamesTheHighestLossesByClass) {
   EXPECT_EQ(json["highest_losses"][0]["predicted"], "a");
 }
 
+TEST(ClassificationReport, HeatMapsOfTheHighestLossesComeBackFromJsonAndBadOnesAreNamed) {
+  auto report = tl::make_classification_report(kScores, kLabels, kNames, 2);
+  report.highest_losses = tl::highest_losses(kScores, kLabels, {"0", "1", "2", "3", "4", "5"}, 3, 1);
+  tl::HeatMap map;
+  map.rows = 2;
+  map.cols = 3;
+  map.values = {0.0f, 0.25f, 1.0f, 0.5f, 0.0f, 0.75f};
+  map.region = {0.1, 0.0, 0.8, 1.0};
+  report.highest_losses[0].predicted_heat_map = map;
+  report.highest_losses[0].true_heat_map = map;
+  const auto json = tl::to_json(report);
+  const auto back = tl::classification_report_from_json(json, "eval_test.json");
+  ASSERT_TRUE(back.highest_losses[0].true_heat_map);
+  EXPECT_EQ(back.highest_losses[0].true_heat_map->values, map.values);
+  EXPECT_EQ(back.highest_losses[0].true_heat_map->region, map.region);
+
+  const auto error_of = [&](const char* field, const nlohmann::json& value) {
+    nlohmann::json broken = json;
+    broken["highest_losses"][0]["heat_maps"]["predicted"][field] = value;
+    try {
+      tl::classification_report_from_json(broken, "eval_test.json");
+    } catch (const tl::Error& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_of("values", {1, 2}),
+            "eval_test.json: highest_losses[0].heat_maps.predicted.values: expected rows x cols = 6 numbers");
+  EXPECT_NE(error_of("values", {0, 0, 0, 0, 0, 2}).find("expected numbers in [0, 1]"), std::string::npos);
+  EXPECT_NE(error_of("region", {0, 0, 1}).find("heat_maps.predicted.region"), std::string::npos);
+  EXPECT_NE(error_of("rows", 0).find("heat_maps.predicted.rows"), std::string::npos);
+}
+
 }  // namespace

@@ -39,6 +39,10 @@ class Predictor {
   // be decoded are also listed in `skipped`.
   std::vector<ImagePrediction> predict_all(const std::vector<std::filesystem::path>& images, int k,
                                            SkippedFiles& skipped);
+  // For each prediction without an error, a PNG in `folder` of the photo as the run saw it beside
+  // the heat map of its most probable class (tl-predict --explain); returns the files written.
+  std::vector<std::filesystem::path> explain(const std::vector<ImagePrediction>& predictions,
+                                             const std::filesystem::path& folder);
   const std::vector<std::string>& class_names() const;
 
  private:

@@ -30,6 +30,12 @@ struct FrozenPrefix {
   int64_t activation_values() const;      // their product
 };
 
+// A block's output and what the rest of the backbone makes of it (Backbone::through_block).
+struct BlockOutput {
+  torch::Tensor activations;  // [N, C, h, w], a leaf that requires gradients
+  torch::Tensor features;     // [N, D], computed from `activations` with autograd on
+};
+
 class Backbone {
  public:
   virtual ~Backbone() = default;
@@ -69,6 +75,14 @@ class Backbone {
   // The features from those activations, with autograd on: differentiable_features(images) equals
   // features_from_prefix(prefix_activations(images)) within float tolerance.
   virtual torch::Tensor features_from_prefix(const torch::Tensor& activations) = 0;
+
+  // Looking inside (feature maps, class heat maps). The modules of that chain whose output for
+  // `height` x `width` images is a spatial map [N, C, h, w], in forward order, named as fine-tuning
+  // names blocks ("features.17", "layer4.1"). Throws tl::Error naming the file when the forward is
+  // not the chain of its modules, since no module's output can then be taken for the backbone's own.
+  virtual std::vector<std::string> spatial_blocks(int height, int width) = 0;
+  // One of those blocks' output for images on device(), and the features from it.
+  virtual BlockOutput through_block(const torch::Tensor& images, const std::string& block) = 0;
 
   virtual int feature_dim() const = 0;
   virtual int64_t parameter_count() const = 0;  // values in every parameter tensor, frozen or not
