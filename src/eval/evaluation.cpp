@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
@@ -37,21 +38,25 @@ std::vector<size_t> official_or_all(const Dataset& dataset, const std::string& s
 // backbones cannot be looked inside is evaluated all the same, with a warning.
 void draw_heat_maps(TrainedClassifier& classifier, std::vector<LossySample>& samples) {
   const auto start = std::chrono::steady_clock::now();
+  std::optional<ClassHeatMaps> heat_maps;
   try {
-    ClassHeatMaps heat_maps(classifier);
-    const bool flips = classifier.tta() == TestTimeAugmentation::flip;
-    const torch::Device device = classifier.backbones().front().backbone->device();
-    for (LossySample& sample : samples) {
+    heat_maps.emplace(classifier);
+  } catch (const Error& error) {
+    spdlog::warn("no class heat maps for the photos scored worst: {}", error.what());
+    return;
+  }
+  const bool flips = classifier.tta() == TestTimeAugmentation::flip;
+  const torch::Device device = classifier.backbones().front().backbone->device();
+  for (LossySample& sample : samples) {
+    try {
       const PhotoView view = view_photo(sample.path, classifier.preprocessing(), device);
-      std::vector<HeatMap> maps = heat_maps.maps(view.input, {sample.predicted, sample.label}, flips);
+      std::vector<HeatMap> maps = heat_maps->maps(view.input, {sample.predicted, sample.label}, flips);
       for (HeatMap& map : maps) map.region = view.region;
       sample.predicted_heat_map = std::move(maps[0]);
       sample.true_heat_map = std::move(maps[1]);
+    } catch (const Error& error) {  // the photo changed since it was scored
+      spdlog::warn("no class heat map for {}", error.what());
     }
-  } catch (const Error& error) {
-    spdlog::warn("no class heat maps for the photos scored worst: {}", error.what());
-    for (LossySample& sample : samples) sample.predicted_heat_map = sample.true_heat_map = std::nullopt;
-    return;
   }
   spdlog::debug("class heat maps of {} photos in {:.1f} s", samples.size(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

@@ -39,7 +39,8 @@ window.addEventListener('load', function () {
       return {name: p.dataset.series, points: p.points.numberOfItems}; }),
     cells: cells.length,
     cell_sum: cells.reduce(function (s, c) { return s + parseInt(c.dataset.count, 10); }, 0),
-    images: Array.from(document.querySelectorAll('.losses img')).map(function (i) { return [i.naturalWidth, i.naturalHeight]; }),
+    images: Array.from(document.querySelectorAll('.losses img:not(.heat)')).map(function (i) { return [i.naturalWidth, i.naturalHeight]; }),
+    heat_maps: Array.from(document.querySelectorAll('.losses img.heat')).map(function (i) { return [i.naturalWidth, i.naturalHeight]; }),
     bars: document.querySelectorAll('svg.bars rect.bar').length,
     links: Array.from(document.querySelectorAll('table.variants a')).map(function (a) { return a.getAttribute('href'); }),
     class_text: document.body.innerText.indexOf('<script>') >= 0,
@@ -201,6 +202,14 @@ TEST(RealDataReportInBrowser, ThirtySevenBreedsWithThirtyPhotosStayUnderTwoMegab
   EXPECT_EQ(probe["cell_sum"], evaluation["samples"]);
   ASSERT_EQ(probe["images"].size(), 30u);
   for (const auto& image : probe["images"]) EXPECT_GT(image[0].get<int>(), 0) << "a thumbnail did not decode";
+  // Under each photo the map of the predicted class, and of the true one when they differ.
+  size_t maps = 0;
+  for (const auto& sample : evaluation["highest_losses"]) maps += sample["true"] == sample["predicted"] ? 1 : 2;
+  ASSERT_EQ(probe["heat_maps"].size(), maps);
+  for (const auto& map : probe["heat_maps"]) {
+    EXPECT_GT(map[0].get<int>(), 0) << "a heat map did not decode";
+    EXPECT_LE(map[0].get<int>(), 64);
+  }
   expect_charts_drawn(run / "report.html", probe, dir.path());
 }
 
