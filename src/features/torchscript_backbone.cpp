@@ -127,7 +127,8 @@ class TorchScriptBackbone final : public Backbone {
       return std::nullopt;
     }
     torch::InferenceMode inference;
-    const auto shape = run_links(channels_last(torch::zeros({1, 3, height, width}, device_)), 0, cut_).sizes();
+    const torch::Tensor activations = run_links(channels_last(torch::zeros({1, 3, height, width}, device_)), 0, cut_);
+    const auto shape = activations.sizes();  // a view into the tensor, which must outlive it
     return FrozenPrefix{chain_[cut_].name, std::vector<int64_t>(shape.begin() + 1, shape.end())};
   }
 
