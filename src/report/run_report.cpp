@@ -288,12 +288,13 @@ std::string confused_pairs(const std::vector<std::string>& classes, const std::v
 
 // Where the model looked for one class, over the part of the photo it saw; nothing when the photo
 // cannot be read any more.
-std::string heat_map_image(const std::string& path, const HeatMap& map, const std::string& what) {
-  const Thumbnail thumbnail = make_heat_map_thumbnail(path, map.region, map.rows, map.cols, map.values);
+std::string heat_map_image(const Thumbnail& thumbnail, const std::string& what) {
   if (thumbnail.jpeg.empty()) return "";
   return "<img class=\"heat\" alt=\"where it looked for " + escape_html(what) + "\" title=\"where it looked for " +
          escape_html(what) + "\" src=\"data:image/jpeg;base64," + base64_encode(thumbnail.jpeg) + "\">";
 }
+
+ThumbnailOverlay overlay_of(const HeatMap& map) { return {map.region, map.rows, map.cols, map.values}; }
 
 std::string highest_losses_grid(const EvaluationRecord& evaluation) {
   if (!evaluation.lists_highest_losses) {
@@ -306,16 +307,26 @@ std::string highest_losses_grid(const EvaluationRecord& evaluation) {
     const std::string& path = sample.path;
     const std::string& truth = report.classes[static_cast<size_t>(sample.label)].name;
     const std::string& predicted = report.classes[static_cast<size_t>(sample.predicted)].name;
-    const Thumbnail thumbnail = make_thumbnail(path);
+    const bool wrong = truth != predicted;
+    // The map of the predicted class, and of the true one when they differ.
+    std::vector<ThumbnailOverlay> overlays;
+    if (sample.predicted_heat_map && sample.true_heat_map) {
+      overlays.push_back(overlay_of(*sample.predicted_heat_map));
+      if (wrong) overlays.push_back(overlay_of(*sample.true_heat_map));
+    }
+    const PhotoThumbnails thumbnails = make_thumbnails(path, overlays);
+    const Thumbnail& thumbnail = thumbnails.photo;
     html += "<figure title=\"" + escape_html(path) + "\">";
     html += thumbnail.jpeg.empty() ? "<div class=\"missing\">" + escape_html(fs::path(path).filename().string()) +
                                          ": " + escape_html(thumbnail.error) + "</div>"
                                    : "<img alt=\"" + escape_html(fs::path(path).filename().string()) +
                                          "\" src=\"data:image/jpeg;base64," + base64_encode(thumbnail.jpeg) + "\">";
-    const bool wrong = truth != predicted;
-    if (sample.predicted_heat_map && sample.true_heat_map) {
-      html += "<div class=\"maps\">" + heat_map_image(path, *sample.predicted_heat_map, predicted) +
-              (wrong ? heat_map_image(path, *sample.true_heat_map, truth) : "") + "</div>";
+    if (!overlays.empty()) {
+      const std::vector<std::string> classes{predicted, truth};
+      html += "<div class=\"maps\">";
+      for (size_t i = 0; i < thumbnails.overlays.size(); ++i)
+        html += heat_map_image(thumbnails.overlays[i], classes[i]);
+      html += "</div>";
     }
     html += "<figcaption>true <b>" + escape_html(truth) + "</b><br><span class=\"" + (wrong ? "wrong" : "right") +
             "\">predicted " + escape_html(predicted) + " " + format_percent(sample.probability, 1) +

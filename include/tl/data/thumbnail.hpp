@@ -13,11 +13,22 @@ struct Thumbnail {
   std::string error;  // why, e.g. "empty file"
 };
 
-Thumbnail make_thumbnail(const std::filesystem::path& image, int longer_side = 128, int quality = 75);
+// A heat map drawn over the part of the photo a model saw (heat_map_overlay.hpp): `region` is
+// left, top, width, height as fractions of the photo, `values` rows x cols row-major in [0, 1].
+struct ThumbnailOverlay {
+  std::array<double, 4> region{0.0, 0.0, 1.0, 1.0};
+  int rows = 0, cols = 0;
+  std::vector<float> values;
+};
 
-// The part of the photo a model saw (`region`: left, top, width, height as fractions of it) with a
-// heat map over it (heat_map_overlay.hpp): `values`, rows x cols row-major in [0, 1].
-Thumbnail make_heat_map_thumbnail(const std::filesystem::path& image, const std::array<double, 4>& region, int rows,
-                                  int cols, const std::vector<float>& values, int longer_side = 64, int quality = 70);
+struct PhotoThumbnails {
+  Thumbnail photo;                  // the whole photo, `longer_side` pixels on its longer side
+  std::vector<Thumbnail> overlays;  // one per overlay asked for, `overlay_side` pixels; none when
+                                    // the photo could not be decoded
+};
+
+// The photo decoded once for its own thumbnail and every overlay's.
+PhotoThumbnails make_thumbnails(const std::filesystem::path& image, const std::vector<ThumbnailOverlay>& overlays = {},
+                                int longer_side = 128, int overlay_side = 64);
 
 }  // namespace tl
