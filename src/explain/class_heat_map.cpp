@@ -26,26 +26,22 @@ torch::Tensor resized(const torch::Tensor& maps, int64_t rows, int64_t cols) {
 torch::Tensor grad_cam(const std::vector<BlockInput>& inputs,
                        const std::function<torch::Tensor(const torch::Tensor&)>& head,
                        const std::vector<int>& classes) {
-  std::vector<BlockOutput> outputs;
-  std::vector<torch::Tensor> features;
-  for (const BlockInput& input : inputs) {
-    outputs.push_back(input.backbone->through_block(input.images, input.block));
-    features.push_back(outputs.back().features);
-  }
-  const torch::Tensor logits = head(torch::cat(features, 1));
+  std::vector<torch::Tensor> activations, features;
   int64_t rows = 0, cols = 0;
-  for (const BlockOutput& output : outputs) {
+  for (const BlockInput& input : inputs) {
+    BlockOutput output = input.backbone->through_block(input.images, input.block);
     rows = std::max(rows, output.activations.size(2));
     cols = std::max(cols, output.activations.size(3));
+    activations.push_back(std::move(output.activations));
+    features.push_back(std::move(output.features));
   }
+  const torch::Tensor logits = head(torch::cat(features, 1));
   std::vector<torch::Tensor> per_class;
   for (const int index : classes) {
-    std::vector<torch::Tensor> activations;
-    for (const BlockOutput& output : outputs) activations.push_back(output.activations);
     const auto gradients = torch::autograd::grad({logits.select(1, index).sum()}, activations,
                                                  /*grad_outputs=*/{}, /*retain_graph=*/true);
     torch::Tensor sum = torch::zeros({logits.size(0), rows, cols});
-    for (size_t i = 0; i < outputs.size(); ++i) {
+    for (size_t i = 0; i < activations.size(); ++i) {
       const torch::Tensor weights = gradients[i].mean({2, 3}, /*keepdim=*/true);
       const torch::Tensor map = (weights * activations[i].detach()).sum(1).relu();
       sum += resized(map, rows, cols).to(torch::kCPU);
