@@ -67,17 +67,13 @@ void draw_heat_maps(TrainedClassifier& classifier, std::vector<LossySample>& sam
 void map_classes_by_name(Dataset& dataset, const std::vector<std::string>& known) {
   std::vector<int> mapping;
   for (const auto& name : dataset.class_names) {
-    auto found = std::find(known.begin(), known.end(), name);
-    if (found == known.end()) {
-      found = std::find_if(known.begin(), known.end(),
-                           [&](const std::string& k) { return ascii_lowercase(k) == ascii_lowercase(name); });
-    }
-    if (found == known.end()) {
+    const std::optional<size_t> found = find_name(known, name);
+    if (!found) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
       throw Error("class \"" + name + "\" of the evaluated data is not one of the run's classes (" + list + ")");
     }
-    mapping.push_back(static_cast<int>(found - known.begin()));
+    mapping.push_back(static_cast<int>(*found));
   }
   for (auto& sample : dataset.samples) sample.label = mapping[sample.label];
   dataset.class_names = known;

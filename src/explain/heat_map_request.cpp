@@ -20,8 +20,9 @@ namespace fs = std::filesystem;
 namespace tl {
 namespace {
 
+// A view of the map's values, for drawing while the map lives.
 cv::Mat grid_of(const HeatMap& map) {
-  return cv::Mat(map.rows, map.cols, CV_32F, const_cast<float*>(map.values.data())).clone();
+  return cv::Mat(map.rows, map.cols, CV_32F, const_cast<float*>(map.values.data()));
 }
 
 std::string percent(double probability) {
@@ -34,12 +35,7 @@ std::string percent(double probability) {
 int class_named(const std::vector<std::string>& names, const std::string& target, const fs::path& run) {
   const bool number = !target.empty() && target.find_first_not_of("0123456789") == std::string::npos;
   if (number && target.size() < 9 && std::stoi(target) < static_cast<int>(names.size())) return std::stoi(target);
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == target) return static_cast<int>(i);
-  }
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (ascii_lowercase(names[i]) == ascii_lowercase(target)) return static_cast<int>(i);
-  }
+  if (const std::optional<size_t> found = find_name(names, target)) return static_cast<int>(*found);
   std::string listed;
   for (size_t i = 0; i < names.size() && i < 12; ++i) listed += (i ? ", " : "") + names[i];
   throw Error("class \"" + target + "\": not one of the " + std::to_string(names.size()) + " classes of run " +
@@ -49,7 +45,8 @@ int class_named(const std::vector<std::string>& names, const std::string& target
 
 cv::Mat figure_for(ClassHeatMaps& heat_maps, const PhotoView& view, int class_index, const std::string& caption,
                    bool flips) {
-  return heat_map_figure(view.rgb, grid_of(heat_maps.maps(view.input, {class_index}, flips).front()), caption);
+  const HeatMap map = heat_maps.maps(view.input, {class_index}, flips).front();
+  return heat_map_figure(view.rgb, grid_of(map), caption);
 }
 
 torch::Device input_device(const TrainedClassifier& classifier) {
