@@ -581,11 +581,11 @@ int connect_before(const std::string& host, int port, Deadline deadline, const s
         error = errno;
         if (error == EINPROGRESS) {
           pollfd ready{socket, POLLOUT, 0};
+          int polled = 0;
+          while ((polled = ::poll(&ready, 1, milliseconds_until(deadline))) < 0 && errno == EINTR) {
+          }
           socklen_t length = sizeof error;
-          error = ::poll(&ready, 1, milliseconds_until(deadline)) == 1 &&
-                          ::getsockopt(socket, SOL_SOCKET, SO_ERROR, &error, &length) == 0
-                      ? error
-                      : ETIMEDOUT;
+          error = polled == 1 && ::getsockopt(socket, SOL_SOCKET, SO_ERROR, &error, &length) == 0 ? error : ETIMEDOUT;
         }
       }
       if (error == 0) {
