@@ -2,6 +2,7 @@
 // the rest is what a peer sends to rank 0's server, which must close the connection and go on
 // serving. Odd: the rest is what a "rank 0" sends to a rank's client, which must end in a tl::Error,
 // never in a crash or a wait past its deadline.
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -25,44 +26,46 @@ int free_port() {
 
 void drain(int socket) {
   char buffer[4096];
-  while (::read(socket, buffer, sizeof buffer) > 0) {
+  for (;;) {
+    const ssize_t got = ::read(socket, buffer, sizeof buffer);
+    if (got == 0 || (got < 0 && errno != EINTR)) return;
   }
 }
 
+// Each connection comes from, or goes to, another loopback address (see next_loopback_address).
 void send_to_server(const std::string& bytes) {
   static const int port = free_port();
   // Never destroyed: its thread, and OpenSSL's state for that thread, live as long as the process.
   static const auto* server = new tl::RendezvousServer(port, true, 2, "token", std::chrono::seconds(5));
   (void)server;
-  const int socket = tl::testing::connect_to_loopback(port);
+  const int socket = tl::testing::connect_to_loopback(port, tl::testing::next_loopback_address());
   (void)!::write(socket, bytes.data(), bytes.size());
   ::shutdown(socket, SHUT_WR);
   drain(socket);  // ends when the server closes the connection: it must, on any input
-  // Closed with a reset: the server closed first, and an orderly close would leave its side in
-  // TIME_WAIT for a minute, which at thousands of inputs a second uses up the loopback's ephemeral
-  // ports and ends the run with "cannot connect".
-  const linger abort_on_close{1, 0};
-  ::setsockopt(socket, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
   ::close(socket);
 }
 
 void answer_client(const std::string& bytes) {
-  static int port = 0;
-  static const int listener = tl::testing::listen_on_loopback(port);
+  const std::string address = tl::testing::next_loopback_address();
+  int port = 0;
+  const int listener = tl::testing::listen_on_loopback(port, address);
   std::thread rank0([&] {
-    const int connection = ::accept(listener, nullptr, nullptr);
+    int connection = -1;
+    while ((connection = ::accept(listener, nullptr, nullptr)) < 0 && errno == EINTR) {
+    }
     (void)!::write(connection, bytes.data(), bytes.size());
     ::shutdown(connection, SHUT_WR);
     drain(connection);
     ::close(connection);
   });
   try {
-    tl::RendezvousClient client("127.0.0.1", port, 1, 2, "token",
+    tl::RendezvousClient client(address, port, 1, 2, "token",
                                 std::chrono::steady_clock::now() + std::chrono::seconds(5));
     client.get("key", std::chrono::steady_clock::now() + std::chrono::seconds(5));
   } catch (const tl::Error&) {
   }
   rank0.join();
+  ::close(listener);
 }
 
 }  // namespace
