@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
       const auto fit = tl::scale_temperature(experiment.run_directory, summary, experiment.device, &group);
       if (fit && group.writes()) {
         spdlog::info(
-            "probabilities calibrated on {} val images: temperature {:.3f}, log loss {:.4f} -> {:.4f}, "
+            "probabilities calibrated on {} held-out images: temperature {:.3f}, log loss {:.4f} -> {:.4f}, "
             "calibration error {:.2f}% -> {:.2f}%",
             fit->samples, fit->temperature, fit->before.log_loss, fit->after.log_loss,
             100 * fit->before.expected_calibration_error, 100 * fit->after.expected_calibration_error);

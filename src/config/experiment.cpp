@@ -41,7 +41,7 @@ DataConfig read_data(ConfigReader reader) {
   return data;
 }
 
-HeadConfig read_head(ConfigReader reader, double val_fraction) {
+HeadConfig read_head(ConfigReader reader) {
   HeadConfig head;
   head.type = reader.choice("type", kHeadTypes, head.type);
   const bool logistic = head.type == HeadType::logistic;
@@ -56,11 +56,6 @@ HeadConfig read_head(ConfigReader reader, double val_fraction) {
   }
   if (logistic) {
     head.l2 = reader.numbers("l2", default_l2_grid(), 0.0, 1e6);
-    if (head.l2.size() > 1 && val_fraction == 0.0) {
-      reader.fail("l2",
-                  "choosing among several L2 strengths needs validation images (data.val_fraction > 0); "
-                  "give one value to fit without a choice");
-    }
     head.standardize = reader.boolean("standardize", head.standardize);
     head.max_iterations = reader.integer("max_iterations", head.max_iterations, 1, 1000000);
   }
@@ -68,7 +63,7 @@ HeadConfig read_head(ConfigReader reader, double val_fraction) {
   return head;
 }
 
-ModelConfig read_model(ConfigReader reader, double val_fraction) {
+ModelConfig read_model(ConfigReader reader) {
   ModelConfig model;
   for (const auto& file : reader.required_paths("backbone")) model.backbones.push_back({file, {}, {}});
   if (model.backbones.size() > 1) {
@@ -98,7 +93,7 @@ ModelConfig read_model(ConfigReader reader, double val_fraction) {
   } else {
     model.backbones[0].metadata = reader.optional_path("metadata");
   }
-  model.head = read_head(reader.section("head"), val_fraction);
+  model.head = read_head(reader.section("head"));
   reader.finish();
   return model;
 }
@@ -216,7 +211,7 @@ TrainConfig read_train(ConfigReader reader, const ModelConfig& model) {
   train.early_stopping_patience = early_stopping.integer("patience", train.early_stopping_patience, 0, 100000);
   train.early_stopping_min_delta = early_stopping.number("min_delta", train.early_stopping_min_delta, 0.0, 1e6);
   early_stopping.finish();
-  for (const char* key : {"select_by", "refit"}) {
+  for (const char* key : {"select_by", "refit", "folds"}) {
     if (!logistic && reader.has(key)) reader.fail(key, "only used by head type logistic");
   }
   if (logistic) {
@@ -226,6 +221,10 @@ TrainConfig read_train(ConfigReader reader, const ModelConfig& model) {
       reader.fail("refit",
                   "fine-tuning needs the validation images held out to choose its best epoch; "
                   "set refit: false");
+    }
+    train.folds = reader.integer("folds", train.folds, 0, 1000);
+    if (train.folds == 1) {
+      reader.fail("folds", "one fold holds no images out: give 0 (choose on the validation split) or at least 2");
     }
   }
   reader.finish();
@@ -269,8 +268,14 @@ Experiment load_experiment(const ConfigSource& source) {
   experiment.cache = reader.choice("cache", {"on", "off"}, "on") == "on";
   experiment.cache_directory = reader.optional_path("cache_dir").value_or(default_cache_directory());
   experiment.data = read_data(reader.section("data"));
-  experiment.model = read_model(reader.section("model"), experiment.data.val_fraction);
+  experiment.model = read_model(reader.section("model"));
   experiment.train = read_train(reader.section("train"), experiment.model);
+  if (experiment.model.head.l2.size() > 1 && experiment.data.val_fraction == 0.0 && experiment.train.folds == 0) {
+    reader.section("model").section("head").fail(
+        "l2",
+        "choosing among several L2 strengths needs held-out images (data.val_fraction > 0, or train.folds >= 2 "
+        "for k-fold cross-validation); give one value to fit without a choice");
+  }
   ConfigReader eval = reader.section("eval");
   experiment.eval.tta = eval.choice("tta", kTestTimeAugmentations, experiment.eval.tta);
   experiment.eval.calibration = eval.choice("calibration", kProbabilityCalibrations, experiment.eval.calibration);

@@ -53,6 +53,7 @@ const char* name_of(SelectionMetric metric) {
   switch (metric) {
     case SelectionMetric::accuracy: return "accuracy";
     case SelectionMetric::mean_per_class_accuracy: return "mean_per_class_accuracy";
+    case SelectionMetric::log_loss: return "log_loss";
   }
   return "?";
 }

@@ -36,8 +36,8 @@ void RunDirectory::claim(bool replace) const {
                 ": already holds a run; choose another output.dir (--set output.dir=DIR) "
                 "or replace it with --overwrite");
   }
-  for (const auto& file :
-       {config(), classes(), metrics(), best_checkpoint(), last_checkpoint(), summary(), skipped(), report()}) {
+  for (const auto& file : {config(), classes(), metrics(), best_checkpoint(), last_checkpoint(), summary(), skipped(),
+                           report(), label_issues()}) {
     fs::remove(file);
   }
   for (const fs::path& evaluation_file : evaluations()) {

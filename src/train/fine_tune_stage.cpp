@@ -130,7 +130,7 @@ const torch::Tensor& FineTuneStage::prefix_view(int view) {
 }
 
 LabelledFeatures FineTuneStage::validation_from_prefix() {
-  if (features_.validation_samples() == 0) return features_.validation();
+  if (features_.validation_samples().empty()) return features_.validation();
   if (!validation_prefix_.defined()) {
     validation_prefix_ = unflattened(features_.validation_through(prefix_embedding(), prefix_cache_note()));
   }

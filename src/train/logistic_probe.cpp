@@ -76,6 +76,9 @@ LogisticFit fit_logistic_regression(const torch::Tensor& features, const torch::
 
 double selection_score(const torch::Tensor& logits, const torch::Tensor& labels, SelectionMetric metric) {
   if (labels.numel() == 0) return 0;
+  if (metric == SelectionMetric::log_loss) {
+    return -torch::nn::functional::cross_entropy(logits.to(torch::kDouble), labels).item<double>();
+  }
   const torch::Tensor correct = logits.argmax(1).eq(labels).to(torch::kDouble);
   if (metric == SelectionMetric::accuracy) return correct.mean().item<double>();
   const int64_t classes = logits.size(1);
@@ -89,22 +92,124 @@ double selection_score(const torch::Tensor& logits, const torch::Tensor& labels,
 nlohmann::json LogisticProbe::to_json(const HeadConfig& head, SelectionMetric metric) const {
   nlohmann::json grid = nlohmann::json::array();
   for (const L2Trial& trial : trials) {
-    grid.push_back({{"l2", trial.l2},
-                    {"score", trial.score},
-                    {"val_loss", trial.validation_loss},
-                    {"val_accuracy", trial.validation_accuracy},
-                    {"solver_evaluations", trial.evaluations}});
+    nlohmann::json entry = {{"l2", trial.l2},
+                            {"score", trial.score},
+                            {"val_loss", trial.validation_loss},
+                            {"val_accuracy", trial.validation_accuracy},
+                            {"solver_evaluations", trial.evaluations}};
+    if (!trial.fold_scores.empty()) entry["fold_scores"] = trial.fold_scores;
+    grid.push_back(std::move(entry));
   }
   return {{"type", "logistic"},
           {"solver", "L-BFGS, full batch, float32"},
           {"standardized", head.standardize},
           {"select_by", name_of(metric)},
+          {"chosen_on", folds > 0 ? std::to_string(folds) + " folds, out-of-fold" : std::string("validation split")},
+          {"folds", folds},
           {"l2_grid", grid},
           {"chosen_l2", chosen_l2},
           {"refit_on_train_and_val", refit},
           {"fitted_rows", fitted_rows},
           {"seconds", seconds}};
 }
+
+namespace {
+
+// The rows one fit leaves out, and what that fit learns from: the others, standardised by their own
+// statistics (the held-out rows must not shape the fit that scores them).
+struct HeldOutSet {
+  torch::Tensor held_out;  // row indices
+  torch::Tensor fit_x, fit_labels, held_out_x;
+  Standardisation standardisation;
+};
+
+std::vector<HeldOutSet> held_out_sets(const torch::Tensor& x, const torch::Tensor& labels,
+                                      const std::vector<torch::Tensor>& held_out_rows, bool standardize) {
+  std::vector<HeldOutSet> sets;
+  for (const torch::Tensor& rows : held_out_rows) {
+    const torch::Tensor kept = torch::ones({x.size(0)}, torch::TensorOptions().dtype(torch::kBool).device(x.device()))
+                                   .index_fill_(0, rows, false);
+    const torch::Tensor fit_x = x.index({kept});
+    HeldOutSet set{rows, fit_x, labels.index({kept}), {}, standardisation_of(fit_x, standardize)};
+    set.fit_x = set.standardisation.apply(fit_x);
+    set.held_out_x = set.standardisation.apply(x.index_select(0, rows));
+    sets.push_back(std::move(set));
+  }
+  return sets;
+}
+
+struct StrengthChoice {
+  std::vector<L2Trial> trials;
+  double chosen_l2 = 0;
+  torch::Tensor held_out_logits;  // the chosen strength's, rows ascending
+  // The chosen strength's fit without the first set: a warm start for the final fit, and the final
+  // fit itself when the held-out rows are not fitted again.
+  std::optional<LogisticFit> first_fit;
+};
+
+// Every strength, strongest first (each fit warm-starting the next weaker one's of the same set),
+// scored on all sets' held-out rows pooled; ties go to the lower held-out loss.
+StrengthChoice choose_strength(const torch::Tensor& x, const torch::Tensor& labels,
+                               const std::vector<torch::Tensor>& held_out_rows, int64_t classes, const HeadConfig& head,
+                               SelectionMetric metric, const torch::Tensor& class_weights) {
+  const std::vector<HeldOutSet> sets = held_out_sets(x, labels, held_out_rows, head.standardize);
+  const torch::Tensor pooled = torch::cat(held_out_rows);
+  const torch::Tensor ascending = pooled.argsort();
+  const torch::Tensor pooled_labels = labels.index_select(0, pooled);
+  std::vector<double> strongest_first = head.l2;
+  std::sort(strongest_first.rbegin(), strongest_first.rend());
+  std::vector<std::optional<LogisticFit>> previous(sets.size());
+  StrengthChoice choice;
+  L2Trial best;
+  for (const double l2 : strongest_first) {
+    L2Trial trial{l2, 0, 0, 0, 0, {}};
+    std::vector<torch::Tensor> logits;
+    for (size_t index = 0; index < sets.size(); ++index) {
+      const HeldOutSet& set = sets[index];
+      {
+        torch::AutoGradMode solving(true);
+        previous[index] = fit_logistic_regression(set.fit_x, set.fit_labels, classes, l2, head.max_iterations,
+                                                  class_weights, previous[index] ? &*previous[index] : nullptr);
+      }
+      trial.evaluations += previous[index]->evaluations;
+      logits.push_back(logits_of(*previous[index], set.held_out_x));
+      if (sets.size() > 1) {
+        trial.fold_scores.push_back(selection_score(logits.back(), labels.index_select(0, set.held_out), metric));
+      }
+    }
+    const torch::Tensor pooled_logits = torch::cat(logits);
+    trial.score = selection_score(pooled_logits, pooled_labels, metric);
+    trial.validation_loss = torch::nn::functional::cross_entropy(pooled_logits, pooled_labels).item<double>();
+    trial.validation_accuracy = selection_score(pooled_logits, pooled_labels, SelectionMetric::accuracy);
+    if (choice.trials.empty() || trial.score > best.score ||
+        (trial.score == best.score && trial.validation_loss < best.validation_loss)) {
+      best = trial;
+      choice.chosen_l2 = l2;
+      choice.held_out_logits = pooled_logits.index_select(0, ascending).to(torch::kFloat).contiguous();
+      choice.first_fit = previous.front();
+    }
+    choice.trials.push_back(std::move(trial));
+  }
+  return choice;
+}
+
+// The probe's final fit on `x`, standardised over its rows, folded into weights on raw features.
+void fit_final(LogisticProbe& probe, const torch::Tensor& x, const torch::Tensor& labels, int64_t classes,
+               const HeadConfig& head, const torch::Tensor& class_weights, const LogisticFit* start) {
+  const Standardisation standardisation = standardisation_of(x, head.standardize);
+  LogisticFit fit = [&] {
+    torch::AutoGradMode solving(true);
+    return fit_logistic_regression(standardisation.apply(x), labels, classes, probe.chosen_l2, head.max_iterations,
+                                   class_weights, start);
+  }();
+  probe.fitted_rows = x.size(0);
+  // logits = ((x - mean) / scale) W^T + b = x (W / scale)^T + (b - (W / scale) mean)
+  const torch::Tensor weight = fit.weight / standardisation.scale;
+  probe.weight = weight.to(torch::kFloat);
+  probe.bias = (fit.bias - torch::mv(weight, standardisation.mean)).to(torch::kFloat);
+}
+
+}  // namespace
 
 LogisticProbe fit_logistic_probe(const torch::Tensor& train_features, const torch::Tensor& train_labels,
                                  const torch::Tensor& validation_features, const torch::Tensor& validation_labels,
@@ -122,59 +227,69 @@ LogisticProbe fit_logistic_probe(const torch::Tensor& train_features, const torc
   // Single precision, as the features are: twice as fast as double on a CPU, and the solutions agree
   // to the validation figures' last digit.
   const torch::Tensor train_x = train_features.to(torch::kFloat);
-
   LogisticProbe probe;
   probe.chosen_l2 = head.l2.front();
-  std::optional<LogisticFit> chosen;
-  Standardisation standardisation = standardisation_of(train_x, head.standardize);
+  if (!has_validation) {
+    fit_final(probe, train_x, train_labels, classes, head, class_weights, nullptr);
+    probe.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return probe;
+  }
   // With validation images even a single strength is scored on them first: the record then holds
   // the held-out figures that a refit's model no longer can.
-  if (has_validation) {
-    std::vector<double> strongest_first = head.l2;
-    std::sort(strongest_first.rbegin(), strongest_first.rend());
-    const torch::Tensor x = standardisation.apply(train_x);
-    const torch::Tensor validation_x = standardisation.apply(validation_features.to(torch::kFloat));
-    std::optional<LogisticFit> previous;
-    size_t best_index = 0;
-    for (const double l2 : strongest_first) {
-      LogisticFit fit = [&] {
-        torch::AutoGradMode solving(true);
-        return fit_logistic_regression(x, train_labels, classes, l2, head.max_iterations, class_weights,
-                                       previous ? &*previous : nullptr);
-      }();
-      const torch::Tensor logits = logits_of(fit, validation_x);
-      L2Trial trial{l2, selection_score(logits, validation_labels, metric),
-                    torch::nn::functional::cross_entropy(logits, validation_labels).item<double>(),
-                    selection_score(logits, validation_labels, SelectionMetric::accuracy), fit.evaluations};
-      const L2Trial* best = probe.trials.empty() ? nullptr : &probe.trials[best_index];
-      if (best == nullptr || trial.score > best->score ||
-          (trial.score == best->score && trial.validation_loss < best->validation_loss)) {
-        best_index = probe.trials.size();
-        chosen = fit;
-        probe.chosen_l2 = l2;
-        probe.held_out_logits = logits.to(torch::kFloat).contiguous();
-      }
-      probe.trials.push_back(trial);
-      previous = std::move(fit);
+  const torch::Tensor x = torch::cat({train_x, validation_features.to(torch::kFloat)});
+  const torch::Tensor labels = torch::cat({train_labels, validation_labels});
+  const int64_t train_rows = train_x.size(0);
+  const torch::Tensor validation_rows =
+      torch::arange(train_rows, x.size(0), torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  StrengthChoice choice = choose_strength(x, labels, {validation_rows}, classes, head, metric, class_weights);
+  probe.trials = std::move(choice.trials);
+  probe.chosen_l2 = choice.chosen_l2;
+  probe.held_out_logits = std::move(choice.held_out_logits);
+  probe.refit = refit;
+  if (refit) {
+    fit_final(probe, x, labels, classes, head, class_weights, &*choice.first_fit);
+  } else {
+    // The chosen trial's own model, on the training rows alone, warm-started from itself: it
+    // returns at once, and its standardisation is the one it was fitted in.
+    fit_final(probe, train_x, train_labels, classes, head, class_weights, &*choice.first_fit);
+  }
+  probe.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return probe;
+}
+
+LogisticProbe fit_logistic_probe_k_fold(const torch::Tensor& features, const torch::Tensor& labels,
+                                        const std::vector<int>& fold_of_row, int folds, int64_t classes,
+                                        const HeadConfig& head, SelectionMetric metric,
+                                        const torch::Tensor& class_weights) {
+  const auto started = std::chrono::steady_clock::now();
+  if (head.l2.empty()) throw Error("the logistic head needs at least one L2 strength");
+  if (static_cast<int64_t>(fold_of_row.size()) != features.size(0)) {
+    throw Error("k-fold: " + std::to_string(fold_of_row.size()) + " fold numbers for " +
+                std::to_string(features.size(0)) + " rows");
+  }
+  torch::NoGradGuard outside_the_solver;
+  const torch::Tensor x = features.to(torch::kFloat);
+  std::vector<std::vector<int64_t>> members(static_cast<size_t>(folds));
+  for (size_t row = 0; row < fold_of_row.size(); ++row) {
+    if (fold_of_row[row] < 0 || fold_of_row[row] >= folds) {
+      throw Error("k-fold: row " + std::to_string(row) + " is in fold " + std::to_string(fold_of_row[row]) +
+                  ", outside 0.." + std::to_string(folds - 1));
     }
+    members[static_cast<size_t>(fold_of_row[row])].push_back(static_cast<int64_t>(row));
   }
-  torch::Tensor fit_x = train_x, fit_labels = train_labels;
-  if (refit && has_validation) {
-    fit_x = torch::cat({train_x, validation_features.to(torch::kFloat)});
-    fit_labels = torch::cat({train_labels, validation_labels});
+  std::vector<torch::Tensor> held_out_rows;
+  for (const std::vector<int64_t>& rows : members) {
+    if (rows.empty()) continue;
+    held_out_rows.push_back(torch::tensor(rows, torch::TensorOptions().dtype(torch::kLong)).to(x.device()));
   }
-  if (!chosen || refit) {
-    standardisation = standardisation_of(fit_x, head.standardize);
-    torch::AutoGradMode solving(true);
-    chosen = fit_logistic_regression(standardisation.apply(fit_x), fit_labels, classes, probe.chosen_l2,
-                                     head.max_iterations, class_weights, chosen ? &*chosen : nullptr);
-  }
-  probe.refit = refit && has_validation;
-  probe.fitted_rows = fit_x.size(0);
-  // logits = ((x - mean) / scale) W^T + b = x (W / scale)^T + (b - (W / scale) mean)
-  const torch::Tensor weight = chosen->weight / standardisation.scale;
-  probe.weight = weight.to(torch::kFloat);
-  probe.bias = (chosen->bias - torch::mv(weight, standardisation.mean)).to(torch::kFloat);
+  if (held_out_rows.size() < 2) throw Error("k-fold needs rows in at least two folds");
+  StrengthChoice choice = choose_strength(x, labels, held_out_rows, classes, head, metric, class_weights);
+  LogisticProbe probe;
+  probe.trials = std::move(choice.trials);
+  probe.chosen_l2 = choice.chosen_l2;
+  probe.held_out_logits = std::move(choice.held_out_logits);
+  probe.folds = folds;
+  fit_final(probe, x, labels, classes, head, class_weights, &*choice.first_fit);
   probe.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return probe;
 }

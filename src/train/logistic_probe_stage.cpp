@@ -1,21 +1,51 @@
 #include "tl/train/logistic_probe_stage.hpp"
 
-#include <algorithm>
+#include <cstddef>
+#include <vector>
 
 #include <torch/torch.h>
 
+#include "tl/data/folds.hpp"
 #include "tl/run/temperature_fit.hpp"
 #include "tl/train/epoch_steps.hpp"
 
 namespace tl {
 
 LogisticProbeStage::LogisticProbeStage(Head& head, TrainingFeatures& features, const HeadConfig& head_config,
-                                       const TrainConfig& config, torch::Tensor class_weights)
+                                       const TrainConfig& config, torch::Tensor class_weights, uint64_t seed)
     : head_(head),
       features_(features),
       head_config_(head_config),
       config_(config),
-      class_weights_(std::move(class_weights)) {}
+      class_weights_(std::move(class_weights)),
+      seed_(seed) {}
+
+namespace {
+
+std::vector<float> float_values(const torch::Tensor& tensor) {
+  const torch::Tensor values = tensor.to(torch::kCPU, torch::kFloat).contiguous();
+  return {values.data_ptr<float>(), values.data_ptr<float>() + values.numel()};
+}
+
+std::vector<int> int_values(const torch::Tensor& tensor) {
+  const torch::Tensor values = tensor.to(torch::kCPU, torch::kInt32).contiguous();
+  return {values.data_ptr<int>(), values.data_ptr<int>() + values.numel()};
+}
+
+// Per image, the mean of its rows' class probabilities: rows are `views` blocks of the training
+// images, then the validation images (one row each) when they were fitted.
+OutOfFoldProbabilities image_probabilities(const torch::Tensor& row_logits, const torch::Tensor& image_labels,
+                                           int64_t training_images, int views, int folds) {
+  torch::Tensor probabilities = torch::softmax(row_logits.to(torch::kCPU, torch::kDouble), 1);
+  if (views > 1) {
+    const torch::Tensor training_rows = probabilities.slice(0, 0, views * training_images);
+    const torch::Tensor averaged = training_rows.view({views, training_images, -1}).mean(0);
+    probabilities = torch::cat({averaged, probabilities.slice(0, views * training_images)});
+  }
+  return {float_values(probabilities), int_values(image_labels), {}, static_cast<size_t>(probabilities.size(1)), folds};
+}
+
+}  // namespace
 
 EpochOutcome LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done) {
   std::vector<torch::Tensor> rows, labels;
@@ -26,8 +56,53 @@ EpochOutcome LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done
   }
   const LabelledFeatures train{torch::cat(rows), torch::cat(labels)};
   const LabelledFeatures& validation = features_.validation();
-  probe_ = fit_logistic_probe(train.features, train.labels, validation.features, validation.labels, head_->classes(),
-                              head_config_, config_.select_by, config_.refit, class_weights_);
+  // Rows whose held-out logits tell how confident the head should be: those in the evaluation
+  // transform, as the photos it will score are (augmented training views are not).
+  torch::Tensor calibration_logits, calibration_labels;
+  if (config_.folds >= 2) {
+    // The validation images join the folds when the head is refitted on them anyway.
+    const bool pooled_validation = config_.refit && validation.size() > 0;
+    if (pooled_validation) {
+      rows.push_back(validation.features);
+      labels.push_back(validation.labels);
+    }
+    const torch::Tensor image_labels =
+        pooled_validation ? torch::cat({features_.train_view(0).labels, validation.labels}) : labels.front();
+    const torch::Tensor image_label_values = image_labels.to(torch::kCPU, torch::kLong).contiguous();
+    const std::vector<int> image_fold = stratified_folds(
+        {image_label_values.data_ptr<int64_t>(), image_label_values.data_ptr<int64_t>() + image_label_values.numel()},
+        config_.folds, seed_);
+    // Every view of an image sits in the image's fold: a fit must not see another crop of a photo it is
+    // scored on.
+    const auto train_images = static_cast<size_t>(features_.train_view(0).size());
+    std::vector<int> row_fold;
+    for (int view = 0; view < features_.views(); ++view) {
+      row_fold.insert(row_fold.end(), image_fold.begin(),
+                      image_fold.begin() + static_cast<std::ptrdiff_t>(train_images));
+    }
+    row_fold.insert(row_fold.end(), image_fold.begin() + static_cast<std::ptrdiff_t>(train_images), image_fold.end());
+    probe_ = fit_logistic_probe_k_fold(torch::cat(rows), torch::cat(labels), row_fold, config_.folds, head_->classes(),
+                                       head_config_, config_.select_by, class_weights_);
+    probe_->refit = pooled_validation;
+    out_of_fold_ = image_probabilities(probe_->held_out_logits, image_labels, static_cast<int64_t>(train_images),
+                                       features_.views(), config_.folds);
+    const torch::Tensor all_labels = torch::cat(labels);
+    const int64_t validation_start = all_labels.size(0) - validation.size();
+    if (pooled_validation) {
+      validation_logits_ = probe_->held_out_logits.slice(0, validation_start);
+      const bool plain_training_rows = !config_.augmentation.enabled();
+      calibration_logits = plain_training_rows ? probe_->held_out_logits : validation_logits_;
+      calibration_labels = plain_training_rows ? all_labels : validation.labels;
+    }
+  } else {
+    probe_ = fit_logistic_probe(train.features, train.labels, validation.features, validation.labels, head_->classes(),
+                                head_config_, config_.select_by, config_.refit, class_weights_);
+    if (probe_->refit && probe_->held_out_logits.defined()) {
+      validation_logits_ = probe_->held_out_logits;
+      calibration_logits = probe_->held_out_logits;
+      calibration_labels = validation.labels;
+    }
+  }
   {
     torch::NoGradGuard no_grad;
     const torch::nn::Linear layer = head_->linear_layers().front();
@@ -35,15 +110,11 @@ EpochOutcome LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done
     layer->bias.copy_(probe_->bias);
   }
   // After a refit the validation images are training rows: how confident the head should be is
-  // measured on the chosen strength's fit without them, and the temperature fitted there is the one
+  // measured on fits that did not see the rows scored, and the temperature fitted there is the one
   // eval.calibration applies to the refit head.
-  if (probe_->refit && probe_->held_out_logits.defined()) {
-    const torch::Tensor& logits = probe_->held_out_logits;
-    const torch::Tensor label_tensor = validation.labels.to(torch::kInt32).contiguous();
-    held_out_fit_ = fit_temperature_measured(
-        std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel()),
-        std::vector<int>(label_tensor.data_ptr<int>(), label_tensor.data_ptr<int>() + label_tensor.numel()),
-        static_cast<size_t>(logits.size(1)));
+  if (calibration_logits.defined()) {
+    held_out_fit_ = fit_temperature_measured(float_values(calibration_logits), int_values(calibration_labels),
+                                             static_cast<size_t>(calibration_logits.size(1)));
   }
   if (batch_done) batch_done(1, 1);
   return {evaluate_head(head_, train, config_.label_smoothing), validation_result()};
@@ -57,12 +128,16 @@ nlohmann::json LogisticProbeStage::report() const {
 }
 
 EpochResult LogisticProbeStage::validation_result() const {
-  if (!probe_->refit || probe_->trials.empty()) {
-    return evaluate_head(head_, features_.validation(), config_.label_smoothing);
-  }
-  const auto chosen = std::find_if(probe_->trials.begin(), probe_->trials.end(),
-                                   [&](const L2Trial& trial) { return trial.l2 == probe_->chosen_l2; });
-  return EpochResult{chosen->validation_loss, chosen->validation_accuracy, features_.validation().size()};
+  const LabelledFeatures& validation = features_.validation();
+  if (!validation_logits_.defined()) return evaluate_head(head_, validation, config_.label_smoothing);
+  // The validation images were fitted: their figures are those of fits that held them out.
+  torch::NoGradGuard no_grad;
+  const torch::Tensor logits = validation_logits_.to(validation.labels.device());
+  torch::nn::functional::CrossEntropyFuncOptions options;
+  options.label_smoothing(config_.label_smoothing);
+  return EpochResult{torch::nn::functional::cross_entropy(logits, validation.labels, options).item<double>(),
+                     logits.argmax(1).eq(validation.labels).to(torch::kDouble).mean().item<double>(),
+                     validation.size()};
 }
 
 }  // namespace tl

@@ -68,6 +68,8 @@ class Trainer {
   void resume_from_last_checkpoint();
   std::unique_ptr<TrainingStage> make_stage(Stage stage);
   bool stage_over() const;
+  // label_issues.json from the head stage's out-of-fold probabilities (train.folds).
+  void write_label_issues(OutOfFoldProbabilities held_out) const;
   bool run_over() const;
   void train_every_epoch();
   void train_epoch();
@@ -337,7 +339,8 @@ std::unique_ptr<TrainingStage> Trainer::make_stage(Stage stage) {
   switch (stage) {
     case Stage::head:
       if (experiment_.model.head.type == HeadType::logistic) {
-        return std::make_unique<LogisticProbeStage>(head_, *features_, experiment_.model.head, config_, class_weights_);
+        return std::make_unique<LogisticProbeStage>(head_, *features_, experiment_.model.head, config_, class_weights_,
+                                                    seed_);
       }
       return std::make_unique<HeadStage>(head_, *features_, config_, class_weights_, seed_);
     case Stage::fine_tune:
@@ -345,6 +348,18 @@ std::unique_ptr<TrainingStage> Trainer::make_stage(Stage stage) {
                                              class_weights_, seed_, skipped_);
   }
   throw Error("unknown training stage");
+}
+
+void Trainer::write_label_issues(OutOfFoldProbabilities held_out) const {
+  std::vector<size_t> images = features_->train_samples();
+  if (held_out.labels.size() > images.size()) {
+    images.insert(images.end(), features_->validation_samples().begin(), features_->validation_samples().end());
+  }
+  for (const size_t image : images) held_out.paths.push_back(dataset_->samples[image].path.string());
+  const LabelIssues issues = find_label_issues(held_out, dataset_->class_names);
+  run_.write_json(run_.label_issues(), issues.to_json());
+  spdlog::info("label issues: {} of {} images are more probable in another class out of fold; the most doubtful: {}",
+               issues.issues.size(), issues.images_checked, run_.label_issues().string());
 }
 
 bool Trainer::stage_over() const {
@@ -375,6 +390,9 @@ void Trainer::train_epoch() {
   const auto [trained, validated] = stage_->run_epoch(epoch, stage_epoch, batch_done);
   if (const nlohmann::json fit = stage_->report(); stage_->kind() == Stage::head && !fit.empty()) {
     state_->record_head_fit(fit);
+  }
+  if (std::optional<OutOfFoldProbabilities> held_out = stage_->out_of_fold(); held_out && writes_) {
+    write_label_issues(std::move(*held_out));
   }
   const double seconds = seconds_since(epoch_start);
   const bool has_validation = state_->has_validation();
@@ -457,7 +475,7 @@ RunSummary Trainer::summary() const {
   summary.run_directory = run_.path().string();
   summary.classes = dataset_->class_names;
   summary.samples = {static_cast<long long>(features_->train_samples().size()),
-                     static_cast<long long>(features_->validation_samples()),
+                     static_cast<long long>(features_->validation_samples().size()),
                      static_cast<long long>(split_->test.size())};
   summary.class_counts = {class_counts(*dataset_, split_->train), class_counts(*dataset_, split_->val),
                           class_counts(*dataset_, split_->test)};

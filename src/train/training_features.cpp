@@ -32,8 +32,9 @@ TrainingFeatures::TrainingFeatures(ProcessGroup& group, const Experiment& experi
   train_views_[0] = on_device(first);
   const torch::Tensor labels = first.labels.contiguous();
   train_labels_.assign(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel());
-  validation_ = on_device(features_of_validation());
-  validation_samples_ = static_cast<size_t>(validation_.size());
+  const FeatureSet validation = features_of_validation();
+  validation_samples_ = validation.sample_indices;
+  validation_ = on_device(validation);
 }
 
 const LabelledFeatures& TrainingFeatures::train_view(int index) {

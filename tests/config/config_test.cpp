@@ -105,8 +105,9 @@ TEST(Config, OverridesReplaceValuesAndAreValidated) {
       << "a --set elsewhere in the section does not take the blame";
   EXPECT_NE(error_of(dir / "x.yaml", {"noequals"}).find("expected key.path=value"), std::string::npos);
   // 4096 was allowed, and needed more than 12 GB at the default batch size.
-  EXPECT_NE(error_of(dir / "x.yaml", {"data.image_size=4096"}).find("data.image_size: expected an integer in [8, 1024]"),
-            std::string::npos)
+  EXPECT_NE(
+      error_of(dir / "x.yaml", {"data.image_size=4096"}).find("data.image_size: expected an integer in [8, 1024]"),
+      std::string::npos)
       << error_of(dir / "x.yaml", {"data.image_size=4096"});
   EXPECT_EQ(error_of(dir / "x.yaml", {"train.epochs="}), "--set train.epochs=: expected a value after '='")
       << "an empty value once restored the default silently";
@@ -197,8 +198,16 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{
             "l2_grid_without_validation",
             "data: {layout: petimages, root: d, val_fraction: 0}\nmodel: {backbone: b.pt, head: {type: logistic}}\n",
-            "model.head.l2: choosing among several L2 strengths needs validation images (data.val_fraction > "
-            "0); give one value to fit without a choice"},
+            "model.head.l2: choosing among several L2 strengths needs held-out images (data.val_fraction > 0, or "
+            "train.folds >= 2 for k-fold cross-validation); give one value to fit without a choice"},
+        InvalidCase{"one_fold",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: logistic}}\n"
+                    "train: {folds: 1}\n",
+                    "train.folds: one fold holds no images out: give 0 (choose on the validation split) or at least 2"},
+        InvalidCase{"folds_for_linear_head",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "train: {folds: 5}\n",
+                    "train.folds: only used by head type logistic"},
         InvalidCase{"empty_l2_grid",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: logistic, l2: []}}\n",
                     "model.head.l2: expected a number or a non-empty list of numbers in [0.0, 1000000.0], got a list "
@@ -418,6 +427,11 @@ TEST(Config, LogisticHeadDefaultsAreResolved) {
   EXPECT_EQ(tuned.train.select_by, tl::SelectionMetric::mean_per_class_accuracy);
   EXPECT_EQ(load({"data.val_fraction=0", "model.head.l2=0.1"}).model.head.l2.size(), 1u)
       << "one strength needs no validation images";
+  EXPECT_EQ(plain.train.folds, 0) << "chosen on the validation split unless folds are asked for";
+  const tl::Experiment k_fold = load({"data.val_fraction=0", "train.folds=5"});
+  EXPECT_EQ(k_fold.train.folds, 5);
+  EXPECT_EQ(k_fold.model.head.l2.size(), 15u) << "k-fold holds images out without a validation split";
+  EXPECT_EQ(k_fold.resolved["train"]["folds"], 5);
 }
 
 TEST(Config, SyntaxErrorsNameTheFileAndLine) {

@@ -86,6 +86,9 @@ TEST(SelectionScore, MeanPerClassAccuracyWeighsEachClassAlike) {
   const torch::Tensor labels = torch::tensor({0, 0, 0, 1}, torch::kInt64);
   EXPECT_DOUBLE_EQ(tl::selection_score(logits, labels, tl::SelectionMetric::accuracy), 0.75);
   EXPECT_DOUBLE_EQ(tl::selection_score(logits, labels, tl::SelectionMetric::mean_per_class_accuracy), 0.5);
+  // Minus the mean log loss: three rows at -log(e / (e + 1)), one at -log(1 / (e + 1)).
+  const double expected = -(3 * std::log1p(std::exp(-1.0)) + std::log1p(std::exp(1.0))) / 4;
+  EXPECT_NEAR(tl::selection_score(logits, labels, tl::SelectionMetric::log_loss), expected, 1e-12);
 }
 
 tl::HeadConfig logistic(std::vector<double> l2, bool standardize = true) {
@@ -152,6 +155,57 @@ TEST(LogisticProbe, RefitFitsTrainingAndValidationRowsTogether) {
                              logistic({refit.chosen_l2}), tl::SelectionMetric::accuracy, false);
   EXPECT_TRUE(direct.trials.empty());
   EXPECT_TRUE(torch::allclose(refit.weight, direct.weight, 1e-3, 1e-3));
+}
+
+TEST(LogisticProbeKFold, ScoresEveryStrengthOutOfFoldAndFitsAllRowsWithTheChoice) {
+  const Blobs data = blobs(120, 30, 4, 11, 3.0);
+  std::vector<int> fold_of_row(120);
+  for (size_t row = 0; row < fold_of_row.size(); ++row) fold_of_row[row] = static_cast<int>((row / 4) % 3);
+  const std::vector<double> grid{1e-4, 1e-2, 1.0};
+  const tl::LogisticProbe probe = tl::fit_logistic_probe_k_fold(data.features, data.labels, fold_of_row, 3, 4,
+                                                                logistic(grid), tl::SelectionMetric::accuracy);
+  EXPECT_EQ(probe.folds, 3);
+  EXPECT_EQ(probe.fitted_rows, 120);
+  ASSERT_EQ(probe.trials.size(), grid.size());
+  for (const tl::L2Trial& trial : probe.trials) EXPECT_EQ(trial.fold_scores.size(), 3u);
+  const auto best = std::max_element(probe.trials.begin(), probe.trials.end(), [](const auto& a, const auto& b) {
+    return a.score < b.score || (a.score == b.score && a.validation_loss > b.validation_loss);
+  });
+  EXPECT_EQ(probe.chosen_l2, best->l2);
+  ASSERT_EQ(probe.held_out_logits.size(0), 120) << "every row is held out once";
+  EXPECT_NEAR(tl::selection_score(probe.held_out_logits, data.labels, tl::SelectionMetric::accuracy),
+              best->validation_accuracy, 1e-9);
+
+  // Fold 1's rows are scored by a fit on the other folds' rows alone, standardised over them.
+  std::vector<int64_t> kept, held_out;
+  for (size_t row = 0; row < fold_of_row.size(); ++row)
+    (fold_of_row[row] == 1 ? held_out : kept).push_back(static_cast<int64_t>(row));
+  const torch::Tensor kept_rows = torch::tensor(kept), held_out_rows = torch::tensor(held_out);
+  const tl::LogisticProbe without_fold = tl::fit_logistic_probe(
+      data.features.index_select(0, kept_rows), data.labels.index_select(0, kept_rows), torch::Tensor(),
+      torch::Tensor(), 4, logistic({probe.chosen_l2}), tl::SelectionMetric::accuracy, false);
+  const torch::Tensor expected = torch::addmm(
+      without_fold.bias, data.features.index_select(0, held_out_rows).to(torch::kFloat), without_fold.weight.t());
+  const torch::Tensor difference =
+      torch::softmax(probe.held_out_logits.index_select(0, held_out_rows), 1) - torch::softmax(expected, 1);
+  EXPECT_LT(difference.abs().max().item<double>(), 2e-3);
+
+  // The final head is the fit on every row at the chosen strength.
+  const tl::LogisticProbe direct =
+      tl::fit_logistic_probe(data.features, data.labels, torch::Tensor(), torch::Tensor(), 4,
+                             logistic({probe.chosen_l2}), tl::SelectionMetric::accuracy, false);
+  EXPECT_TRUE(torch::allclose(probe.weight, direct.weight, 1e-3, 1e-3));
+}
+
+TEST(LogisticProbeKFold, AFoldNumberOutsideTheFoldsOrOneFoldIsAnError) {
+  const Blobs data = blobs(12, 3, 2, 12);
+  const std::vector<int> outside{0, 1, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0};
+  EXPECT_THROW(tl::fit_logistic_probe_k_fold(data.features, data.labels, outside, 2, 2, logistic({0.1}),
+                                             tl::SelectionMetric::accuracy),
+               tl::Error);
+  EXPECT_THROW(tl::fit_logistic_probe_k_fold(data.features, data.labels, std::vector<int>(12, 0), 2, 2, logistic({0.1}),
+                                             tl::SelectionMetric::accuracy),
+               tl::Error);
 }
 
 TEST(LogisticProbe, SeveralStrengthsWithoutValidationIsAnError) {

@@ -14,6 +14,7 @@
 #include "tl/base/interruption.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/model/checkpoint.hpp"
+#include "tl/run/label_issues.hpp"
 
 namespace {
 
@@ -243,6 +244,46 @@ TEST_F(Trainer, LogisticHeadChoosesItsPenaltyOnValidationAndRefits) {
   EXPECT_EQ(checkpoint.record.head.type, tl::HeadType::logistic);
   EXPECT_EQ(checkpoint.head->linear_layers().size(), 1u);
   EXPECT_GT(lines[0]["train_accuracy"].get<double>(), 1.0 / 3) << "better than chance on the synthetic colours";
+}
+
+// train.folds: the strength is chosen out of fold over training and validation images together, and
+// the head is then fitted on all of them; a red photo filed under green is the first label issue.
+TEST_F(Trainer, LogisticHeadChoosesItsPenaltyByKFold) {
+  std::filesystem::rename(dir / "data/red/0.jpg", dir / "data/green/red_among_green.jpg");
+  nlohmann::json changes = logistic_head({{"l2", {1e-4, 1e-2, 1.0}}});
+  changes["train"]["folds"] = 3;
+  const nlohmann::json summary = tl::train(experiment("run", changes)).to_json();
+  const nlohmann::json& fit = summary["head_fit"];
+  EXPECT_EQ(fit["folds"], 3);
+  EXPECT_EQ(fit["chosen_on"], "3 folds, out-of-fold");
+  const int images = summary["samples"]["train"].get<int>() + summary["samples"]["val"].get<int>();
+  EXPECT_EQ(fit["fitted_rows"], images);
+  ASSERT_EQ(fit["l2_grid"].size(), 3u);
+  for (const auto& trial : fit["l2_grid"]) {
+    ASSERT_EQ(trial["fold_scores"].size(), 3u);
+    double mean = 0;
+    for (const auto& score : trial["fold_scores"]) mean += score.get<double>() / 3;
+    // Pooled over folds of sizes within one image of each other: near the mean of the folds' scores.
+    EXPECT_NEAR(trial["score"].get<double>(), mean, 0.05);
+  }
+  EXPECT_TRUE(fit.contains("held_out_calibration")) << "temperature from out-of-fold logits";
+
+  // With augmented views too: each image's views are one row of the list, in the image's fold.
+  nlohmann::json augmented = changes;
+  augmented["train"]["augmentation"] = {{"horizontal_flip", true}, {"views", 2}};
+  tl::train(experiment("augmented", augmented));
+  for (const char* run : {"run", "augmented"}) {
+    const std::optional<tl::LabelIssues> issues = tl::read_label_issues(dir / run);
+    ASSERT_TRUE(issues) << run;
+    EXPECT_EQ(issues->folds, 3);
+    EXPECT_EQ(issues->images_checked, images) << run;
+    ASSERT_FALSE(issues->issues.empty()) << run;
+    const tl::LabelIssue& first = issues->issues.front();
+    EXPECT_EQ(std::filesystem::path(first.path).filename(), "red_among_green.jpg") << run;
+    EXPECT_EQ(issues->classes[static_cast<size_t>(first.given)], "green") << run;
+    EXPECT_EQ(issues->classes[static_cast<size_t>(first.suggested)], "red") << run;
+  }
+  EXPECT_FALSE(tl::read_label_issues(dir / "nowhere")) << "a run without k-fold has no label issues";
 }
 
 // train.class_weights reaches the solve: on data where one class is rare, balanced weights change the fit.

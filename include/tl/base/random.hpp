@@ -21,6 +21,7 @@ enum class RandomStream : uint64_t {
   crop = 5,            // within a view: the random resized crop
   flip = 6,            //                the horizontal flip
   jitter = 7,          //                the colour jitter factors
+  folds = 8,           // which fold of k-fold cross-validation an image is in
 };
 
 // Mixes a number into a key (SplitMix64's finaliser over both): every input bit affects every output bit.

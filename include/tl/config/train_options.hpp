@@ -68,10 +68,12 @@ enum class Sampling { shuffle, balanced };
 inline constexpr std::array kSamplings{Sampling::shuffle, Sampling::balanced};
 const char* name_of(Sampling sampling);
 
-// What the logistic head's L2 strength is chosen by on the validation split: top-1 accuracy or the mean
-// of the per-class accuracies (which weighs a rare class as much as a common one).
-enum class SelectionMetric { accuracy, mean_per_class_accuracy };
-inline constexpr std::array kSelectionMetrics{SelectionMetric::accuracy, SelectionMetric::mean_per_class_accuracy};
+// What the logistic head's L2 strength is chosen by on the held-out images: top-1 accuracy, the mean
+// of the per-class accuracies (which weighs a rare class as much as a common one), or the log loss
+// (which, unlike a count of right answers, still tells strengths apart when they differ by an image).
+enum class SelectionMetric { accuracy, mean_per_class_accuracy, log_loss };
+inline constexpr std::array kSelectionMetrics{SelectionMetric::accuracy, SelectionMetric::mean_per_class_accuracy,
+                                              SelectionMetric::log_loss};
 const char* name_of(SelectionMetric metric);
 
 struct TrainConfig {
@@ -94,6 +96,9 @@ struct TrainConfig {
   // follows, which needs held-out images to choose its best epoch).
   SelectionMetric select_by = SelectionMetric::accuracy;
   bool refit = false;
+  // Logistic head only: 0 chooses the L2 strength on the validation split; K >= 2 by K-fold
+  // cross-validation over the images the head is fitted on (training, and validation too with refit).
+  int folds = 0;
 };
 
 }  // namespace tl

@@ -33,6 +33,8 @@ class RunDirectory {
   std::filesystem::path summary() const { return path_ / "summary.json"; }
   std::filesystem::path skipped() const { return path_ / "skipped.json"; }
   std::filesystem::path report() const { return path_ / "report.html"; }
+  // Training images whose label the out-of-fold probabilities doubt (train.folds; label_issues.hpp).
+  std::filesystem::path label_issues() const { return path_ / "label_issues.json"; }
   // tl-eval's figures for one of the run's own splits (eval_<split>.json, which the report shows),
   // and for a split of another dataset (eval_<split>_on_<its folder>.json), which never replace them.
   std::filesystem::path evaluation(const std::string& split) const { return path_ / evaluation_name(split); }

@@ -30,15 +30,17 @@ LogisticFit fit_logistic_regression(const torch::Tensor& features, const torch::
                                     double l2, int max_iterations, const torch::Tensor& class_weights = {},
                                     const LogisticFit* start = nullptr);
 
-// top-1 accuracy or mean per-class accuracy (over the classes present in `labels`) of logits [n, C].
+// The selection metric of logits [n, C], higher is better: top-1 accuracy, mean per-class accuracy
+// (over the classes present in `labels`), or minus the mean log loss.
 double selection_score(const torch::Tensor& logits, const torch::Tensor& labels, SelectionMetric metric);
 
 struct L2Trial {
   double l2 = 0;
-  double score = 0;  // the selection metric on the validation features
+  double score = 0;  // selection_score on the held-out rows (pooled over folds)
   double validation_loss = 0;
   double validation_accuracy = 0;
   int evaluations = 0;
+  std::vector<double> fold_scores;  // k-fold only: the metric on each fold alone
 };
 
 struct LogisticProbe {
@@ -46,24 +48,36 @@ struct LogisticProbe {
   std::vector<L2Trial> trials;  // in the order tried (strongest penalty first); empty without validation
   double chosen_l2 = 0;
   bool refit = false;
+  int folds = 0;  // 0: chosen on the validation rows; K: on K folds of the fitted rows
   int64_t fitted_rows = 0;
   double seconds = 0;
-  // The chosen strength's validation logits from its fit on the training rows alone (float32,
-  // samples x classes; undefined without validation): what a refit's model can no longer tell about
-  // the validation images, such as how confident the head should be (tl/eval/temperature_scaling.hpp).
+  // The chosen strength's logits for the rows it was chosen on, each from a fit that did not see
+  // it (float32, held_out_rows x classes; undefined without a choice): the validation rows in order,
+  // or with k-fold every fitted row. They tell what the final fit on all rows no longer can, such as
+  // how confident the head should be (tl/eval/temperature_scaling.hpp) or which labels look wrong.
   torch::Tensor held_out_logits;
 
-  // The summary's record: grid, each strength's validation figures, the choice.
+  // The summary's record: grid, each strength's held-out figures, the choice.
   nlohmann::json to_json(const HeadConfig& head, SelectionMetric metric) const;
 };
 
 // Chooses the L2 strength among head.l2 by `metric` on the validation features (ties: the lower
-// validation loss) and
-// returns the final fit; with `refit`, on train and validation rows together. Validation may be
-// empty only when head.l2 holds one value. Tensors may be on any device; the result is on theirs.
+// validation loss) and returns the final fit; with `refit`, on train and validation rows together.
+// Validation may be empty only when head.l2 holds one value. Tensors may be on any device; the result
+// is on theirs.
 LogisticProbe fit_logistic_probe(const torch::Tensor& train_features, const torch::Tensor& train_labels,
                                  const torch::Tensor& validation_features, const torch::Tensor& validation_labels,
                                  int64_t classes, const HeadConfig& head, SelectionMetric metric, bool refit,
                                  const torch::Tensor& class_weights = {});
+
+// The same choice by K-fold cross-validation, for data too small for one validation split to rank
+// strengths (a few dozen images score two strengths an image apart by chance): row i belongs to fold
+// fold_of_row[i] in 0..folds-1 (all rows of one image in one fold); each strength is fitted once
+// without each fold and scored on the pooled out-of-fold logits; the chosen strength is then fitted
+// on every row.
+LogisticProbe fit_logistic_probe_k_fold(const torch::Tensor& features, const torch::Tensor& labels,
+                                        const std::vector<int>& fold_of_row, int folds, int64_t classes,
+                                        const HeadConfig& head, SelectionMetric metric,
+                                        const torch::Tensor& class_weights = {});
 
 }  // namespace tl

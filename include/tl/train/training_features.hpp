@@ -62,7 +62,8 @@ class TrainingFeatures {
   // The training images that decoded (Dataset::samples) and their labels, in split order.
   const std::vector<size_t>& train_samples() const { return train_samples_; }
   const std::vector<int64_t>& train_labels() const { return train_labels_; }
-  size_t validation_samples() const { return validation_samples_; }
+  // The validation images that decoded, in split order (the rows of validation()).
+  const std::vector<size_t>& validation_samples() const { return validation_samples_; }
   // The (only) backbone's preprocessing of training images: without reduced decoding when augmenting,
   // since a random crop of a reduced decode would be a blurred one.
   const Preprocessing& train_preprocessing() const { return single_source().train_preprocessing; }
@@ -114,7 +115,7 @@ class TrainingFeatures {
   LabelledFeatures validation_;
   std::vector<size_t> train_samples_;
   std::vector<int64_t> train_labels_;
-  size_t validation_samples_ = 0;
+  std::vector<size_t> validation_samples_;
 
   std::optional<std::filesystem::path> cache_used_;  // the first namespace, for the summary
   int64_t damaged_cache_entries_ = 0;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/optim/optimizer.h>
 
+#include "tl/run/label_issues.hpp"
 #include "tl/train/training_state.hpp"
 
 namespace tl {
@@ -36,6 +37,10 @@ class TrainingStage {
   virtual torch::optim::Optimizer* optimizer() = 0;
   // What the stage adds to the summary's section of its own (fine_tune); an empty object if nothing.
   virtual nlohmann::json report() const { return nlohmann::json::object(); }
+  // Class probabilities of each image the stage fitted, from a fit that did not see it (k-fold), for
+  // the training images and then the validation images if they were fitted too; paths are left to the
+  // caller, which knows the dataset. Nothing from a stage without such fits.
+  virtual std::optional<OutOfFoldProbabilities> out_of_fold() const { return std::nullopt; }
 };
 
 }  // namespace tl
