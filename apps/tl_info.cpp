@@ -1,4 +1,5 @@
 // tl-info: look before training: what a backbone file is, what a dataset holds, where a run stands.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -23,6 +24,7 @@
 #include "tl/features/library_error.hpp"
 #include "tl/features/runtime_versions.hpp"
 #include "tl/run/evaluation_record.hpp"
+#include "tl/run/label_issues.hpp"
 #include "tl/run/run_directory.hpp"
 #include "tl/run/run_summary.hpp"
 
@@ -77,9 +79,11 @@ struct RunInfo {
   size_t epochs_written = 0;
   std::optional<tl::RunSummary> summary;                                  // none while unfinished
   std::vector<std::pair<std::string, tl::EvaluationRecord>> evaluations;  // (file stem, record)
+  std::optional<tl::LabelIssues> label_issues;                            // trained with train.folds
+  size_t label_issues_shown = 0;
 };
 
-RunInfo read_run_info(const std::filesystem::path& path) {
+RunInfo read_run_info(const std::filesystem::path& path, size_t label_issues_shown) {
   const tl::RunDirectory run(path);
   if (!run.holds_run()) throw tl::Error(path.string() + ": not a tl run directory (no config.json)");
   RunInfo info;
@@ -90,6 +94,8 @@ RunInfo read_run_info(const std::filesystem::path& path) {
   for (const std::filesystem::path& file : run.evaluations()) {
     info.evaluations.emplace_back(file.stem().string(), tl::read_evaluation_record(file));
   }
+  info.label_issues = tl::read_label_issues(path);
+  info.label_issues_shown = label_issues_shown;
   return info;
 }
 
@@ -102,6 +108,14 @@ nlohmann::json to_json(const RunInfo& info) {
   json["evaluations"] = nlohmann::json::object();
   for (const auto& [name, record] : info.evaluations) {
     json["evaluations"][name] = {{"top1", record.report.top1}, {"samples", record.report.samples}};
+  }
+  if (info.label_issues) {
+    nlohmann::json issues = info.label_issues->to_json();
+    const size_t shown = std::min(info.label_issues_shown, info.label_issues->issues.size());
+    json["label_issues"] = {{"images_checked", issues["images_checked"]},
+                            {"listed", info.label_issues->issues.size()},
+                            {"first", nlohmann::json(issues["issues"].begin(),
+                                                     issues["issues"].begin() + static_cast<std::ptrdiff_t>(shown))}};
   }
   return json;
 }
@@ -131,6 +145,17 @@ std::string run_text(const RunInfo& info) {
     text += fmt::format("{:<8} top-1 {:.3f} on {} images\n", name, record.report.top1, record.report.samples);
   }
   if (info.evaluations.empty()) text += fmt::format("next    tl-eval --run {} --split test\n", run);
+  if (info.label_issues) {
+    const tl::LabelIssues& found = *info.label_issues;
+    text += fmt::format("labels  {} of {} training images are more probable in another class out of fold\n",
+                        found.issues.size(), found.images_checked);
+    for (size_t i = 0; i < found.issues.size() && i < info.label_issues_shown; ++i) {
+      const tl::LabelIssue& issue = found.issues[i];
+      text += fmt::format("        {}  labelled {} {:.1f}%, looks like {} {:.1f}%\n", issue.path,
+                          found.classes[static_cast<size_t>(issue.given)], 100 * issue.given_probability,
+                          found.classes[static_cast<size_t>(issue.suggested)], 100 * issue.suggested_probability);
+    }
+  }
   return text;
 }
 
@@ -173,6 +198,9 @@ int main(int argc, char** argv) {
   auto* run_command = app.add_subcommand("run", "where a run stands: its best epoch and evaluations");
   std::string run;
   run_command->add_option("dir", run, "run directory written by tl-train")->required()->check(CLI::ExistingDirectory);
+  size_t label_issues_shown = 10;
+  run_command->add_option("--label-issues", label_issues_shown,
+                          "how many of the doubted training labels to list (a run trained with train.folds)");
   tl::app::add_version_flag(app, "tl-info", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   if (*data_command && root.empty() && config.empty()) {
@@ -200,7 +228,7 @@ int main(int argc, char** argv) {
       info["layout"] = tl::name_of(layout.layout);
       if (!json_output) text = dataset_text(info);
     } else {
-      const RunInfo run_info = read_run_info(run);
+      const RunInfo run_info = read_run_info(run, label_issues_shown);
       info = to_json(run_info);
       if (!json_output) text = run_text(run_info);
     }

@@ -20,6 +20,7 @@
 #include "tl/run/classification_report.hpp"
 #include "tl/run/epoch_metrics.hpp"
 #include "tl/run/evaluation_record.hpp"
+#include "tl/run/label_issues.hpp"
 #include "tl/run/run_directory.hpp"
 #include "tl/run/run_summary.hpp"
 
@@ -34,6 +35,8 @@ using nlohmann::json;
 constexpr size_t kShownSkippedFiles = 200;
 constexpr size_t kShownConfusedPairs = 12;
 constexpr size_t kShownClasses = 200;
+// The label issues drawn as thumbnails (each a decode of the photo): a page of them, the rest in the file.
+constexpr size_t kShownLabelIssues = 30;
 constexpr size_t kMostCurvePoints = 1000;  // per series; longer runs are drawn from every k-th epoch
 constexpr const char* kSplits[] = {"train", "val", "test"};
 
@@ -46,6 +49,7 @@ struct RunFiles {
   std::vector<std::string> classes;
   std::vector<EpochMetrics> metrics;
   std::vector<std::pair<std::string, EvaluationRecord>> evaluations;  // (split, eval_<split>.json)
+  std::optional<LabelIssues> label_issues;                            // with train.folds
   std::vector<std::string> problems;
 };
 
@@ -83,6 +87,7 @@ RunFiles read_run_files(const fs::path& directory) {
     }
   }
   read_or_note(files.problems, [&] { files.metrics = run.load_metrics(); });
+  read_or_note(files.problems, [&] { files.label_issues = read_label_issues(directory); });
   for (const char* split : kSplits) {
     if (!fs::exists(run.evaluation(split))) continue;
     read_or_note(files.problems,
@@ -438,6 +443,34 @@ std::string distribution_section(const RunFiles& run) {
          html_table({"class", "train", "val", "test"}, rows, true, "distribution") + more;
 }
 
+// The training photos whose label the out-of-fold probabilities doubt most, as thumbnails.
+std::string label_issues_section(const LabelIssues& found) {
+  std::string html = "<p>Each training image was scored by a head fitted without its fold (" +
+                     std::to_string(found.folds) + " folds). " + std::to_string(found.issues.size()) + " of " +
+                     std::to_string(found.images_checked) +
+                     " images are more probable in another class than in their own; those whose own class is least "
+                     "probable come first. A wrong label, or a photo of something else, usually sits at the top. "
+                     "Every one is in " +
+                     code("label_issues.json") + ".</p>";
+  if (found.issues.empty()) return html;
+  html += "<div class=\"losses\">";
+  for (size_t i = 0; i < found.issues.size() && i < kShownLabelIssues; ++i) {
+    const LabelIssue& issue = found.issues[i];
+    const std::string name = fs::path(issue.path).filename().string();
+    const Thumbnail thumbnail = make_thumbnails(issue.path, {}).photo;
+    html += "<figure title=\"" + escape_html(issue.path) + "\">";
+    html += thumbnail.jpeg.empty()
+                ? "<div class=\"missing\">" + escape_html(name) + ": " + escape_html(thumbnail.error) + "</div>"
+                : "<img alt=\"" + escape_html(name) + "\" src=\"data:image/jpeg;base64," +
+                      base64_encode(thumbnail.jpeg) + "\">";
+    html += "<figcaption>labelled <b>" + escape_html(found.classes[static_cast<size_t>(issue.given)]) + "</b> " +
+            format_percent(issue.given_probability, 1) + "<br><span class=\"wrong\">looks like " +
+            escape_html(found.classes[static_cast<size_t>(issue.suggested)]) + " " +
+            format_percent(issue.suggested_probability, 1) + "</span></figcaption></figure>";
+  }
+  return html + "</div>";
+}
+
 std::string skipped_section(const RunFiles& run) {
   if (!run.skipped.is_array()) return missing("No skipped.json: the run stopped before its images were read.");
   if (run.skipped.empty()) return "<p>Every image could be decoded.</p>";
@@ -479,6 +512,7 @@ std::string render_run_report(const fs::path& run_directory) {
                      evaluation_section(split, evaluation, predictions_file));
   }
   page.add_section("distribution", "Class distribution", distribution_section(run));
+  if (run.label_issues) page.add_section("label-issues", "Label issues", label_issues_section(*run.label_issues));
   page.add_section("skipped", "Skipped files", skipped_section(run));
   page.add_section("config", "Config",
                    "<details><summary>The resolved config (config.json)</summary><pre>" +

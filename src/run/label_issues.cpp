@@ -24,7 +24,7 @@ nlohmann::json LabelIssues::to_json() const {
   return {{"format", 1},
           {"method",
            "out-of-fold class probabilities; listed when another class is more probable than the given "
-           "one, largest margin first"},
+           "one, the lowest probability of the given class first"},
           {"folds", folds},
           {"images_checked", images_checked},
           {"classes", classes},
@@ -82,6 +82,7 @@ LabelIssues find_label_issues(const OutOfFoldProbabilities& held_out, const std:
     found.issues.push_back({held_out.paths[image], given, suggested, row[given], row[suggested]});
   }
   std::sort(found.issues.begin(), found.issues.end(), [](const LabelIssue& a, const LabelIssue& b) {
+    if (a.given_probability != b.given_probability) return a.given_probability < b.given_probability;
     return a.margin() != b.margin() ? a.margin() > b.margin() : a.path < b.path;
   });
   return found;
