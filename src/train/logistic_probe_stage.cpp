@@ -55,54 +55,7 @@ EpochOutcome LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done
     labels.push_back(data.labels);
   }
   const LabelledFeatures train{torch::cat(rows), torch::cat(labels)};
-  const LabelledFeatures& validation = features_.validation();
-  // Rows whose held-out logits tell how confident the head should be: those in the evaluation
-  // transform, as the photos it will score are (augmented training views are not).
-  torch::Tensor calibration_logits, calibration_labels;
-  if (config_.folds >= 2) {
-    // The validation images join the folds when the head is refitted on them anyway.
-    const bool pooled_validation = config_.refit && validation.size() > 0;
-    if (pooled_validation) {
-      rows.push_back(validation.features);
-      labels.push_back(validation.labels);
-    }
-    const torch::Tensor image_labels =
-        pooled_validation ? torch::cat({features_.train_view(0).labels, validation.labels}) : labels.front();
-    const torch::Tensor image_label_values = image_labels.to(torch::kCPU, torch::kLong).contiguous();
-    const std::vector<int> image_fold = stratified_folds(
-        {image_label_values.data_ptr<int64_t>(), image_label_values.data_ptr<int64_t>() + image_label_values.numel()},
-        config_.folds, seed_);
-    // Every view of an image sits in the image's fold: a fit must not see another crop of a photo it is
-    // scored on.
-    const auto train_images = static_cast<size_t>(features_.train_view(0).size());
-    std::vector<int> row_fold;
-    for (int view = 0; view < features_.views(); ++view) {
-      row_fold.insert(row_fold.end(), image_fold.begin(),
-                      image_fold.begin() + static_cast<std::ptrdiff_t>(train_images));
-    }
-    row_fold.insert(row_fold.end(), image_fold.begin() + static_cast<std::ptrdiff_t>(train_images), image_fold.end());
-    probe_ = fit_logistic_probe_k_fold(torch::cat(rows), torch::cat(labels), row_fold, config_.folds, head_->classes(),
-                                       head_config_, config_.select_by, class_weights_);
-    probe_->refit = pooled_validation;
-    out_of_fold_ = image_probabilities(probe_->held_out_logits, image_labels, static_cast<int64_t>(train_images),
-                                       features_.views(), config_.folds);
-    const torch::Tensor all_labels = torch::cat(labels);
-    const int64_t validation_start = all_labels.size(0) - validation.size();
-    if (pooled_validation) {
-      validation_logits_ = probe_->held_out_logits.slice(0, validation_start);
-      const bool plain_training_rows = !config_.augmentation.enabled();
-      calibration_logits = plain_training_rows ? probe_->held_out_logits : validation_logits_;
-      calibration_labels = plain_training_rows ? all_labels : validation.labels;
-    }
-  } else {
-    probe_ = fit_logistic_probe(train.features, train.labels, validation.features, validation.labels, head_->classes(),
-                                head_config_, config_.select_by, config_.refit, class_weights_);
-    if (probe_->refit && probe_->held_out_logits.defined()) {
-      validation_logits_ = probe_->held_out_logits;
-      calibration_logits = probe_->held_out_logits;
-      calibration_labels = validation.labels;
-    }
-  }
+  const HeldOutLogits calibration = config_.folds >= 2 ? fit_by_folds(train) : fit_on_validation_split(train);
   {
     torch::NoGradGuard no_grad;
     const torch::nn::Linear layer = head_->linear_layers().front();
@@ -112,12 +65,57 @@ EpochOutcome LogisticProbeStage::run_epoch(int, int, const BatchDone& batch_done
   // After a refit the validation images are training rows: how confident the head should be is
   // measured on fits that did not see the rows scored, and the temperature fitted there is the one
   // eval.calibration applies to the refit head.
-  if (calibration_logits.defined()) {
-    held_out_fit_ = fit_temperature_measured(float_values(calibration_logits), int_values(calibration_labels),
-                                             static_cast<size_t>(calibration_logits.size(1)));
+  if (calibration.logits.defined()) {
+    held_out_fit_ = fit_temperature_measured(float_values(calibration.logits), int_values(calibration.labels),
+                                             static_cast<size_t>(calibration.logits.size(1)));
   }
   if (batch_done) batch_done(1, 1);
   return {evaluate_head(head_, train, config_.label_smoothing), validation_result()};
+}
+
+LogisticProbeStage::HeldOutLogits LogisticProbeStage::fit_on_validation_split(const LabelledFeatures& train) {
+  const LabelledFeatures& validation = features_.validation();
+  probe_ = fit_logistic_probe(train.features, train.labels, validation.features, validation.labels, head_->classes(),
+                              head_config_, config_.select_by, config_.refit, class_weights_);
+  if (!probe_->refit || !probe_->held_out_logits.defined()) return {};
+  validation_logits_ = probe_->held_out_logits;
+  return {validation_logits_, validation.labels};
+}
+
+LogisticProbeStage::HeldOutLogits LogisticProbeStage::fit_by_folds(const LabelledFeatures& train) {
+  const LabelledFeatures& validation = features_.validation();
+  // The validation images join the folds when the head is refitted on them anyway.
+  const bool pooled_validation = config_.refit && validation.size() > 0;
+  const LabelledFeatures& first_view = features_.train_view(0);
+  const torch::Tensor image_labels =
+      pooled_validation ? torch::cat({first_view.labels, validation.labels}) : first_view.labels;
+  const torch::Tensor label_values = image_labels.to(torch::kCPU, torch::kLong).contiguous();
+  const std::vector<int> image_fold =
+      stratified_folds({label_values.data_ptr<int64_t>(), label_values.data_ptr<int64_t>() + label_values.numel()},
+                       config_.folds, seed_);
+  // Every view of an image sits in the image's fold: a fit must not see another crop of a photo it
+  // is scored on.
+  const auto training_images = static_cast<std::ptrdiff_t>(first_view.size());
+  std::vector<int> row_fold;
+  for (int view = 0; view < features_.views(); ++view) {
+    row_fold.insert(row_fold.end(), image_fold.begin(), image_fold.begin() + training_images);
+  }
+  row_fold.insert(row_fold.end(), image_fold.begin() + training_images, image_fold.end());
+  const LabelledFeatures fitted = pooled_validation
+                                      ? LabelledFeatures{torch::cat({train.features, validation.features}),
+                                                         torch::cat({train.labels, validation.labels})}
+                                      : train;
+  probe_ = fit_logistic_probe_k_fold(fitted.features, fitted.labels, row_fold, config_.folds, head_->classes(),
+                                     head_config_, config_.select_by, class_weights_);
+  probe_->refit = pooled_validation;
+  out_of_fold_ =
+      image_probabilities(probe_->held_out_logits, image_labels, training_images, features_.views(), config_.folds);
+  if (!pooled_validation) return {};
+  validation_logits_ = probe_->held_out_logits.slice(0, fitted.size() - validation.size());
+  // Rows whose held-out logits tell how confident the head should be: those in the evaluation
+  // transform, as the photos it will score are (augmented training views are not).
+  if (config_.augmentation.enabled()) return {validation_logits_, validation.labels};
+  return {probe_->held_out_logits, fitted.labels};
 }
 
 nlohmann::json LogisticProbeStage::report() const {

@@ -36,6 +36,15 @@ class LogisticProbeStage : public TrainingStage {
 
  private:
   EpochResult validation_result() const;
+  // Logits of images from fits that did not see them, with the images' labels.
+  struct HeldOutLogits {
+    torch::Tensor logits, labels;
+  };
+  // The two ways of choosing the L2 strength: each sets probe_ and returns the held-out logits that
+  // temperature scaling is fitted on (undefined without a refit, when the validation images are
+  // still held out from the head itself).
+  HeldOutLogits fit_on_validation_split(const LabelledFeatures& train);
+  HeldOutLogits fit_by_folds(const LabelledFeatures& train);
 
   Head& head_;
   TrainingFeatures& features_;
