@@ -60,7 +60,7 @@ ClassHeatMaps::ClassHeatMaps(TrainedClassifier& classifier) : classifier_(classi
     if (blocks.empty()) {
       throw Error(loaded.backbone->path().string() + ": no block gives a spatial map to draw a heat map from");
     }
-    blocks_.push_back(blocks.back());
+    blocks_.push_back(blocks.back().name);
   }
 }
 

@@ -44,11 +44,6 @@ OpenedBackbone open_backbone(const FeatureMapRequest& request) {
   return opened;
 }
 
-std::string shape_text(const torch::Tensor& activations) {
-  return std::to_string(activations.size(1)) + " x " + std::to_string(activations.size(2)) + " x " +
-         std::to_string(activations.size(3));
-}
-
 fs::path output_for(const fs::path& out, const std::string& block, bool several) {
   if (!several) return out;
   return out.parent_path() / (out.stem().string() + "_" + block + out.extension().string());
@@ -60,7 +55,10 @@ FeatureMapOutcome feature_maps_to_files(const FeatureMapRequest& request) {
   if (request.channels < 1) throw Error("channels: expected at least 1 feature map per block");
   OpenedBackbone opened = open_backbone(request);
   const Preprocessing& preprocessing = opened.preprocessing;
-  const auto available = opened.backbone->spatial_blocks(preprocessing.height, preprocessing.width);
+  std::vector<std::string> available;
+  for (const SpatialBlock& block : opened.backbone->spatial_blocks(preprocessing.height, preprocessing.width)) {
+    available.push_back(block.name);
+  }
   FeatureMapOutcome outcome;
   outcome.blocks = request.blocks.empty() ? default_feature_blocks(available) : request.blocks;
   if (outcome.blocks.empty()) throw Error(path_text(opened.backbone->path()) + ": no block gives a spatial map");
@@ -89,11 +87,10 @@ FeatureMapOutcome feature_maps_to_files(const FeatureMapRequest& request) {
 std::vector<std::string> describe_spatial_blocks(const FeatureMapRequest& request) {
   OpenedBackbone opened = open_backbone(request);
   const Preprocessing& preprocessing = opened.preprocessing;
-  const torch::Tensor probe =
-      torch::zeros({1, 3, preprocessing.height, preprocessing.width}, opened.backbone->device());
   std::vector<std::string> described;
-  for (const std::string& block : opened.backbone->spatial_blocks(preprocessing.height, preprocessing.width)) {
-    described.push_back(block + " [" + shape_text(opened.backbone->through_block(probe, block).activations) + "]");
+  for (const SpatialBlock& block : opened.backbone->spatial_blocks(preprocessing.height, preprocessing.width)) {
+    described.push_back(block.name + " [" + std::to_string(block.shape[0]) + " x " + std::to_string(block.shape[1]) +
+                        " x " + std::to_string(block.shape[2]) + "]");
   }
   return described;
 }

@@ -132,17 +132,17 @@ class TorchScriptBackbone final : public Backbone {
     return FrozenPrefix{chain_[cut_].name, std::vector<int64_t>(shape.begin() + 1, shape.end())};
   }
 
-  std::vector<std::string> spatial_blocks(int height, int width) override {
+  std::vector<SpatialBlock> spatial_blocks(int height, int width) override {
     if (spatial_blocks_size_ == std::make_pair(height, width)) return spatial_blocks_;
     if (const auto mismatch = chain_mismatch(height, width)) {
       throw Error(path_.string() + ": cannot show what its blocks see: " + *mismatch);
     }
-    std::vector<std::string> blocks;
+    std::vector<SpatialBlock> blocks;
     torch::InferenceMode inference;
     torch::Tensor output = channels_last(torch::zeros({1, 3, height, width}, device_));
     for (ChainLink& link : chain_) {
       output = link.module.forward({output}).toTensor();
-      if (output.dim() == 4) blocks.push_back(link.name);
+      if (output.dim() == 4) blocks.push_back({link.name, {output.size(1), output.size(2), output.size(3)}});
     }
     spatial_blocks_size_ = {height, width};
     spatial_blocks_ = blocks;
@@ -151,9 +151,10 @@ class TorchScriptBackbone final : public Backbone {
 
   BlockOutput through_block(const torch::Tensor& images, const std::string& block) override {
     const auto blocks = spatial_blocks(static_cast<int>(images.size(2)), static_cast<int>(images.size(3)));
-    if (std::find(blocks.begin(), blocks.end(), block) == blocks.end()) {
+    if (std::none_of(blocks.begin(), blocks.end(),
+                     [&](const SpatialBlock& spatial) { return spatial.name == block; })) {
       std::string listed;
-      for (const auto& name : blocks) listed += (listed.empty() ? "" : ", ") + name;
+      for (const SpatialBlock& spatial : blocks) listed += (listed.empty() ? "" : ", ") + spatial.name;
       throw Error(path_.string() + ": no block \"" + block + "\" with a spatial output; its blocks are " + listed);
     }
     const auto link = static_cast<size_t>(
@@ -319,7 +320,7 @@ class TorchScriptBackbone final : public Backbone {
   std::vector<ChainLink> chain_;
   size_t cut_ = 0;                                 // chain_[cut_] is the first link that trains
   std::pair<int, int> spatial_blocks_size_{0, 0};  // the input size spatial_blocks_ were found for
-  std::vector<std::string> spatial_blocks_;
+  std::vector<SpatialBlock> spatial_blocks_;
   int feature_dim_ = 0;
   std::set<std::string> tuned_modules_;  // modules holding unfrozen parameters
   bool batch_norm_trains_ = false;

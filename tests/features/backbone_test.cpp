@@ -257,10 +257,18 @@ TEST(BackboneFrozenPrefix, NoCutWhereTheForwardIsNotTheChainOrNothingStaysFrozen
             "its first module (features.0) trains, so nothing before it stays fixed");
 }
 
+std::vector<std::string> names_of(const std::vector<tl::SpatialBlock>& blocks) {
+  std::vector<std::string> names;
+  for (const tl::SpatialBlock& block : blocks) names.push_back(block.name);
+  return names;
+}
+
 TEST(Backbone, SpatialBlocksAreTheModulesOfItsChainInForwardOrder) {
   auto stack = load("stack", "tiny");
-  EXPECT_EQ(stack->spatial_blocks(32, 32), (std::vector<std::string>{"features.0", "features.1", "features.2"}));
-  EXPECT_EQ(load("tiny")->spatial_blocks(32, 32), (std::vector<std::string>{"conv", "bn", "relu"}));
+  const std::vector<tl::SpatialBlock> blocks = stack->spatial_blocks(32, 32);
+  EXPECT_EQ(names_of(blocks), (std::vector<std::string>{"features.0", "features.1", "features.2"}));
+  EXPECT_EQ(names_of(load("tiny")->spatial_blocks(32, 32)), (std::vector<std::string>{"conv", "bn", "relu"}));
+  EXPECT_EQ(blocks[1].shape, (std::vector<int64_t>{8, 8, 8})) << "one image's output, as through_block gives it";
   // Pooled inside: its last module's output is no longer a map.
   const auto images = torch::randn({2, 3, 32, 32}, at::detail::createCPUGenerator(3));
   const tl::BlockOutput middle = stack->through_block(images, "features.1");

@@ -30,6 +30,12 @@ struct FrozenPrefix {
   int64_t activation_values() const;      // their product
 };
 
+// A module of the backbone's chain whose output is a spatial map (Backbone::spatial_blocks).
+struct SpatialBlock {
+  std::string name;            // as fine-tuning names blocks: "features.17", "layer4.1"
+  std::vector<int64_t> shape;  // of one image's output: channels, height, width
+};
+
 // A block's output and what the rest of the backbone makes of it (Backbone::through_block).
 struct BlockOutput {
   torch::Tensor activations;  // [N, C, h, w], a leaf that requires gradients
@@ -77,10 +83,10 @@ class Backbone {
   virtual torch::Tensor features_from_prefix(const torch::Tensor& activations) = 0;
 
   // Looking inside (feature maps, class heat maps). The modules of that chain whose output for
-  // `height` x `width` images is a spatial map [N, C, h, w], in forward order, named as fine-tuning
-  // names blocks ("features.17", "layer4.1"). Throws tl::Error naming the file when the forward is
-  // not the chain of its modules, since no module's output can then be taken for the backbone's own.
-  virtual std::vector<std::string> spatial_blocks(int height, int width) = 0;
+  // `height` x `width` images is a spatial map [N, C, h, w], in forward order, with that shape (one
+  // pass finds them all). Throws tl::Error naming the file when the forward is not the chain of its
+  // modules, since no module's output can then be taken for the backbone's own.
+  virtual std::vector<SpatialBlock> spatial_blocks(int height, int width) = 0;
   // One of those blocks' output for images on device(), and the features from it.
   virtual BlockOutput through_block(const torch::Tensor& images, const std::string& block) = 0;
 
