@@ -326,7 +326,7 @@ const nlohmann::json* ConfigReader::mapping(const std::string& key) {
 void ConfigReader::finish() const {
   if (node_ == nullptr) return;
   for (const auto& [key, value] : node_->items()) {
-    if (std::find(consumed_.begin(), consumed_.end(), key) != consumed_.end()) continue;
+    if (value.is_null() || std::find(consumed_.begin(), consumed_.end(), key) != consumed_.end()) continue;
     std::string known;
     for (const auto& name : consumed_) known += (known.empty() ? "" : ", ") + name;
     fail(key, "unknown key (known keys here: " + known + ")");

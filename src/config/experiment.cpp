@@ -23,10 +23,30 @@ DataConfig read_data(ConfigReader reader) {
     reader.fail("test_fraction", "not used by layout oxford_pets, which has an official test split");
   }
   if (oxford) data.target = reader.choice("target", kOxfordTargets, data.target);
-  data.val_fraction = reader.number("val_fraction", data.val_fraction, 0.0, 0.9);
+  if (reader.has("val_fold")) {
+    if (reader.has("val_fraction")) {
+      reader.fail("val_fold",
+                  "replaces val_fraction (the fold is the validation split): give one of them (on the command "
+                  "line, --set data.val_fraction=null takes a config's away)");
+    }
+    ConfigReader fold = reader.section("val_fold");
+    ValidationFold chosen;
+    chosen.of = fold.integer("of", chosen.of, 2, 100);
+    chosen.index = fold.integer("index", chosen.index, 0, 99);
+    if (chosen.index >= chosen.of) {
+      fold.fail("index", "expected a fold number below of (" + std::to_string(chosen.of) + "), got " +
+                             std::to_string(chosen.index));
+    }
+    fold.finish();
+    data.val_fold = chosen;
+    data.val_fraction = 1.0 / chosen.of;  // what the validation split holds, for the checks below
+  } else {
+    data.val_fraction = reader.number("val_fraction", data.val_fraction, 0.0, 0.9);
+  }
   data.test_fraction = oxford ? 0.0 : reader.number("test_fraction", data.test_fraction, 0.0, 0.9);
   if (data.val_fraction + data.test_fraction > 0.9) {
-    reader.fail("val_fraction", "val_fraction + test_fraction must leave at least 10% for training");
+    reader.fail(data.val_fold ? "val_fold" : "val_fraction",
+                "val_fraction + test_fraction must leave at least 10% for training");
   }
   data.image_size = reader.optional_integer("image_size", 8, kMaxInputSide);
   if (reader.has("interpolation")) {

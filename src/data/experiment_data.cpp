@@ -7,7 +7,9 @@ namespace tl {
 LayoutOptions layout_options(const DataConfig& data) { return {data.layout, data.root, data.target}; }
 
 SplitOptions split_options(const Experiment& experiment) {
-  return {experiment.data.val_fraction, experiment.data.test_fraction, static_cast<uint64_t>(experiment.seed)};
+  const DataConfig& data = experiment.data;
+  return {data.val_fraction, data.test_fraction, static_cast<uint64_t>(experiment.seed),
+          data.val_fold ? data.val_fold->of : 0, data.val_fold ? data.val_fold->index : 0};
 }
 
 }  // namespace tl

@@ -7,7 +7,7 @@
 
 namespace tl {
 
-std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds, uint64_t seed) {
+std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds, uint64_t key) {
   if (folds < 2) throw Error("k-fold cross-validation needs at least 2 folds, got " + std::to_string(folds));
   std::map<int64_t, std::vector<size_t>> members;
   for (size_t item = 0; item < labels.size(); ++item) {
@@ -17,7 +17,7 @@ std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int folds,
   std::vector<int> fold_of(labels.size());
   size_t dealt = 0;
   for (auto& [label, items] : members) {
-    portable_shuffle(items, mix_key(stream_key(seed, RandomStream::folds), static_cast<uint64_t>(label)));
+    portable_shuffle(items, mix_key(key, static_cast<uint64_t>(label)));
     for (const size_t item : items) fold_of[item] = static_cast<int>(dealt++ % static_cast<size_t>(folds));
   }
   return fold_of;

@@ -7,6 +7,7 @@
 
 #include "tl/base/error.hpp"
 #include "tl/base/random.hpp"
+#include "tl/data/folds.hpp"
 
 namespace tl {
 namespace {
@@ -43,7 +44,7 @@ Split make_split(const Dataset& dataset, const SplitOptions& options) {
     split_shuffle(shuffled, options.seed * 1000003u + static_cast<uint64_t>(label));
     const size_t count = shuffled.size();
     size_t test_count = official ? 0 : share(count, options.test_fraction);
-    size_t val_count = share(count, options.val_fraction);
+    size_t val_count = options.val_folds > 0 ? 0 : share(count, options.val_fraction);
     while (test_count + val_count >= count && test_count + val_count > 0) {
       (val_count >= test_count ? val_count : test_count)--;
     }
@@ -56,6 +57,19 @@ Split make_split(const Dataset& dataset, const SplitOptions& options) {
   if (official) {
     for (size_t i = 0; i < dataset.samples.size(); ++i) {
       if (dataset.official[i] == OfficialSplit::test) split.test.push_back(i);
+    }
+  }
+  if (options.val_folds > 0) {
+    std::vector<size_t> pool = std::move(split.train);
+    std::sort(pool.begin(), pool.end());
+    std::vector<int64_t> labels;
+    labels.reserve(pool.size());
+    for (const size_t index : pool) labels.push_back(dataset.samples[index].label);
+    const std::vector<int> fold_of =
+        stratified_folds(labels, options.val_folds, stream_key(options.seed, RandomStream::validation_fold));
+    split.train.clear();
+    for (size_t i = 0; i < pool.size(); ++i) {
+      (fold_of[i] == options.val_fold_index ? split.val : split.train).push_back(pool[i]);
     }
   }
   for (auto* part : {&split.train, &split.val, &split.test}) std::sort(part->begin(), part->end());

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include "tl/base/random.hpp"
 #include "tl/data/folds.hpp"
 #include "tl/run/temperature_fit.hpp"
 #include "tl/train/epoch_steps.hpp"
@@ -92,7 +93,7 @@ LogisticProbeStage::HeldOutLogits LogisticProbeStage::fit_by_folds(const Labelle
   const torch::Tensor label_values = image_labels.to(torch::kCPU, torch::kLong).contiguous();
   const std::vector<int> image_fold =
       stratified_folds({label_values.data_ptr<int64_t>(), label_values.data_ptr<int64_t>() + label_values.numel()},
-                       config_.folds, seed_);
+                       config_.folds, stream_key(seed_, RandomStream::folds));
   // Every view of an image sits in the image's fold: a fit must not see another crop of a photo it
   // is scored on.
   const auto training_images = static_cast<std::ptrdiff_t>(first_view.size());

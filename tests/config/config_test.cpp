@@ -200,6 +200,14 @@ INSTANTIATE_TEST_SUITE_P(
             "data: {layout: petimages, root: d, val_fraction: 0}\nmodel: {backbone: b.pt, head: {type: logistic}}\n",
             "model.head.l2: choosing among several L2 strengths needs held-out images (data.val_fraction > 0, or "
             "train.folds >= 2 for k-fold cross-validation); give one value to fit without a choice"},
+        InvalidCase{
+            "val_fold_and_val_fraction",
+            "data: {layout: petimages, root: d, val_fraction: 0.2, val_fold: {index: 1}}\nmodel: {backbone: b.pt}\n",
+            "data.val_fold: replaces val_fraction (the fold is the validation split): give one of them (on the "
+            "command line, --set data.val_fraction=null takes a config's away)"},
+        InvalidCase{"val_fold_index_beyond_folds",
+                    "data: {layout: petimages, root: d, val_fold: {index: 5, of: 5}}\nmodel: {backbone: b.pt}\n",
+                    "data.val_fold.index: expected a fold number below of (5), got 5"},
         InvalidCase{"one_fold",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: logistic}}\n"
                     "train: {folds: 1}\n",
@@ -432,6 +440,24 @@ TEST(Config, LogisticHeadDefaultsAreResolved) {
   EXPECT_EQ(k_fold.train.folds, 5);
   EXPECT_EQ(k_fold.model.head.l2.size(), 15u) << "k-fold holds images out without a validation split";
   EXPECT_EQ(k_fold.resolved["train"]["folds"], 5);
+}
+
+TEST(Config, AValidationFoldReplacesTheValidationFraction) {
+  const tl::Experiment experiment = tl::load_experiment(
+      tl::ConfigSource::from_text("data: {layout: petimages, root: d, val_fold: {index: 2}}\nmodel: {backbone: b.pt}\n",
+                                  tl::ConfigFormat::yaml, "fold.yaml", "/tmp"));
+  ASSERT_TRUE(experiment.data.val_fold);
+  EXPECT_EQ(experiment.data.val_fold->index, 2);
+  EXPECT_EQ(experiment.data.val_fold->of, 5) << "five folds unless told";
+  EXPECT_EQ(experiment.resolved["data"]["val_fold"], (nlohmann::json{{"index", 2}, {"of", 5}}));
+  EXPECT_FALSE(experiment.resolved["data"].contains("val_fraction"));
+  // A config's val_fraction is taken away by setting it to null, as on the command line.
+  tl::ConfigSource source =
+      tl::ConfigSource::from_text("data: {layout: petimages, root: d, val_fraction: 0.2}\nmodel: {backbone: b.pt}\n",
+                                  tl::ConfigFormat::yaml, "fold.yaml", "/tmp");
+  source.apply_override("data.val_fraction=null");
+  source.apply_override("data.val_fold.index=1");
+  EXPECT_EQ(tl::load_experiment(source).data.val_fold->index, 1);
 }
 
 TEST(Config, SyntaxErrorsNameTheFileAndLine) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "tl/base/error.hpp"
+#include "tl/base/random.hpp"
 
 namespace {
 
@@ -22,7 +23,7 @@ std::vector<int64_t> uneven_labels() {
 
 TEST(StratifiedFolds, FoldSizesDifferByAtMostOneAndEachClassIsSpreadEvenly) {
   const std::vector<int64_t> labels = uneven_labels();
-  const std::vector<int> fold_of = tl::stratified_folds(labels, 5, 0);
+  const std::vector<int> fold_of = tl::stratified_folds(labels, 5, tl::stream_key(0, tl::RandomStream::folds));
   ASSERT_EQ(fold_of.size(), labels.size());
   std::vector<int> sizes(5);
   std::map<int64_t, std::vector<int>> per_class;
@@ -42,8 +43,10 @@ TEST(StratifiedFolds, FoldSizesDifferByAtMostOneAndEachClassIsSpreadEvenly) {
 
 TEST(StratifiedFolds, TheSeedFixesTheAssignment) {
   const std::vector<int64_t> labels = uneven_labels();
-  EXPECT_EQ(tl::stratified_folds(labels, 5, 3), tl::stratified_folds(labels, 5, 3));
-  EXPECT_NE(tl::stratified_folds(labels, 5, 3), tl::stratified_folds(labels, 5, 4));
+  EXPECT_EQ(tl::stratified_folds(labels, 5, tl::stream_key(3, tl::RandomStream::folds)),
+            tl::stratified_folds(labels, 5, tl::stream_key(3, tl::RandomStream::folds)));
+  EXPECT_NE(tl::stratified_folds(labels, 5, tl::stream_key(3, tl::RandomStream::folds)),
+            tl::stratified_folds(labels, 5, tl::stream_key(4, tl::RandomStream::folds)));
 }
 
 TEST(StratifiedFolds, FewerThanTwoFoldsOrANegativeLabelIsAnError) {

@@ -48,6 +48,32 @@ TEST(Split, StratifiedFractionsPartitionEverySample) {
   EXPECT_EQ(per_label(dataset, split.train).at(3), 1) << "a class of one keeps its sample for training";
 }
 
+// data.val_fold: the K folds' validation splits partition what is not test, the test split is the
+// one val_fraction would leave, and each fold holds its share of every class.
+TEST(Split, ValidationFoldsPartitionTheImagesOutsideTheTestSplit) {
+  const auto dataset = synthetic_dataset({100, 40, 7, 1});
+  tl::SplitOptions options{0.0, 0.1, 7};
+  const tl::Split without_validation = tl::make_split(dataset, options);
+  options.val_folds = 4;
+  std::vector<size_t> validated;
+  for (int index = 0; index < 4; ++index) {
+    options.val_fold_index = index;
+    const tl::Split split = tl::make_split(dataset, options);
+    EXPECT_EQ(split.test, without_validation.test) << "fold " << index;
+    EXPECT_EQ(split.train.size() + split.val.size(), without_validation.train.size());
+    EXPECT_NEAR(static_cast<double>(split.val.size()), without_validation.train.size() / 4.0, 1.0);
+    const auto val = per_label(dataset, split.val);
+    EXPECT_NEAR(val.at(0), 90 / 4.0, 1.0) << "fold " << index;
+    EXPECT_NEAR(val.at(1), 36 / 4.0, 1.0) << "fold " << index;
+    for (const size_t image : split.val) {
+      EXPECT_FALSE(std::binary_search(split.train.begin(), split.train.end(), image));
+    }
+    validated.insert(validated.end(), split.val.begin(), split.val.end());
+  }
+  std::sort(validated.begin(), validated.end());
+  EXPECT_EQ(validated, without_validation.train) << "every image outside the test split validates once";
+}
+
 TEST(Split, SameSeedSameSplitOtherSeedOtherSplit) {
   const auto dataset = synthetic_dataset({50, 50});
   const auto a = tl::make_split(dataset, {0.2, 0.2, 1});
@@ -75,6 +101,10 @@ TEST(Split, AnExperimentsSplitFollowsItsFractionsAndSeed) {
   EXPECT_EQ(split.test.size(), 12u);
   experiment.seed = 8;
   EXPECT_NE(tl::make_split(dataset, tl::split_options(experiment)).test, split.test);
+  experiment.data.val_fold = tl::ValidationFold{2, 4};
+  const tl::SplitOptions folded = tl::split_options(experiment);
+  EXPECT_EQ(folded.val_folds, 4);
+  EXPECT_EQ(folded.val_fold_index, 2);
 
   experiment.data.layout = tl::Layout::oxford_pets;
   experiment.data.root = "pets";

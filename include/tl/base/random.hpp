@@ -15,13 +15,14 @@ namespace tl {
 
 // The uses of randomness. The numbers are part of every view and cache key: never reuse one.
 enum class RandomStream : uint64_t {
-  epoch_order = 2,     // the order (or the balanced draws) of a training epoch
-  cached_view = 3,     // which augmented view of an image a cached view is
-  fine_tune_view = 4,  // the fresh augmented views of fine-tuning epochs
-  crop = 5,            // within a view: the random resized crop
-  flip = 6,            //                the horizontal flip
-  jitter = 7,          //                the colour jitter factors
-  folds = 8,           // which fold of k-fold cross-validation an image is in
+  epoch_order = 2,      // the order (or the balanced draws) of a training epoch
+  cached_view = 3,      // which augmented view of an image a cached view is
+  fine_tune_view = 4,   // the fresh augmented views of fine-tuning epochs
+  crop = 5,             // within a view: the random resized crop
+  flip = 6,             //                the horizontal flip
+  jitter = 7,           //                the colour jitter factors
+  folds = 8,            // which fold of the logistic head's k-fold choice an image is in
+  validation_fold = 9,  // which fold of data.val_fold an image is in
 };
 
 // Mixes a number into a key (SplitMix64's finaliser over both): every input bit affects every output bit.

@@ -60,10 +60,11 @@ class ConfigReader {
   // "<file>: <dotted path of key>", the prefix of every error about that key.
   std::string location(const std::string& key) const;
 
-  bool has(const std::string& key) const;
+  bool has(const std::string& key) const;  // present and not null
   // Throws tl::Error "<file>: <path>: <message>" for the given key of this object.
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
-  // Throws if the object holds keys that no getter asked for.
+  // Throws if the object holds keys that no getter asked for. A key set to null counts as absent,
+  // so --set key=null takes a config's setting away (data.val_fraction where data.val_fold replaces it).
   void finish() const;
 
   const nlohmann::json& resolved() const { return *resolved_root_; }

@@ -20,18 +20,26 @@ enum class OxfordTarget { breed, species };
 inline constexpr std::array kOxfordTargets{OxfordTarget::breed, OxfordTarget::species};
 const char* name_of(OxfordTarget target);
 
+// Fold `index` of `of` stratified folds of the images that are not test images serves as the
+// validation split, the others train: K runs with index 0..K-1 cross-validate a recipe.
+struct ValidationFold {
+  int index = 0;
+  int of = 5;
+};
+
 struct DataConfig {
   Layout layout = Layout::image_folder;
   std::filesystem::path root;
-  OxfordTarget target = OxfordTarget::breed;  // oxford_pets only
-  double val_fraction = 0.15;                 // carved from the training data (or the official trainval list)
-  double test_fraction = 0.15;                // layouts without an official test split only
-  std::optional<int> image_size;              // overrides the backbone's input size (square)
+  OxfordTarget target = OxfordTarget::breed;   // oxford_pets only
+  double val_fraction = 0.15;                  // carved from the training data (or the official trainval list)
+  double test_fraction = 0.15;                 // layouts without an official test split only
+  std::optional<ValidationFold> val_fold;      // instead of val_fraction
+  std::optional<int> image_size;               // overrides the backbone's input size (square)
   std::optional<Interpolation> interpolation;  // overrides the backbone metadata's resize interpolation
-  bool reduced_decode = true;                 // decode large JPEGs at reduced scale (Preprocessing::reduced_decode)
-  int batch_size = 0;                         // images per backbone forward pass; 0: backbone_batch_size()
-  int workers = 0;                            // decoding threads; 0 = all cores
-  int prefetch = 4;                           // decoded batches allowed to wait for the consumer
+  bool reduced_decode = true;                  // decode large JPEGs at reduced scale (Preprocessing::reduced_decode)
+  int batch_size = 0;                          // images per backbone forward pass; 0: backbone_batch_size()
+  int workers = 0;                             // decoding threads; 0 = all cores
+  int prefetch = 4;                            // decoded batches allowed to wait for the consumer
 };
 
 }  // namespace tl
