@@ -158,9 +158,10 @@ struct StrengthChoice {
   std::vector<L2Trial> trials;
   double chosen_l2 = 0;
   torch::Tensor held_out_logits;  // the chosen strength's, rows ascending
-  // The chosen strength's fit without the first set: a warm start for the final fit, and the final
-  // fit itself when the held-out rows are not fitted again.
+  // The chosen strength's fit without the first set, in that fit's standardisation: a warm start
+  // for the final fit, and the final fit itself when the held-out rows are not fitted again.
   std::optional<LogisticFit> first_fit;
+  Standardisation first_standardisation;
 };
 
 // Every strength, strongest first (each fit warm-starting the next weaker one's of the same set),
@@ -203,13 +204,22 @@ StrengthChoice choose_strength(const torch::Tensor& x, const torch::Tensor& labe
       choice.chosen_l2 = l2;
       choice.held_out_logits = pooled_logits.index_select(0, ascending).to(torch::kFloat).contiguous();
       choice.first_fit = previous.front();
+      choice.first_standardisation = sets.front().standardisation;
     }
     choice.trials.push_back(std::move(trial));
   }
   return choice;
 }
 
-// The probe's final fit on `x`, standardised over its rows, folded into weights on raw features.
+// The probe's head: `fit`, made in `standardisation`, folded into weights on raw features.
+void set_head(LogisticProbe& probe, const LogisticFit& fit, const Standardisation& standardisation) {
+  // logits = ((x - mean) / scale) W^T + b = x (W / scale)^T + (b - (W / scale) mean)
+  const torch::Tensor weight = fit.weight / standardisation.scale;
+  probe.weight = weight.to(torch::kFloat);
+  probe.bias = (fit.bias - torch::mv(weight, standardisation.mean)).to(torch::kFloat);
+}
+
+// The probe's final fit on `x`, standardised over its rows.
 void fit_final(LogisticProbe& probe, const torch::Tensor& x, const torch::Tensor& labels, int64_t classes,
                const HeadConfig& head, const torch::Tensor& class_weights, const LogisticFit* start) {
   const Standardisation standardisation = standardisation_of(x, head.standardize);
@@ -219,10 +229,7 @@ void fit_final(LogisticProbe& probe, const torch::Tensor& x, const torch::Tensor
                                    class_weights, start);
   }();
   probe.fitted_rows = x.size(0);
-  // logits = ((x - mean) / scale) W^T + b = x (W / scale)^T + (b - (W / scale) mean)
-  const torch::Tensor weight = fit.weight / standardisation.scale;
-  probe.weight = weight.to(torch::kFloat);
-  probe.bias = (fit.bias - torch::mv(weight, standardisation.mean)).to(torch::kFloat);
+  set_head(probe, fit, standardisation);
 }
 
 }  // namespace
@@ -266,9 +273,9 @@ LogisticProbe fit_logistic_probe(const torch::Tensor& train_features, const torc
   if (refit) {
     fit_final(probe, x, labels, classes, head, class_weights, &*choice.first_fit);
   } else {
-    // The chosen trial's own model, on the training rows alone, warm-started from itself: it
-    // returns at once, and its standardisation is the one it was fitted in.
-    fit_final(probe, train_x, train_labels, classes, head, class_weights, &*choice.first_fit);
+    // The chosen trial's own model, fitted on the training rows alone.
+    probe.fitted_rows = train_rows;
+    set_head(probe, *choice.first_fit, choice.first_standardisation);
   }
   probe.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return probe;
