@@ -301,6 +301,14 @@ std::string heat_map_image(const Thumbnail& thumbnail, const std::string& what) 
 
 ThumbnailOverlay overlay_of(const HeatMap& map) { return {map.region, map.rows, map.cols, map.values}; }
 
+// A photo's thumbnail, or why it could not be drawn, in a figure of a photo grid.
+std::string photo_image(const std::string& path, const Thumbnail& thumbnail) {
+  const std::string name = escape_html(fs::path(path).filename().string());
+  return thumbnail.jpeg.empty()
+             ? "<div class=\"missing\">" + name + ": " + escape_html(thumbnail.error) + "</div>"
+             : "<img alt=\"" + name + "\" src=\"data:image/jpeg;base64," + base64_encode(thumbnail.jpeg) + "\">";
+}
+
 std::string highest_losses_grid(const EvaluationRecord& evaluation) {
   if (!evaluation.lists_highest_losses) {
     return missing("This evaluation predates the list of highest-loss photos: run tl-eval again to see them.");
@@ -320,12 +328,7 @@ std::string highest_losses_grid(const EvaluationRecord& evaluation) {
       if (wrong) overlays.push_back(overlay_of(*sample.true_heat_map));
     }
     const PhotoThumbnails thumbnails = make_thumbnails(path, overlays);
-    const Thumbnail& thumbnail = thumbnails.photo;
-    html += "<figure title=\"" + escape_html(path) + "\">";
-    html += thumbnail.jpeg.empty() ? "<div class=\"missing\">" + escape_html(fs::path(path).filename().string()) +
-                                         ": " + escape_html(thumbnail.error) + "</div>"
-                                   : "<img alt=\"" + escape_html(fs::path(path).filename().string()) +
-                                         "\" src=\"data:image/jpeg;base64," + base64_encode(thumbnail.jpeg) + "\">";
+    html += "<figure title=\"" + escape_html(path) + "\">" + photo_image(path, thumbnails.photo);
     if (!overlays.empty()) {
       const std::vector<std::string> classes{predicted, truth};
       html += "<div class=\"maps\">";
@@ -456,13 +459,8 @@ std::string label_issues_section(const LabelIssues& found) {
   html += "<div class=\"losses\">";
   for (size_t i = 0; i < found.issues.size() && i < kShownLabelIssues; ++i) {
     const LabelIssue& issue = found.issues[i];
-    const std::string name = fs::path(issue.path).filename().string();
-    const Thumbnail thumbnail = make_thumbnails(issue.path, {}).photo;
-    html += "<figure title=\"" + escape_html(issue.path) + "\">";
-    html += thumbnail.jpeg.empty()
-                ? "<div class=\"missing\">" + escape_html(name) + ": " + escape_html(thumbnail.error) + "</div>"
-                : "<img alt=\"" + escape_html(name) + "\" src=\"data:image/jpeg;base64," +
-                      base64_encode(thumbnail.jpeg) + "\">";
+    html += "<figure title=\"" + escape_html(issue.path) + "\">" +
+            photo_image(issue.path, make_thumbnails(issue.path, {}).photo);
     html += "<figcaption>labelled <b>" + escape_html(found.classes[static_cast<size_t>(issue.given)]) + "</b> " +
             format_percent(issue.given_probability, 1) + "<br><span class=\"wrong\">looks like " +
             escape_html(found.classes[static_cast<size_t>(issue.suggested)]) + " " +
