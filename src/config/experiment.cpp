@@ -231,6 +231,7 @@ TrainConfig read_train(ConfigReader reader, const ModelConfig& model) {
   train.early_stopping_patience = early_stopping.integer("patience", train.early_stopping_patience, 0, 100000);
   train.early_stopping_min_delta = early_stopping.number("min_delta", train.early_stopping_min_delta, 0.0, 1e6);
   early_stopping.finish();
+  train.select_epoch_by = reader.choice("select_epoch_by", kEpochSelections, train.select_epoch_by);
   for (const char* key : {"select_by", "refit", "folds"}) {
     if (!logistic && reader.has(key)) reader.fail(key, "only used by head type logistic");
   }

@@ -49,6 +49,14 @@ const char* name_of(ProbabilityCalibration calibration) {
   return "?";
 }
 
+const char* name_of(EpochSelection selection) {
+  switch (selection) {
+    case EpochSelection::val_loss: return "val_loss";
+    case EpochSelection::val_accuracy: return "val_accuracy";
+  }
+  return "?";
+}
+
 const char* name_of(SelectionMetric metric) {
   switch (metric) {
     case SelectionMetric::accuracy: return "accuracy";

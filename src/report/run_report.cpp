@@ -243,6 +243,9 @@ std::string curves_section(const RunFiles& run) {
     if (run.summary->selected_by == "val_accuracy") {
       accuracy.marks.push_back({static_cast<double>(best_epoch), 100 * best.val_accuracy.value_or(0.0),
                                 "best epoch " + std::to_string(best_epoch)});
+    } else if (run.summary->selected_by == "val_loss") {
+      loss.marks.push_back(
+          {static_cast<double>(best_epoch), best.val_loss.value_or(0.0), "best epoch " + std::to_string(best_epoch)});
     } else {
       loss.marks.push_back(
           {static_cast<double>(best_epoch), best.train_loss, "best epoch " + std::to_string(best_epoch)});

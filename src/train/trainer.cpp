@@ -216,7 +216,7 @@ void Trainer::compute_features_and_make_head() {
         {loaded.backbone->path().string(), loaded.backbone->content_hash(), loaded.preprocessing.describe()});
   }
   state_.emplace(EarlyStoppingSettings{config_.early_stopping_patience, config_.early_stopping_min_delta},
-                 has_validation);
+                 has_validation, config_.select_epoch_by);
 }
 
 // A class without training images would still get an output the head never learns: an error naming
@@ -299,7 +299,7 @@ void Trainer::resume_from_last_checkpoint() {
   state_ =
       TrainingState::from_json(last.record.training_state,
                                EarlyStoppingSettings{config_.early_stopping_patience, config_.early_stopping_min_delta},
-                               state_->has_validation(), last_path.string());
+                               state_->has_validation(), config_.select_epoch_by, last_path.string());
   // Lines written after last.pt (a crash between the two) are dropped: those epochs run again. So is a
   // torn last line; last.pt holds its own epoch's line, which stands in for one that is missing.
   std::vector<EpochMetrics> lines;
@@ -486,7 +486,7 @@ RunSummary Trainer::summary() const {
   summary.epochs_configured = config_.epochs + fine_tune.epochs;
   summary.stopped_early = state_->stopped_early();
   summary.best_epoch = summary.best.epoch;
-  summary.selected_by = state_->has_validation() ? "val_accuracy" : "train_loss";
+  summary.selected_by = state_->has_validation() ? name_of(config_.select_epoch_by) : "train_loss";
   if (augmentation.enabled())
     summary.augmentation = {{"views", features_->views()}, {"settings", augmentation.describe()}};
   summary.head_fit = state_->head_fit();

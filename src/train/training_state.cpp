@@ -1,5 +1,8 @@
 #include "tl/train/training_state.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "tl/base/error.hpp"
 #include "tl/config/enum_names.hpp"
 
@@ -18,13 +21,19 @@ const char* name_of(Stage stage) {
   return "?";
 }
 
-bool improves(const EpochResult& candidate, const EpochResult& best, bool has_validation) {
-  if (!has_validation) return candidate.loss < best.loss;
-  return candidate.accuracy > best.accuracy || (candidate.accuracy == best.accuracy && candidate.loss < best.loss);
+bool improves(const EpochResult& candidate, const EpochResult& best, bool has_validation, EpochSelection rule) {
+  if (!has_validation || rule == EpochSelection::val_loss) return candidate.loss < best.loss;
+  const double images_apart =
+      std::abs(candidate.accuracy - best.accuracy) * static_cast<double>(std::max(candidate.samples, best.samples));
+  if (images_apart <= 1.0 + 1e-9) return candidate.loss < best.loss;
+  return candidate.accuracy > best.accuracy;
 }
 
-TrainingState::TrainingState(EarlyStoppingSettings early_stopping, bool has_validation)
-    : has_validation_(has_validation), early_stopping_(early_stopping), early_stopping_settings_(early_stopping) {}
+TrainingState::TrainingState(EarlyStoppingSettings early_stopping, bool has_validation, EpochSelection selection)
+    : has_validation_(has_validation),
+      selection_(selection),
+      early_stopping_(early_stopping),
+      early_stopping_settings_(early_stopping) {}
 
 void TrainingState::begin_stage(Stage stage) {
   stopped_early_ = stopped_early();
@@ -37,7 +46,7 @@ bool TrainingState::finish_epoch(const EpochResult& trained, const EpochResult& 
                                  const nlohmann::json& metrics) {
   ++epoch_;
   const EpochResult& selection = has_validation_ ? validated : trained;
-  const bool best = !best_ || improves(selection, *best_, has_validation_);
+  const bool best = !best_ || improves(selection, *best_, has_validation_, selection_);
   if (best) {
     best_ = selection;
     best_metrics_ = metrics;
@@ -58,8 +67,8 @@ nlohmann::json TrainingState::to_json() const {
 }
 
 TrainingState TrainingState::from_json(const nlohmann::json& json, EarlyStoppingSettings early_stopping,
-                                       bool has_validation, const std::string& source) {
-  TrainingState state(early_stopping, has_validation);
+                                       bool has_validation, EpochSelection selection, const std::string& source) {
+  TrainingState state(early_stopping, has_validation, selection);
   try {
     if (json.at("format").get<int>() != kStateFormat) {
       throw Error(source + ": training state format " + json.at("format").dump() + ", this tl reads format " +

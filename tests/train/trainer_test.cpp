@@ -64,18 +64,16 @@ class Trainer : public ::testing::Test {
   TempDirectory dir;
 };
 
-TEST_F(Trainer, BestCheckpointIsTheEpochWithTheBestValidationAccuracy) {
+TEST_F(Trainer, BestCheckpointIsTheEpochWithTheLowestValidationLoss) {
   const nlohmann::json summary = tl::train(experiment("run")).to_json();
   const auto lines = metrics_of(dir / "run");
   ASSERT_EQ(lines.size(), 8u);
   size_t best = 0;
   for (size_t i = 1; i < lines.size(); ++i) {
-    const double accuracy = lines[i]["val_accuracy"], best_accuracy = lines[best]["val_accuracy"];
-    if (accuracy > best_accuracy || (accuracy == best_accuracy && lines[i]["val_loss"] < lines[best]["val_loss"])) {
-      best = i;
-    }
+    if (lines[i]["val_loss"] < lines[best]["val_loss"]) best = i;
   }
   EXPECT_EQ(summary["best_epoch"], best + 1);
+  EXPECT_EQ(summary["selected_by"], "val_loss");
   EXPECT_EQ(summary_of(dir / "run"), summary);
   EXPECT_EQ(tl::load_checkpoint(dir / "run/best.pt", torch::kCPU).record.epoch, static_cast<int>(best) + 1);
   const tl::LoadedCheckpoint last = tl::load_checkpoint(dir / "run/last.pt", torch::kCPU);

@@ -76,6 +76,14 @@ inline constexpr std::array kSelectionMetrics{SelectionMetric::accuracy, Selecti
                                               SelectionMetric::log_loss};
 const char* name_of(SelectionMetric metric);
 
+// Which epoch of a head or fine-tuning stage becomes best.pt: the lowest validation loss, or the
+// highest validation accuracy with accuracies within one image of each other counted as tied and
+// broken by the loss (so that one image of a small validation split does not pick an undertrained
+// head). Without a validation split, the lowest training loss either way.
+enum class EpochSelection { val_loss, val_accuracy };
+inline constexpr std::array kEpochSelections{EpochSelection::val_loss, EpochSelection::val_accuracy};
+const char* name_of(EpochSelection selection);
+
 struct TrainConfig {
   int epochs = 10;
   int batch_size = 64;
@@ -90,6 +98,7 @@ struct TrainConfig {
   // Stop after `patience` epochs in which the validation loss (training loss without a validation
   // split) did not fall below its lowest value by more than min_delta; patience 0 = off.
   int early_stopping_patience = 0;
+  EpochSelection select_epoch_by = EpochSelection::val_loss;
   double early_stopping_min_delta = 0.0;
   // Logistic head only: the metric that chooses the L2 strength, and whether the chosen strength is
   // then fitted again on training and validation images together (default: yes, unless fine-tuning

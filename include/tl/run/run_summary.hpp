@@ -48,7 +48,7 @@ struct RunSummary {
   int epochs_configured = 0;  // planned; format 1: as many as were run
   bool stopped_early = false;
   int best_epoch = 0;
-  std::string selected_by;  // val_accuracy | train_loss
+  std::string selected_by;  // val_loss | val_accuracy | train_loss
   EpochMetrics best, last;
   // Stage details shown as recorded (their own shapes are in the schema); null when they do not apply.
   nlohmann::json augmentation;  // {views, settings} when training saw augmented views

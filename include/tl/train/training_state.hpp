@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tl/config/train_options.hpp"
 #include "tl/train/early_stopping.hpp"
 
 namespace tl {
@@ -25,13 +26,13 @@ struct EpochResult {
   int64_t samples = 0;
 };
 
-// Best-epoch rule: higher validation accuracy, ties broken by lower validation loss; without a
-// validation split, lower training loss.
-bool improves(const EpochResult& candidate, const EpochResult& best, bool has_validation);
+// Whether `candidate` is a better epoch than `best` by the rule (EpochSelection); without a
+// validation split, by the lower training loss.
+bool improves(const EpochResult& candidate, const EpochResult& best, bool has_validation, EpochSelection rule);
 
 class TrainingState {
  public:
-  TrainingState(EarlyStoppingSettings early_stopping, bool has_validation);
+  TrainingState(EarlyStoppingSettings early_stopping, bool has_validation, EpochSelection selection);
 
   int epoch() const { return epoch_; }  // epochs completed
   Stage stage() const { return stage_; }
@@ -61,7 +62,7 @@ class TrainingState {
   nlohmann::json to_json() const;
   // Throws tl::Error naming `source` when the state is incomplete or of another format.
   static TrainingState from_json(const nlohmann::json& json, EarlyStoppingSettings early_stopping, bool has_validation,
-                                 const std::string& source);
+                                 EpochSelection selection, const std::string& source);
 
  private:
   int epoch_ = 0;
@@ -69,6 +70,7 @@ class TrainingState {
   int stage_start_ = 0;
   bool stopped_early_ = false;
   bool has_validation_;
+  EpochSelection selection_;
   EarlyStopping early_stopping_;
   EarlyStoppingSettings early_stopping_settings_;
   std::optional<EpochResult> best_;
