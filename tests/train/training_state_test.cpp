@@ -80,8 +80,8 @@ TEST(TrainingState, AJsonRoundTripContinuesExactlyLikeTheOriginal) {
   original.finish_epoch({}, result(0.69, 0.3), line(2));
   original.begin_stage(tl::Stage::fine_tune);
   original.finish_epoch({}, result(0.695, 0.35), line(3));
-  tl::TrainingState restored =
-      tl::TrainingState::from_json(nlohmann::json::parse(original.to_json().dump()), settings, true, tl::EpochSelection::val_loss, "last.pt");
+  tl::TrainingState restored = tl::TrainingState::from_json(nlohmann::json::parse(original.to_json().dump()), settings,
+                                                            true, tl::EpochSelection::val_loss, "last.pt");
   EXPECT_EQ(restored.to_json(), original.to_json());
   for (double loss : {0.689, 0.6899, 0.7, 0.71}) {
     EXPECT_EQ(original.finish_epoch({}, result(loss, 0.35), line(original.epoch() + 1)),
