@@ -117,40 +117,8 @@ std::vector<std::pair<std::string, nlohmann::json>> read_assignments(ConfigReade
   return assignments;
 }
 
-}  // namespace
-
-Gate parse_gate(const std::string& text, const std::string& origin) {
-  const auto equals = text.find('=');
-  const std::string metric = text.substr(0, equals);
-  if (equals == std::string::npos || !is_sweep_metric(metric) || metric == "val_loss") {
-    throw Error(origin + " " + text + ": expected METRIC=VALUE with METRIC one of top1|mean_per_class|val_accuracy");
-  }
-  try {
-    size_t used = 0;
-    const double minimum = std::stod(text.substr(equals + 1), &used);
-    if (used != text.size() - equals - 1) throw std::invalid_argument("trailing text");
-    return {metric, minimum, origin};
-  } catch (const std::exception&) {
-    throw Error(origin + " " + text + ": expected a number after '='");
-  }
-}
-
-Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory) {
-  const ConfigSource source = ConfigSource::from_file(file);
-  ConfigReader reader(source);
-  Sweep sweep;
-  sweep.file = file;
-  sweep.name = reader.string("name", file.stem().string());
-  if (const auto problem = directory_name_problem(sweep.name, "the sweep directory")) reader.fail("name", *problem);
-  const fs::path base = reader.required_path("base");
-  sweep.directory = reader.optional_path("dir").value_or((fs::current_path() / "runs" / sweep.name).lexically_normal());
-  if (directory) sweep.directory = fs::absolute(*directory).lexically_normal();
-  sweep.split = reader.choice("split", {"val", "test"}, sweep.split);
-  sweep.metric = reader.choice("metric", {"top1", "mean_per_class", "val_accuracy", "val_loss"}, sweep.metric);
-  sweep.gates = read_gates(reader, "fail_under");
-  const auto common = read_assignments(reader, "set");
-
-  // Grid: every combination of the listed values, the last key varying fastest.
+// Grid: every combination of the listed values, the last key varying fastest.
+void read_grid(ConfigReader& reader, Sweep& sweep) {
   std::vector<std::vector<std::pair<std::string, nlohmann::json>>> combinations{{}};
   std::vector<std::vector<std::string>> combination_tokens{{}};
   if (const nlohmann::json* grid = reader.mapping("grid")) {
@@ -191,6 +159,63 @@ Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory)
       sweep.variants.push_back(std::move(variant));
     }
   }
+}
+
+// Each variant becomes its recipe's runs: itself, or one per validation fold.
+void expand_folds(Sweep& sweep) {
+  for (auto& variant : sweep.variants) variant.recipe = variant.name;
+  if (sweep.folds < 2) return;
+  std::vector<SweepVariant> fold_runs;
+  fold_runs.reserve(sweep.variants.size() * static_cast<size_t>(sweep.folds));
+  for (const auto& variant : sweep.variants) {
+    for (int fold = 0; fold < sweep.folds; ++fold) {
+      SweepVariant& run = fold_runs.emplace_back(variant);
+      run.name = variant.name + "__fold-" + std::to_string(fold);
+      run.fold = fold;
+    }
+  }
+  sweep.variants = std::move(fold_runs);
+}
+
+}  // namespace
+
+Gate parse_gate(const std::string& text, const std::string& origin) {
+  const auto equals = text.find('=');
+  const std::string metric = text.substr(0, equals);
+  if (equals == std::string::npos || !is_sweep_metric(metric) || metric == "val_loss") {
+    throw Error(origin + " " + text + ": expected METRIC=VALUE with METRIC one of top1|mean_per_class|val_accuracy");
+  }
+  try {
+    size_t used = 0;
+    const double minimum = std::stod(text.substr(equals + 1), &used);
+    if (used != text.size() - equals - 1) throw std::invalid_argument("trailing text");
+    return {metric, minimum, origin};
+  } catch (const std::exception&) {
+    throw Error(origin + " " + text + ": expected a number after '='");
+  }
+}
+
+Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory) {
+  const ConfigSource source = ConfigSource::from_file(file);
+  ConfigReader reader(source);
+  Sweep sweep;
+  sweep.file = file;
+  sweep.name = reader.string("name", file.stem().string());
+  if (const auto problem = directory_name_problem(sweep.name, "the sweep directory")) reader.fail("name", *problem);
+  const fs::path base = reader.required_path("base");
+  sweep.directory = reader.optional_path("dir").value_or((fs::current_path() / "runs" / sweep.name).lexically_normal());
+  if (directory) sweep.directory = fs::absolute(*directory).lexically_normal();
+  sweep.split = reader.choice("split", {"val", "test"}, sweep.split);
+  sweep.folds = reader.integer("folds", sweep.folds, 0, 100);
+  if (sweep.folds == 1) {
+    reader.fail("folds", "one fold holds no images out: give 0 (one run per variant) or at least 2");
+  }
+  sweep.metric = reader.choice("metric", {"top1", "mean_per_class", "val_accuracy", "val_loss"},
+                               sweep.folds == 0 ? sweep.metric : "val_accuracy");
+  sweep.gates = read_gates(reader, "fail_under");
+  const auto common = read_assignments(reader, "set");
+
+  read_grid(reader, sweep);
 
   for (ConfigReader item : reader.sections("variants")) {
     SweepVariant variant;
@@ -208,10 +233,12 @@ Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory)
   }
   reader.finish();
   if (sweep.variants.empty()) reader.fail("grid", "a sweep needs a grid or a list of variants");
-  if (sweep.variants.size() > kMaxSweepVariants) {
-    reader.fail("variants", std::to_string(sweep.variants.size()) + " variants, more than the " +
-                                std::to_string(kMaxSweepVariants) + " a sweep may hold");
+  const size_t runs = sweep.variants.size() * static_cast<size_t>(std::max(1, sweep.folds));
+  if (runs > kMaxSweepVariants) {
+    reader.fail(sweep.folds == 0 ? "variants" : "folds", std::to_string(runs) + " runs, more than the " +
+                                                             std::to_string(kMaxSweepVariants) + " a sweep may hold");
   }
+  expand_folds(sweep);
 
   std::set<std::string> names;
   for (auto& variant : sweep.variants) {
@@ -223,6 +250,11 @@ Sweep load_sweep(const fs::path& file, const std::optional<fs::path>& directory)
       // No origin: the error is already prefixed with the sweep file and the variant.
       for (const auto& [key, value] : common) config.set(key, value, "", source.base_directory);
       for (const auto& [key, value] : variant.values) config.set(key, value, "", source.base_directory);
+      if (variant.fold >= 0) {
+        // The folds replace whatever validation split the base config or the variant chose.
+        config.set("data.val_fraction", nullptr, "", source.base_directory);
+        config.set("data.val_fold", {{"index", variant.fold}, {"of", sweep.folds}}, "", source.base_directory);
+      }
       config.set("name", variant.name, "", source.base_directory);
       config.set("output.dir", (sweep.directory / variant.name).string(), "", source.base_directory);
       variant.experiment = load_experiment(config);

@@ -22,21 +22,39 @@ HtmlCell table_cell(const std::string& text) {
   return {escape_html(text), numeric ? text : std::string()};
 }
 
+std::vector<std::string> html_headings(const ResultsTable& table) {
+  std::vector<std::string> headings;
+  headings.reserve(table.header.size());
+  for (const auto& column : table.header) headings.push_back(escape_html(column));
+  return headings;
+}
+
+std::vector<std::vector<HtmlCell>> html_rows(const ResultsTable& table) {
+  std::vector<std::vector<HtmlCell>> rows;
+  rows.reserve(table.rows.size());
+  for (const auto& cells : table.rows) {
+    std::vector<HtmlCell>& row = rows.emplace_back();
+    row.reserve(cells.size());
+    for (const auto& cell : cells) row.push_back(table_cell(cell));
+  }
+  return rows;
+}
+
 std::string ranked_table(const Sweep& sweep, const std::vector<VariantResult>& results) {
   const ResultsTable table = make_results_table(sweep, results);
-  std::vector<std::string> headings;
-  for (const auto& column : table.header) headings.push_back(escape_html(column));
-  std::vector<std::vector<HtmlCell>> rows;
-  for (size_t r = 0; r < table.rows.size(); ++r) {
-    std::vector<HtmlCell> row;
-    for (const auto& cell : table.rows[r]) row.push_back(table_cell(cell));
+  std::vector<std::vector<HtmlCell>> rows = html_rows(table);
+  for (size_t r = 0; r < rows.size(); ++r) {
     const std::string& name = results[r].name;
     if (fs::exists(sweep.directory / name / "report.html")) {
-      row[1].html = "<a href=\"" + escape_html(name) + "/report.html\">" + escape_html(name) + "</a>";
+      rows[r][1].html = "<a href=\"" + escape_html(name) + "/report.html\">" + escape_html(name) + "</a>";
     }
-    rows.push_back(std::move(row));
   }
-  return html_table(headings, rows, true, "variants");
+  return html_table(html_headings(table), rows, true, "variants");
+}
+
+std::string recipes_table(const Sweep& sweep, const std::vector<VariantResult>& results) {
+  const ResultsTable table = make_recipes_table(sweep, summarize_recipes(sweep, results));
+  return html_table(html_headings(table), html_rows(table), true, "recipes");
 }
 
 std::string metric_chart(const Sweep& sweep, const std::vector<VariantResult>& results) {
@@ -94,6 +112,12 @@ std::string render_sweep_report(const Sweep& sweep, const std::vector<VariantRes
   for (const auto& result : results) {
     for (const auto& line : result.missed_gates) gates += "<li>" + escape_html(line) + "</li>";
     if (!result.ok) gates += "<li>failed: " + escape_html(result.name) + ": " + escape_html(result.error) + "</li>";
+  }
+  if (sweep.folds >= 2) {
+    page.add_section(
+        "recipes",
+        "Recipes over " + std::to_string(sweep.folds) + " validation folds, by their mean " + escape_html(sweep.metric),
+        recipes_table(sweep, results));
   }
   page.add_section("variants", "Variants, best first",
                    ranked_table(sweep, results) + (gates.empty() ? "<p>Every finished variant met its gates.</p>"

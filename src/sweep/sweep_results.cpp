@@ -1,6 +1,7 @@
 #include "tl/sweep/sweep_results.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -37,6 +38,20 @@ std::string format_fixed(double value, int digits) {
 
 }  // namespace
 
+namespace {
+
+// A cell per varied key: the value this row set, or empty.
+void add_varied_cells(std::vector<std::string>& row, const Sweep& sweep,
+                      const std::vector<std::pair<std::string, nlohmann::json>>& values) {
+  for (const auto& key : sweep.varied_keys) {
+    const auto found =
+        std::find_if(values.begin(), values.end(), [&](const auto& value) { return value.first == key; });
+    row.push_back(found == values.end() ? "" : format_value(found->second));
+  }
+}
+
+}  // namespace
+
 ResultsTable make_results_table(const Sweep& sweep, const std::vector<VariantResult>& results) {
   ResultsTable table;
   table.header = {"best", "variant"};
@@ -47,11 +62,7 @@ ResultsTable make_results_table(const Sweep& sweep, const std::vector<VariantRes
   }
   for (const auto& result : results) {
     std::vector<std::string> row{result.best ? "*" : "", result.name};
-    for (const auto& key : sweep.varied_keys) {
-      const auto found = std::find_if(result.values.begin(), result.values.end(),
-                                      [&](const auto& value) { return value.first == key; });
-      row.push_back(found == result.values.end() ? "" : format_value(found->second));
-    }
+    add_varied_cells(row, sweep, result.values);
     row.emplace_back(result.ok ? "ok" : "failed");
     for (const char* metric : {"top1", "mean_per_class", "val_accuracy", "val_loss"}) {
       row.push_back(result.ok ? format_fixed(result.metrics.at(metric), 4) : "");
@@ -61,6 +72,26 @@ ResultsTable make_results_table(const Sweep& sweep, const std::vector<VariantRes
     row.push_back(result.ok ? format_fixed(result.images_per_second, 1) : "");
     row.emplace_back(!result.ok ? "" : result.missed_gates.empty() ? "passed" : "missed");
     row.push_back(result.error);
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+ResultsTable make_recipes_table(const Sweep& sweep, const std::vector<RecipeResult>& recipes) {
+  ResultsTable table;
+  table.header = {"best", "recipe"};
+  for (const auto& key : sweep.varied_keys) table.header.push_back(key);
+  table.header.emplace_back("folds");
+  for (const char* metric : kSweepMetrics) table.header.emplace_back(std::string(metric) + " (mean ± sd)");
+  for (const auto& recipe : recipes) {
+    std::vector<std::string> row{recipe.best ? "*" : "", recipe.name};
+    add_varied_cells(row, sweep, recipe.values);
+    row.push_back(std::to_string(recipe.finished) + "/" + std::to_string(recipe.folds));
+    for (const char* metric : kSweepMetrics) {
+      row.push_back(recipe.complete()
+                        ? format_fixed(recipe.mean.at(metric), 4) + " ± " + format_fixed(recipe.deviation.at(metric), 4)
+                        : "");
+    }
     table.rows.push_back(std::move(row));
   }
   return table;
@@ -98,6 +129,8 @@ VariantResult read_variant_result(const SweepVariant& variant, const std::string
   }
   VariantResult result;
   result.name = variant.name;
+  result.recipe = variant.recipe;
+  result.fold = variant.fold;
   result.values = variant.values;
   result.ok = true;
   result.metrics["top1"] = evaluation.report.top1;
@@ -107,6 +140,61 @@ VariantResult read_variant_result(const SweepVariant& variant, const std::string
   result.epochs = summary.epochs;
   result.images_per_second = summary.feature_extraction.images_per_second;
   return result;
+}
+
+std::vector<RecipeResult> summarize_recipes(const Sweep& sweep, const std::vector<VariantResult>& results) {
+  std::vector<RecipeResult> recipes;
+  if (sweep.folds < 2) return recipes;
+  for (const auto& variant : sweep.variants) {
+    if (!recipes.empty() && recipes.back().name == variant.recipe) {
+      ++recipes.back().folds;
+      continue;
+    }
+    RecipeResult recipe;
+    recipe.name = variant.recipe;
+    recipe.values = variant.values;
+    recipe.folds = 1;
+    recipes.push_back(std::move(recipe));
+  }
+  for (auto& recipe : recipes) {
+    std::vector<const VariantResult*> folds;
+    for (const auto& result : results) {
+      if (result.recipe == recipe.name && result.ok) folds.push_back(&result);
+    }
+    recipe.finished = static_cast<int>(folds.size());
+    if (!recipe.complete()) continue;
+    for (const char* metric : kSweepMetrics) {
+      double sum = 0.0;
+      for (const VariantResult* fold : folds) sum += fold->metrics.at(metric);
+      const double mean = sum / static_cast<double>(folds.size());
+      double squares = 0.0;
+      for (const VariantResult* fold : folds)
+        squares += (fold->metrics.at(metric) - mean) * (fold->metrics.at(metric) - mean);
+      recipe.mean[metric] = mean;
+      recipe.deviation[metric] = std::sqrt(squares / static_cast<double>(folds.size() - 1));
+    }
+  }
+  const bool ascending = lower_is_better(sweep.metric);
+  std::stable_sort(recipes.begin(), recipes.end(), [&](const RecipeResult& a, const RecipeResult& b) {
+    if (a.complete() != b.complete()) return a.complete();
+    if (!a.complete()) return false;
+    const double x = a.mean.at(sweep.metric), y = b.mean.at(sweep.metric);
+    return ascending ? x < y : x > y;
+  });
+  if (!recipes.empty() && recipes.front().complete()) recipes.front().best = true;
+  return recipes;
+}
+
+nlohmann::json RecipeResult::to_json() const {
+  nlohmann::json values_object = nlohmann::json::object();
+  for (const auto& [key, value] : values) values_object[key] = value;
+  nlohmann::json row = {
+      {"name", name}, {"values", values_object}, {"folds", folds}, {"finished", finished}, {"best", best}};
+  if (complete()) {
+    row["mean"] = mean;
+    row["deviation"] = deviation;
+  }
+  return row;
 }
 
 void rank_results(std::vector<VariantResult>& results, const std::string& metric) {
@@ -143,11 +231,10 @@ std::vector<std::string> apply_gates(std::vector<VariantResult>& results, const 
   return missed;
 }
 
-std::string results_markdown(const Sweep& sweep, const std::vector<VariantResult>& results) {
-  const ResultsTable table = make_results_table(sweep, results);
-  std::ostringstream text;
-  text << "Sweep " << sweep.name << ": " << results.size() << " variants, evaluated on " << sweep.split
-       << ", ranked by " << sweep.metric << "\n\n|";
+namespace {
+
+void write_markdown_table(std::ostringstream& text, const ResultsTable& table) {
+  text << "|";
   for (const auto& column : table.header) text << " " << markdown_cell(column) << " |";
   text << "\n|";
   for (size_t i = 0; i < table.header.size(); ++i) text << "---|";
@@ -156,6 +243,19 @@ std::string results_markdown(const Sweep& sweep, const std::vector<VariantResult
     text << "|";
     for (const auto& cell : row) text << " " << markdown_cell(cell) << " |";
     text << "\n";
+  }
+}
+
+}  // namespace
+
+std::string results_markdown(const Sweep& sweep, const std::vector<VariantResult>& results) {
+  std::ostringstream text;
+  text << "Sweep " << sweep.name << ": " << results.size() << " variants, evaluated on " << sweep.split
+       << ", ranked by " << sweep.metric << "\n\n";
+  write_markdown_table(text, make_results_table(sweep, results));
+  if (sweep.folds >= 2) {
+    text << "\nRecipes over " << sweep.folds << " validation folds, ranked by their mean " << sweep.metric << "\n\n";
+    write_markdown_table(text, make_recipes_table(sweep, summarize_recipes(sweep, results)));
   }
   return text.str();
 }
@@ -172,9 +272,13 @@ void write_results(const Sweep& sweep, const std::vector<VariantResult>& results
 
   nlohmann::json variants = nlohmann::json::array();
   for (const auto& result : results) variants.push_back(result.to_json(sweep.directory / result.name));
-  const nlohmann::json json = {{"format", kSweepResultsFormat}, {"sweep", sweep.name},
-                               {"file", path_text(sweep.file)}, {"split", sweep.split},
-                               {"metric", sweep.metric},        {"variants", variants}};
+  nlohmann::json json = {{"format", kSweepResultsFormat}, {"sweep", sweep.name},    {"file", path_text(sweep.file)},
+                         {"split", sweep.split},          {"metric", sweep.metric}, {"variants", variants}};
+  if (sweep.folds >= 2) {
+    json["folds"] = sweep.folds;
+    json["recipes"] = nlohmann::json::array();
+    for (const auto& recipe : summarize_recipes(sweep, results)) json["recipes"].push_back(recipe.to_json());
+  }
 
   write_file_atomically(sweep.directory / "results.csv", csv.str());
   write_file_atomically(sweep.directory / "results.json", json.dump(2) + "\n");
@@ -187,6 +291,10 @@ nlohmann::json VariantResult::to_json(const std::filesystem::path& run) const {
   for (const auto& [key, value] : values) values_object[key] = value;
   nlohmann::json row = {{"name", name}, {"values", values_object},      {"status", ok ? "ok" : "failed"},
                         {"best", best}, {"wall_seconds", wall_seconds}, {"run", path_text(run)}};
+  if (fold >= 0) {
+    row["recipe"] = recipe;
+    row["fold"] = fold;
+  }
   if (ok) {
     row["metrics"] = metrics;
     row["epochs"] = epochs;
@@ -202,6 +310,8 @@ VariantResult VariantResult::from_json(const nlohmann::json& row, const std::str
   const RecordedFields fields(row, file + ": variants[" + std::to_string(index) + "]");
   VariantResult result;
   result.name = fields.text("name");
+  result.recipe = fields.has("recipe") ? fields.text("recipe") : result.name;
+  result.fold = fields.has("fold") ? fields.integer("fold") : -1;
   fields.object("values");  // checks that it is one
   for (const auto& [key, value] : fields.any("values").items()) result.values.emplace_back(key, value);
   const std::string status = fields.text("status");

@@ -75,6 +75,8 @@ VariantResult run_variant(const Sweep& sweep, const SweepVariant& variant, const
 
   VariantResult failed;
   failed.name = variant.name;
+  failed.recipe = variant.recipe;
+  failed.fold = variant.fold;
   failed.values = variant.values;
   std::vector<std::string> train_arguments{"--config", config.string()};
   const fs::path run = variant.experiment.run_directory;

@@ -42,6 +42,10 @@ Gate parse_gate(const std::string& text, const std::string& origin);
 
 struct SweepVariant {
   std::string name;
+  // With folds, a variant of the sweep file is run once per fold, as <recipe>__fold-<k>: the runs of a
+  // recipe share its name here. Without, recipe is the name and fold -1.
+  std::string recipe;
+  int fold = -1;
   std::vector<std::pair<std::string, nlohmann::json>> values;  // dotted key -> this variant's value
   std::vector<Gate> gates;                                     // its own, beside the sweep's
   Experiment experiment;                                       // output.dir = <sweep dir>/<name>
@@ -52,10 +56,12 @@ struct Sweep {
   std::filesystem::path file;
   std::filesystem::path directory;  // dir, default runs/<name> under the working directory
   std::string split = "test";
-  std::string metric = "top1";
+  std::string metric = "top1";           // with folds the default is val_accuracy: every image is validated once
+  int folds = 0;                         // 0: one run per variant; K >= 2: one per validation fold of K
   std::vector<std::string> varied_keys;  // grid keys (alphabetical), then keys only explicit variants set
   std::vector<Gate> gates;
-  std::vector<SweepVariant> variants;  // grid combinations (last key fastest), then explicit variants
+  std::vector<SweepVariant> variants;  // grid combinations (last key fastest), then explicit variants;
+                                       // with folds, each one's runs in fold order
 };
 
 // Reads and validates the sweep file and every variant's experiment; `directory` (relative to the

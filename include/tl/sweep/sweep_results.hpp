@@ -1,7 +1,8 @@
 #pragma once
 // The results of a sweep: one row per variant (the values it varied, its metrics, how long it took,
 // or why it failed), ranked by the sweep's metric with the best variant marked, checked against
-// the gates, and written as CSV, JSON and Markdown for people and scripts alike.
+// the gates, and written as CSV, JSON and Markdown for people and scripts alike. A sweep over folds
+// also ranks its recipes by their mean over the folds, each with its standard deviation.
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -16,6 +17,8 @@ namespace tl {
 
 struct VariantResult {
   std::string name;
+  std::string recipe;  // the sweep file's variant this run belongs to (its name without folds)
+  int fold = -1;       // the validation fold it held out; -1 without folds
   std::vector<std::pair<std::string, nlohmann::json>> values;
   bool ok = false;
   std::string error;                      // why it failed
@@ -42,6 +45,24 @@ VariantResult read_variant_result(const SweepVariant& variant, const std::string
 // Sorts by `metric` (highest first; val_loss lowest first), failed variants last, and marks the best.
 void rank_results(std::vector<VariantResult>& results, const std::string& metric);
 
+// One recipe of a sweep over folds: each metric's mean and sample standard deviation over its folds.
+// Figures only once every fold has finished: a mean over some folds would rank on other images.
+struct RecipeResult {
+  std::string name;
+  std::vector<std::pair<std::string, nlohmann::json>> values;
+  int folds = 0;
+  int finished = 0;  // folds finished with metrics (a failed fold leaves the recipe without figures)
+  std::map<std::string, double> mean, deviation;  // kSweepMetrics; empty until every fold finished
+  bool best = false;
+
+  bool complete() const { return folds > 0 && finished == folds; }
+  nlohmann::json to_json() const;
+};
+
+// The recipes of a sweep over folds, complete ones ranked by their mean `metric` (as rank_results
+// does), the best marked; empty without folds.
+std::vector<RecipeResult> summarize_recipes(const Sweep& sweep, const std::vector<VariantResult>& results);
+
 // Checks each finished variant against the sweep's gates, its own and `extra`; records and returns
 // one line per missed gate.
 std::vector<std::string> apply_gates(std::vector<VariantResult>& results, const Sweep& sweep,
@@ -54,6 +75,8 @@ struct ResultsTable {
   std::vector<std::vector<std::string>> rows;
 };
 ResultsTable make_results_table(const Sweep& sweep, const std::vector<VariantResult>& results);
+// The recipes' cells (recipe, varied values, folds finished, each metric's mean ± deviation).
+ResultsTable make_recipes_table(const Sweep& sweep, const std::vector<RecipeResult>& recipes);
 
 // results.csv, results.json, results.md and report.html in the sweep directory, each written atomically.
 void write_results(const Sweep& sweep, const std::vector<VariantResult>& results);
