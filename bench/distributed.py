@@ -1,12 +1,12 @@
 """tl's scale-out benchmark: one process against several on this machine, side by side in one run.
 
 usage: /usr/bin/python3 bench/distributed.py [--ranks 2] [--build build]
-                                            [--pass-config configs/cats_vs_dogs.yaml]
-                                            [--tune-config configs/oxford_pets_breeds.yaml]
+                                            [--pass-config configs/cats_vs_dogs_linear.yaml]
+                                            [--tune-config configs/oxford_pets_breeds_linear.yaml]
 
 Measures, each as 1 rank with all cores against --ranks ranks splitting them (tl-train --nproc):
-the first feature pass of configs/cats_vs_dogs.yaml (fresh feature cache each time), and the
-fine-tuning epochs of configs/oxford_pets_breeds.yaml with the last 2 MobileNetV2 blocks unfrozen
+the first feature pass of configs/cats_vs_dogs_linear.yaml (fresh feature cache each time), and the
+fine-tuning epochs of configs/oxford_pets_breeds_linear.yaml with the last 2 MobileNetV2 blocks unfrozen
 (warm feature cache, so only the fine-tuning differs). Then the bytes every rank all-reduces per
 training step (4 per trained value, from summary.json) and what Gloo takes to all-reduce them over
 loopback (tl-bench-all-reduce), and a scaling model for each backbone family's head and top blocks:
@@ -86,20 +86,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ranks", type=int, default=2)
     parser.add_argument("--build", default=str(ROOT / "build"))
-    parser.add_argument("--pass-config", default="configs/cats_vs_dogs.yaml", help="the feature pass measured")
-    parser.add_argument("--tune-config", default="configs/oxford_pets_breeds.yaml", help="the fine-tuning measured")
+    parser.add_argument("--pass-config", default="configs/cats_vs_dogs_linear.yaml", help="the feature pass measured")
+    parser.add_argument("--tune-config", default="configs/oxford_pets_breeds_linear.yaml", help="the fine-tuning measured")
     args = parser.parse_args()
     build = Path(args.build)
     build_targets(build, "tl-train", "tl-bench-all-reduce")
     cores = os.cpu_count()
-    fine_tune = ["train.epochs=1", "train.fine_tune.epochs=2", "train.fine_tune.unfreeze_blocks=2",
+    fine_tune = ["model.head.type=linear", "train.epochs=1", "train.fine_tune.epochs=2", "train.fine_tune.unfreeze_blocks=2",
                  "train.fine_tune.lr=0.0003"]
     passes, tuning = {}, {}
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         for ranks in (1, args.ranks):
             summary, _ = train(build, ranks, args.pass_config, scratch / f"pass{ranks}",
-                               scratch / f"cache{ranks}", ["train.epochs=1"])
+                               scratch / f"cache{ranks}", ["model.head.type=linear", "train.epochs=1"])
             passes[ranks] = summary["feature_extraction"]
         train(build, 1, args.tune_config, scratch / "warm", scratch / "tuning-cache", fine_tune)
         for ranks in (1, args.ranks):

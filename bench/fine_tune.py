@@ -1,6 +1,6 @@
 """Fine-tuning speed, measured side by side in one run on this machine.
 
-usage: /usr/bin/python3 bench/fine_tune.py [--config configs/oxford_pets_breeds.yaml] [--blocks 2] [--epochs 3]
+usage: /usr/bin/python3 bench/fine_tune.py [--config configs/oxford_pets_breeds_linear.yaml] [--blocks 2] [--epochs 3]
                                            [--build build]
 
 Trains the config's head for one epoch, then fine-tunes its last --blocks backbone blocks for
@@ -24,7 +24,7 @@ from run_benchmark import ROOT, build_targets, processor, run
 def tl_fine_tune(build, config, blocks, epochs, cache_prefix, run_dir, cache_dir):
     env = dict(os.environ, TL_CACHE_DIR=str(cache_dir))
     completed = run(["/usr/bin/time", "-f", "user=%U sys=%S peak_kb=%M", str(build / "apps/tl-train"), "--config",
-                     str(config), "--set", "train.epochs=1", "--set", f"train.fine_tune.epochs={epochs}",
+                     str(config), "--set", "model.head.type=linear", "--set", "train.epochs=1", "--set", f"train.fine_tune.epochs={epochs}",
                      "--set", f"train.fine_tune.unfreeze_blocks={blocks}",
                      "--set", f"train.fine_tune.cache_prefix={'true' if cache_prefix else 'false'}",
                      "--set", f"output.dir={run_dir}", "--overwrite", "-q"], env)
@@ -94,7 +94,7 @@ def python_reference(run_dir, blocks, epochs, batch_size):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--config", default=str(ROOT / "configs/oxford_pets_breeds.yaml"))
+    parser.add_argument("--config", default=str(ROOT / "configs/oxford_pets_breeds_linear.yaml"))
     parser.add_argument("--blocks", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--build", default=str(ROOT / "build"))

@@ -1,6 +1,6 @@
 """tl's benchmark: one command, everything measured in the same run on the same machine.
 
-usage: /usr/bin/python3 bench/run_benchmark.py [--config configs/cats_vs_dogs.yaml] [--epochs 10] [--build build]
+usage: /usr/bin/python3 bench/run_benchmark.py [--config configs/cats_vs_dogs_linear.yaml] [--epochs 10] [--build build]
                                                [--quick]
 
 Prints images/s of decode+preprocess alone, of the backbone alone and of the whole first pass;
@@ -52,7 +52,7 @@ def timed_tl_train(build, config, epochs, run_dir, cache_dir):
     env = dict(os.environ, TL_CACHE_DIR=str(cache_dir))
     start = time.perf_counter()
     completed = run(["/usr/bin/time", "-f", "peak_kb=%M", str(build / "apps/tl-train"), "--config", str(config),
-                     "--set", f"train.epochs={epochs}", "--set", f"output.dir={run_dir}", "--overwrite"], env)
+                     "--set", "model.head.type=linear", "--set", f"train.epochs={epochs}", "--set", f"output.dir={run_dir}", "--overwrite"], env)
     seconds = time.perf_counter() - start
     peak_kb = int(completed.stderr.strip().splitlines()[-1].split("=")[1])
     report = Path(run_dir) / "eval.json"
@@ -64,7 +64,7 @@ def timed_tl_train(build, config, epochs, run_dir, cache_dir):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--config", default=str(ROOT / "configs/cats_vs_dogs.yaml"))
+    parser.add_argument("--config", default=str(ROOT / "configs/cats_vs_dogs_linear.yaml"))
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--build", default=str(ROOT / "build"))
     parser.add_argument("--quick", action="store_true", help="a second per measurement instead of 8 (a smoke run)")

@@ -23,29 +23,31 @@ MODELS = ROOT.parent / "shared/models"
 
 RECIPES = {
     "oxford": [
-        ("linear probe, 30 epochs of Adam", "oxford_pets_breeds.yaml", []),
-        ("logistic probe (L-BFGS, L2 chosen on val, refit)", "oxford_pets_breeds_logistic.yaml", []),
-        ("+ test-time flips", "oxford_pets_breeds_logistic_tta.yaml", []),
+        ("linear head, 30 epochs of Adam", "oxford_pets_breeds_linear.yaml", []),
+        ("logistic probe (L2 chosen on val, refit), no flips", "oxford_pets_breeds.yaml", ["eval.tta=none"]),
+        ("the default: logistic probe, test-time flips", "oxford_pets_breeds.yaml", []),
+        ("+ L2 chosen by 5-fold log loss", "oxford_pets_breeds.yaml", ["train.folds=5", "train.select_by=log_loss"]),
         ("logistic head, 10 augmented views, 5 epochs fine-tuning, flips", "oxford_pets_breeds_logistic_fine_tune.yaml", []),
-        ("+ two backbones (MobileNetV2 + MobileNetV1), logistic probe, flips", "oxford_pets_breeds_two_backbones.yaml", []),
+        ("two backbones (MobileNetV2 + MobileNetV1), logistic probe, flips", "oxford_pets_breeds_two_backbones.yaml", []),
     ],
     "cats_vs_dogs": [
-        ("linear probe, 10 epochs of Adam", "cats_vs_dogs.yaml", []),
-        ("logistic probe (L-BFGS, L2 chosen on val, refit)", "cats_vs_dogs_logistic.yaml", []),
-        ("+ test-time flips", "cats_vs_dogs_logistic.yaml", ["eval.tta=flip"]),
-        ("+ two backbones (MobileNetV2 + MobileNetV1)", "cats_vs_dogs_logistic.yaml",
-         ["eval.tta=flip", f"model.backbone=[{MODELS / 'mobilenet_v2_1.0_224_ptq/backbone.pt'}, "
+        ("linear head, 10 epochs of Adam", "cats_vs_dogs_linear.yaml", []),
+        ("logistic probe (L2 chosen on val, refit), no flips", "cats_vs_dogs.yaml", ["eval.tta=none"]),
+        ("the default: logistic probe, test-time flips", "cats_vs_dogs.yaml", []),
+        ("+ L2 chosen by 5-fold log loss", "cats_vs_dogs.yaml", ["train.folds=5", "train.select_by=log_loss"]),
+        ("two backbones (MobileNetV2 + MobileNetV1), logistic probe, flips", "cats_vs_dogs.yaml",
+         [f"model.backbone=[{MODELS / 'mobilenet_v2_1.0_224_ptq/backbone.pt'}, "
                            f"{MODELS / 'mobilenet_v1_1.0_224_quant/backbone.pt'}]"]),
     ],
     # The demo in the repository, for a run anywhere (and the tests' smoke run of this script).
     "demo": [
-        ("linear probe, 10 epochs of Adam", "demo.yaml", []),
-        ("linear probe, 20 epochs of Adam", "demo.yaml", ["train.epochs=20"]),
+        ("logistic probe (the default)", "demo.yaml", []),
+        ("linear head, 10 epochs of Adam", "demo.yaml", ["model.head.type=linear", "train.epochs=10"]),
     ],
     "interpolation": [
         (f"{dataset} {model} {interpolation}", config,
-         [f"model.backbone={MODELS / model / 'backbone.pt'}", f"data.interpolation={interpolation}"])
-        for dataset, config in (("oxford", "oxford_pets_breeds_logistic.yaml"), ("cats_vs_dogs", "cats_vs_dogs_logistic.yaml"))
+         [f"model.backbone={MODELS / model / 'backbone.pt'}", f"data.interpolation={interpolation}", "eval.tta=none"])
+        for dataset, config in (("oxford", "oxford_pets_breeds.yaml"), ("cats_vs_dogs", "cats_vs_dogs.yaml"))
         for model in ("mobilenet_v2_1.0_224_ptq", "mobilenet_v1_1.0_224_quant", "mobilenet_v1_0.25_128_quant")
         for interpolation in ("linear", "antialias")
     ],

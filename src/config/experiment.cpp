@@ -213,7 +213,8 @@ TrainConfig read_train(ConfigReader reader, const ModelConfig& model) {
   const bool logistic = head == HeadType::logistic;
   if (logistic && reader.has("epochs")) {
     reader.fail("epochs",
-                "not used by head type logistic, which is fitted in one solve (see model.head.max_iterations)");
+                "not used by head type logistic (the default), which is fitted in one solve (see "
+                "model.head.max_iterations); for a head trained by epochs set model.head.type: linear or mlp");
   }
   // The logistic head's solve is the head stage's one epoch.
   train.epochs = logistic ? 1 : reader.integer("epochs", train.epochs, 1, 100000);

@@ -120,7 +120,7 @@ seed: 3
 threads: 2
 cache_dir: cache
 data: {layout: image_folder, root: data, val_fraction: 0.25, test_fraction: 0.25, batch_size: 8, workers: 2}
-model: {backbone: tiny.pt}
+model: {backbone: tiny.pt, head: {type: linear}}
 train: {epochs: 6, batch_size: 8, optimizer: {name: adam, lr: 0.05}, schedule: {name: step, step_size: 3, gamma: 0.5}}
 output: {dir: run}
 )");
@@ -901,6 +901,45 @@ grid: {train.optimizer.lr: [0.05, 0.1]}
   expect_files_fit_their_schemas(dir / "sweep");
 }
 
+// A sweep over folds, end to end: each learning rate trains once per validation fold, and the
+// recipes are ranked by their mean validation accuracy in the table, results.json and the report.
+TEST_F(SyntheticRun, SweepOverFoldsRanksRecipesByTheirMean) {
+  write_file(dir / "sweep.yaml", R"(base: experiment.yaml
+dir: sweep
+folds: 2
+set: {train.epochs: 3}
+grid: {train.optimizer.lr: [0.05, 0.1]}
+)");
+  ASSERT_EQ(run_command(kSweep + " " + (dir / "sweep.yaml").string(), dir / "table.md", dir / "sweep.log"), 0)
+      << read_file(dir / "sweep.log");
+  const auto results = read_json(dir / "sweep/results.json");
+  EXPECT_EQ(results["metric"], "val_accuracy");
+  ASSERT_EQ(results["variants"].size(), 4u);
+  ASSERT_EQ(results["recipes"].size(), 2u);
+  double best_mean = 0.0;
+  for (const auto& recipe : results["recipes"]) {
+    EXPECT_EQ(recipe["finished"], 2);
+    double sum = 0.0;
+    for (const auto& variant : results["variants"]) {
+      if (variant["recipe"] == recipe["name"]) sum += variant["metrics"]["val_accuracy"].get<double>();
+    }
+    EXPECT_NEAR(recipe["mean"]["val_accuracy"].get<double>(), sum / 2, 1e-9) << recipe["name"];
+    if (recipe["best"].get<bool>()) best_mean = recipe["mean"]["val_accuracy"].get<double>();
+  }
+  EXPECT_EQ(best_mean, results["recipes"][0]["mean"]["val_accuracy"].get<double>()) << "the first is the best";
+  EXPECT_GE(results["recipes"][0]["mean"]["val_accuracy"].get<double>(),
+            results["recipes"][1]["mean"]["val_accuracy"].get<double>());
+  // The two folds of a recipe validate on different images that together are all of them.
+  const auto fold0 = read_json(dir / "sweep/lr-0.05__fold-0/summary.json");
+  const auto fold1 = read_json(dir / "sweep/lr-0.05__fold-1/summary.json");
+  EXPECT_EQ(fold0["samples"]["test"], fold1["samples"]["test"]);
+  EXPECT_EQ(fold0["samples"]["val"].get<int>() + fold1["samples"]["val"].get<int>(),
+            fold0["samples"]["train"].get<int>() + fold0["samples"]["val"].get<int>());
+  EXPECT_NE(read_file(dir / "table.md").find("Recipes over 2 validation folds"), std::string::npos);
+  EXPECT_NE(read_file(dir / "sweep/report.html").find("id=\"recipes\""), std::string::npos);
+  expect_files_fit_their_schemas(dir / "sweep");
+}
+
 TEST_F(SyntheticRun, WarmupClippingClassWeightsAndEarlyStopping) {
   ASSERT_EQ(train("--set train.schedule.warmup_epochs=2 --set train.clip_grad_norm=1.0 "
                   "--set train.class_weights=balanced"),
@@ -1229,11 +1268,15 @@ nlohmann::json evaluate(const std::filesystem::path& run, const std::string& spl
   return read_json(out);
 }
 
-// The product's promise on real data: ready configs, real MobileNetV2 features, linear heads.
+// The product's promise on real data: ready configs, real MobileNetV2 features, the default head.
+// Issue #34's bar for the default: at least today's best shipped recipe (the logistic probe with
+// flips: 99.00% on Cats-vs-Dogs' 300 test images, 92.65% / 86.08% on the 136 Oxford breed lines) less
+// about one image for numerical differences between CPUs.
 struct RealRunCase {
   const char* config;
   const char* split;
   double minimum_top1;
+  double minimum_mean_per_class;
 };
 
 std::ostream& operator<<(std::ostream& out, const RealRunCase& run_case) {
@@ -1256,7 +1299,7 @@ TEST(Demo, TrainsAndEvaluatesFromTheRepositoryAlone) {
       << read_file(dir / "eval.log");
   const auto report = read_json(run / "eval_test.json");
   EXPECT_EQ(report["samples"], 136);
-  EXPECT_GE(report["top1"].get<double>(), 0.85) << "the README promises about 90%";
+  EXPECT_GE(report["top1"].get<double>(), 0.92) << "the README promises about 94%";
   EXPECT_EQ(read_json(run / "summary.json")["skipped_files"], 0);
 }
 
@@ -1289,23 +1332,26 @@ TEST_P(RealData, ReachesTheAccuracyTheProductPromises) {
             << report["top1"].get<double>() << ", mean per-class " << report["mean_per_class_accuracy"].get<double>()
             << " on " << report["samples"] << " images\n";
   EXPECT_GE(report["top1"].get<double>(), GetParam().minimum_top1);
+  EXPECT_GE(report["mean_per_class_accuracy"].get<double>(), GetParam().minimum_mean_per_class);
   EXPECT_EQ(report["skipped_files"], 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, RealData,
-                         ::testing::Values(RealRunCase{"cats_vs_dogs.yaml", "test", 0.97},
-                                           RealRunCase{"oxford_pets_species.yaml", "test", 0.95},
-                                           RealRunCase{"oxford_pets_breeds.yaml", "test", 0.80}),
+                         ::testing::Values(RealRunCase{"cats_vs_dogs.yaml", "test", 0.986, 0.986},
+                                           RealRunCase{"oxford_pets_species.yaml", "test", 0.98, 0.98},
+                                           RealRunCase{"oxford_pets_breeds.yaml", "test", 0.915, 0.85}),
                          [](const ::testing::TestParamInfo<RealRunCase>& param_info) {
                            std::string name = param_info.param.config;
                            return name.substr(0, name.find('.'));
                          });
 
-// Issue #6's bar: on the Oxford breeds, augmentation with cached views and fine-tuning the top of
-// MobileNetV2 each beat the plain linear probe (oxford_pets_breeds.yaml, the fixture's run) on
-// the official test lines, in top-1 and in mean per-class accuracy; issue #19's: so do the logistic
-// probe, with and without test-time flips, and the logistic head under fine-tuning.
-class RealDataBeyondTheLinearProbe : public ::testing::TestWithParam<const char*> {};
+// Issue #34's bar: the default recipe (a config that names only the data and the backbone, here the
+// fixture's oxford_pets_breeds.yaml run) is at least as good on the official test lines, in top-1 and
+// in mean per-class accuracy, as every other shipped recipe on the same backbone: the Adam-trained
+// linear head (the default before), train-time augmentation and fine-tuning. (The best shipped
+// config before, the logistic probe with flips, is now this default.) (Two backbones are a
+// larger model; RealDataTwoBackbones holds them to their own bar.)
+class RealDataDefaultRecipe : public ::testing::TestWithParam<const char*> {};
 
 nlohmann::json train_and_test(const TempDirectory& dir, const std::string& config) {
   const auto run = dir / config;
@@ -1319,38 +1365,36 @@ nlohmann::json train_and_test(const TempDirectory& dir, const std::string& confi
   return report;
 }
 
-TEST_P(RealDataBeyondTheLinearProbe, BeatsItInTopOneAndMeanPerClass) {
+TEST_P(RealDataDefaultRecipe, IsAtLeastAsGoodAsTheOtherShippedRecipes) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
-  const auto probe = evaluate(trained_real_run("oxford_pets_breeds.yaml"), "test", dir / "probe.json");
-  const auto better = train_and_test(dir, GetParam());
-  EXPECT_GT(better["top1"].get<double>(), probe["top1"].get<double>());
-  EXPECT_GT(better["mean_per_class_accuracy"].get<double>(), probe["mean_per_class_accuracy"].get<double>());
+  const auto run = trained_real_run("oxford_pets_breeds.yaml");
+  EXPECT_EQ(read_json(run / "config.json")["model"]["head"]["type"], "logistic") << "the config names no head";
+  const auto by_default = evaluate(run, "test", dir / "default.json");
+  const auto other = train_and_test(dir, GetParam());
+  EXPECT_GE(by_default["top1"].get<double>(), other["top1"].get<double>());
+  EXPECT_GE(by_default["mean_per_class_accuracy"].get<double>(), other["mean_per_class_accuracy"].get<double>());
   const auto config = read_json(dir / GetParam() / "config.json");
-  EXPECT_EQ(better["tta"], config["eval"]["tta"]) << "the eval JSON says how it scored";
+  EXPECT_EQ(other["tta"], config["eval"]["tta"]) << "the eval JSON says how it scored";
 }
 
-INSTANTIATE_TEST_SUITE_P(Configs, RealDataBeyondTheLinearProbe,
-                         ::testing::Values("oxford_pets_breeds_augmented.yaml", "oxford_pets_breeds_fine_tune.yaml",
-                                           "oxford_pets_breeds_logistic.yaml", "oxford_pets_breeds_logistic_tta.yaml",
+INSTANTIATE_TEST_SUITE_P(Configs, RealDataDefaultRecipe,
+                         ::testing::Values("oxford_pets_breeds_linear.yaml", "oxford_pets_breeds_augmented.yaml",
+                                           "oxford_pets_breeds_fine_tune.yaml",
                                            "oxford_pets_breeds_logistic_fine_tune.yaml"),
                          [](const ::testing::TestParamInfo<const char*>& param_info) {
                            const std::string name = param_info.param;
                            return name.substr(0, name.find('.'));
                          });
 
-// The logistic probe with test-time flips on Cats-vs-Dogs, end to end: the solve chooses its strength
-// on the 300 validation images and refits on them, tl-eval scores the test images with flips (and
-// says so), tl-predict and the exported module give the same probabilities for a photo.
+// The default recipe on Cats-vs-Dogs (cats_vs_dogs.yaml: the logistic probe, test-time flips), end
+// to end: the solve chooses its strength on the 300 validation images and refits on them, tl-eval
+// scores the test images with flips (and says so), tl-predict and the exported module give the same
+// probabilities for a photo.
 TEST(RealDataLogisticProbe, TrainsEvaluatesPredictsAndExportsWithFlipsOnCatsVsDogs) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
-  const auto run = dir / "run";
-  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "cats_vs_dogs_logistic.yaml").string() +
-                            " --set eval.tta=flip --set output.dir=" + run.string(),
-                        dir / "train.log"),
-            0)
-      << read_file(dir / "train.log");
+  const auto run = trained_real_run("cats_vs_dogs.yaml");
   const auto summary = read_json(run / "summary.json");
   EXPECT_EQ(summary["head_fit"]["l2_grid"].size(), 15u);
   EXPECT_EQ(summary["head_fit"]["fitted_rows"], 1702) << "1,402 training and 300 validation images";
@@ -1430,7 +1474,7 @@ TEST_P(RealDataExportedFamily, ExportsAndTrainsOnRealImages) {
   }
   write_file(dir / "experiment.yaml",
              R"(data: {layout: image_folder, root: data, image_size: 64, val_fraction: 0.25, test_fraction: 0.0}
-model: {backbone: backbone/backbone.pt}
+model: {backbone: backbone/backbone.pt, head: {type: linear}}
 train: {epochs: 4, batch_size: 6, optimizer: {lr: 0.001}, schedule: {name: constant},
         fine_tune: {epochs: 2, unfreeze_blocks: 1, bn: train}}
 cache: off
@@ -1725,7 +1769,7 @@ TEST(RealDataHostileTree, EveryToolFinishesWithinBoundsAndSkipsEveryBadFile) {
              "data: {layout: image_folder, root: tree, val_fraction: 0.25, test_fraction: 0}\n"
              "model: {backbone: " +
                  (tl::testing::model_dir("mobilenet_v1_0.25_128_quant") / "backbone.pt").string() +
-                 "}\ntrain: {epochs: 3}\noutput: {dir: run}\n");
+                 ", head: {type: linear}}\ntrain: {epochs: 3}\noutput: {dir: run}\n");
   const auto run = dir / "run";
   ASSERT_EQ(run_command(kTrain + " --config " + (dir / "experiment.yaml").string(), dir / "train.log"), 0)
       << read_file(dir / "train.log");

@@ -104,7 +104,7 @@ seed: 11
 threads: 1
 cache: off
 data: {layout: image_folder, root: data, val_fraction: 0.25, test_fraction: 0.2, batch_size: 6, workers: 1}
-model: {backbone: tiny.pt}
+model: {backbone: tiny.pt, head: {type: linear}}
 train: {epochs: 4, batch_size: 10, optimizer: {name: adam, lr: 0.05}, schedule: {name: cosine}}
 )");
   }
@@ -367,7 +367,7 @@ TEST_F(Distributed, CtrlCStopsEveryRankAfterTheEpochAndAnotherWorldSizeResumes) 
 TEST(DistributedRealData, TwoRanksMatchOneOnCatsVsDogs) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
-  const std::string config = (kConfigs / "cats_vs_dogs.yaml").string() + " --set train.epochs=4";
+  const std::string config = (kConfigs / "cats_vs_dogs_linear.yaml").string() + " --set train.epochs=4";
   for (const std::string name : {"one", "two"}) {
     const std::string ranks = name == "two" ? " --nproc 2" : "";
     ASSERT_EQ(run_command(kTrain + ranks + " --config " + config + " --set output.dir=" + (dir / name).string() +

@@ -115,7 +115,7 @@ seed: 5
 threads: 2
 cache_dir: cache
 data: {layout: image_folder, root: data, val_fraction: 0.25, test_fraction: 0.25, batch_size: 8, workers: 2}
-model: {backbone: tiny.pt}
+model: {backbone: tiny.pt, head: {type: linear}}
 train: {epochs: 5, batch_size: 8, optimizer: {name: adam, lr: 0.05}}
 output: {dir: run}
 )");
@@ -156,7 +156,7 @@ seed: 1
 threads: 2
 cache_dir: cache
 data: {layout: image_folder, root: data, val_fraction: 0.25, test_fraction: 0.25, batch_size: 8, workers: 2}
-model: {backbone: tiny.pt}
+model: {backbone: tiny.pt, head: {type: linear}}
 train: {epochs: 3, batch_size: 8, optimizer: {name: adam, lr: 0.05}}
 )");
   write_file(dir / "sweep.yaml", R"(name: lr_sweep

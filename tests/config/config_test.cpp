@@ -20,6 +20,9 @@ model:
   backbone: models/backbone.pt
 )";
 
+// The minimal config with a head trained by epochs (the default, the logistic probe, has none).
+const std::string kEpochHeadYaml = std::string(kMinimalYaml) + "  head: {type: linear}\n";
+
 std::string error_of(const std::filesystem::path& file, const std::vector<std::string>& overrides = {}) {
   try {
     tl::load_experiment_file(file, overrides);
@@ -31,9 +34,9 @@ std::string error_of(const std::filesystem::path& file, const std::vector<std::s
 
 TEST(Config, YamlAndJsonGiveTheSameExperiment) {
   TempDirectory dir;
-  write_file(dir / "a.yaml", std::string(kMinimalYaml) + "train:\n  epochs: 3\n  optimizer: {name: sgd, lr: 0.01}\n");
+  write_file(dir / "a.yaml", kEpochHeadYaml + "train:\n  epochs: 3\n  optimizer: {name: sgd, lr: 0.01}\n");
   write_file(dir / "a.json", R"({"data": {"layout": "petimages", "root": "data/pets"},
-    "model": {"backbone": "models/backbone.pt"},
+    "model": {"backbone": "models/backbone.pt", "head": {"type": "linear"}},
     "train": {"epochs": 3, "optimizer": {"name": "sgd", "lr": 0.01}}})");
   const auto yaml = tl::load_experiment_file(dir / "a.yaml");
   const auto json = tl::load_experiment_file(dir / "a.json");
@@ -59,13 +62,21 @@ TEST(Config, DefaultsAreRecordedInTheResolvedTree) {
   TempDirectory dir;
   write_file(dir / "x.yaml", kMinimalYaml);
   const auto experiment = tl::load_experiment_file(dir / "x.yaml");
-  EXPECT_EQ(experiment.resolved["train"]["epochs"], 10);
-  EXPECT_EQ(experiment.resolved["train"]["optimizer"]["name"], "adam");
-  EXPECT_EQ(experiment.resolved["model"]["head"]["type"], "linear");
+  EXPECT_EQ(experiment.resolved["model"]["head"]["type"], "logistic") << "the strongest recipe needs no settings";
+  EXPECT_EQ(experiment.resolved["model"]["head"]["l2"].size(), tl::default_l2_grid().size());
+  EXPECT_EQ(experiment.resolved["train"]["refit"], true);
+  EXPECT_EQ(experiment.resolved["train"]["folds"], 0);
+  EXPECT_FALSE(experiment.resolved["train"].contains("epochs")) << "one solve, no epochs to set";
   EXPECT_EQ(experiment.resolved["device"], "auto");
   EXPECT_EQ(experiment.resolved["cache_dir"], experiment.cache_directory.string()) << "it was null";
   EXPECT_FALSE(experiment.cache_directory.empty());
-  EXPECT_FALSE(experiment.resolved["train"]["optimizer"].contains("momentum")) << "adam has no momentum";
+
+  write_file(dir / "linear.yaml", kEpochHeadYaml);
+  const auto linear = tl::load_experiment_file(dir / "linear.yaml");
+  EXPECT_EQ(linear.resolved["train"]["epochs"], 10);
+  EXPECT_EQ(linear.resolved["train"]["optimizer"]["name"], "adam");
+  EXPECT_FALSE(linear.resolved["train"]["optimizer"].contains("momentum")) << "adam has no momentum";
+  EXPECT_FALSE(linear.resolved["train"].contains("refit")) << "only the logistic head refits";
 }
 
 TEST(Config, ResolvedTreeReloadsToTheSameExperiment) {
@@ -80,7 +91,7 @@ TEST(Config, ResolvedTreeReloadsToTheSameExperiment) {
 
 TEST(Config, OverridesReplaceValuesAndAreValidated) {
   TempDirectory dir;
-  write_file(dir / "x.yaml", kMinimalYaml);
+  write_file(dir / "x.yaml", kEpochHeadYaml);
   const auto experiment =
       tl::load_experiment_file(dir / "x.yaml", {"train.epochs=2", "train.optimizer.lr=0.5", "model.head.type=mlp",
                                                 "model.head.hidden=[64, 32]", "name=quick", "data.root=elsewhere"});
@@ -99,7 +110,7 @@ TEST(Config, OverridesReplaceValuesAndAreValidated) {
             "--set data={layout: folders}: data.layout: expected one of petimages|oxford_pets|image_folder, got "
             "\"folders\"")
       << "a key inside a section the --set replaced";
-  write_file(dir / "bad_epochs.yaml", std::string(kMinimalYaml) + "train: {epochs: zero}\n");
+  write_file(dir / "bad_epochs.yaml", kEpochHeadYaml + "train: {epochs: zero}\n");
   EXPECT_EQ(error_of(dir / "bad_epochs.yaml", {"train.optimizer.lr=0.1"}).rfind((dir / "bad_epochs.yaml").string(), 0),
             0u)
       << "a --set elsewhere in the section does not take the blame";
@@ -186,14 +197,19 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"epochs_for_logistic_head",
                     "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: logistic}}\n"
                     "train: {epochs: 3}\n",
-                    "train.epochs: not used by head type logistic, which is fitted in one solve (see "
-                    "model.head.max_iterations)"},
+                    "train.epochs: not used by head type logistic (the default), which is fitted in one solve (see "
+                    "model.head.max_iterations); for a head trained by epochs set model.head.type: linear or mlp"},
+        // A config written when the Adam-trained linear head was the default says what changed.
+        InvalidCase{"epochs_without_a_head_type",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {epochs: 30}\n",
+                    "train.epochs: not used by head type logistic (the default), which is fitted in one solve (see "
+                    "model.head.max_iterations); for a head trained by epochs set model.head.type: linear or mlp"},
         InvalidCase{
             "dropout_for_logistic_head",
             "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: logistic, dropout: 0.5}}\n",
             "model.head.dropout: not used by head type logistic (its L2 penalty regularises)"},
         InvalidCase{"l2_for_linear_head",
-                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {l2: 0.1}}\n",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: linear, l2: 0.1}}\n",
                     "model.head.l2: only used by head type logistic"},
         InvalidCase{
             "l2_grid_without_validation",
@@ -213,7 +229,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "train: {folds: 1}\n",
                     "train.folds: one fold holds no images out: give 0 (choose on the validation split) or at least 2"},
         InvalidCase{"folds_for_linear_head",
-                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: linear}}\n"
                     "train: {folds: 5}\n",
                     "train.folds: only used by head type logistic"},
         InvalidCase{"empty_l2_grid",
@@ -226,12 +242,13 @@ INSTANTIATE_TEST_SUITE_P(
                     "train.refit: fine-tuning needs the validation images held out to choose its best epoch; set "
                     "refit: false"},
         InvalidCase{"select_by_for_linear_head",
-                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\ntrain: {select_by: accuracy}\n",
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: linear}}\n"
+                    "train: {select_by: accuracy}\n",
                     "train.select_by: only used by head type logistic"},
         InvalidCase{"unknown_tta", "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\neval: {tta: crops}\n",
                     "eval.tta: expected one of none|flip, got \"crops\""},
         InvalidCase{"warmup_longer_than_training",
-                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt}\n"
+                    "data: {layout: petimages, root: d}\nmodel: {backbone: b.pt, head: {type: linear}}\n"
                     "train: {epochs: 3, schedule: {warmup_epochs: 3}}\n",
                     "train.schedule: warmup_epochs must be less than epochs (3)"},
         InvalidCase{"unknown_class_weights",
@@ -330,7 +347,7 @@ TEST(Config, SeveralBackbonesResolveInOrderWithTheirMetadataFiles) {
 
 TEST(Config, AugmentationAndFineTuningDefaultsAreResolved) {
   TempDirectory dir;
-  write_file(dir / "x.yaml", std::string(kMinimalYaml) +
+  write_file(dir / "x.yaml", kEpochHeadYaml +
                                  "train:\n  epochs: 12\n  optimizer: {lr: 0.01}\n"
                                  "  augmentation: {horizontal_flip: true}\n"
                                  "  fine_tune: {epochs: 3, unfreeze: [layer4]}\n");

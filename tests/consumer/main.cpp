@@ -11,6 +11,7 @@ int main() {
       "name: consumer\ndata: {layout: image_folder, root: photos}\nmodel: {backbone: b.pt}\n", tl::ConfigFormat::yaml,
       "inline.yaml", "/tmp");
   const tl::Experiment experiment = tl::load_experiment(source);
-  std::printf("tl %s: %s trains %d epochs\n", tl::tl_version(), experiment.name.c_str(), experiment.train.epochs);
+  std::printf("tl %s: %s trains a %s head\n", tl::tl_version(), experiment.name.c_str(),
+              tl::name_of(experiment.model.head.type));
   return 0;
 }

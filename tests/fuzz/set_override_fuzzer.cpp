@@ -13,7 +13,7 @@ namespace {
 
 const char* kExperiment = R"(name: fuzz
 data: {layout: image_folder, root: data}
-model: {backbone: backbone.pt}
+model: {backbone: backbone.pt, head: {type: linear}}
 train: {epochs: 2}
 )";
 

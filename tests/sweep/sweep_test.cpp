@@ -2,6 +2,8 @@
 // error before anything runs); results read from run directories rank, gate and tabulate.
 #include "tl/sweep/sweep.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "support/temp_directory.hpp"
@@ -21,7 +23,7 @@ class SweepFile : public ::testing::Test {
   void SetUp() override {
     write_file(dir / "configs/base.yaml", R"(name: base
 data: {layout: image_folder, root: ../data}
-model: {backbone: ../models/a/backbone.pt}
+model: {backbone: ../models/a/backbone.pt, head: {type: linear}}
 train: {epochs: 4}
 )");
   }
@@ -159,10 +161,11 @@ TEST(SweepGate, ParsesMetricEqualsValue) {
 }
 
 // Run directories as tl-train and tl-eval leave them, with known numbers.
-void write_finished_run(const std::filesystem::path& run, double top1, double mean_per_class, double val_loss) {
+void write_finished_run(const std::filesystem::path& run, double top1, double mean_per_class, double val_loss,
+                        double val_accuracy = 0.9) {
   tl::RunSummary summary;
   summary.epochs = 6;
-  summary.best = {4, "head", 0.01, 0.3, 0.95, val_loss, 0.9, 1.0, 50.0};
+  summary.best = {4, "head", 0.01, 0.3, 0.95, val_loss, val_accuracy, 1.0, 50.0};
   summary.last = summary.best;
   summary.feature_extraction.images_per_second = 80.5;
   summary.backbone.parts = {{"backbone.pt", "0123", 8}};
@@ -254,6 +257,102 @@ fail_under: {top1: 0.8}
 
   std::filesystem::remove(sweep.variants[0].experiment.run_directory / "eval_test.json");
   EXPECT_THROW(tl::read_variant_result(sweep.variants[0], "test"), tl::Error);
+}
+
+// folds: K runs every variant once per validation fold and ranks the recipes by their mean over the
+// folds, so that a recipe is not chosen by one image of one validation split.
+TEST_F(SweepFile, FoldsRunEachVariantOncePerFoldAndRankRecipesByTheirMean) {
+  write_file(dir / "sweeps/s.yaml", R"(base: ../configs/base.yaml
+dir: out
+folds: 3
+grid: {train.optimizer.lr: [0.001, 0.01]}
+)");
+  const tl::Sweep sweep = tl::load_sweep(dir / "sweeps/s.yaml");
+  EXPECT_EQ(sweep.metric, "val_accuracy") << "with folds every image is validated once";
+  ASSERT_EQ(sweep.variants.size(), 6u);
+  EXPECT_EQ(sweep.variants[0].name, "lr-0.001__fold-0");
+  EXPECT_EQ(sweep.variants[5].name, "lr-0.01__fold-2");
+  EXPECT_EQ(sweep.variants[5].recipe, "lr-0.01");
+  EXPECT_EQ(sweep.variants[5].fold, 2);
+  const tl::Experiment& last = sweep.variants[5].experiment;
+  ASSERT_TRUE(last.data.val_fold.has_value());
+  EXPECT_EQ(last.data.val_fold->index, 2);
+  EXPECT_EQ(last.data.val_fold->of, 3);
+  EXPECT_DOUBLE_EQ(last.train.optimizer.lr, 0.01);
+  EXPECT_EQ(last.run_directory, dir / "sweeps/out/lr-0.01__fold-2");
+
+  const std::vector<double> val_accuracies{0.80, 0.90, 0.85, 0.88, 0.86, 0.87};
+  std::vector<tl::VariantResult> results;
+  for (size_t i = 0; i < sweep.variants.size(); ++i) {
+    write_finished_run(sweep.variants[i].experiment.run_directory, 0.9, 0.9, 0.3, val_accuracies[i]);
+    results.push_back(tl::read_variant_result(sweep.variants[i], "test"));
+  }
+  tl::rank_results(results, sweep.metric);
+  EXPECT_EQ(results[0].name, "lr-0.001__fold-1") << "the best single run is not the best recipe";
+  const auto recipes = tl::summarize_recipes(sweep, results);
+  ASSERT_EQ(recipes.size(), 2u);
+  EXPECT_EQ(recipes[0].name, "lr-0.01");
+  EXPECT_TRUE(recipes[0].best);
+  EXPECT_NEAR(recipes[0].mean.at("val_accuracy"), 0.87, 1e-12);
+  EXPECT_NEAR(recipes[0].deviation.at("val_accuracy"), 0.01, 1e-12);
+  EXPECT_NEAR(recipes[1].mean.at("val_accuracy"), 0.85, 1e-12);
+  EXPECT_NEAR(recipes[1].deviation.at("val_accuracy"), 0.05, 1e-12);
+  EXPECT_FALSE(recipes[1].best);
+
+  tl::write_results(sweep, results);
+  const auto json = nlohmann::json::parse(tl::testing::read_file(sweep.directory / "results.json"));
+  EXPECT_EQ(json["folds"], 3);
+  ASSERT_EQ(json["recipes"].size(), 2u);
+  EXPECT_EQ(json["recipes"][0]["name"], "lr-0.01");
+  EXPECT_EQ(json["recipes"][0]["finished"], 3);
+  EXPECT_NEAR(json["recipes"][0]["mean"]["val_accuracy"].get<double>(), 0.87, 1e-12);
+  const std::string markdown = tl::testing::read_file(sweep.directory / "results.md");
+  EXPECT_NE(markdown.find("Recipes over 3 validation folds, ranked by their mean val_accuracy"), std::string::npos);
+  EXPECT_NE(markdown.find("| * | lr-0.01 | 0.01 | 3/3 | 0.9000 ± 0.0000 | 0.9000 ± 0.0000 | 0.8700 ± 0.0100 |"),
+            std::string::npos)
+      << markdown;
+  EXPECT_NE(tl::testing::read_file(sweep.directory / "report.html").find("Recipes over 3 validation folds"),
+            std::string::npos);
+  const auto previous = tl::previous_results(sweep);
+  EXPECT_EQ(previous.at("lr-0.01__fold-2").recipe, "lr-0.01");
+  EXPECT_EQ(previous.at("lr-0.01__fold-2").fold, 2);
+
+  // A recipe with a fold missing (failed, or not run yet) has no figures and ranks last.
+  results.erase(std::remove_if(results.begin(), results.end(),
+                               [](const tl::VariantResult& result) { return result.name == "lr-0.01__fold-0"; }),
+                results.end());
+  const auto partial = tl::summarize_recipes(sweep, results);
+  EXPECT_EQ(partial[0].name, "lr-0.001");
+  EXPECT_EQ(partial[1].finished, 2);
+  EXPECT_TRUE(partial[1].mean.empty());
+
+  EXPECT_EQ(error_of("base: ../configs/base.yaml\nfolds: 1\ngrid: {train.optimizer.lr: [0.1]}\n"),
+            (dir / "sweeps/s.yaml").string() +
+                ": folds: one fold holds no images out: give 0 (one run per variant) or at least 2");
+}
+
+// Every file in configs/ loads: a config as an experiment, a sweep (a file with a base) with every
+// variant validated, so a change of defaults cannot leave a shipped file that only fails when run.
+TEST(ShippedConfigs, EveryConfigAndSweepLoads) {
+  TempDirectory dir;
+  size_t configs = 0, sweeps = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(TL_CONFIGS_DIR)) {
+    if (entry.path().extension() != ".yaml") continue;
+    const std::string text = tl::testing::read_file(entry.path());
+    try {
+      if (text.rfind("base:", 0) == 0 || text.find("\nbase:") != std::string::npos) {
+        EXPECT_FALSE(tl::load_sweep(entry.path(), dir / "sweep").variants.empty()) << entry.path();
+        ++sweeps;
+      } else {
+        tl::load_experiment_file(entry.path());
+        ++configs;
+      }
+    } catch (const tl::Error& error) {
+      ADD_FAILURE() << error.what();
+    }
+  }
+  EXPECT_GE(configs, 10u);
+  EXPECT_GE(sweeps, 2u);
 }
 
 }  // namespace

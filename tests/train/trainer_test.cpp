@@ -54,7 +54,7 @@ class Trainer : public ::testing::Test {
           {"test_fraction", 0.0},
           {"batch_size", 8},
           {"workers", 1}}},
-        {"model", {{"backbone", (tl::testing::tiny_backbones() / "tiny.pt").string()}}},
+        {"model", {{"backbone", (tl::testing::tiny_backbones() / "tiny.pt").string()}, {"head", {{"type", "linear"}}}}},
         {"train", {{"epochs", 8}, {"batch_size", 4}, {"optimizer", {{"name", "adam"}, {"lr", 0.05}}}}},
         {"output", {{"dir", (dir / run_name).string()}}}};
     config.merge_patch(changes);

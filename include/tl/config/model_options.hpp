@@ -12,7 +12,8 @@ namespace tl {
 
 // linear and mlp train by epochs of the configured optimizer; logistic is multinomial logistic
 // regression solved to convergence by full-batch L-BFGS (the linear-probe protocol of Kornblith et
-// al. 2019 and CLIP), an L2 strength chosen on the validation split.
+// al. 2019 and CLIP), an L2 strength chosen on held-out images. logistic is the default: on the
+// shared data it beat the Adam-trained heads from the same features by 3 to 10 points.
 enum class HeadType { linear, mlp, logistic };
 inline constexpr std::array kHeadTypes{HeadType::linear, HeadType::mlp, HeadType::logistic};
 const char* name_of(HeadType type);
@@ -26,7 +27,7 @@ inline std::vector<double> default_l2_grid() {
 }
 
 struct HeadConfig {
-  HeadType type = HeadType::linear;
+  HeadType type = HeadType::logistic;
   std::vector<int> hidden{512};  // mlp only
   double dropout = 0.0;          // linear and mlp
   // logistic only: the L2 strengths tried (one value: no choice to make), features standardised by

@@ -4,13 +4,15 @@
 // variants. Every variant is validated up front, so a bad key or value stops the sweep before
 // anything runs; each then becomes an ordinary run directory under the sweep's directory.
 //
-//   base: cats_vs_dogs.yaml          # the experiment every variant starts from
+//   base: cats_vs_dogs_linear.yaml   # the experiment every variant starts from
 //   set: {train.epochs: 5}           # applied to every variant (optional)
 //   grid: {model.head.type: [linear, mlp], train.optimizer.lr: [0.001, 0.01]}
 //   variants: [{name: adamw, set: {train.optimizer.name: adamw}, fail_under: {top1: 0.9}}]
 //   split: test                      # evaluated split (val | test)
 //   metric: top1                     # ranks the results table
 //   fail_under: {top1: 0.95}         # every variant must reach these
+//   folds: 5                         # optional: each variant runs once per validation fold
+//                                    # (data.val_fold), ranked by its mean over the folds
 #include <array>
 #include <filesystem>
 #include <optional>
