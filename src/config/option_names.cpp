@@ -12,6 +12,7 @@ const char* name_of(Layout layout) {
     case Layout::petimages: return "petimages";
     case Layout::oxford_pets: return "oxford_pets";
     case Layout::image_folder: return "image_folder";
+    case Layout::list: return "list";
   }
   return "?";
 }

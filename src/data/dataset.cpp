@@ -10,6 +10,7 @@
 #include "tl/base/file_bytes.hpp"
 #include "tl/base/utf8_text.hpp"
 #include "tl/data/image_files.hpp"
+#include "tl/data/label_list.hpp"
 
 namespace fs = std::filesystem;
 
@@ -22,21 +23,6 @@ void require_directory(const fs::path& path, const std::string& what) {
     throw Error(path.string() + ": " + what +
                 "; set data.root (or --set data.root=DIR), and see data/README.md for where to get the datasets");
   }
-}
-
-void sort_samples(Dataset& dataset) {
-  std::vector<size_t> order(dataset.samples.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return dataset.samples[a].path < dataset.samples[b].path; });
-  std::vector<Sample> samples;
-  std::vector<OfficialSplit> official;
-  for (size_t index : order) {
-    samples.push_back(dataset.samples[index]);
-    official.push_back(dataset.official[index]);
-  }
-  dataset.samples = std::move(samples);
-  dataset.official = std::move(official);
 }
 
 struct AnnotationLine {
@@ -83,6 +69,21 @@ std::string breed_of(const std::string& image, const fs::path& file) {
 
 }  // namespace
 
+void sort_by_path(Dataset& dataset) {
+  std::vector<size_t> order(dataset.samples.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return dataset.samples[a].path < dataset.samples[b].path; });
+  std::vector<Sample> samples;
+  std::vector<OfficialSplit> official;
+  for (size_t index : order) {
+    samples.push_back(dataset.samples[index]);
+    official.push_back(dataset.official[index]);
+  }
+  dataset.samples = std::move(samples);
+  dataset.official = std::move(official);
+}
+
 bool Dataset::has_official_split() const {
   return std::any_of(official.begin(), official.end(),
                      [](OfficialSplit split) { return split != OfficialSplit::none; });
@@ -108,7 +109,7 @@ Dataset load_image_folder(const fs::path& root) {
   if (dataset.class_names.empty()) {
     throw Error(root.string() + ": no class folders found (expected <root>/<class>/<image>)");
   }
-  sort_samples(dataset);
+  sort_by_path(dataset);
   return dataset;
 }
 
@@ -175,7 +176,7 @@ Dataset load_oxford_pets(const fs::path& root, OxfordTarget target) {
   add(trainval, OfficialSplit::trainval, annotations / "trainval.txt");
   add(test, OfficialSplit::test, annotations / "test.txt");
   if (dataset.samples.empty()) throw Error(annotations.string() + ": trainval.txt and test.txt list no images");
-  sort_samples(dataset);
+  sort_by_path(dataset);
   return dataset;
 }
 
@@ -184,6 +185,7 @@ Dataset load_dataset(const LayoutOptions& options) {
     case Layout::image_folder: return load_image_folder(options.root);
     case Layout::petimages: return load_petimages(options.root);
     case Layout::oxford_pets: return load_oxford_pets(options.root, options.target);
+    case Layout::list: return load_label_list(options.root);
   }
   throw Error("data.layout: unknown layout");
 }

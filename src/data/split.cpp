@@ -36,6 +36,9 @@ const std::vector<size_t>& Split::named(const std::string& split_name) const {
 Split make_split(const Dataset& dataset, const SplitOptions& options) {
   Split split;
   const bool official = dataset.has_official_split();
+  // A list file's val lines are the validation split as given: nothing more is carved.
+  const bool given_val =
+      std::find(dataset.official.begin(), dataset.official.end(), OfficialSplit::val) != dataset.official.end();
   const auto pool = by_class(dataset, official ? OfficialSplit::trainval : OfficialSplit::none);
   for (const auto& [label, members] : pool) {
     std::vector<size_t> shuffled = members;
@@ -44,7 +47,7 @@ Split make_split(const Dataset& dataset, const SplitOptions& options) {
     split_shuffle(shuffled, options.seed * 1000003u + static_cast<uint64_t>(label));
     const size_t count = shuffled.size();
     size_t test_count = official ? 0 : share(count, options.test_fraction);
-    size_t val_count = options.val_folds > 0 ? 0 : share(count, options.val_fraction);
+    size_t val_count = options.val_folds > 0 || given_val ? 0 : share(count, options.val_fraction);
     while (test_count + val_count >= count && test_count + val_count > 0) {
       (val_count >= test_count ? val_count : test_count)--;
     }
@@ -57,10 +60,14 @@ Split make_split(const Dataset& dataset, const SplitOptions& options) {
   if (official) {
     for (size_t i = 0; i < dataset.samples.size(); ++i) {
       if (dataset.official[i] == OfficialSplit::test) split.test.push_back(i);
+      if (dataset.official[i] == OfficialSplit::val) split.val.push_back(i);
     }
   }
   if (options.val_folds > 0) {
+    // The folds deal out every image outside the test split, given val lines too.
     std::vector<size_t> pool = std::move(split.train);
+    pool.insert(pool.end(), split.val.begin(), split.val.end());
+    split.val.clear();
     std::sort(pool.begin(), pool.end());
     std::vector<int64_t> labels;
     labels.reserve(pool.size());

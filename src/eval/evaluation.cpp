@@ -26,9 +26,9 @@ namespace {
 
 std::vector<size_t> official_or_all(const Dataset& dataset, const std::string& split) {
   std::vector<size_t> indices;
-  const OfficialSplit wanted = split == "test" ? OfficialSplit::test : OfficialSplit::trainval;
+  const bool test = split == "test";
   for (size_t i = 0; i < dataset.samples.size(); ++i) {
-    if (!dataset.has_official_split() || dataset.official[i] == wanted) indices.push_back(i);
+    if (!dataset.has_official_split() || (dataset.official[i] == OfficialSplit::test) == test) indices.push_back(i);
   }
   return indices;
 }

@@ -757,7 +757,7 @@ TEST_F(SyntheticRun, ErrorsAreOneClearLineAndAnExitCode) {
   EXPECT_EQ(train("--set data.layout=imagefolder"), 1);
   EXPECT_NE(read_file(dir / "train.log")
                 .find("tl-train: error: --set data.layout=imagefolder: data.layout: expected one of "
-                      "petimages|oxford_pets|image_folder, got \"imagefolder\""),
+                      "petimages|oxford_pets|image_folder|list, got \"imagefolder\""),
             std::string::npos)
       << "the --set is named, not the file that was fine: " << read_file(dir / "train.log");
   EXPECT_FALSE(std::filesystem::exists(dir / "run")) << "a config error creates no run directory";
@@ -1614,6 +1614,51 @@ TEST(RealDataSweep, ExampleSweepRanksTwoBackbonesAndPassesItsGate) {
             std::string::npos)
       << "MobileNetV2 at 224 px beats MobileNetV1 0.25 at 128 px";
   EXPECT_GE(results["variants"][0]["metrics"]["top1"].get<double>(), 0.97);
+}
+
+// The list layout on real data: Oxford's species written as a CSV of absolute paths with the official
+// splits (train lines for trainval) trains the very run oxford_pets_species.yaml trains (same samples,
+// same split, same features), and tl-eval reads the same list as another dataset.
+TEST(RealDataListLayout, AnOxfordListTrainsTheSameRunAsTheOxfordLayout) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  const auto root = tl::testing::oxford_pets_root();
+  std::string csv = "path,label,split\n";
+  for (const auto& [file, split] : {std::pair{"trainval.txt", "train"}, std::pair{"test.txt", "test"}}) {
+    std::istringstream lines(read_file(root / "annotations" / file));
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream fields(line);
+      std::string image, class_id, species;
+      if (!(fields >> image >> class_id >> species)) continue;
+      csv +=
+          (root / "images" / (image + ".jpg")).string() + "," + (species == "1" ? "cat" : "dog") + "," + split + "\n";
+    }
+  }
+  write_file(dir / "species.csv", csv);
+  const auto run = dir / "run";
+  ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / "oxford_pets_species.yaml").string() +
+                            " --set data.layout=list --set data.root=" + (dir / "species.csv").string() +
+                            " --set data.target=null --set output.dir=" + run.string(),
+                        dir / "train.log"),
+            0)
+      << read_file(dir / "train.log");
+  const auto listed = read_json(run / "summary.json");
+  const auto oxford = read_json(trained_real_run("oxford_pets_species.yaml") / "summary.json");
+  EXPECT_EQ(listed["samples"], oxford["samples"]);
+  EXPECT_EQ(listed["classes"], oxford["classes"]);
+  EXPECT_EQ(listed["head_fit"]["chosen_l2"], oxford["head_fit"]["chosen_l2"]);
+  const auto listed_test = evaluate(run, "test", dir / "listed.json");
+  const auto oxford_test = evaluate(trained_real_run("oxford_pets_species.yaml"), "test", dir / "oxford.json");
+  EXPECT_EQ(listed_test["samples"], 136);
+  EXPECT_EQ(listed_test["confusion_matrix"], oxford_test["confusion_matrix"]);
+
+  ASSERT_EQ(run_command(kEval + " --run " + trained_real_run("oxford_pets_species.yaml").string() + " --data-root " +
+                            (dir / "species.csv").string() + " --layout list --out " + (dir / "other.json").string(),
+                        dir / "other.log"),
+            0)
+      << read_file(dir / "other.log");
+  EXPECT_EQ(read_json(dir / "other.json")["confusion_matrix"], oxford_test["confusion_matrix"])
+      << "the list's test lines, evaluated as another dataset";
 }
 
 TEST(RealDataMapping, CatsVsDogsRunEvaluatesOxfordSpeciesByClassName) {

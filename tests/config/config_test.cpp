@@ -107,7 +107,7 @@ TEST(Config, OverridesReplaceValuesAndAreValidated) {
             "--set train.epochs=zero: train.epochs: expected an integer in [1, 100000], got \"zero\"");
   EXPECT_EQ(error_of(dir / "x.yaml", {"train.epoch=3"}).rfind("--set train.epoch=3: train.epoch: unknown key", 0), 0u);
   EXPECT_EQ(error_of(dir / "x.yaml", {"data={layout: folders}"}),
-            "--set data={layout: folders}: data.layout: expected one of petimages|oxford_pets|image_folder, got "
+            "--set data={layout: folders}: data.layout: expected one of petimages|oxford_pets|image_folder|list, got "
             "\"folders\"")
       << "a key inside a section the --set replaced";
   write_file(dir / "bad_epochs.yaml", kEpochHeadYaml + "train: {epochs: zero}\n");
@@ -142,9 +142,9 @@ INSTANTIATE_TEST_SUITE_P(
     Config, InvalidConfig,
     ::testing::Values(
         InvalidCase{"misspelt_layout", "data: {layout: petimage, root: d}\nmodel: {backbone: b.pt}\n",
-                    "data.layout: expected one of petimages|oxford_pets|image_folder, got \"petimage\""},
+                    "data.layout: expected one of petimages|oxford_pets|image_folder|list, got \"petimage\""},
         InvalidCase{"missing_layout", "data: {root: d}\nmodel: {backbone: b.pt}\n",
-                    "data.layout: required, expected one of petimages|oxford_pets|image_folder"},
+                    "data.layout: required, expected one of petimages|oxford_pets|image_folder|list"},
         InvalidCase{"missing_root", "data: {layout: petimages}\nmodel: {backbone: b.pt}\n",
                     "data.root: required, expected a path"},
         InvalidCase{"missing_backbone", "data: {layout: petimages, root: d}\n",

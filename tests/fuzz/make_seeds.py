@@ -35,6 +35,13 @@ def overrides():
     write("set_override", "augmentation", b"train.augmentation={flip: true, views: 2}\nseed=7\n")
 
 
+def label_lists():
+    # The first byte picks the format: 0 CSV, 1 TSV, 2 JSON Lines.
+    write("label_list", "csv", b'\0path,label,split\nimages/a.jpg,cat,train\n"b, c.jpg",dog,test\n')
+    write("label_list", "tsv", b"\1a.jpg\tcat\nb.jpg\tdog\n")
+    write("label_list", "jsonl", b'\2{"path": "a.jpg", "label": "cat", "split": "val"}\n{"path": "b.jpg", "label": 2}\n')
+
+
 def images():
     rng = np.random.default_rng(0)
     picture = rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)
@@ -89,6 +96,7 @@ def rendezvous():
 if __name__ == "__main__":
     configs()
     overrides()
+    label_lists()
     images()
     checkpoints()
     cache_entries()

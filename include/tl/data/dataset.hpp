@@ -16,7 +16,9 @@ struct Sample {
   int label = 0;
 };
 
-enum class OfficialSplit { none, trainval, test };
+// A sample's split as the layout gives it: Oxford's trainval and test lists, a list file's train,
+// val and test lines (train counts as trainval).
+enum class OfficialSplit { none, trainval, val, test };
 
 struct Dataset {
   std::vector<std::string> class_names;  // label i names class_names[i]
@@ -26,6 +28,9 @@ struct Dataset {
 
   bool has_official_split() const;
 };
+
+// Sorts the samples (and their official splits) by path: the order every layout returns.
+void sort_by_path(Dataset& dataset);
 
 struct LayoutOptions {
   Layout layout = Layout::image_folder;

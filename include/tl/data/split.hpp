@@ -28,7 +28,8 @@ struct SplitOptions {
   int val_fold_index = 0;
 };
 
-// With an official split, test = the official test lines and val is carved (stratified) out of trainval.
+// With an official split, test = the official test lines and val is carved (stratified) out of trainval,
+// unless the layout gives val lines too (a list file), which are the validation split as they are.
 // Without one, every class is divided by the fractions; each class keeps at least one training sample.
 // With val_folds, the test split is cut as before and the validation split is the chosen fold of the
 // rest (a class with fewer images than folds may then have none left for training).
