@@ -114,6 +114,7 @@ ModelConfig read_model(ConfigReader reader) {
     model.backbones[0].metadata = reader.optional_path("metadata");
   }
   model.head = read_head(reader.section("head"));
+  model.precision = reader.choice("precision", kPrecisions, model.precision);
   reader.finish();
   return model;
 }

@@ -34,6 +34,15 @@ const char* name_of(HeadType type) {
   return "?";
 }
 
+const char* name_of(Precision precision) {
+  switch (precision) {
+    case Precision::automatic: return "auto";
+    case Precision::float32: return "float32";
+    case Precision::bfloat16: return "bfloat16";
+  }
+  return "?";
+}
+
 const char* name_of(TestTimeAugmentation tta) {
   switch (tta) {
     case TestTimeAugmentation::none: return "none";

@@ -18,6 +18,7 @@
 #include "tl/features/batch_memory.hpp"
 #include "tl/features/device.hpp"
 #include "tl/features/feature_extraction.hpp"
+#include "tl/features/feature_precision.hpp"
 #include "tl/model/trained_classifier.hpp"
 #include "tl/run/run_directory.hpp"
 
@@ -109,6 +110,12 @@ ScoredImages score_dataset(TrainedClassifier& classifier, const Dataset& dataset
   ProcessGroup alone;
   // A fine-tuned backbone's features are not those of the file the cache is keyed by.
   const bool cached = experiment.cache && classifier.backbone_state().empty();
+  for (const LoadedBackbone& loaded : classifier.backbones()) {
+    const PrecisionChoice choice = choose_feature_precision(loaded, experiment.model.precision, dataset, indices,
+                                                            loader, experiment.cache_directory);
+    spdlog::info("{}: features in {}: {}", loaded.backbone->path().filename().string(), name_of(choice.chosen),
+                 choice.reason);
+  }
   // Every backbone's features in its own preprocessing (mirrored or not), side by side.
   const auto features_of = [&](bool mirrored, SkippedFiles& skipped_here, const std::string& label) {
     std::vector<FeatureSet> passes;
@@ -117,7 +124,8 @@ ScoredImages score_dataset(TrainedClassifier& classifier, const Dataset& dataset
       preprocessing.mirrored = mirrored;
       std::optional<FeatureCache> cache;
       if (cached) {
-        cache = open_pass_cache(experiment.cache_directory, loaded.backbone->content_hash(), preprocessing, nullptr);
+        cache =
+            open_pass_cache(experiment.cache_directory, loaded.backbone->feature_identity(), preprocessing, nullptr);
       }
       passes.push_back(extract_features_across(group != nullptr ? *group : alone, *loaded.backbone, dataset, indices,
                                                preprocessing, loader, skipped_here, cache ? &*cache : nullptr, label));

@@ -28,7 +28,7 @@ uint64_t AugmentedView::key_for(const std::string& image_sha256) const {
                  key_of_hash(image_sha256));
 }
 
-std::optional<FeatureCache> open_pass_cache(const std::filesystem::path& directory, const std::string& backbone_sha256,
+std::optional<FeatureCache> open_pass_cache(const std::filesystem::path& directory, const std::string& backbone_identity,
                                             const Preprocessing& preprocessing, const AugmentedView* view,
                                             const std::string& note) {
   std::string description = preprocessing.describe();
@@ -37,7 +37,7 @@ std::optional<FeatureCache> open_pass_cache(const std::filesystem::path& directo
                    " view=" + std::to_string(view->index);
   }
   if (!note.empty()) description += " " + note;
-  return open_feature_cache(directory, backbone_sha256, description);
+  return open_feature_cache(directory, backbone_identity, description);
 }
 
 FeatureSet extract_features(const ImageEmbedding& embedding, const Dataset& dataset, const std::vector<size_t>& indices,

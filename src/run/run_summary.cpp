@@ -60,6 +60,7 @@ nlohmann::json RunSummary::to_json() const {
           {"fine_tune", fine_tune},
           {"calibration", calibration},
           {"feature_extraction", feature_extraction_json(feature_extraction)},
+          {"feature_precision", feature_precision},
           {"backbone", backbone.to_json()},
           {"device", device},
           {"cpu_threads", cpu_threads},
@@ -104,6 +105,7 @@ RunSummary RunSummary::from_json(const nlohmann::json& recorded, const std::stri
   summary.calibration = details(fields, "calibration");
   if (recorded_since_format_2("eval")) summary.eval_tta = fields.object("eval").text("tta");
   summary.feature_extraction = feature_extraction_from(fields.object("feature_extraction"));
+  if (fields.has("feature_precision")) summary.feature_precision = fields.any("feature_precision");
   summary.backbone = BackboneSummary::from_json(fields.any("backbone"), fields.where("backbone"));
   summary.device = fields.text("device");
   summary.cpu_threads = fields.integer("cpu_threads");

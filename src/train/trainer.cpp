@@ -21,6 +21,7 @@
 #include "tl/features/backbone.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
+#include "tl/features/feature_precision.hpp"
 #include "tl/features/parameter_selection.hpp"
 #include "tl/model/checkpoint.hpp"
 #include "tl/model/head.hpp"
@@ -97,6 +98,7 @@ class Trainer {
   std::optional<Dataset> dataset_;
   std::optional<Split> split_;
   std::vector<LoadedBackbone> backbones_;
+  nlohmann::json feature_precision_ = nlohmann::json::array();  // PrecisionChoice per backbone
   std::vector<std::string> unfrozen_;
   SkippedFiles skipped_;
   std::optional<TrainingFeatures> features_;
@@ -250,6 +252,14 @@ void Trainer::open_data_and_backbone() {
                  loaded.preprocessing.describe());
   }
   spdlog::info("{} CPU threads, device {}", threads_, device_.str());
+  for (const LoadedBackbone& loaded : backbones_) {
+    const PrecisionChoice choice =
+        choose_feature_precision(loaded, experiment_.model.precision, *dataset_, split_->train,
+                                 loader_options(experiment_.data), experiment_.cache_directory);
+    spdlog::info("{}: features in {}{}: {}", loaded.backbone->path().filename().string(), name_of(choice.chosen),
+                 choice.remembered ? " (as measured by an earlier run)" : "", choice.reason);
+    feature_precision_.push_back(choice.to_json());
+  }
   if (config_.fine_tune.enabled()) unfrozen_ = parameters_to_unfreeze(tuned_backbone(), config_.fine_tune);
 
   if (!options_.resume || !std::filesystem::exists(run_.last_checkpoint())) {
@@ -498,6 +508,7 @@ RunSummary Trainer::summary() const {
   }
   summary.eval_tta = name_of(experiment_.eval.tta);
   summary.feature_extraction = features_->statistics();
+  summary.feature_precision = feature_precision_;
   summary.backbone = backbone_summary();
   summary.device = device_.str();
   summary.cpu_threads = threads_;

@@ -137,7 +137,7 @@ FeatureSet TrainingFeatures::extract(const Source& source, const ImageEmbedding&
   const AugmentedView* view = pass.view ? &*pass.view : nullptr;
   std::optional<FeatureCache> cache;
   if (pass.cached && experiment_.cache) {
-    cache = open_pass_cache(experiment_.cache_directory, source.backbone->content_hash(), pass.preprocessing, view,
+    cache = open_pass_cache(experiment_.cache_directory, source.backbone->feature_identity(), pass.preprocessing, view,
                             pass.cache_note);
   }
   FeatureSet set = extract_features_across(group_, embedding, dataset_, *pass.images, pass.preprocessing, loader_,

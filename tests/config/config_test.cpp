@@ -110,6 +110,11 @@ TEST(Config, OverridesReplaceValuesAndAreValidated) {
             "--set data={layout: folders}: data.layout: expected one of petimages|oxford_pets|image_folder|list, got "
             "\"folders\"")
       << "a key inside a section the --set replaced";
+  EXPECT_EQ(tl::load_experiment_file(dir / "x.yaml", {"model.precision=bfloat16"}).model.precision,
+            tl::Precision::bfloat16);
+  EXPECT_EQ(tl::load_experiment_file(dir / "x.yaml").model.precision, tl::Precision::automatic);
+  EXPECT_EQ(error_of(dir / "x.yaml", {"model.precision=fp16"}),
+            "--set model.precision=fp16: model.precision: expected one of auto|float32|bfloat16, got \"fp16\"");
   write_file(dir / "bad_epochs.yaml", kEpochHeadYaml + "train: {epochs: zero}\n");
   EXPECT_EQ(error_of(dir / "bad_epochs.yaml", {"train.optimizer.lr=0.1"}).rfind((dir / "bad_epochs.yaml").string(), 0),
             0u)

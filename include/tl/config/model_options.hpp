@@ -38,6 +38,15 @@ struct HeadConfig {
   int max_iterations = 500;
 };
 
+// What the frozen backbones' feature passes compute in. bfloat16 halves the bytes every layer moves
+// and runs on the AVX512_BF16/AMX instructions of recent CPUs (2.3x float32 for MobileNetV2 on an
+// AMD EPYC here) but is emulated, and slower, elsewhere; automatic measures both on the machine and
+// keeps bfloat16 only where it is faster and its features match float32's (feature_precision.hpp).
+// Whatever trains (the head, fine-tuned blocks) and whatever takes gradients stays float32.
+enum class Precision { automatic, float32, bfloat16 };
+inline constexpr std::array kPrecisions{Precision::automatic, Precision::float32, Precision::bfloat16};
+const char* name_of(Precision precision);
+
 // One backbone file and where its metadata comes from: a JSON file (default: <backbone stem>.json or
 // model.json beside the backbone) or the fields themselves, for a backbone that comes without tl's JSON.
 struct BackboneSource {
@@ -52,6 +61,7 @@ struct ModelConfig {
   // probe of Kornblith et al. 2019); fine-tuning, tl-dream and tl-attack need exactly one.
   std::vector<BackboneSource> backbones;
   HeadConfig head;
+  Precision precision = Precision::automatic;
 };
 
 }  // namespace tl

@@ -45,8 +45,17 @@ struct BlockOutput {
 class Backbone {
  public:
   virtual ~Backbone() = default;
-  // Features for a batch already on device(); computed without autograd.
+  // Features for a batch already on device(); computed without autograd, in feature_precision(), and
+  // returned as float32.
   virtual torch::Tensor features(const torch::Tensor& images) = 0;
+  // What features() computes in: float32 (as loaded) or bfloat16, from a copy of the weights cast
+  // once. Everything else (differentiable features, fine-tuning's prefix) stays float32, and
+  // unfreeze() returns features() to float32, since a copy would miss what training changes.
+  virtual void set_feature_precision(torch::ScalarType precision) = 0;
+  virtual torch::ScalarType feature_precision() const = 0;
+  // What the feature cache keys features() by: the file's content_hash(), with the precision added
+  // when it is not float32 (whose entries keep their key).
+  std::string feature_identity() const;
   // The same features with autograd on, so gradients reach the input pixels and the unfrozen
   // weights: what image synthesis and adversarial attacks optimise through, and fine-tuning trains.
   virtual torch::Tensor differentiable_features(const torch::Tensor& images) = 0;

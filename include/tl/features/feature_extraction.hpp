@@ -49,11 +49,12 @@ struct AugmentedView {
   uint64_t key_for(const std::string& image_sha256) const;
 };
 
-// The feature cache of passes through the backbone file `backbone_sha256` in `preprocessing` and
+// The feature cache of passes through the backbone `backbone_identity` (Backbone::feature_identity: its
+// file's hash, and the precision it runs in unless float32) in `preprocessing` and
 // `view` (null: the evaluation transform); `note` names another per-image quantity than the features,
 // kept in a namespace of its own beside them. Training and evaluation open caches only through this,
 // so each finds the other's entries. Nothing (with a logged warning) when the directory cannot be made.
-std::optional<FeatureCache> open_pass_cache(const std::filesystem::path& directory, const std::string& backbone_sha256,
+std::optional<FeatureCache> open_pass_cache(const std::filesystem::path& directory, const std::string& backbone_identity,
                                             const Preprocessing& preprocessing, const AugmentedView* view,
                                             const std::string& note = "");
 

@@ -59,6 +59,9 @@ struct RunSummary {
   nlohmann::json calibration;
   std::string eval_tta = "none";
   FeatureExtractionSummary feature_extraction;
+  // Per backbone, in order: the precision its feature pass ran in and why (PrecisionChoice::to_json);
+  // null in files from tl before model.precision.
+  nlohmann::json feature_precision;
   BackboneSummary backbone;
   std::string device;
   int cpu_threads = 0;

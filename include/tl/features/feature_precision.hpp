@@ -1,0 +1,63 @@
+#pragma once
+// Which precision a frozen backbone's feature pass runs in, chosen on the machine that runs it.
+// bfloat16 pays where the CPU has native BF16 (AVX512_BF16, AMX) and costs where oneDNN emulates it,
+// and its features are float32's rounded: so `auto` measures both on real images the first time a
+// backbone runs on a machine, keeps bfloat16 only when it is clearly faster and its features agree
+// with float32's, and remembers the decision (and the figures behind it) for the next run.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include "tl/config/model_options.hpp"
+#include "tl/data/dataset.hpp"
+#include "tl/features/backbone.hpp"
+#include "tl/features/batch_loader.hpp"
+
+namespace tl {
+
+// One precision's feature pass over the probe images.
+struct PrecisionTrial {
+  Precision precision = Precision::float32;
+  double images_per_second = 0;
+  double min_cosine = 1;  // lowest cosine similarity of an image's features with its float32 ones
+};
+
+struct PrecisionChoice {
+  Precision requested = Precision::automatic;
+  Precision chosen = Precision::float32;
+  std::string reason;                  // for the log and summary.json
+  std::vector<PrecisionTrial> trials;  // what the choice was made on; empty when nothing was measured
+  bool remembered = false;             // read from an earlier run's decision file
+
+  nlohmann::json to_json() const;
+};
+
+// The automatic rule. The cosine bound sits below what bfloat16 measured on every shared backbone
+// and data set (0.9986 at worst, MobileNetV2 on Oxford pets), where the probe's accuracy moved by
+// less than the bench's tolerance of 0.3 points; the speed bound keeps a pass that is only noise
+// faster in float32, whose features are exact.
+inline constexpr double kMinBfloat16Cosine = 0.995;
+inline constexpr double kMinBfloat16Speedup = 1.1;
+// `trials` holds float32's and bfloat16's.
+PrecisionChoice decide_precision(const std::vector<PrecisionTrial>& trials);
+
+// Sets `backbone`'s feature precision: the requested one, or for Precision::automatic the
+// decide_precision of trials run on `probe_images` (real images in the backbone's preprocessing,
+// [N, 3, H, W] on its device). With `decision_directory`, an automatic choice is read from and written to a
+// small file there, keyed by the backbone file, input size, device, processor, thread count and
+// LibTorch version, so each machine measures once.
+PrecisionChoice choose_feature_precision(Backbone& backbone, Precision requested, const torch::Tensor& probe_images,
+                                         const std::optional<std::filesystem::path>& decision_directory);
+
+// The same, the probe images being the first kProbeImages of `indices` that decode (fewer when
+// there are fewer), in the backbone's `preprocessing`.
+inline constexpr int kProbeImages = 16;
+PrecisionChoice choose_feature_precision(const LoadedBackbone& loaded, Precision requested, const Dataset& dataset,
+                                         const std::vector<size_t>& indices, const LoaderOptions& loader,
+                                         const std::optional<std::filesystem::path>& decision_directory);
+
+}  // namespace tl
