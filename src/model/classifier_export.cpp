@@ -10,6 +10,7 @@
 #include "tl/base/utf8_text.hpp"
 #include "tl/features/input_conversion.hpp"
 #include "tl/features/torchscript_tensors.hpp"
+#include "tl/model/onnx_conversion.hpp"
 #include "tl/model/trained_classifier.hpp"
 #include "tl/run/run_directory.hpp"
 
@@ -62,7 +63,7 @@ nlohmann::json recorded_backbones(const CheckpointRecord& record, std::string Ba
 }
 
 nlohmann::json describe_export(TrainedClassifier& classifier, const fs::path& run_directory, const fs::path& checkpoint,
-                               bool softmax) {
+                               bool softmax, TestTimeAugmentation tta) {
   const Preprocessing& preprocessing = classifier.preprocessing();
   const CheckpointRecord& record = classifier.record();
   return {
@@ -70,7 +71,7 @@ nlohmann::json describe_export(TrainedClassifier& classifier, const fs::path& ru
       {"input", "float32 [N, 3, " + std::to_string(preprocessing.height) + ", " + std::to_string(preprocessing.width) +
                     "], channels in `color` order, (x/255 - mean) / std"},
       {"output", softmax ? "class probabilities [N, classes] (softmax applied)" : "logits [N, classes] (no softmax)"},
-      {"tta", name_of(classifier.tta())},
+      {"tta", name_of(tta)},
       {"classes", record.class_names},
       {"num_classes", record.class_names.size()},
       // The backbone metadata schema (../shared/models/*/model.json), for the preprocessing.
@@ -133,7 +134,9 @@ ExportedFiles export_classifier(const fs::path& run_directory, const fs::path& o
     exported.register_parameter(prefix + "weight", linears[i]->weight.detach().clone(), false);
     exported.register_parameter(prefix + "bias", linears[i]->bias.detach().clone(), false);
   }
-  exported.define(forward_source(backbones.size(), linears.size(), options.softmax, classifier.tta()));
+  // OpenCV's DNN cannot run the reversed slice of a mirror: the ONNX graph scores the image as it is.
+  const TestTimeAugmentation tta = options.format == ExportFormat::onnx ? TestTimeAugmentation::none : classifier.tta();
+  exported.define(forward_source(backbones.size(), linears.size(), options.softmax, tta));
   exported.eval();
 
   // The module must answer exactly as tl does before anyone relies on it.
@@ -143,7 +146,8 @@ ExportedFiles export_classifier(const fs::path& run_directory, const fs::path& o
   torch::Tensor expected, produced;
   {
     torch::NoGradGuard no_grad;
-    expected = classifier.logits_for_images(probe);
+    expected = tta == classifier.tta() ? classifier.logits_for_images(probe)
+                                       : classifier.logits(classifier.features_for_images(probe));
     if (options.softmax) expected = torch::softmax(expected, 1);
     produced = exported.forward({probe}).toTensor();
   }
@@ -156,11 +160,32 @@ ExportedFiles export_classifier(const fs::path& run_directory, const fs::path& o
   ExportedFiles files;
   files.module = out;
   files.metadata = fs::path(out).replace_extension(".json");
-  files.description = describe_export(classifier, run_directory, checkpoint, options.softmax);
+  files.description = describe_export(classifier, run_directory, checkpoint, options.softmax, tta);
   if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
   std::ostringstream archive;
   exported.save(archive);
-  write_file_atomically(files.module, archive.str());
+  if (options.format == ExportFormat::torchscript) {
+    write_file_atomically(files.module, archive.str());
+  } else {
+    const fs::path torchscript = fs::path(out).concat(".torchscript.tmp");
+    write_file_atomically(torchscript, archive.str(), Durability::rename_only);
+    OnnxConversion conversion{torchscript, preprocessing.height, preprocessing.width,
+                              options.softmax ? "probabilities" : "logits", options.python};
+    try {
+      files.description["onnx"] = convert_to_onnx(conversion, files.module);
+    } catch (...) {
+      fs::remove(torchscript);
+      throw;
+    }
+    fs::remove(torchscript);
+    files.description["format"] = "tl exported classifier 1, ONNX";
+    if (classifier.tta() != tta) {
+      files.description["tta_of_the_run"] = name_of(classifier.tta());
+      files.description["tta_note"] =
+          "the run scores each image with its left-right mirror (eval.tta: flip); this graph scores the image as "
+          "it is: to score as tl does, average its outputs for the image and for the image mirrored";
+    }
+  }
   write_file_atomically(files.metadata, files.description.dump(2) + "\n");
   return files;
 }

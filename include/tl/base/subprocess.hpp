@@ -14,8 +14,8 @@ struct ProcessResult {
   std::string describe() const;  // "exit code 1", "killed by signal 9 (Killed)"
 };
 
-// Runs `program` with `arguments`, stdout and stderr appended to `log`. Throws tl::Error when it
-// cannot be started at all.
+// Runs `program` (a path, or a name looked up in PATH) with `arguments`, stdout and stderr appended
+// to `log`. Throws tl::Error when it cannot be started at all.
 ProcessResult run_process(const std::filesystem::path& program, const std::vector<std::string>& arguments,
                           const std::filesystem::path& log);
 
