@@ -28,9 +28,9 @@ uint64_t AugmentedView::key_for(const std::string& image_sha256) const {
                  key_of_hash(image_sha256));
 }
 
-std::optional<FeatureCache> open_pass_cache(const std::filesystem::path& directory, const std::string& backbone_identity,
-                                            const Preprocessing& preprocessing, const AugmentedView* view,
-                                            const std::string& note) {
+std::optional<FeatureCache> open_pass_cache(const std::filesystem::path& directory,
+                                            const std::string& backbone_identity, const Preprocessing& preprocessing,
+                                            const AugmentedView* view, const std::string& note) {
   std::string description = preprocessing.describe();
   if (view != nullptr) {
     description += " " + view->augmentation.describe() + " seed=" + std::to_string(view->seed) +

@@ -56,11 +56,16 @@ std::string figure(double value, int digits) {
   return text.str();
 }
 
-// What makes a decision hold: the same file on the same input size, device, processor, threads and LibTorch.
+// What makes a decision hold: the same file on the same input size, device, processor, threads and
+// LibTorch, decided by the same rule.
 nlohmann::json decision_identity(const Backbone& backbone, const torch::Tensor& images) {
-  return {{"backbone_sha256", backbone.content_hash()}, {"input", {images.size(2), images.size(3)}},
-          {"device", backbone.device().str()},          {"processor", processor_description()},
-          {"threads", torch::get_num_threads()},        {"libtorch", TORCH_VERSION}};
+  return {{"backbone_sha256", backbone.content_hash()},
+          {"rule", {{"min_cosine", kMinBfloat16Cosine}, {"min_speedup", kMinBfloat16Speedup}}},
+          {"input", {images.size(2), images.size(3)}},
+          {"device", backbone.device().str()},
+          {"processor", processor_description()},
+          {"threads", torch::get_num_threads()},
+          {"libtorch", TORCH_VERSION}};
 }
 
 std::optional<PrecisionChoice> remembered_choice(const fs::path& file, const nlohmann::json& identity) {

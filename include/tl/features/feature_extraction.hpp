@@ -54,9 +54,9 @@ struct AugmentedView {
 // `view` (null: the evaluation transform); `note` names another per-image quantity than the features,
 // kept in a namespace of its own beside them. Training and evaluation open caches only through this,
 // so each finds the other's entries. Nothing (with a logged warning) when the directory cannot be made.
-std::optional<FeatureCache> open_pass_cache(const std::filesystem::path& directory, const std::string& backbone_identity,
-                                            const Preprocessing& preprocessing, const AugmentedView* view,
-                                            const std::string& note = "");
+std::optional<FeatureCache> open_pass_cache(const std::filesystem::path& directory,
+                                            const std::string& backbone_identity, const Preprocessing& preprocessing,
+                                            const AugmentedView* view, const std::string& note = "");
 
 // `embedding` is usually a Backbone (its features). `cache` may be null (no caching); `view` null means the evaluation
 // transform. A cache must be opened for the view it serves (the namespace includes the augmentation, seed and view

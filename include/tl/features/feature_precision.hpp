@@ -36,11 +36,13 @@ struct PrecisionChoice {
   nlohmann::json to_json() const;
 };
 
-// The automatic rule. The cosine bound sits below what bfloat16 measured on every shared backbone
-// and data set (0.9986 at worst, MobileNetV2 on Oxford pets), where the probe's accuracy moved by
-// less than the bench's tolerance of 0.3 points; the speed bound keeps a pass that is only noise
-// faster in float32, whose features are exact.
-inline constexpr double kMinBfloat16Cosine = 0.995;
+// The automatic rule. bench/feature_precision.py measured MobileNetV2's bfloat16 features against
+// float32's on 200 photos of each shared data set: lowest cosine similarity 0.9768 (Cats-vs-Dogs) and
+// 0.9888 (Oxford pets), means 0.9954 and 0.9968, with the probe's validation and test top-1 within
+// two images of float32's on every data set. The bound sits below that and far above what a backbone
+// broken by rounding gives; the speed bound keeps a pass that is only noise faster in float32,
+// whose features are exact.
+inline constexpr double kMinBfloat16Cosine = 0.95;
 inline constexpr double kMinBfloat16Speedup = 1.1;
 // `trials` holds float32's and bfloat16's.
 PrecisionChoice decide_precision(const std::vector<PrecisionTrial>& trials);
