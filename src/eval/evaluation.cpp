@@ -97,6 +97,15 @@ ScoredImages score_images(TrainedClassifier& classifier, const EvaluationRequest
     indices = make_split(dataset, split_options(experiment)).named(request.split);
   }
   if (indices.empty()) throw Error("the " + request.split + " split has no images to evaluate");
+  // tl-eval's passes run in model.precision, as training's did; tl-predict's stay float32, like the
+  // module tl-export writes, so that the two agree.
+  for (const LoadedBackbone& loaded : classifier.backbones()) {
+    const PrecisionChoice choice =
+        choose_feature_precision(loaded, experiment.model.precision, dataset, indices, loader_options(experiment.data),
+                                 experiment.cache_directory);
+    spdlog::info("{}: features in {}: {}", loaded.backbone->path().filename().string(), name_of(choice.chosen),
+                 choice.reason);
+  }
   return score_dataset(classifier, dataset, indices, "evaluate (" + request.split + ")", skipped, group);
 }
 
@@ -110,12 +119,6 @@ ScoredImages score_dataset(TrainedClassifier& classifier, const Dataset& dataset
   ProcessGroup alone;
   // A fine-tuned backbone's features are not those of the file the cache is keyed by.
   const bool cached = experiment.cache && classifier.backbone_state().empty();
-  for (const LoadedBackbone& loaded : classifier.backbones()) {
-    const PrecisionChoice choice = choose_feature_precision(loaded, experiment.model.precision, dataset, indices,
-                                                            loader, experiment.cache_directory);
-    spdlog::info("{}: features in {}: {}", loaded.backbone->path().filename().string(), name_of(choice.chosen),
-                 choice.reason);
-  }
   // Every backbone's features in its own preprocessing (mirrored or not), side by side.
   const auto features_of = [&](bool mirrored, SkippedFiles& skipped_here, const std::string& label) {
     std::vector<FeatureSet> passes;

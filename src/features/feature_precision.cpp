@@ -1,11 +1,14 @@
 #include "tl/features/feature_precision.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/content_hash.hpp"
@@ -91,6 +94,31 @@ std::optional<PrecisionChoice> remembered_choice(const fs::path& file, const nlo
   }
 }
 
+// Keeps `choice` in `file` unless another process kept its own there first, whose choice is then
+// this one's too: processes that measured at once (ranks, a tl-eval beside a tl-train) must not
+// compute one run's features in two precisions. A damaged file is replaced.
+PrecisionChoice published(const fs::path& file, const nlohmann::json& identity, const PrecisionChoice& choice) {
+  nlohmann::json record = choice.to_json();
+  record["identity"] = identity;
+  record.erase("requested");
+  record.erase("remembered");
+  try {
+    fs::create_directories(file.parent_path());
+    const fs::path draft = fs::path(file).concat("." + std::to_string(::getpid()) + ".draft");
+    write_file_atomically(draft, record.dump(2) + "\n", Durability::rename_only);
+    const bool first = ::link(draft.c_str(), file.c_str()) == 0;
+    const int link_error = errno;
+    fs::remove(draft);
+    if (first) return choice;
+    if (link_error != EEXIST) throw Error(std::string("cannot link the decision into place: ") + strerror(link_error));
+    if (auto earlier = remembered_choice(file, identity)) return *earlier;
+    write_file_atomically(file, record.dump(2) + "\n", Durability::rename_only);
+  } catch (const std::exception& error) {  // the choice stands; the next run measures again
+    spdlog::warn("{}: cannot keep the precision decision: {}", file.string(), error.what());
+  }
+  return choice;
+}
+
 }  // namespace
 
 nlohmann::json PrecisionChoice::to_json() const {
@@ -166,18 +194,7 @@ PrecisionChoice choose_feature_precision(Backbone& backbone, Precision requested
     reference = backbone.features(probe_images);
     trials.push_back(run_trial(backbone, Precision::bfloat16, probe_images, reference));
     choice = decide_precision(trials);
-    if (file) {
-      nlohmann::json record = choice->to_json();
-      record["identity"] = identity;
-      record.erase("requested");
-      record.erase("remembered");
-      try {
-        fs::create_directories(file->parent_path());
-        write_file_atomically(*file, record.dump(2) + "\n", Durability::rename_only);
-      } catch (const std::exception& error) {  // the choice stands; the next run measures again
-        spdlog::warn("{}: cannot keep the precision decision: {}", file->string(), error.what());
-      }
-    }
+    if (file) choice = published(*file, identity, *choice);
   }
   choice->requested = requested;
   backbone.set_feature_precision(scalar_type(choice->chosen));

@@ -34,7 +34,9 @@ class ConcatenatedBackbones : public ::testing::Test {
                                             "std": [0.2, 0.3, 0.25], "color": "BGR", "feature_dim": 8})";
     config = tl::testing::synthetic_run_config(dir.path(), dir / "data", run, 5);
     config["model"] = {{"backbone", {(dir / "tiny.pt").string(), (dir / "stack.pt").string()}},
-                       {"head", {{"type", "logistic"}, {"l2", {0.01, 0.1}}}}};
+                       {"head", {{"type", "logistic"}, {"l2", {0.01, 0.1}}}},
+                       // Scores are compared with features computed here in float32.
+                       {"precision", "float32"}};
     config["eval"] = {{"tta", "flip"}};
     summary = tl::train(tl::load_experiment(tl::ConfigSource::from_json(config, "two", dir.path()))).to_json();
   }

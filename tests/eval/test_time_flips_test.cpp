@@ -24,7 +24,9 @@ class TestTimeFlips : public ::testing::Test {
     tl::testing::make_image_folder(dir / "data", {"blue", "red", "green"}, 10, 32);
     nlohmann::json config = tl::testing::synthetic_run_config(dir.path(), dir / "data", run, 3);
     config["model"] = {{"backbone", (tl::testing::tiny_backbones() / "tiny.pt").string()},
-                       {"head", {{"type", "logistic"}, {"l2", {0.01, 0.1}}}}};
+                       {"head", {{"type", "logistic"}, {"l2", {0.01, 0.1}}}},
+                       // Scores are compared with TrainedClassifier's, whose passes are float32.
+                       {"precision", "float32"}};
     config["eval"] = {{"tta", "flip"}};
     tl::train(tl::load_experiment(tl::ConfigSource::from_json(config, "flips", dir.path())));
   }
