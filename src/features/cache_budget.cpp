@@ -95,18 +95,11 @@ PruneResult prune_cache(const fs::path& directory, int64_t target_bytes) {
     for (const Entry& entry : entries) {
       if (total <= target_bytes) break;
       std::error_code error;
-      if (fs::remove(entry.path, error)) {  // gone already: another process pruned it
+      if (fs::remove(entry.path, error)) {  // false when another process removed it first
         ++result.removed_entries;
         result.removed_bytes += entry.bytes;
       }
       total -= entry.bytes;
-    }
-    for (const fs::path& folder : folders) {  // empty shard folders; a namespace keeps its own
-      std::error_code error;
-      for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-        std::error_code remove_error;
-        if (it->is_directory(remove_error)) fs::remove(it->path(), remove_error);  // only when empty
-      }
     }
   }
   result.kept_bytes = total;

@@ -38,7 +38,8 @@ struct PruneResult {
   int64_t kept_bytes = 0;
 };
 
-// Removes the least recently used entries until at most `target_bytes` remain; empty folders go too.
+// Removes the least recently used entries until at most `target_bytes` remain. Folders stay (at
+// most 256 per namespace): removing one could pull it from under a writer about to store in it.
 PruneResult prune_cache(const std::filesystem::path& directory, int64_t target_bytes);
 
 // When a cache over `max_bytes` is pruned, and to what.
