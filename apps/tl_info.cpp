@@ -12,8 +12,11 @@
 
 #include "app_main.hpp"
 #include "tl/base/available_cores.hpp"
+#include "tl/base/byte_size.hpp"
+#include "tl/base/error.hpp"
 #include "tl/base/json_file.hpp"
 #include "tl/base/utf8_text.hpp"
+#include "tl/config/cache_directory.hpp"
 #include "tl/config/enum_names.hpp"
 #include "tl/config/experiment.hpp"
 #include "tl/data/dataset.hpp"
@@ -21,6 +24,7 @@
 #include "tl/data/experiment_data.hpp"
 #include "tl/data/split.hpp"
 #include "tl/features/backbone_description.hpp"
+#include "tl/features/cache_budget.hpp"
 #include "tl/features/library_error.hpp"
 #include "tl/features/runtime_versions.hpp"
 #include "tl/run/evaluation_record.hpp"
@@ -68,6 +72,47 @@ std::string dataset_text(const nlohmann::json& info) {
     }
   } else {
     text += "(--check-images decodes every file and lists those a run would skip)\n";
+  }
+  return text;
+}
+
+// The feature cache under `directory`, pruned first to `prune_to` when given.
+nlohmann::json cache_info(const std::filesystem::path& directory, const std::string& prune_to) {
+  nlohmann::json info = {{"directory", tl::path_text(directory)}};
+  if (!prune_to.empty()) {
+    const auto target = tl::parse_byte_size(prune_to);
+    if (!target) throw tl::Error("--prune " + prune_to + ": expected a size such as 5G, 500M or 0");
+    const tl::PruneResult pruned = tl::prune_cache(directory, *target);
+    info["pruned"] = {{"removed_entries", pruned.removed_entries}, {"removed_bytes", pruned.removed_bytes}};
+  }
+  const tl::CacheUsage usage = tl::cache_usage(directory);
+  info["entries"] = usage.entries;
+  info["bytes"] = usage.bytes;
+  info["budget_bytes"] = tl::default_cache_budget(directory);
+  info["namespaces"] = nlohmann::json::array();
+  for (const tl::CacheNamespace& space : usage.namespaces) {
+    info["namespaces"].push_back(
+        {{"name", space.name}, {"description", space.description}, {"entries", space.entries}, {"bytes", space.bytes}});
+  }
+  return info;
+}
+
+std::string cache_text(const nlohmann::json& info) {
+  std::string text;
+  if (info.contains("pruned")) {
+    text += fmt::format("pruned: {} entries ({})\n", info["pruned"]["removed_entries"].get<int64_t>(),
+                        tl::byte_size_text(info["pruned"]["removed_bytes"].get<int64_t>()));
+  }
+  text += fmt::format("{}: {} in {} entries (default budget {}, cache.max_bytes)\n",
+                      info["directory"].get<std::string>(), tl::byte_size_text(info["bytes"].get<int64_t>()),
+                      info["entries"].get<int64_t>(), tl::byte_size_text(info["budget_bytes"].get<int64_t>()));
+  for (const auto& space : info["namespaces"]) {
+    // namespace.txt: the backbone's hash (and precision), then its preprocessing and view.
+    std::string description = space["description"].get<std::string>();
+    std::replace(description.begin(), description.end(), '\n', ' ');
+    text += fmt::format("  {:>10} {:>8} entries  {}  {}\n", tl::byte_size_text(space["bytes"].get<int64_t>()),
+                        space["entries"].get<int64_t>(), space["name"].get<std::string>(),
+                        description.empty() ? "(written before tl described its namespaces)" : description);
   }
   return text;
 }
@@ -162,7 +207,7 @@ std::string run_text(const RunInfo& info) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Inspect before training: a backbone file, a dataset, or a run."};
+  CLI::App app{"Inspect before training: a backbone file, a dataset, a run, or the feature cache."};
   tl::app::show_defaults_in_help(app);
   app.require_subcommand(1);
   app.fallthrough();  // --json after the subcommand too
@@ -201,6 +246,13 @@ int main(int argc, char** argv) {
   size_t label_issues_shown = 10;
   run_command->add_option("--label-issues", label_issues_shown,
                           "how many of the doubted training labels to list (a run trained with train.folds)");
+  auto* cache_command =
+      app.add_subcommand("cache", "the feature cache's size by backbone and preprocessing; --prune shrinks it");
+  std::string cache_directory = tl::default_cache_directory().string();
+  cache_command->add_option("dir", cache_directory, "the cache folder (cache_dir)")->capture_default_str();
+  std::string prune_to;
+  cache_command->add_option("--prune", prune_to,
+                            "remove the entries used longest ago until at most this much remains, e.g. 5G or 0");
   tl::app::add_version_flag(app, "tl-info", tl::runtime_versions);
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   if (*data_command && root.empty() && config.empty()) {
@@ -214,6 +266,9 @@ int main(int argc, char** argv) {
     if (*backbone_command) {
       info = tl::describe_backbone(backbone, metadata);
       if (!json_output) text = backbone_text(info);
+    } else if (*cache_command) {
+      info = cache_info(cache_directory, prune_to);
+      if (!json_output) text = cache_text(info);
     } else if (*data_command) {
       if (!config.empty()) {
         const tl::Experiment experiment = tl::load_experiment_file(config);

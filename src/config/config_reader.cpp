@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tl/base/byte_size.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/utf8_text.hpp"
 
@@ -112,6 +113,24 @@ std::string ConfigReader::string(const std::string& key, const std::string& fall
     result = value->get<std::string>();
   }
   record(key, result);
+  return result;
+}
+
+std::optional<int64_t> ConfigReader::byte_size(const std::string& key) {
+  const nlohmann::json* value = lookup(key);
+  std::optional<int64_t> result;
+  if (value != nullptr && !(value->is_string() && value->get<std::string>() == "auto")) {
+    const char* what = "a size in bytes such as 20G, 500M or 1000000, or auto";
+    if (value->is_number_integer() && value->get<int64_t>() >= 0) {
+      result = value->get<int64_t>();
+    } else if (value->is_string()) {
+      result = parse_byte_size(value->get<std::string>());
+      if (!result) expected(key, what, *value);
+    } else {
+      expected(key, what, *value);
+    }
+  }
+  record(key, result ? nlohmann::json(*result) : nlohmann::json("auto"));
   return result;
 }
 

@@ -288,7 +288,14 @@ Experiment load_experiment(const ConfigSource& source) {
     reader.fail("device", "expected one of auto|cpu|cuda|cuda:N, got \"" + experiment.device + "\"");
   }
   experiment.threads = reader.integer("threads", experiment.threads, 0, 1024);
-  experiment.cache = reader.choice("cache", {"on", "off"}, "on") == "on";
+  if (reader.is_mapping("cache")) {  // cache: {enabled: on, max_bytes: 20G}
+    ConfigReader cache = reader.section("cache");
+    experiment.cache = cache.choice("enabled", {"on", "off"}, "on") == "on";
+    experiment.cache_max_bytes = cache.byte_size("max_bytes");
+    cache.finish();
+  } else {
+    experiment.cache = reader.choice("cache", {"on", "off"}, "on") == "on";
+  }
   experiment.cache_directory = reader.optional_path("cache_dir").value_or(default_cache_directory());
   experiment.data = read_data(reader.section("data"));
   experiment.model = read_model(reader.section("model"));

@@ -16,6 +16,7 @@
 #include "tl/explain/class_heat_map.hpp"
 #include "tl/explain/photo_view.hpp"
 #include "tl/features/batch_memory.hpp"
+#include "tl/features/cache_budget.hpp"
 #include "tl/features/device.hpp"
 #include "tl/features/feature_extraction.hpp"
 #include "tl/features/feature_precision.hpp"
@@ -106,7 +107,11 @@ ScoredImages score_images(TrainedClassifier& classifier, const EvaluationRequest
     spdlog::info("{}: features in {}: {}", loaded.backbone->path().filename().string(), name_of(choice.chosen),
                  choice.reason);
   }
-  return score_dataset(classifier, dataset, indices, "evaluate (" + request.split + ")", skipped, group);
+  ScoredImages scored = score_dataset(classifier, dataset, indices, "evaluate (" + request.split + ")", skipped, group);
+  if (experiment.cache && (group == nullptr || group->writes())) {
+    keep_cache_within(experiment.cache_directory, experiment.cache_max_bytes);
+  }
+  return scored;
 }
 
 ScoredImages score_dataset(TrainedClassifier& classifier, const Dataset& dataset, const std::vector<size_t>& indices,

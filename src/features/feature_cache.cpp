@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "tl/base/atomic_file.hpp"
@@ -44,6 +46,15 @@ FeatureCache::FeatureCache(const fs::path& directory, const std::string& backbon
   std::error_code error;
   fs::create_directories(namespace_directory_, error);
   if (error) throw Error(namespace_directory_.string() + ": cannot create feature cache directory: " + error.message());
+  // What the namespace holds, for tl-info cache: its name is a hash.
+  const fs::path description = namespace_directory_ / "namespace.txt";
+  if (!fs::exists(description, error)) {
+    try {
+      write_file_atomically(description, backbone_sha256 + "\n" + preprocessing_description + "\n",
+                            Durability::rename_only);
+    } catch (const Error&) {  // a read-only cache still serves its entries
+    }
+  }
 }
 
 fs::path FeatureCache::entry_path(const std::string& image_sha256) const {
@@ -77,6 +88,8 @@ std::optional<std::vector<float>> FeatureCache::load(const std::string& image_sh
     return std::nullopt;
   }
   ++statistics_.hits;
+  // Used now: the bounded cache (cache_budget.hpp) evicts by this time. A read-only cache keeps its old one.
+  ::utimensat(AT_FDCWD, entry_path(image_sha256).c_str(), nullptr, 0);
   std::vector<float> features(static_cast<size_t>(dim));
   std::memcpy(features.data(), bytes.data() + kHeaderSize, payload);
   return features;

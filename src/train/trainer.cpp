@@ -19,6 +19,7 @@
 #include "tl/data/skipped_files.hpp"
 #include "tl/data/split.hpp"
 #include "tl/features/backbone.hpp"
+#include "tl/features/cache_budget.hpp"
 #include "tl/features/cpu_runtime.hpp"
 #include "tl/features/device.hpp"
 #include "tl/features/feature_precision.hpp"
@@ -138,6 +139,11 @@ RunSummary Trainer::run() {
   }
   const RunSummary written = summary();
   if (writes_) run_.write_json(run_.summary(), written.to_json());
+  // Only after the run's files: pruning never delays or endangers them.
+  if (writes_ && experiment_.cache &&
+      (written.feature_extraction.computed_by_backbone > 0 || config_.fine_tune.enabled())) {
+    keep_cache_within(experiment_.cache_directory, experiment_.cache_max_bytes);
+  }
   return written;
 }
 

@@ -834,6 +834,40 @@ TEST_F(SyntheticRun, ExportedModuleRunsInPyTorchLikeTlPredict) {
   EXPECT_FALSE(std::filesystem::exists(dir / "x.pt"));
 }
 
+// cache.max_bytes: a run that leaves the feature cache over its budget prunes it to nine tenths;
+// tl-info cache shows it by namespace and prunes it by hand, and a pruned cache is simply refilled.
+TEST_F(SyntheticRun, TheFeatureCacheKeepsToItsBudgetAndTlInfoShowsAndPrunesIt) {
+  const std::string info = kInfo + " --json cache " + (dir / "cache").string();
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  ASSERT_EQ(run_command(info, dir / "info.json", dir / "info.log"), 0) << read_file(dir / "info.log");
+  const auto whole = read_json(dir / "info.json");
+  ASSERT_GT(whole["entries"].get<int64_t>(), 20);
+  ASSERT_EQ(whole["namespaces"].size(), 1u);
+  EXPECT_NE(whole["namespaces"][0]["description"].get<std::string>().find("size=32x32"), std::string::npos)
+      << whole.dump(2);
+
+  // Entries are 48 bytes (header and 8 features): a budget of 20 entries keeps at most 18.
+  ASSERT_EQ(
+      train("--overwrite --set 'cache={max_bytes: 960}' --set 'train.augmentation={horizontal_flip: true, views: 2}'"),
+      0)
+      << read_file(dir / "train.log");
+  EXPECT_NE(read_file(dir / "train.log").find("over its budget"), std::string::npos) << read_file(dir / "train.log");
+  ASSERT_EQ(run_command(info, dir / "info.json", dir / "info.log"), 0);
+  const auto bounded = read_json(dir / "info.json");
+  EXPECT_LE(bounded["bytes"].get<int64_t>(), 864);
+  EXPECT_GT(bounded["bytes"].get<int64_t>(), 0);
+
+  ASSERT_EQ(run_command(info + " --prune 0", dir / "info.json", dir / "info.log"), 0) << read_file(dir / "info.log");
+  const auto emptied = read_json(dir / "info.json");
+  EXPECT_EQ(emptied["entries"], 0);
+  EXPECT_GT(emptied["pruned"]["removed_entries"].get<int64_t>(), 0);
+  EXPECT_EQ(run_command(info + " --prune lots", dir / "info.json", dir / "bad.log"), 1);
+  EXPECT_NE(read_file(dir / "bad.log").find("--prune lots: expected a size"), std::string::npos)
+      << read_file(dir / "bad.log");
+  ASSERT_EQ(train("--overwrite"), 0) << read_file(dir / "train.log");
+  EXPECT_EQ(read_json(dir / "run/summary.json")["feature_extraction"]["from_cache"], 0) << "computed again";
+}
+
 // --format onnx (or a .onnx file): the graph OpenCV's DNN runs gives tl-predict's probabilities; the
 // run's flips, which the graph cannot hold, are the caller's, as the JSON says. A Python that cannot
 // convert is an error that names it, and nothing is written.

@@ -113,6 +113,14 @@ TEST(Config, OverridesReplaceValuesAndAreValidated) {
   EXPECT_EQ(tl::load_experiment_file(dir / "x.yaml", {"model.precision=bfloat16"}).model.precision,
             tl::Precision::bfloat16);
   EXPECT_EQ(tl::load_experiment_file(dir / "x.yaml").model.precision, tl::Precision::automatic);
+  const auto bounded = tl::load_experiment_file(dir / "x.yaml", {"cache={enabled: off, max_bytes: 20G}"});
+  EXPECT_FALSE(bounded.cache);
+  EXPECT_EQ(bounded.cache_max_bytes, int64_t{20} << 30);
+  EXPECT_FALSE(tl::load_experiment_file(dir / "x.yaml", {"cache={max_bytes: auto}"}).cache_max_bytes.has_value());
+  EXPECT_EQ(tl::load_experiment_file(dir / "x.yaml", {"cache={max_bytes: 1000000}"}).cache_max_bytes, 1000000);
+  EXPECT_EQ(error_of(dir / "x.yaml", {"cache={max_bytes: 20X}"}),
+            "--set cache={max_bytes: 20X}: cache.max_bytes: expected a size in bytes such as 20G, 500M or 1000000, "
+            "or auto, got \"20X\"");
   EXPECT_EQ(error_of(dir / "x.yaml", {"model.precision=fp16"}),
             "--set model.precision=fp16: model.precision: expected one of auto|float32|bfloat16, got \"fp16\"");
   write_file(dir / "bad_epochs.yaml", kEpochHeadYaml + "train: {epochs: zero}\n");

@@ -43,6 +43,9 @@ class ConfigReader {
   int integer(const std::string& key, int fallback, int min, int max);
   std::optional<int> optional_integer(const std::string& key, int min, int max);
   bool boolean(const std::string& key, bool fallback);
+  // A size in bytes: a non-negative integer, or text such as "20G" or "500M" (byte_size.hpp); "auto"
+  // or absence is nothing.
+  std::optional<int64_t> byte_size(const std::string& key);
   std::vector<int> integers(const std::string& key, const std::vector<int>& fallback, int min, int max);
   // A list of numbers in [min, max]; a single number is a list of one.
   std::vector<double> numbers(const std::string& key, const std::vector<double>& fallback, double min, double max);

@@ -21,9 +21,12 @@ namespace tl {
 struct Experiment {
   std::string name;
   int seed = 0;
-  std::string device = "auto";            // auto | cpu | cuda | cuda:N
-  int threads = 0;                        // LibTorch intra-op threads; 0 = all cores
-  bool cache = true;                      // reuse backbone features across epochs and runs (FeatureCache)
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
+  int threads = 0;              // LibTorch intra-op threads; 0 = all cores
+  bool cache = true;            // reuse backbone features across epochs and runs (FeatureCache)
+  // cache.max_bytes: the feature cache is pruned to nine tenths of this when a run leaves it larger;
+  // nothing: a tenth of its filesystem, 1 to 100 GiB (cache_budget.hpp).
+  std::optional<int64_t> cache_max_bytes;
   std::filesystem::path cache_directory;  // cache_dir, else default_cache_directory() on the machine that runs
   DataConfig data;
   ModelConfig model;

@@ -7,9 +7,10 @@
 // key and its values, so an entry copied over another's name does not verify); a damaged entry, or
 // one holding a NaN or infinity, reads as a miss, is counted, and is overwritten when recomputed.
 //
-// Layout: <directory>/<namespace>/<image sha256[0:2]>/<image sha256>.feat, where the namespace
-// hashes the format version, backbone and preprocessing. Entries are read one at a time, so memory
-// does not grow with the cache.
+// Layout: <directory>/features/<namespace>/<image sha256[0:2]>/<image sha256>.feat, where the
+// namespace hashes the format version, backbone and preprocessing (namespace.txt beside its entries
+// says which). Entries are read one at a time, so memory does not grow with the cache; a hit sets
+// its entry's modification time, by which cache_budget.hpp evicts the least recently used.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
