@@ -99,8 +99,15 @@ ScoredImages score_images(TrainedClassifier& classifier, const EvaluationRequest
   }
   if (indices.empty()) throw Error("the " + request.split + " split has no images to evaluate");
   // tl-eval's passes run in model.precision, as training's did; tl-predict's stay float32, like the
-  // module tl-export writes, so that the two agree.
+  // module tl-export writes, so that the two agree. A fine-tuned backbone trained and validated in
+  // float32 (unfreezing returns it there) and is scored so.
   for (const LoadedBackbone& loaded : classifier.backbones()) {
+    if (!classifier.backbone_state().empty()) {
+      loaded.backbone->set_feature_precision(torch::kFloat);
+      spdlog::info("{}: features in float32, as the fine-tuned backbone was validated in training",
+                   loaded.backbone->path().filename().string());
+      continue;
+    }
     const PrecisionChoice choice =
         choose_feature_precision(loaded, experiment.model.precision, dataset, indices, loader_options(experiment.data),
                                  experiment.cache_directory);

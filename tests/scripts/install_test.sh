@@ -27,7 +27,7 @@ completion=$(PATH="$work/prefix/bin:$PATH" bash -c '
   COMP_WORDS=(tl-eval --split ""); COMP_CWORD=2; _tl_complete; echo "${COMPREPLY[*]}"
   COMP_WORDS=(tl-info ""); COMP_CWORD=1; _tl_complete; echo "${COMPREPLY[*]}"' _ \
   "$work/prefix/share/bash-completion/completions/tl-eval")
-[[ "$completion" == $'--split\ntrain val test\nbackbone data run' ]] || fail "completion gave: $completion"
+[[ "$completion" == $'--split\ntrain val test\nbackbone data run cache' ]] || fail "completion gave: $completion"
 
 # find_package(tl) against the installed tree: a program linked with tl::tl builds and runs.
 cmake -S "$source_dir/tests/consumer" -B "$work/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \
