@@ -36,4 +36,4 @@ _tl_complete() {
   mapfile -t COMPREPLY < <(compgen -f -- "$current")
   compopt -o filenames 2> /dev/null
 }
-complete -F _tl_complete tl-train tl-eval tl-predict tl-export tl-sweep tl-dream tl-attack tl-report tl-info
+complete -F _tl_complete tl-train tl-eval tl-predict tl-export tl-sweep tl-dream tl-attack tl-report tl-info tl-shard

@@ -37,6 +37,7 @@ const std::string kSweep = TL_SWEEP_EXE;
 const std::string kDream = TL_DREAM_EXE;
 const std::string kAttack = TL_ATTACK_EXE;
 const std::string kInfo = TL_INFO_EXE;
+const std::string kShard = TL_SHARD_EXE;
 const std::string kExplain = TL_EXPLAIN_EXE;
 
 std::string single_quoted(const std::string& text) {
@@ -832,6 +833,50 @@ TEST_F(SyntheticRun, ExportedModuleRunsInPyTorchLikeTlPredict) {
             1);
   EXPECT_NE(read_file(dir / "notrun.log").find("not a tl run directory"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir / "x.pt"));
+}
+
+// tl-shard writes the config's split as train-, val- and test- shard sets that Python's tarfile reads,
+// each shard's sha256 in the manifest, the files that do not decode left out and listed; run again,
+// it writes the same bytes.
+TEST_F(SyntheticRun, ShardsHoldEverySplitsImagesAndAreTheSameWhenWrittenAgain) {
+  const std::string shard = kShard + " --config " + (dir / "experiment.yaml").string() + " --shard-size 8K --out ";
+  ASSERT_EQ(run_command(shard + (dir / "shards").string(), dir / "shard.txt", dir / "shard.log"), 0)
+      << read_file(dir / "shard.log");
+  EXPECT_NE(read_file(dir / "shard.txt").find("train: "), std::string::npos) << read_file(dir / "shard.txt");
+  const auto manifest = read_json(dir / "shards/manifest.json");
+  EXPECT_EQ(read_file(dir / "shards/classes.txt"), "blue\nred\n");
+  EXPECT_EQ(manifest["classes"], nlohmann::json({"blue", "red"}));
+  EXPECT_EQ(manifest["skipped"].size(), 2u) << "the empty file and the text file";
+  int64_t samples = 0;
+  for (const char* set : {"train", "val", "test"}) {
+    ASSERT_TRUE(manifest["sets"].contains(set)) << set;
+    EXPECT_GT(manifest["sets"][set].size(), 0u);
+    for (const auto& entry : manifest["sets"][set]) samples += entry["samples"].get<int64_t>();
+  }
+  EXPECT_EQ(samples, 48) << "every image that decodes, once";
+  EXPECT_GT(manifest["sets"]["train"].size(), 1u) << "8K shards";
+
+  write_file(dir / "check.py", R"(import hashlib, json, pathlib, sys, tarfile
+folder = pathlib.Path(sys.argv[1])
+manifest = json.loads((folder / "manifest.json").read_text())
+for shards in manifest["sets"].values():
+    for shard in shards:
+        path = folder / shard["file"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == shard["sha256"], path
+        with tarfile.open(path) as archive:
+            names = archive.getnames()
+        keys = {name.split(".")[0] for name in names}
+        assert len(keys) == shard["samples"] and len(names) == 2 * len(keys), (path, names)
+print("ok")
+)");
+  EXPECT_EQ(run_command(tl::testing::python() + " " + (dir / "check.py").string() + " " + (dir / "shards").string(),
+                        dir / "check.txt", dir / "check.log"),
+            0)
+      << read_file(dir / "check.log");
+
+  ASSERT_EQ(run_command(shard + (dir / "again").string(), dir / "again.txt"), 0);
+  EXPECT_EQ(read_json(dir / "again/manifest.json")["sets"], manifest["sets"]) << "the same files, byte for byte";
+  EXPECT_EQ(run_command(kShard + " --out " + (dir / "x").string(), dir / "usage.txt"), 2) << "no data named";
 }
 
 // cache.max_bytes: a run that leaves the feature cache over its budget prunes it to nine tenths;

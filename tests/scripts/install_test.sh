@@ -11,7 +11,7 @@ failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
 cmake --install "$build_dir" --prefix "$work/prefix" > "$work/install.log"
-for file in bin/tl-train bin/tl-eval bin/tl-predict bin/tl-export bin/tl-sweep bin/tl-report bin/tl-info \
+for file in bin/tl-train bin/tl-eval bin/tl-predict bin/tl-export bin/tl-sweep bin/tl-report bin/tl-info bin/tl-shard \
             include/tl/config/experiment.hpp include/tl/train/trainer.hpp \
             share/bash-completion/completions/tl-train share/bash-completion/completions/tl-eval; do
   [[ -e "$work/prefix/$file" ]] || fail "not installed: $file"
