@@ -108,11 +108,8 @@ ScoredImages score_images(TrainedClassifier& classifier, const EvaluationRequest
                    loaded.backbone->path().filename().string());
       continue;
     }
-    const PrecisionChoice choice =
-        choose_feature_precision(loaded, experiment.model.precision, dataset, indices, loader_options(experiment.data),
-                                 experiment.cache_directory);
-    spdlog::info("{}: features in {}: {}", loaded.backbone->path().filename().string(), name_of(choice.chosen),
-                 choice.reason);
+    choose_feature_precision(loaded, experiment.model.precision, dataset, indices, loader_options(experiment.data),
+                             experiment.cache_directory);
   }
   ScoredImages scored = score_dataset(classifier, dataset, indices, "evaluate (" + request.split + ")", skipped, group);
   if (experiment.cache && (group == nullptr || group->writes())) {

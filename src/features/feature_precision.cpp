@@ -30,8 +30,14 @@ torch::ScalarType scalar_type(Precision precision) {
 // not one timer tick.
 constexpr double kMeasuredSeconds = 0.3;
 
-PrecisionTrial run_trial(Backbone& backbone, Precision precision, const torch::Tensor& images,
-                         const torch::Tensor& reference) {
+// One precision's trial, and the features its last pass gave.
+struct TimedPass {
+  PrecisionTrial trial;
+  torch::Tensor features;
+};
+
+TimedPass run_trial(Backbone& backbone, Precision precision, const torch::Tensor& images,
+                    const torch::Tensor& reference) {
   backbone.set_feature_precision(scalar_type(precision));
   torch::Tensor features = backbone.features(images);  // warm-up: the first pass plans and allocates
   int passes = 0;
@@ -48,7 +54,7 @@ PrecisionTrial run_trial(Backbone& backbone, Precision precision, const torch::T
   if (reference.defined()) {
     trial.min_cosine = torch::cosine_similarity(features, reference, 1, 1e-12).min().item<double>();
   }
-  return trial;
+  return {trial, features};
 }
 
 std::string figure(double value, int digits) {
@@ -61,10 +67,10 @@ std::string figure(double value, int digits) {
 
 // What makes a decision hold: the same file on the same input size, device, processor, threads and
 // LibTorch, decided by the same rule.
-nlohmann::json decision_identity(const Backbone& backbone, const torch::Tensor& images) {
+nlohmann::json decision_identity(const Backbone& backbone, int height, int width) {
   return {{"backbone_sha256", backbone.content_hash()},
           {"rule", {{"min_cosine", kMinBfloat16Cosine}, {"min_speedup", kMinBfloat16Speedup}}},
-          {"input", {images.size(2), images.size(3)}},
+          {"input", {height, width}},
           {"device", backbone.device().str()},
           {"processor", processor_description()},
           {"threads", torch::get_num_threads()},
@@ -165,7 +171,8 @@ PrecisionChoice decide_precision(const std::vector<PrecisionTrial>& trials) {
   return choice;
 }
 
-PrecisionChoice choose_feature_precision(Backbone& backbone, Precision requested, const torch::Tensor& probe_images,
+PrecisionChoice choose_feature_precision(Backbone& backbone, Precision requested, int height, int width,
+                                         const std::function<torch::Tensor()>& probe_images,
                                          const std::optional<fs::path>& decision_directory) {
   if (requested != Precision::automatic) {
     backbone.set_feature_precision(scalar_type(requested));
@@ -175,25 +182,22 @@ PrecisionChoice choose_feature_precision(Backbone& backbone, Precision requested
     choice.reason = "model.precision says so";
     return choice;
   }
-  if (!probe_images.defined() || probe_images.size(0) == 0) {
-    backbone.set_feature_precision(torch::kFloat);
-    PrecisionChoice choice;
-    choice.reason = "no image decoded to measure bfloat16 on";
-    return choice;
-  }
-  const nlohmann::json identity = decision_identity(backbone, probe_images);
+  const nlohmann::json identity = decision_identity(backbone, height, width);
   std::optional<fs::path> file;
   if (decision_directory) file = *decision_directory / "precision" / (sha256_bytes(identity.dump()) + ".json");
   std::optional<PrecisionChoice> choice;
   if (file) choice = remembered_choice(*file, identity);
   if (!choice) {
-    torch::Tensor reference;
-    std::vector<PrecisionTrial> trials;
-    trials.push_back(run_trial(backbone, Precision::float32, probe_images, reference));
-    backbone.set_feature_precision(torch::kFloat);
-    reference = backbone.features(probe_images);
-    trials.push_back(run_trial(backbone, Precision::bfloat16, probe_images, reference));
-    choice = decide_precision(trials);
+    const torch::Tensor probe = probe_images();
+    if (!probe.defined() || probe.size(0) == 0) {
+      backbone.set_feature_precision(torch::kFloat);
+      PrecisionChoice unmeasured;
+      unmeasured.reason = "no image decoded to measure bfloat16 on";
+      return unmeasured;
+    }
+    const TimedPass full = run_trial(backbone, Precision::float32, probe, torch::Tensor());
+    const TimedPass reduced = run_trial(backbone, Precision::bfloat16, probe, full.features);
+    choice = decide_precision({full.trial, reduced.trial});
     if (file) choice = published(*file, identity, *choice);
   }
   choice->requested = requested;
@@ -205,28 +209,33 @@ PrecisionChoice choose_feature_precision(const LoadedBackbone& loaded, Precision
                                          const std::vector<size_t>& indices, const LoaderOptions& loader,
                                          const std::optional<fs::path>& decision_directory) {
   Backbone& backbone = *loaded.backbone;
-  if (requested != Precision::automatic || indices.empty()) {
-    return choose_feature_precision(backbone, requested, torch::Tensor(), decision_directory);
-  }
-  LoaderOptions options = loader;
-  options.batch_size = kProbeImages;
-  options.augmentation.reset();
-  SkippedFiles skipped;  // the feature pass reports them
-  const size_t count = std::min(indices.size(), static_cast<size_t>(kProbeImages) * 2);
-  BatchLoader batches(dataset, std::vector<size_t>(indices.begin(), indices.begin() + static_cast<long>(count)),
-                      loaded.preprocessing, options, skipped);
-  std::vector<torch::Tensor> decoded;
-  int64_t images = 0;
-  while (const auto batch = batches.next()) {
-    if (batch->images.defined() && batch->images.size(0) > 0) {
-      decoded.push_back(batch->images);
-      images += batch->images.size(0);
+  // The first kProbeImages of `indices` that decode, decoded only when there is something to measure.
+  const auto probe_images = [&]() -> torch::Tensor {
+    if (indices.empty()) return {};
+    LoaderOptions options = loader;
+    options.batch_size = kProbeImages;
+    options.augmentation.reset();
+    SkippedFiles skipped;  // the feature pass reports them
+    const size_t count = std::min(indices.size(), static_cast<size_t>(kProbeImages) * 2);
+    BatchLoader batches(dataset, std::vector<size_t>(indices.begin(), indices.begin() + static_cast<long>(count)),
+                        loaded.preprocessing, options, skipped);
+    std::vector<torch::Tensor> decoded;
+    int64_t images = 0;
+    while (const auto batch = batches.next()) {
+      if (batch->images.defined() && batch->images.size(0) > 0) {
+        decoded.push_back(batch->images);
+        images += batch->images.size(0);
+      }
+      if (images >= kProbeImages) break;
     }
-    if (images >= kProbeImages) break;
-  }
-  if (images == 0) return choose_feature_precision(backbone, requested, torch::Tensor(), decision_directory);
-  const torch::Tensor probe = torch::cat(decoded).slice(0, 0, kProbeImages).to(backbone.device());
-  return choose_feature_precision(backbone, requested, probe, decision_directory);
+    if (images == 0) return {};
+    return torch::cat(decoded).slice(0, 0, kProbeImages).to(backbone.device());
+  };
+  const PrecisionChoice choice = choose_feature_precision(backbone, requested, loaded.preprocessing.height,
+                                                          loaded.preprocessing.width, probe_images, decision_directory);
+  spdlog::info("{}: features in {}{}: {}", backbone.path().filename().string(), name_of(choice.chosen),
+               choice.remembered ? " (as measured by an earlier run)" : "", choice.reason);
+  return choice;
 }
 
 }  // namespace tl

@@ -259,12 +259,9 @@ void Trainer::open_data_and_backbone() {
   }
   spdlog::info("{} CPU threads, device {}", threads_, device_.str());
   for (const LoadedBackbone& loaded : backbones_) {
-    const PrecisionChoice choice =
-        choose_feature_precision(loaded, experiment_.model.precision, *dataset_, split_->train,
-                                 loader_options(experiment_.data), experiment_.cache_directory);
-    spdlog::info("{}: features in {}{}: {}", loaded.backbone->path().filename().string(), name_of(choice.chosen),
-                 choice.remembered ? " (as measured by an earlier run)" : "", choice.reason);
-    feature_precision_.push_back(choice.to_json());
+    feature_precision_.push_back(choose_feature_precision(loaded, experiment_.model.precision, *dataset_, split_->train,
+                                                          loader_options(experiment_.data), experiment_.cache_directory)
+                                     .to_json());
   }
   if (config_.fine_tune.enabled()) unfrozen_ = parameters_to_unfreeze(tuned_backbone(), config_.fine_tune);
 

@@ -70,8 +70,12 @@ TEST(FeaturePrecision, TheRuleKeepsBfloat16OnlyWhenFasterAndFaithful) {
 TEST(FeaturePrecision, ARequestedPrecisionIsUsedWithoutMeasuring) {
   auto backbone = tiny();
   tl::testing::TempDirectory dir;
-  const tl::PrecisionChoice choice =
-      tl::choose_feature_precision(*backbone, Precision::bfloat16, torch::randn({4, 3, 32, 32}), dir.path());
+  const tl::PrecisionChoice choice = tl::choose_feature_precision(
+      *backbone, Precision::bfloat16, 32, 32,
+      [] {
+        return torch::randn({4, 3, 32, 32});
+      },
+      dir.path());
   EXPECT_EQ(choice.chosen, Precision::bfloat16);
   EXPECT_TRUE(choice.trials.empty());
   EXPECT_EQ(backbone->feature_precision(), torch::kBFloat16);
@@ -80,9 +84,15 @@ TEST(FeaturePrecision, ARequestedPrecisionIsUsedWithoutMeasuring) {
 
 TEST(FeaturePrecision, AutomaticIsMeasuredOncePerMachineAndBackbone) {
   tl::testing::TempDirectory dir;
-  const auto probe = torch::randn({8, 3, 32, 32});
+  const torch::Tensor images = torch::randn({8, 3, 32, 32});
+  int probes = 0;  // how often the images were asked for
+  const auto probe = [&] {
+    ++probes;
+    return images;
+  };
   auto backbone = tiny();
-  const tl::PrecisionChoice first = tl::choose_feature_precision(*backbone, Precision::automatic, probe, dir.path());
+  const tl::PrecisionChoice first =
+      tl::choose_feature_precision(*backbone, Precision::automatic, 32, 32, probe, dir.path());
   ASSERT_EQ(first.trials.size(), 2u);
   EXPECT_FALSE(first.remembered);
   EXPECT_GT(first.trials[0].images_per_second, 0);
@@ -92,8 +102,10 @@ TEST(FeaturePrecision, AutomaticIsMeasuredOncePerMachineAndBackbone) {
   EXPECT_EQ(files, 1);
 
   auto again = tiny();
-  const tl::PrecisionChoice second = tl::choose_feature_precision(*again, Precision::automatic, probe, dir.path());
+  const tl::PrecisionChoice second =
+      tl::choose_feature_precision(*again, Precision::automatic, 32, 32, probe, dir.path());
   EXPECT_TRUE(second.remembered);
+  EXPECT_EQ(probes, 1) << "a remembered decision decodes no images";
   EXPECT_EQ(second.chosen, first.chosen);
   EXPECT_EQ(second.reason, first.reason);
   EXPECT_EQ(second.trials.size(), 2u);
@@ -103,23 +115,29 @@ TEST(FeaturePrecision, AutomaticIsMeasuredOncePerMachineAndBackbone) {
   auto larger = tl::load_torchscript_backbone(tl::testing::tiny_backbones() / "tiny.pt",
                                               tl::load_backbone_metadata(tl::testing::tiny_backbones() / "tiny.json"),
                                               48, 48, torch::kCPU);
-  EXPECT_FALSE(
-      tl::choose_feature_precision(*larger, Precision::automatic, torch::randn({8, 3, 48, 48}), dir.path()).remembered);
+  EXPECT_FALSE(tl::choose_feature_precision(
+                   *larger, Precision::automatic, 48, 48,
+                   [] {
+                     return torch::randn({8, 3, 48, 48});
+                   },
+                   dir.path())
+                   .remembered);
 
   for (const auto& entry : std::filesystem::directory_iterator(dir / "precision")) {
     tl::testing::write_file(entry.path(), "{\"identity\": ");
   }
   auto damaged = tiny();
-  const tl::PrecisionChoice measured = tl::choose_feature_precision(*damaged, Precision::automatic, probe, dir.path());
+  const tl::PrecisionChoice measured =
+      tl::choose_feature_precision(*damaged, Precision::automatic, 32, 32, probe, dir.path());
   EXPECT_FALSE(measured.remembered) << "a damaged decision is measured again";
-  EXPECT_TRUE(tl::choose_feature_precision(*damaged, Precision::automatic, probe, dir.path()).remembered)
+  EXPECT_TRUE(tl::choose_feature_precision(*damaged, Precision::automatic, 32, 32, probe, dir.path()).remembered)
       << "and written afresh";
 }
 
 TEST(FeaturePrecision, AutomaticWithoutImagesStaysFloat32) {
   auto backbone = tiny();
-  const tl::PrecisionChoice choice =
-      tl::choose_feature_precision(*backbone, Precision::automatic, torch::Tensor(), std::nullopt);
+  const tl::PrecisionChoice choice = tl::choose_feature_precision(
+      *backbone, Precision::automatic, 32, 32, [] { return torch::Tensor(); }, std::nullopt);
   EXPECT_EQ(choice.chosen, Precision::float32);
   EXPECT_TRUE(choice.trials.empty());
 }

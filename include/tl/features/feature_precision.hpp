@@ -5,6 +5,7 @@
 // backbone runs on a machine, keeps bfloat16 only when it is clearly faster and its features agree
 // with float32's, and remembers the decision (and the figures behind it) for the next run.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,15 +49,17 @@ inline constexpr double kMinBfloat16Speedup = 1.1;
 PrecisionChoice decide_precision(const std::vector<PrecisionTrial>& trials);
 
 // Sets `backbone`'s feature precision: the requested one, or for Precision::automatic the
-// decide_precision of trials run on `probe_images` (real images in the backbone's preprocessing,
-// [N, 3, H, W] on its device). With `decision_directory`, an automatic choice is read from and written to a
-// small file there, keyed by the backbone file, input size, device, processor, thread count and
-// LibTorch version, so each machine measures once.
-PrecisionChoice choose_feature_precision(Backbone& backbone, Precision requested, const torch::Tensor& probe_images,
+// decide_precision of trials run on `probe_images()` (real images in the backbone's preprocessing,
+// [N, 3, height, width] on its device; undefined or empty when none decode). With
+// `decision_directory`, an automatic choice is read from and written to a small file there, keyed by
+// the backbone file, input size, device, processor, thread count and LibTorch version, so each
+// machine measures once: `probe_images` is called only when no decision is remembered.
+PrecisionChoice choose_feature_precision(Backbone& backbone, Precision requested, int height, int width,
+                                         const std::function<torch::Tensor()>& probe_images,
                                          const std::optional<std::filesystem::path>& decision_directory);
 
 // The same, the probe images being the first kProbeImages of `indices` that decode (fewer when
-// there are fewer), in the backbone's `preprocessing`.
+// there are fewer), in the backbone's `preprocessing`; logs the choice and why.
 inline constexpr int kProbeImages = 16;
 PrecisionChoice choose_feature_precision(const LoadedBackbone& loaded, Precision requested, const Dataset& dataset,
                                          const std::vector<size_t>& indices, const LoaderOptions& loader,
