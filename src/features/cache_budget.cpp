@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
@@ -79,31 +80,47 @@ CacheUsage cache_usage(const fs::path& directory) {
   return usage;
 }
 
-PruneResult prune_cache(const fs::path& directory, int64_t target_bytes) {
+namespace {
+
+// Every entry of the cache, and their total size: one walk, for both deciding and pruning.
+struct Walk {
   std::vector<Entry> entries;
   int64_t total = 0;
-  const std::vector<fs::path> folders = namespace_folders(directory);
-  for (const fs::path& folder : folders) {
+};
+
+Walk walk_entries(const fs::path& directory) {
+  Walk walk;
+  for (const fs::path& folder : namespace_folders(directory)) {
     for_each_entry(folder, [&](const Entry& entry) {
-      total += entry.bytes;
-      entries.push_back(entry);
+      walk.total += entry.bytes;
+      walk.entries.push_back(entry);
     });
   }
+  return walk;
+}
+
+PruneResult remove_oldest(Walk walk, int64_t target_bytes) {
   PruneResult result;
-  if (total > target_bytes) {
-    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
-    for (const Entry& entry : entries) {
-      if (total <= target_bytes) break;
+  if (walk.total > target_bytes) {
+    std::sort(walk.entries.begin(), walk.entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
+    for (const Entry& entry : walk.entries) {
+      if (walk.total <= target_bytes) break;
       std::error_code error;
       if (fs::remove(entry.path, error)) {  // false when another process removed it first
         ++result.removed_entries;
         result.removed_bytes += entry.bytes;
       }
-      total -= entry.bytes;
+      walk.total -= entry.bytes;
     }
   }
-  result.kept_bytes = total;
+  result.kept_bytes = walk.total;
   return result;
+}
+
+}  // namespace
+
+PruneResult prune_cache(const fs::path& directory, int64_t target_bytes) {
+  return remove_oldest(walk_entries(directory), target_bytes);
 }
 
 int64_t default_cache_budget(const fs::path& directory) {
@@ -121,13 +138,14 @@ void keep_cache_within(const fs::path& directory, std::optional<int64_t> max_byt
   const int64_t budget = max_bytes.value_or(default_cache_budget(directory));
   if (budget <= 0) return;
   try {
-    const CacheUsage usage = cache_usage(directory);
-    if (usage.bytes <= budget) return;
-    const PruneResult pruned = prune_cache(directory, prune_target(budget));
+    Walk walk = walk_entries(directory);
+    const int64_t held = walk.total;
+    if (held <= budget) return;
+    const PruneResult pruned = remove_oldest(std::move(walk), prune_target(budget));
     spdlog::info(
         "feature cache {} held {} over its budget of {} (cache.max_bytes): removed the {} entries used "
         "longest ago ({}), {} kept",
-        directory.string(), byte_size_text(usage.bytes), byte_size_text(budget), pruned.removed_entries,
+        directory.string(), byte_size_text(held), byte_size_text(budget), pruned.removed_entries,
         byte_size_text(pruned.removed_bytes), byte_size_text(pruned.kept_bytes));
   } catch (const std::exception& error) {
     spdlog::warn("feature cache {} not pruned: {}", directory.string(), error.what());
