@@ -63,6 +63,12 @@ std::string dataset_text(const nlohmann::json& info) {
   text += fmt::format("split: {}; {} files ignored by name\n",
                       info["official_split"].get<bool>() ? "the layout's official test split" : "by the fractions",
                       info["ignored_files"].get<int>());
+  if (!info["unusable"].empty()) {
+    text += fmt::format("{} entries are not samples (a run skips them):\n", info["unusable"].size());
+    for (const auto& entry : info["unusable"]) {
+      text += "  " + entry["path"].get<std::string>() + ": " + entry["reason"].get<std::string>() + "\n";
+    }
+  }
   if (info.contains("undecodable")) {
     const size_t undecodable = info["undecodable"].size();
     text += undecodable == 0 ? std::string("every file decodes\n")
@@ -227,8 +233,7 @@ int main(int argc, char** argv) {
   tl::SplitOptions split;
   std::string root, config;
   bool check_images = false;
-  auto* root_option =
-      data_command->add_option("root", root, "the dataset's folder (data.root)")->check(CLI::ExistingDirectory);
+  auto* root_option = data_command->add_option("root", root, "the dataset's folder, list file or shards (data.root)");
   data_command
       ->add_option("--config", config, "an experiment config: its data section and seed, so the split is the run's")
       ->check(CLI::ExistingFile)

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   tl::app::show_defaults_in_help(app);
   std::string config, root, out, shard_size = "256M";
   tl::LayoutOptions layout;
-  app.add_option("root", root, "the data set's folder or list file (data.root), without --config");
+  app.add_option("root", root, "the data set's folder, list file or shards (data.root), without --config");
   app.add_option("--config", config, "an experiment config: its data and split give train-, val- and test- shard sets")
       ->check(CLI::ExistingFile);
   tl::app::add_enum_option(app, "--layout", layout.layout, "data.layout, without --config", tl::kLayouts);
@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
       sets = {{"data", every}};
     }
     tl::SkippedFiles skipped;
+    for (const tl::SkippedFile& file : dataset.unusable) skipped.add(file.path, file.reason);
     nlohmann::json manifest = {
         {"format", "tl shards 1"},
         {"classes", dataset.class_names},

@@ -27,4 +27,4 @@ fuzz_one() {
 }
 export -f fuzz_one
 export seconds
-printf '%s\n' config set_override image label_list checkpoint cache_entry rendezvous | xargs -P "$jobs" -I{} bash -c 'fuzz_one "$1"' _ {}
+printf '%s\n' config set_override image label_list tar checkpoint cache_entry rendezvous | xargs -P "$jobs" -I{} bash -c 'fuzz_one "$1"' _ {}

@@ -13,6 +13,7 @@ const char* name_of(Layout layout) {
     case Layout::oxford_pets: return "oxford_pets";
     case Layout::image_folder: return "image_folder";
     case Layout::list: return "list";
+    case Layout::shards: return "shards";
   }
   return "?";
 }

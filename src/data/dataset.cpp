@@ -11,6 +11,7 @@
 #include "tl/base/utf8_text.hpp"
 #include "tl/data/image_files.hpp"
 #include "tl/data/label_list.hpp"
+#include "tl/data/shard_dataset.hpp"
 
 namespace fs = std::filesystem;
 
@@ -186,6 +187,7 @@ Dataset load_dataset(const LayoutOptions& options) {
     case Layout::petimages: return load_petimages(options.root);
     case Layout::oxford_pets: return load_oxford_pets(options.root, options.target);
     case Layout::list: return load_label_list(options.root);
+    case Layout::shards: return load_shards(options.root);
   }
   throw Error("data.layout: unknown layout");
 }

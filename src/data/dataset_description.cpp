@@ -18,7 +18,7 @@ nlohmann::json undecodable_files(const Dataset& dataset, int threads) {
   std::atomic<size_t> next{0};
   const auto work = [&] {
     for (size_t i = next++; i < dataset.samples.size(); i = next++) {
-      errors[i] = decode_image_file(dataset.samples[i].path, kShorterSideToCheck).error;
+      errors[i] = decode_sample(dataset.samples[i], kShorterSideToCheck).error;
     }
   };
   std::vector<std::thread> workers;
@@ -30,6 +30,14 @@ nlohmann::json undecodable_files(const Dataset& dataset, int threads) {
     if (!errors[i].empty()) files.push_back({{"path", path_text(dataset.samples[i].path)}, {"reason", errors[i]}});
   }
   return files;
+}
+
+nlohmann::json unusable_entries(const Dataset& dataset) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const SkippedFile& file : dataset.unusable) {
+    entries.push_back({{"path", path_text(file.path)}, {"reason", file.reason}});
+  }
+  return entries;
 }
 
 }  // namespace
@@ -47,7 +55,8 @@ nlohmann::json describe_dataset(const Dataset& dataset, const Split& split, cons
       {"classes", per_class},
       {"images", {{"train", split.train.size()}, {"val", split.val.size()}, {"test", split.test.size()}}},
       {"official_split", dataset.has_official_split()},
-      {"ignored_files", dataset.ignored_files}};
+      {"ignored_files", dataset.ignored_files},
+      {"unusable", unusable_entries(dataset)}};
   if (classes > 0) {
     const auto [smallest, largest] = std::minmax_element(train.begin(), train.end());
     // Largest over smallest training class: 1 is balanced; train.class_weights: balanced evens it out.

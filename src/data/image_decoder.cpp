@@ -5,9 +5,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
 #include "tl/data/image_header.hpp"
 #include "tl/data/jpeg_decoder.hpp"
+#include "tl/data/tar_reader.hpp"
 
 namespace tl {
 namespace {
@@ -112,16 +114,64 @@ DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_neede
   return result;
 }
 
-BoundedRead read_image_file(const std::filesystem::path& path) { return read_regular_file(path, kMaxImageFileBytes); }
+namespace {
 
-DecodedImage decode_image_file(const std::filesystem::path& path, int shorter_side_needed) {
-  const BoundedRead file = read_image_file(path);
+// The member `path` names inside the archive that is one of its folders, if one is.
+std::optional<BoundedRead> read_through_archive(const std::filesystem::path& path) {
+  for (std::filesystem::path archive = path.parent_path(); archive.has_relative_path();
+       archive = archive.parent_path()) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(archive, error)) continue;
+    const std::string name = path.lexically_relative(archive).generic_string();
+    TarListing listing;
+    try {
+      listing = list_tar_members(archive);
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+    for (const TarMember& member : listing.members) {
+      if (member.name == name && member.regular) {
+        return read_tar_member(archive, member.offset, member.size, kMaxImageFileBytes);
+      }
+    }
+    BoundedRead missing;
+    missing.missing = true;
+    missing.error = "no member " + name + " in the archive " + archive.string();
+    return missing;
+  }
+  return std::nullopt;
+}
+
+DecodedImage decode_read(const BoundedRead& file, int shorter_side_needed) {
   if (!file.bytes) {
     DecodedImage result;
     result.error = file.error;
     return result;
   }
   return decode_image_bytes(*file.bytes, shorter_side_needed);
+}
+
+}  // namespace
+
+BoundedRead read_image_file(const std::filesystem::path& path) {
+  BoundedRead file = read_regular_file(path, kMaxImageFileBytes);
+  if (!file.bytes && !file.missing) {
+    if (auto member = read_through_archive(path)) return std::move(*member);
+  }
+  return file;
+}
+
+BoundedRead read_sample(const Sample& sample) {
+  if (!sample.member) return read_image_file(sample.path);
+  return read_tar_member(sample.member->archive, sample.member->offset, sample.member->size, kMaxImageFileBytes);
+}
+
+DecodedImage decode_image_file(const std::filesystem::path& path, int shorter_side_needed) {
+  return decode_read(read_image_file(path), shorter_side_needed);
+}
+
+DecodedImage decode_sample(const Sample& sample, int shorter_side_needed) {
+  return decode_read(read_sample(sample), shorter_side_needed);
 }
 
 }  // namespace tl

@@ -75,7 +75,7 @@ std::vector<WrittenShard> write_shards(const Dataset& dataset, const std::vector
   int64_t position = 0;
   for (const size_t index : indices) {
     const Sample& sample = dataset.samples.at(index);
-    const BoundedRead read = read_image_file(sample.path);
+    const BoundedRead read = read_sample(sample);
     if (!read.bytes) {
       skipped.add(sample.path, read.error);
       continue;

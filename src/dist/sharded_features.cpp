@@ -1,6 +1,7 @@
 #include "tl/dist/sharded_features.hpp"
 
 #include <chrono>
+#include <map>
 
 #include <torch/torch.h>
 
@@ -26,6 +27,20 @@ void merge_into(SkippedFiles& skipped, const std::string& text) {
 
 }  // namespace
 
+std::vector<size_t> rank_of_positions(const Dataset& dataset, const std::vector<size_t>& indices, size_t ranks) {
+  std::vector<size_t> owner(indices.size());
+  std::map<std::filesystem::path, size_t> shard_rank;
+  for (size_t position = 0; position < indices.size(); ++position) {
+    const auto& member = dataset.samples[indices[position]].member;
+    if (!member) {
+      owner[position] = position % ranks;
+      continue;
+    }
+    owner[position] = shard_rank.emplace(member->archive, shard_rank.size() % ranks).first->second;
+  }
+  return owner;
+}
+
 FeatureSet extract_features_across(ProcessGroup& group, const ImageEmbedding& embedding, const Dataset& dataset,
                                    const std::vector<size_t>& indices, const Preprocessing& preprocessing,
                                    const LoaderOptions& options, SkippedFiles& skipped, FeatureCache* cache,
@@ -35,9 +50,10 @@ FeatureSet extract_features_across(ProcessGroup& group, const ImageEmbedding& em
   }
   const auto started = std::chrono::steady_clock::now();
   const auto ranks = static_cast<size_t>(group.size());
+  const std::vector<size_t> owner = rank_of_positions(dataset, indices, ranks);
   std::vector<size_t> mine;
-  for (size_t position = static_cast<size_t>(group.rank()); position < indices.size(); position += ranks) {
-    mine.push_back(indices[position]);
+  for (size_t position = 0; position < indices.size(); ++position) {
+    if (owner[position] == static_cast<size_t>(group.rank())) mine.push_back(indices[position]);
   }
   SkippedFiles skipped_here;
   const FeatureSet local =
@@ -54,12 +70,12 @@ FeatureSet extract_features_across(ProcessGroup& group, const ImageEmbedding& em
   torch::Tensor computed = torch::full({1}, local.computed, torch::kInt64);
   group.all_reduce_sum(computed);
 
-  // Back into the order of `indices`: position p was rank p % W's, and each rank kept its order.
+  // Back into the order of `indices`: each rank kept the order of its positions.
   std::vector<int64_t> next_row(ranks, 0);
   std::vector<torch::Tensor> rows;
   FeatureSet set;
   for (size_t position = 0; position < indices.size(); ++position) {
-    const size_t rank = position % ranks;
+    const size_t rank = owner[position];
     const int64_t row = next_row[rank];
     const auto* kept = samples[rank].data_ptr<int64_t>();
     if (row < samples[rank].size(0) && kept[row] == static_cast<int64_t>(indices[position])) {

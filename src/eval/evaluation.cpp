@@ -98,6 +98,7 @@ ScoredImages score_images(TrainedClassifier& classifier, const EvaluationRequest
     indices = make_split(dataset, split_options(experiment)).named(request.split);
   }
   if (indices.empty()) throw Error("the " + request.split + " split has no images to evaluate");
+  for (const SkippedFile& file : dataset.unusable) skipped.add(file.path, file.reason);
   // tl-eval's passes run in model.precision, as training's did; tl-predict's stay float32, like the
   // module tl-export writes, so that the two agree. A fine-tuned backbone trained and validated in
   // float32 (unfreezing returns it there) and is scored so.

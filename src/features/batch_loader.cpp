@@ -110,7 +110,7 @@ ImageBatch BatchLoader::load(size_t batch_number) {
     std::string hash;
     DecodedImage decoded;
     if (lookup_) {
-      const BoundedRead file = read_image_file(sample.path);
+      const BoundedRead file = read_sample(sample);
       if (!file.bytes) {
         skipped_.add(sample.path, file.error);
         continue;
@@ -119,7 +119,7 @@ ImageBatch BatchLoader::load(size_t batch_number) {
       if (lookup_->known && lookup_->known(position, hash)) continue;
       decoded = decode_image_bytes(*file.bytes, shorter_side);
     } else {
-      decoded = decode_image_file(sample.path, shorter_side);
+      decoded = decode_sample(sample, shorter_side);
     }
     if (!decoded.error.empty()) {
       skipped_.add(sample.path, decoded.error);

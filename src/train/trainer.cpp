@@ -242,6 +242,7 @@ void Trainer::require_every_class(const std::vector<size_t>& train_labels, const
 
 void Trainer::open_data_and_backbone() {
   dataset_ = load_dataset(layout_options(experiment_.data));
+  for (const SkippedFile& file : dataset_->unusable) skipped_.add(file.path, file.reason);
   split_ = make_split(*dataset_, split_options(experiment_));
   if (split_->train.empty()) throw Error(experiment_.data.root.string() + ": no training images found");
   std::vector<size_t> train_labels;

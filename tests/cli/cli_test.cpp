@@ -758,7 +758,7 @@ TEST_F(SyntheticRun, ErrorsAreOneClearLineAndAnExitCode) {
   EXPECT_EQ(train("--set data.layout=imagefolder"), 1);
   EXPECT_NE(read_file(dir / "train.log")
                 .find("tl-train: error: --set data.layout=imagefolder: data.layout: expected one of "
-                      "petimages|oxford_pets|image_folder|list, got \"imagefolder\""),
+                      "petimages|oxford_pets|image_folder|list|shards, got \"imagefolder\""),
             std::string::npos)
       << "the --set is named, not the file that was fine: " << read_file(dir / "train.log");
   EXPECT_FALSE(std::filesystem::exists(dir / "run")) << "a config error creates no run directory";
@@ -877,6 +877,35 @@ print("ok")
   ASSERT_EQ(run_command(shard + (dir / "again").string(), dir / "again.txt"), 0);
   EXPECT_EQ(read_json(dir / "again/manifest.json")["sets"], manifest["sets"]) << "the same files, byte for byte";
   EXPECT_EQ(run_command(kShard + " --out " + (dir / "x").string(), dir / "usage.txt"), 2) << "no data named";
+
+  // layout shards reads them back: the same split (from the shards' names), the same training and
+  // the same test score as the loose files, and records that name shard and member.
+  ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
+  ASSERT_EQ(train("--set data.layout=shards --set data.root=" + (dir / "shards").string() +
+                  " --set output.dir=" + (dir / "from_shards").string()),
+            0)
+      << read_file(dir / "train.log");
+  const auto loose_metrics = read_file(dir / "run/metrics.jsonl");
+  std::istringstream loose_lines(loose_metrics), shard_lines(read_file(dir / "from_shards/metrics.jsonl"));
+  for (std::string a, b; std::getline(loose_lines, a) && std::getline(shard_lines, b);) {
+    const auto loose_epoch = nlohmann::json::parse(a), shard_epoch = nlohmann::json::parse(b);
+    EXPECT_EQ(loose_epoch["val_accuracy"], shard_epoch["val_accuracy"]);
+    EXPECT_NEAR(loose_epoch["val_loss"].get<double>(), shard_epoch["val_loss"].get<double>(), 1e-5);
+  }
+  const auto loose_summary = read_json(dir / "run/summary.json"),
+             shard_summary = read_json(dir / "from_shards/summary.json");
+  EXPECT_EQ(loose_summary["samples"], shard_summary["samples"]) << "the rows the loose run could use, no more";
+  EXPECT_EQ(read_json(dir / "from_shards/skipped.json"), nlohmann::json::array()) << "tl-shard left the bad files out";
+  for (const char* run : {"run", "from_shards"}) {
+    ASSERT_EQ(
+        run_command(kEval + " --run " + (dir / run).string() + " --split test", dir / "eval.txt", dir / "eval.log"), 0)
+        << read_file(dir / "eval.log");
+  }
+  EXPECT_EQ(read_json(dir / "run/eval_test.json")["top1"], read_json(dir / "from_shards/eval_test.json")["top1"]);
+  EXPECT_EQ(read_json(dir / "run/eval_test.json")["confusion_matrix"],
+            read_json(dir / "from_shards/eval_test.json")["confusion_matrix"]);
+  EXPECT_NE(read_file(dir / "from_shards/predictions_test.csv").find("shards/test-000000.tar/000000000."),
+            std::string::npos);
 }
 
 // cache.max_bytes: a run that leaves the feature cache over its budget prunes it to nine tenths;

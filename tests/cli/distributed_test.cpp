@@ -33,6 +33,7 @@ using tl::testing::write_file;
 const std::string kTrain = TL_TRAIN_EXE;
 const std::string kEval = TL_EVAL_EXE;
 const std::string kPredict = TL_PREDICT_EXE;
+const std::string kShard = TL_SHARD_EXE;
 const fs::path kConfigs = TL_CONFIGS_DIR;
 
 std::vector<nlohmann::json> metrics_of(const fs::path& run) {
@@ -164,6 +165,25 @@ TEST_F(Distributed, TwoRanksTrainAndEvaluateLikeOne) {
 }
 
 // With the losses' weighting, clipping and augmented views in play too.
+// A shards dataset whose shard count does not divide by the ranks: each shard is read whole by one
+// rank (three shards: rank 0 reads two), and the run is still the run of one process.
+TEST_F(Distributed, TwoRanksReadingAnOddNumberOfShardsTrainLikeOne) {
+  ASSERT_EQ(run_command(kShard + " " + (dir / "data").string() + " --layout image_folder --shard-size 24K --out " +
+                            (dir / "shards").string(),
+                        dir / "shard.log"),
+            0)
+      << read_file(dir / "shard.log");
+  const auto manifest = nlohmann::json::parse(read_file(dir / "shards/manifest.json"));
+  ASSERT_EQ(manifest["sets"]["data"].size() % 2, 1u) << manifest.dump(2);
+  ASSERT_GE(manifest["sets"]["data"].size(), 3u) << manifest.dump(2);
+  const std::string shards = "--set data.layout=shards --set data.root=" + (dir / "shards").string();
+  ASSERT_EQ(train("one", shards), 0) << read_file(dir / "one.log");
+  ASSERT_EQ(train("two", shards + " --nproc 2"), 0) << read_file(dir / "two.log");
+  expect_same_training(dir / "one", dir / "two");
+  EXPECT_EQ(nlohmann::json::parse(read_file(dir / "two/summary.json"))["samples"],
+            nlohmann::json::parse(read_file(dir / "one/summary.json"))["samples"]);
+}
+
 TEST_F(Distributed, FineTuningWithTwoRanksMatchesOne) {
   const std::string fine_tune =
       "--set train.epochs=2 --set train.fine_tune.epochs=2 --set train.fine_tune.unfreeze_blocks=1 "

@@ -106,9 +106,10 @@ TEST(Config, OverridesReplaceValuesAndAreValidated) {
   EXPECT_EQ(error_of(dir / "x.yaml", {"train.epochs=zero"}),
             "--set train.epochs=zero: train.epochs: expected an integer in [1, 100000], got \"zero\"");
   EXPECT_EQ(error_of(dir / "x.yaml", {"train.epoch=3"}).rfind("--set train.epoch=3: train.epoch: unknown key", 0), 0u);
-  EXPECT_EQ(error_of(dir / "x.yaml", {"data={layout: folders}"}),
-            "--set data={layout: folders}: data.layout: expected one of petimages|oxford_pets|image_folder|list, got "
-            "\"folders\"")
+  EXPECT_EQ(
+      error_of(dir / "x.yaml", {"data={layout: folders}"}),
+      "--set data={layout: folders}: data.layout: expected one of petimages|oxford_pets|image_folder|list|shards, got "
+      "\"folders\"")
       << "a key inside a section the --set replaced";
   EXPECT_EQ(tl::load_experiment_file(dir / "x.yaml", {"model.precision=bfloat16"}).model.precision,
             tl::Precision::bfloat16);
@@ -155,9 +156,9 @@ INSTANTIATE_TEST_SUITE_P(
     Config, InvalidConfig,
     ::testing::Values(
         InvalidCase{"misspelt_layout", "data: {layout: petimage, root: d}\nmodel: {backbone: b.pt}\n",
-                    "data.layout: expected one of petimages|oxford_pets|image_folder|list, got \"petimage\""},
+                    "data.layout: expected one of petimages|oxford_pets|image_folder|list|shards, got \"petimage\""},
         InvalidCase{"missing_layout", "data: {root: d}\nmodel: {backbone: b.pt}\n",
-                    "data.layout: required, expected one of petimages|oxford_pets|image_folder|list"},
+                    "data.layout: required, expected one of petimages|oxford_pets|image_folder|list|shards"},
         InvalidCase{"missing_root", "data: {layout: petimages}\nmodel: {backbone: b.pt}\n",
                     "data.root: required, expected a path"},
         InvalidCase{"missing_backbone", "data: {layout: petimages, root: d}\n",

@@ -42,6 +42,24 @@ def label_lists():
     write("label_list", "jsonl", b'\2{"path": "a.jpg", "label": "cat", "split": "val"}\n{"path": "b.jpg", "label": 2}\n')
 
 
+def tars():
+    # The header forms tar readers meet: POSIX ustar, GNU long names, pax paths and sizes.
+    import tarfile
+    for name, form in (("ustar", tarfile.USTAR_FORMAT), ("gnu", tarfile.GNU_FORMAT), ("pax", tarfile.PAX_FORMAT)):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w", format=form) as archive:
+            for member, data in ((("n" * 120 if form != tarfile.USTAR_FORMAT else "k") + ".jpg", b"\xff\xd8img"),
+                                 ("k.cls", b"1"), ("d/", None)):
+                info = tarfile.TarInfo(member)
+                if data is None:
+                    info.type = tarfile.DIRTYPE
+                    archive.addfile(info)
+                else:
+                    info.size = len(data)
+                    archive.addfile(info, io.BytesIO(data))
+        write("tar", name, buffer.getvalue())
+
+
 def images():
     rng = np.random.default_rng(0)
     picture = rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)
@@ -97,6 +115,7 @@ if __name__ == "__main__":
     configs()
     overrides()
     label_lists()
+    tars()
     images()
     checkpoints()
     cache_entries()

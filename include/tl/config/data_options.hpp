@@ -11,9 +11,10 @@ namespace tl {
 
 // petimages: <root>/PetImages/{Cat,Dog}; oxford_pets: the official Oxford-IIIT Pet layout;
 // image_folder: <root>/<class>/<image>; list: root is a list file of path,label[,split] lines
-// (tl/data/label_list.hpp).
-enum class Layout { petimages, oxford_pets, image_folder, list };
-inline constexpr std::array kLayouts{Layout::petimages, Layout::oxford_pets, Layout::image_folder, Layout::list};
+// (tl/data/label_list.hpp); shards: root names tar shards (tl/data/shard_dataset.hpp).
+enum class Layout { petimages, oxford_pets, image_folder, list, shards };
+inline constexpr std::array kLayouts{Layout::petimages, Layout::oxford_pets, Layout::image_folder, Layout::list,
+                                     Layout::shards};
 const char* name_of(Layout layout);
 
 // What an oxford_pets sample is labelled with: its breed (37 classes) or its species (cat, dog).

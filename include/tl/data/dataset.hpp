@@ -2,18 +2,28 @@
 // Dataset: the labelled images a layout on disk describes, with class names in a stable order
 // (the same on every machine, whatever the directory iteration order), plus the official split
 // where the layout has one. Files are only listed here; decoding happens in the image pipeline.
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "tl/config/data_options.hpp"
+#include "tl/data/skipped_files.hpp"
 
 namespace tl {
 
+// Where a sample's bytes lie inside a tar shard, so that reading it is one seek, not a search.
+struct ArchiveMember {
+  std::filesystem::path archive;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+
 struct Sample {
-  std::filesystem::path path;
+  std::filesystem::path path;  // for a shard's sample, <shard>/<member name>: what records show
   int label = 0;
+  std::optional<ArchiveMember> member = std::nullopt;  // set for a shard's sample
 };
 
 // A sample's split as the layout gives it: Oxford's trainval and test lists, a list file's train,
@@ -25,6 +35,7 @@ struct Dataset {
   std::vector<Sample> samples;           // sorted by path
   std::vector<OfficialSplit> official;   // per sample; all `none` when the layout has no official split
   int ignored_files = 0;                 // files skipped because their name says they are not images
+  std::vector<SkippedFile> unusable;     // entries found but not samples (a shard's member without a label)
 
   bool has_official_split() const;
 };

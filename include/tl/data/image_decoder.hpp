@@ -10,6 +10,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "tl/base/file_bytes.hpp"
+#include "tl/data/dataset.hpp"
 
 namespace tl {
 
@@ -28,10 +29,15 @@ struct DecodedImage {
 // twice that is decoded by libjpeg at 1/2, 1/4 or 1/8 scale (IMREAD_REDUCED_*: the largest factor
 // that keeps the shorter side >= shorter_side_needed), skipping most of the inverse DCT work.
 // An image file's bytes: a regular file of at most kMaxImageFileBytes, else the reason it is skipped.
+// A path through a tar archive (shards/train-000000.tar/000000012.jpg, as a shard's samples are
+// recorded) reads that member, so a record's path can be opened again by tl-predict and reports.
 BoundedRead read_image_file(const std::filesystem::path& path);
+// A sample's bytes: its file, or its member of a shard read at the offset the listing found.
+BoundedRead read_sample(const Sample& sample);
 
 DecodedImage decode_image_file(const std::filesystem::path& path, int shorter_side_needed = 0);
 DecodedImage decode_image_bytes(const std::string& bytes, int shorter_side_needed = 0);
+DecodedImage decode_sample(const Sample& sample, int shorter_side_needed = 0);
 
 // Width and height from a JPEG's frame header, without decoding; nothing if the bytes are no JPEG.
 std::optional<cv::Size> jpeg_size(const std::string& bytes);
