@@ -57,6 +57,10 @@ DataConfig read_data(ConfigReader reader) {
   data.batch_size = reader.integer("batch_size", data.batch_size, 0, 4096);
   data.workers = reader.integer("workers", data.workers, 0, 256);
   data.prefetch = reader.integer("prefetch", data.prefetch, 1, 1024);
+  data.shuffle_buffer = reader.integer("shuffle_buffer", data.shuffle_buffer, 0, 10000000);
+  if (data.shuffle_buffer > 0 && data.layout != Layout::shards) {
+    reader.fail("shuffle_buffer", "only used by layout shards (loose files are read in any order)");
+  }
   reader.finish();
   return data;
 }
@@ -300,6 +304,11 @@ Experiment load_experiment(const ConfigSource& source) {
   experiment.data = read_data(reader.section("data"));
   experiment.model = read_model(reader.section("model"));
   experiment.train = read_train(reader.section("train"), experiment.model);
+  if (experiment.data.shuffle_buffer > 0 && experiment.train.sampling == Sampling::balanced) {
+    reader.section("data").fail("shuffle_buffer",
+                                "streams each shard once per epoch, which balanced sampling (draws with "
+                                "replacement) cannot do: use one of them");
+  }
   if (experiment.model.head.l2.size() > 1 && experiment.data.val_fraction == 0.0 && experiment.train.folds == 0) {
     reader.section("model").section("head").fail(
         "l2",

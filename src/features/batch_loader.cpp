@@ -13,7 +13,9 @@
 namespace tl {
 
 LoaderOptions loader_options(const DataConfig& data) {
-  return {backbone_batch_size(data.batch_size), data.workers, data.prefetch};
+  LoaderOptions options{backbone_batch_size(data.batch_size), data.workers, data.prefetch};
+  options.shuffle_buffer = data.shuffle_buffer;
+  return options;
 }
 
 BatchLoader::BatchLoader(const Dataset& dataset, std::vector<size_t> order, const Preprocessing& preprocessing,

@@ -1,5 +1,6 @@
 #include "tl/train/epoch_order.hpp"
 
+#include <algorithm>
 #include <map>
 #include <numeric>
 
@@ -25,6 +26,33 @@ std::vector<size_t> epoch_order(const std::vector<int64_t>& labels, Sampling sam
     const auto& rows = *classes[random.below(classes.size())];
     row = rows[random.below(rows.size())];
   }
+  return order;
+}
+
+std::vector<size_t> streamed_epoch_order(const std::vector<size_t>& source_of_row, size_t buffer, uint64_t seed,
+                                         int epoch) {
+  const uint64_t epoch_key = mix_key(stream_key(seed, RandomStream::epoch_order), static_cast<uint64_t>(epoch));
+  std::map<size_t, std::vector<size_t>> rows_of_source;
+  for (size_t row = 0; row < source_of_row.size(); ++row) rows_of_source[source_of_row[row]].push_back(row);
+  std::vector<size_t> sources;
+  sources.reserve(rows_of_source.size());
+  for (const auto& entry : rows_of_source) sources.push_back(entry.first);
+  portable_shuffle(sources, epoch_key);
+  KeyedRandom random(mix_key(epoch_key, 1));
+  std::vector<size_t> window, order;
+  order.reserve(source_of_row.size());
+  const auto draw = [&] {
+    std::swap(window[random.below(window.size())], window.back());
+    order.push_back(window.back());
+    window.pop_back();
+  };
+  for (const size_t source : sources) {
+    for (const size_t row : rows_of_source[source]) {
+      window.push_back(row);
+      if (window.size() >= buffer) draw();
+    }
+  }
+  while (!window.empty()) draw();
   return order;
 }
 

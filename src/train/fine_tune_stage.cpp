@@ -1,5 +1,7 @@
 #include "tl/train/fine_tune_stage.hpp"
 
+#include <map>
+
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -12,6 +14,22 @@
 #include "tl/train/epoch_order.hpp"
 
 namespace tl {
+namespace {
+
+// Each row's shard, numbered in the order first met (a loose file is a source of its own).
+std::vector<size_t> shard_of_rows(const Dataset& dataset, const std::vector<size_t>& samples) {
+  std::map<std::filesystem::path, size_t> numbers;
+  std::vector<size_t> shards;
+  for (const size_t sample : samples) {
+    const auto& member = dataset.samples[sample].member;
+    shards.push_back(
+        numbers.emplace(member ? member->archive : dataset.samples[sample].path, numbers.size()).first->second);
+  }
+  return shards;
+}
+
+}  // namespace
+
 FineTuneStage::FineTuneStage(Backbone& backbone, Head& head, const Dataset& dataset, TrainingFeatures& features,
                              const TrainConfig& config, const std::vector<std::string>& unfrozen,
                              torch::Tensor class_weights, uint64_t seed, SkippedFiles& skipped)
@@ -212,7 +230,10 @@ FineTuneStage::EpochBatches FineTuneStage::batches_through_backbone(int epoch, c
   std::vector<size_t> order;
   std::vector<uint64_t> augmentation_keys;
   const std::vector<size_t>& samples = features_.train_samples();
-  for (const size_t row : epoch_order(features_.train_labels(), config_.sampling, seed_, epoch)) {
+  for (const size_t row :
+       loader_.shuffle_buffer > 0
+           ? streamed_epoch_order(shard_of_rows(dataset_, samples), loader_.shuffle_buffer, seed_, epoch)
+           : epoch_order(features_.train_labels(), config_.sampling, seed_, epoch)) {
     order.push_back(samples[row]);
     augmentation_keys.push_back(
         mix_key(mix_key(stream_key(seed_, RandomStream::fine_tune_view), static_cast<uint64_t>(epoch)), row));

@@ -35,6 +35,11 @@ const std::string kEval = TL_EVAL_EXE;
 const std::string kPredict = TL_PREDICT_EXE;
 const std::string kShard = TL_SHARD_EXE;
 const fs::path kConfigs = TL_CONFIGS_DIR;
+// Two epochs of the head, then two that fine-tune the last block on augmented images.
+const std::string kFineTune =
+    "--set train.epochs=2 --set train.fine_tune.epochs=2 --set train.fine_tune.unfreeze_blocks=1 "
+    "--set train.fine_tune.lr=0.01 --set train.label_smoothing=0.1 --set train.class_weights=balanced "
+    "--set train.clip_grad_norm=1.0 --set train.augmentation.horizontal_flip=true";
 
 std::vector<nlohmann::json> metrics_of(const fs::path& run) {
   std::vector<nlohmann::json> lines;
@@ -182,15 +187,18 @@ TEST_F(Distributed, TwoRanksReadingAnOddNumberOfShardsTrainLikeOne) {
   expect_same_training(dir / "one", dir / "two");
   EXPECT_EQ(nlohmann::json::parse(read_file(dir / "two/summary.json"))["samples"],
             nlohmann::json::parse(read_file(dir / "one/summary.json"))["samples"]);
+
+  // Fine-tuning epochs that stream the shards through a shuffle buffer: the same on two ranks too.
+  const std::string streamed = shards + " " + kFineTune + " --set data.shuffle_buffer=8";
+  ASSERT_EQ(train("one_streamed", streamed), 0) << read_file(dir / "one_streamed.log");
+  ASSERT_EQ(train("two_streamed", streamed + " --nproc 2"), 0) << read_file(dir / "two_streamed.log");
+  expect_same_training(dir / "one_streamed", dir / "two_streamed");
+  EXPECT_EQ(metrics_of(dir / "two_streamed").back()["stage"], "fine_tune");
 }
 
 TEST_F(Distributed, FineTuningWithTwoRanksMatchesOne) {
-  const std::string fine_tune =
-      "--set train.epochs=2 --set train.fine_tune.epochs=2 --set train.fine_tune.unfreeze_blocks=1 "
-      "--set train.fine_tune.lr=0.01 --set train.label_smoothing=0.1 --set train.class_weights=balanced "
-      "--set train.clip_grad_norm=1.0 --set train.augmentation.horizontal_flip=true";
-  ASSERT_EQ(train("one", fine_tune), 0) << read_file(dir / "one.log");
-  ASSERT_EQ(train("two", fine_tune + " --nproc 2"), 0) << read_file(dir / "two.log");
+  ASSERT_EQ(train("one", kFineTune), 0) << read_file(dir / "one.log");
+  ASSERT_EQ(train("two", kFineTune + " --nproc 2"), 0) << read_file(dir / "two.log");
   expect_same_training(dir / "one", dir / "two");
   EXPECT_EQ(metrics_of(dir / "two").back()["stage"], "fine_tune");
   expect_same_predictions(dir / "one", dir / "two", {images[1], images[15], images[30]}, dir.path());

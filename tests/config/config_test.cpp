@@ -161,6 +161,14 @@ INSTANTIATE_TEST_SUITE_P(
                     "data.layout: required, expected one of petimages|oxford_pets|image_folder|list|shards"},
         InvalidCase{"missing_root", "data: {layout: petimages}\nmodel: {backbone: b.pt}\n",
                     "data.root: required, expected a path"},
+        InvalidCase{"shuffle_buffer_of_loose_files",
+                    "data: {layout: image_folder, root: d, shuffle_buffer: 100}\nmodel: {backbone: b.pt}\n",
+                    "data.shuffle_buffer: only used by layout shards (loose files are read in any order)"},
+        InvalidCase{"shuffle_buffer_with_balanced_draws",
+                    "data: {layout: shards, root: d, shuffle_buffer: 100}\nmodel: {backbone: b.pt, head: {type: "
+                    "linear}}\ntrain: {epochs: 2, sampling: balanced}\n",
+                    "data.shuffle_buffer: streams each shard once per epoch, which balanced sampling (draws with "
+                    "replacement) cannot do: use one of them"},
         InvalidCase{"missing_backbone", "data: {layout: petimages, root: d}\n",
                     "model.backbone: required, expected a path or a list of paths"},
         InvalidCase{"empty_backbone_list", "data: {layout: petimages, root: d}\nmodel: {backbone: []}\n",

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "support/error_of.hpp"
+#include "support/fixtures.hpp"
 #include "support/temp_directory.hpp"
 #include "tl/base/error.hpp"
 #include "tl/data/brace_pattern.hpp"
@@ -132,6 +133,26 @@ TEST_F(ShardDataset, MembersThatAreNoSampleAreListedByShardAndMember) {
   EXPECT_NE(reasons["s/data.tar/label-only"].find("no image"), std::string::npos);
   EXPECT_NE(reasons["s/data.tar/two"].find("more than one image"), std::string::npos);
   EXPECT_NE(reasons["s/data.tar"].find("checksum"), std::string::npos) << "the shard's damage, with its offset";
+}
+
+// An image member decodes from memory under a loose file's limits: a decompression bomb's header is
+// refused before decoding, a cut JPEG is no image, and the reason names shard and member.
+TEST_F(ShardDataset, ImageMembersMeetTheLimitsOfLooseFiles) {
+  const auto bytes_of = [](const fs::path& file) { return *tl::read_image_file(file).bytes; };
+  const std::string photo = bytes_of(tl::testing::special_images() / "cmyk.jpg");
+  write_tar(dir / "d.tar", {{"bomb.png", bytes_of(tl::testing::special_images() / "huge.png")},
+                            {"bomb.cls", "0"},
+                            {"cut.jpg", photo.substr(0, photo.size() / 2)},
+                            {"cut.cls", "0"},
+                            {"good.jpg", photo},
+                            {"good.cls", "0"}});
+  const tl::Dataset dataset = tl::load_shards(dir / "d.tar");
+  ASSERT_EQ(dataset.samples.size(), 3u);
+  EXPECT_NE(tl::decode_sample(dataset.samples[0]).error.find("image too large"), std::string::npos)
+      << tl::decode_sample(dataset.samples[0]).error;
+  EXPECT_NE(tl::decode_sample(dataset.samples[1]).error.find("truncated"), std::string::npos);
+  EXPECT_EQ(tl::decode_sample(dataset.samples[2]).error, "");
+  EXPECT_EQ(tl::decode_sample(dataset.samples[2]).rgb.size(), tl::decode_image_bytes(photo).rgb.size());
 }
 
 TEST_F(ShardDataset, LabelsThatNameNoClassAreErrorsNamingShardAndMember) {

@@ -50,3 +50,37 @@ TEST(EpochOrder, BalancedDrawsGiveEveryClassAboutTheSameShare) {
 }
 
 }  // namespace
+
+// A shuffle buffer: every row once, each shard's turn in a seeded order, and no row drawn before the
+// window reaches it: reading runs forward through the shards, never back beyond the window.
+TEST(StreamedEpochOrder, ReadsShardsForwardWithinTheWindowAndVisitsEveryRowOnce) {
+  std::vector<size_t> shard_of_row;
+  for (size_t shard = 0; shard < 5; ++shard) shard_of_row.insert(shard_of_row.end(), 40, shard);
+  const size_t window = 16;
+  auto order = tl::streamed_epoch_order(shard_of_row, window, 7, 0);
+  EXPECT_EQ(order, tl::streamed_epoch_order(shard_of_row, window, 7, 0));
+  EXPECT_NE(order, tl::streamed_epoch_order(shard_of_row, window, 7, 1));
+  // Positions in the stream the window moved along: the shards in the order their first row came.
+  std::vector<size_t> shard_order;
+  for (const size_t row : order) {
+    if (std::find(shard_order.begin(), shard_order.end(), shard_of_row[row]) == shard_order.end()) {
+      shard_order.push_back(shard_of_row[row]);
+    }
+  }
+  ASSERT_EQ(shard_order.size(), 5u);
+  EXPECT_NE(shard_order, (std::vector<size_t>{0, 1, 2, 3, 4})) << "seeded, not in name order (for this seed)";
+  std::map<size_t, size_t> stream_position;  // of each row, had the shards been read in shard_order
+  for (const size_t shard : shard_order) {
+    for (size_t row = shard * 40; row < shard * 40 + 40; ++row) stream_position[row] = stream_position.size();
+  }
+  size_t displaced = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    EXPECT_LT(stream_position[order[i]], i + window) << "drawn before the window reached it";
+    displaced += stream_position[order[i]] != i;
+  }
+  EXPECT_GT(displaced, order.size() / 2) << "neighbours are mixed";
+  std::sort(order.begin(), order.end());
+  std::vector<size_t> all(shard_of_row.size());
+  std::iota(all.begin(), all.end(), 0);
+  EXPECT_EQ(order, all);
+}

@@ -42,6 +42,9 @@ struct DataConfig {
   int batch_size = 0;                          // images per backbone forward pass; 0: backbone_batch_size()
   int workers = 0;                             // decoding threads; 0 = all cores
   int prefetch = 4;                            // decoded batches allowed to wait for the consumer
+  // Layout shards: epochs that read images (fine-tuning) go through the shards in a seeded order,
+  // each front to back, drawing at random from a buffer of this many images; 0: any image any time.
+  int shuffle_buffer = 0;
 };
 
 }  // namespace tl

@@ -49,6 +49,8 @@ struct LoaderOptions {
   // Train-time augmentation instead of the evaluation transform; images then decode at full size
   // (a random crop may need every pixel). Each image's view is chosen by its key (see BatchLoader).
   std::optional<Augmentation> augmentation = std::nullopt;
+  // data.shuffle_buffer, for the callers that choose the order of epochs that read images.
+  int shuffle_buffer = 0;
 };
 
 // The loader an experiment's data settings ask for (batch size, decoding threads, prefetch).
