@@ -1826,6 +1826,41 @@ TEST(RealDataListLayout, AnOxfordListTrainsTheSameRunAsTheOxfordLayout) {
       << "the list's test lines, evaluated as another dataset";
 }
 
+// The shards layout on real data: each shipped dataset written by tl-shard with its config's split
+// (train-, val-, test- shards) trains the run its loose files train (same samples, split, L2 choice)
+// and scores the same on its test split.
+TEST(RealDataShardLayout, ShardedDatasetsTrainTheRunsOfTheirLooseFiles) {
+  TL_REQUIRE_SHARED_DATA();
+  TempDirectory dir;
+  for (const std::string config : {"cats_vs_dogs.yaml", "oxford_pets_breeds.yaml"}) {
+    SCOPED_TRACE(config);
+    const auto shards = dir / ("shards_" + config);
+    ASSERT_EQ(
+        run_command(kShard + " --config " + (kConfigs / config).string() + " --shard-size 16M --out " + shards.string(),
+                    dir / "shard.txt", dir / "shard.log"),
+        0)
+        << read_file(dir / "shard.log");
+    const auto run = dir / ("run_" + config);
+    ASSERT_EQ(run_command(kTrain + " --config " + (kConfigs / config).string() +
+                              " --set data.layout=shards --set data.target=null --set data.root=" + shards.string() +
+                              " --set output.dir=" + run.string(),
+                          dir / "train.log"),
+              0)
+        << read_file(dir / "train.log");
+    const auto sharded = read_json(run / "summary.json");
+    const auto loose = read_json(trained_real_run(config) / "summary.json");
+    EXPECT_EQ(sharded["samples"], loose["samples"]);
+    EXPECT_EQ(sharded["classes"], loose["classes"]);
+    EXPECT_EQ(sharded["head_fit"]["chosen_l2"], loose["head_fit"]["chosen_l2"]);
+    const auto sharded_test = evaluate(run, "test", dir / "sharded.json");
+    const auto loose_test = evaluate(trained_real_run(config), "test", dir / "loose.json");
+    EXPECT_EQ(sharded_test["samples"], loose_test["samples"]);
+    EXPECT_EQ(sharded_test["confusion_matrix"], loose_test["confusion_matrix"]);
+    std::cout << config << ": test top-1 " << sharded_test["top1"] << " from shards, " << loose_test["top1"]
+              << " from loose files\n";
+  }
+}
+
 TEST(RealDataMapping, CatsVsDogsRunEvaluatesOxfordSpeciesByClassName) {
   TL_REQUIRE_SHARED_DATA();
   TempDirectory dir;
