@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
   tl::app::add_enum_option(app, "--target", layout.target, "data.target (oxford_pets)", tl::kOxfordTargets);
   app.add_option("-o,--out", out, "folder to write the shards, classes.txt and manifest.json to")->required();
   app.add_option("--shard-size", shard_size, "target size of each shard, e.g. 256M or 1G");
+  bool index = false;
+  app.add_flag("--index", index,
+               "also write <shard>.idx, each member's offset and size, so that readers on slow storage need not "
+               "walk the headers");
   tl::app::add_version_flag(app, "tl-shard", [] { return std::string(); });
   if (const auto exit_code = tl::app::parse_command_line(app, argc, argv)) return *exit_code;
   if (root.empty() == config.empty()) {
@@ -82,7 +86,8 @@ int main(int argc, char** argv) {
         {"sets", nlohmann::json::object()}};
     for (const auto& [name, indices] : sets) {
       if (indices.empty()) continue;
-      const auto shards = tl::write_shards(dataset, indices, {out, name, static_cast<uint64_t>(*shard_bytes)}, skipped);
+      const auto shards =
+          tl::write_shards(dataset, indices, {out, name, static_cast<uint64_t>(*shard_bytes), index}, skipped);
       nlohmann::json listed = nlohmann::json::array();
       for (const tl::WrittenShard& shard : shards) listed.push_back(tl::to_json(shard));
       manifest["sets"][name] = listed;

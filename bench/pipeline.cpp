@@ -37,7 +37,7 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 void write_list(const std::filesystem::path& file, const tl::Dataset& dataset, const std::vector<size_t>& indices) {
   std::ofstream out(file);
   for (size_t index : indices)
-    out << dataset.samples[index].label << " " << dataset.samples[index].path.string() << "\n";
+    out << dataset.samples[index].label << " " << dataset.samples[index].path << "\n";
 }
 
 double decode_images_per_second(const tl::Dataset& dataset, const std::vector<size_t>& indices,

@@ -70,15 +70,48 @@ std::string breed_of(const std::string& image, const fs::path& file) {
 
 }  // namespace
 
+int compare_paths(std::string_view a, std::string_view b) {
+  const bool a_rooted = !a.empty() && a[0] == '/';
+  const bool b_rooted = !b.empty() && b[0] == '/';
+  if (a_rooted != b_rooted) return a_rooted ? 1 : -1;
+  // The elements of the relative part: separators collapse, and a trailing one adds an empty element.
+  const auto next_element = [](std::string_view path, size_t& at, std::string_view& element) {
+    if (at > path.size()) return false;
+    while (at < path.size() && path[at] == '/') ++at;
+    if (at == path.size()) {
+      const bool trailing = at > 0 && path[at - 1] == '/' && path.find_first_not_of('/') != std::string_view::npos;
+      element = {};
+      at = path.size() + 1;
+      return trailing;
+    }
+    const size_t end = std::min(path.find('/', at), path.size());
+    element = path.substr(at, end - at);
+    at = end;
+    return true;
+  };
+  size_t at_a = 0, at_b = 0;
+  std::string_view element_a, element_b;
+  while (true) {
+    const bool more_a = next_element(a, at_a, element_a);
+    const bool more_b = next_element(b, at_b, element_b);
+    if (!more_a || !more_b) return more_a == more_b ? 0 : (more_a ? 1 : -1);
+    const int order = element_a.compare(element_b);
+    if (order != 0) return order < 0 ? -1 : 1;
+  }
+}
+
 void sort_by_path(Dataset& dataset) {
   std::vector<size_t> order(dataset.samples.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return dataset.samples[a].path < dataset.samples[b].path; });
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return compare_paths(dataset.samples[a].path, dataset.samples[b].path) < 0;
+  });
   std::vector<Sample> samples;
   std::vector<OfficialSplit> official;
+  samples.reserve(order.size());
+  official.reserve(order.size());
   for (size_t index : order) {
-    samples.push_back(dataset.samples[index]);
+    samples.push_back(std::move(dataset.samples[index]));
     official.push_back(dataset.official[index]);
   }
   dataset.samples = std::move(samples);

@@ -163,7 +163,7 @@ BoundedRead read_image_file(const std::filesystem::path& path) {
 
 BoundedRead read_sample(const Sample& sample) {
   if (!sample.member) return read_image_file(sample.path);
-  return read_tar_member(sample.member->archive, sample.member->offset, sample.member->size, kMaxImageFileBytes);
+  return read_tar_member(*sample.member->archive, sample.member->offset, sample.member->size, kMaxImageFileBytes);
 }
 
 DecodedImage decode_image_file(const std::filesystem::path& path, int shorter_side_needed) {

@@ -205,15 +205,15 @@ Dataset parse_label_list(const std::string& text, LabelListFormat format, const 
   std::map<std::string, int> label_of;
   for (size_t i = 0; i < dataset.class_names.size(); ++i) label_of[dataset.class_names[i]] = static_cast<int>(i);
 
-  std::map<fs::path, int> first_line;
+  std::map<std::string, int> first_line;  // by lexically normal path, where equal paths are equal strings
   for (size_t i = 0; i < lines.size(); ++i) {
     const LineError error(file, line_numbers[i]);
     const fs::path listed(lines[i].path);
     const fs::path path = (listed.is_absolute() ? listed : file.parent_path() / listed).lexically_normal();
-    const auto [earlier, inserted] = first_line.emplace(path, line_numbers[i]);
+    const auto [earlier, inserted] = first_line.emplace(path.native(), line_numbers[i]);
     if (!inserted)
       error.fail("\"" + path_text(path) + "\" is listed twice (first on line " + std::to_string(earlier->second) + ")");
-    dataset.samples.push_back({path, label_of.at(lines[i].label)});
+    dataset.samples.push_back({path.native(), label_of.at(lines[i].label)});
     dataset.official.push_back(lines[i].split ? split_named(*lines[i].split, error) : OfficialSplit::none);
   }
   sort_by_path(dataset);

@@ -113,16 +113,79 @@ std::vector<std::string> read_classes_file(const fs::path& file) {
   return names;
 }
 
-struct PendingSample {
-  Sample sample;
-  OfficialSplit split = OfficialSplit::none;
-  Label label;
-  std::string label_member;  // names it in errors
+// Turns labels into class numbers as samples are read, so that no label is kept per sample: with a
+// classes.txt at once; without one, an index is its own number and a name gets a provisional
+// number, renumbered in name order once every shard is read.
+class LabelResolver {
+ public:
+  LabelResolver(std::vector<std::string> classes, fs::path classes_file)
+      : classes_(std::move(classes)), classes_file_(std::move(classes_file)) {
+    for (size_t i = 0; i < classes_.size(); ++i) number_of_name_[classes_[i]] = static_cast<int>(i);
+  }
+
+  // `where` names the label member in errors.
+  int number(const Label& label, const std::string& where) {
+    const bool given_classes = !classes_.empty();
+    if (!given_classes) {
+      if (!by_index_) by_index_ = label.index.has_value();
+      if (*by_index_ != label.index.has_value()) {
+        throw Error(where + ": a class " + (label.index ? "index" : "name") + ", while other samples' labels are " +
+                    (label.index ? "names" : "indices") + "; give classes.txt beside the shards");
+      }
+    }
+    if (label.index) {
+      if (given_classes && *label.index >= static_cast<int>(classes_.size())) {
+        throw Error(where + ": class index " + std::to_string(*label.index) + ", but " + classes_file_.string() +
+                    " lists " + std::to_string(classes_.size()) + " classes");
+      }
+      largest_index_ = std::max(largest_index_, *label.index);
+      return *label.index;
+    }
+    const auto found = number_of_name_.find(label.name);
+    if (found != number_of_name_.end()) return found->second;
+    if (given_classes) {
+      throw Error(where + ": class \"" + utf8_text(label.name) + "\" is not in " + classes_file_.string());
+    }
+    return number_of_name_.emplace(label.name, static_cast<int>(number_of_name_.size())).first->second;
+  }
+
+  // The class names, and the samples' labels renumbered where names were numbered as first met.
+  std::vector<std::string> finish(std::vector<Sample>& samples) const {
+    if (!classes_.empty()) return classes_;
+    std::vector<std::string> names;
+    if (by_index_.value_or(false)) {
+      for (int i = 0; i <= largest_index_; ++i) names.push_back(std::to_string(i));
+      return names;
+    }
+    std::vector<int> sorted_number(number_of_name_.size());
+    for (const auto& [name, provisional] : number_of_name_) {  // the map iterates in name order
+      sorted_number[static_cast<size_t>(provisional)] = static_cast<int>(names.size());
+      names.push_back(name);
+    }
+    for (Sample& sample : samples) sample.label = sorted_number[static_cast<size_t>(sample.label)];
+    return names;
+  }
+
+ private:
+  std::vector<std::string> classes_;
+  fs::path classes_file_;
+  std::map<std::string, int> number_of_name_;
+  std::optional<bool> by_index_;
+  int largest_index_ = 0;
 };
 
-// The samples of one shard, before their labels are mapped to classes.
-void read_shard(const fs::path& shard, std::vector<PendingSample>& pending, Dataset& dataset) {
-  const TarListing listing = list_tar_members(shard);
+// A shard's members from its index (<shard>.idx) when there is one, else from its headers.
+TarListing members_of(const fs::path& shard) {
+  fs::path index = shard;
+  index += ".idx";
+  if (!fs::exists(index)) return list_tar_members(shard);
+  return parse_tar_index(read_regular_file_or_throw(index, kMaxImageListBytes), fs::file_size(shard), index.string());
+}
+
+// The samples of one shard, appended to the dataset.
+void read_shard(const fs::path& shard, LabelResolver& labels, Dataset& dataset) {
+  const auto archive = std::make_shared<const fs::path>(shard);
+  const TarListing listing = members_of(shard);
   if (!listing.error.empty()) {
     dataset.unusable.push_back({shard, listing.error + "; the shard's members after it are not read"});
   }
@@ -169,13 +232,12 @@ void read_shard(const fs::path& shard, std::vector<PendingSample>& pending, Data
     const std::string label_where = shard.string() + ": " + utf8_text(group.label->name);
     const BoundedRead label_bytes = read_tar_member(shard, group.label->offset, group.label->size, kMaxLabelBytes);
     if (!label_bytes.bytes) throw Error(label_where + ": " + label_bytes.error);
-    PendingSample sample;
-    sample.sample.path = shard / image.name;
-    sample.sample.member = ArchiveMember{shard, image.offset, image.size};
-    sample.split = split;
-    sample.label = parse_label(*label_bytes.bytes, group.label_extension, label_where);
-    sample.label_member = label_where;
-    pending.push_back(std::move(sample));
+    Sample sample;
+    sample.path = (shard / image.name).native();
+    sample.label = labels.number(parse_label(*label_bytes.bytes, group.label_extension, label_where), label_where);
+    sample.member = ArchiveMember{archive, image.offset, image.size};
+    dataset.samples.push_back(std::move(sample));
+    dataset.official.push_back(split);
   }
 }
 
@@ -211,10 +273,6 @@ std::vector<fs::path> shard_files(const fs::path& root) {
 
 Dataset load_shards(const fs::path& root) {
   const std::vector<fs::path> shards = shard_files(root);
-  Dataset dataset;
-  std::vector<PendingSample> pending;
-  for (const auto& shard : shards) read_shard(shard, pending, dataset);
-
   const bool some_split = std::any_of(
       shards.begin(), shards.end(), [](const fs::path& shard) { return split_of_shard(shard) != OfficialSplit::none; });
   for (const auto& shard : shards) {
@@ -224,53 +282,13 @@ Dataset load_shards(const fs::path& root) {
                   "shard by its split, or none");
     }
   }
-
   const fs::path classes_file = shards.front().parent_path() / "classes.txt";
-  const bool has_classes_file = fs::exists(classes_file);
-  if (has_classes_file) dataset.class_names = read_classes_file(classes_file);
-  const bool by_index = !pending.empty() && pending.front().label.index.has_value();
-  std::map<std::string, int> label_of_name;
-  if (has_classes_file) {
-    for (size_t i = 0; i < dataset.class_names.size(); ++i) label_of_name[dataset.class_names[i]] = static_cast<int>(i);
-  } else if (by_index) {
-    int largest = 0;
-    for (const auto& sample : pending) largest = std::max(largest, sample.label.index.value_or(0));
-    for (int i = 0; i <= largest; ++i) dataset.class_names.push_back(std::to_string(i));
-  } else {
-    for (const auto& sample : pending) label_of_name.emplace(sample.label.name, 0);
-    for (auto& [name, label] : label_of_name) {
-      label = static_cast<int>(dataset.class_names.size());
-      dataset.class_names.push_back(name);
-    }
-  }
-  for (auto& pending_sample : pending) {
-    const Label& label = pending_sample.label;
-    if (label.index) {
-      if (!has_classes_file && !by_index) {
-        throw Error(pending_sample.label_member +
-                    ": a class index, while other samples' labels are names; give classes.txt beside the shards");
-      }
-      if (*label.index >= static_cast<int>(dataset.class_names.size())) {
-        throw Error(pending_sample.label_member + ": class index " + std::to_string(*label.index) + ", but " +
-                    classes_file.string() + " lists " + std::to_string(dataset.class_names.size()) + " classes");
-      }
-      pending_sample.sample.label = *label.index;
-    } else {
-      if (!has_classes_file && by_index) {
-        throw Error(pending_sample.label_member +
-                    ": a class name, while other samples' labels are indices; give classes.txt beside the shards");
-      }
-      const auto found = label_of_name.find(label.name);
-      if (found == label_of_name.end()) {
-        throw Error(pending_sample.label_member + ": class \"" + utf8_text(label.name) + "\" is not in " +
-                    classes_file.string());
-      }
-      pending_sample.sample.label = found->second;
-    }
-    dataset.samples.push_back(std::move(pending_sample.sample));
-    dataset.official.push_back(pending_sample.split);
-  }
+  LabelResolver labels(fs::exists(classes_file) ? read_classes_file(classes_file) : std::vector<std::string>{},
+                       classes_file);
+  Dataset dataset;
+  for (const auto& shard : shards) read_shard(shard, labels, dataset);
   if (dataset.samples.empty()) throw Error(root.string() + ": the shards hold no labelled image");
+  dataset.class_names = labels.finish(dataset.samples);
   sort_by_path(dataset);
   return dataset;
 }

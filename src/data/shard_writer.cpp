@@ -6,6 +6,7 @@
 #include "tl/base/atomic_file.hpp"
 #include "tl/base/content_hash.hpp"
 #include "tl/data/image_decoder.hpp"
+#include "tl/data/tar_reader.hpp"
 #include "tl/data/tar_writer.hpp"
 
 namespace fs = std::filesystem;
@@ -55,6 +56,10 @@ class ShardSet {
     shard.samples = samples_;
     shard.bytes = archive.size();
     write_file_atomically(options_.directory / shard.file, archive);
+    if (options_.index) {
+      write_file_atomically(options_.directory / (shard.file + ".idx"),
+                            tar_index_text(list_tar_members(archive), archive.size()));
+    }
     written_.push_back(shard);
     current_ = TarWriter();
     samples_ = 0;

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <sstream>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -175,6 +176,58 @@ TarListing list_tar_members(const ReadAt& read_at, uint64_t total_size) {
     if (type == '5' || type == 'g' || type == 'K' || type == 'V') continue;
     listing.members.push_back({std::move(name), data, size, type == '0' || type == '\0' || type == '7'});
   }
+}
+
+std::string tar_index_text(const TarListing& listing, uint64_t archive_bytes) {
+  std::string text = "tl-tar-index 1 " + std::to_string(archive_bytes) + "\n";
+  for (const TarMember& member : listing.members) {
+    if (!member.regular || member.name.find('\n') != std::string::npos) continue;
+    text += std::to_string(member.offset) + " " + std::to_string(member.size) + " " + member.name + "\n";
+  }
+  return text;
+}
+
+TarListing parse_tar_index(const std::string& text, uint64_t archive_bytes, const std::string& where) {
+  std::istringstream lines(text);
+  std::string line;
+  std::getline(lines, line);
+  const std::string expected_start = "tl-tar-index 1 ";
+  if (line.compare(0, expected_start.size(), expected_start) != 0) {
+    throw Error(where + ":1: expected \"tl-tar-index 1 <archive bytes>\", got \"" + line.substr(0, 40) + "\"");
+  }
+  if (line.substr(expected_start.size()) != std::to_string(archive_bytes)) {
+    throw Error(where + ": written for an archive of " + line.substr(expected_start.size()) + " bytes, but it has " +
+                std::to_string(archive_bytes) + " (written again since?): delete the index or write it again");
+  }
+  TarListing listing;
+  int line_number = 1;
+  while (std::getline(lines, line)) {
+    ++line_number;
+    const size_t first_space = line.find(' ');
+    const size_t second_space = first_space == std::string::npos ? first_space : line.find(' ', first_space + 1);
+    const auto digits = [](const std::string& field) {
+      return !field.empty() && field.size() <= 19 &&
+             std::all_of(field.begin(), field.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    TarMember member;
+    if (second_space != std::string::npos) {
+      const std::string offset = line.substr(0, first_space);
+      const std::string size = line.substr(first_space + 1, second_space - first_space - 1);
+      member.name = line.substr(second_space + 1);
+      if (digits(offset) && digits(size)) {
+        member.offset = std::stoull(offset);
+        member.size = std::stoull(size);
+      }
+    }
+    if (member.name.empty() || member.offset == 0 || member.offset % kBlock != 0 || member.offset > archive_bytes ||
+        member.size > archive_bytes - member.offset) {
+      throw Error(where + ":" + std::to_string(line_number) +
+                  ": expected \"<offset> <size> <name>\" of a member inside the archive, got \"" + line.substr(0, 80) +
+                  "\"");
+    }
+    listing.members.push_back(std::move(member));
+  }
+  return listing;
 }
 
 TarListing list_tar_members(const std::string& archive) {

@@ -29,14 +29,14 @@ void merge_into(SkippedFiles& skipped, const std::string& text) {
 
 std::vector<size_t> rank_of_positions(const Dataset& dataset, const std::vector<size_t>& indices, size_t ranks) {
   std::vector<size_t> owner(indices.size());
-  std::map<std::filesystem::path, size_t> shard_rank;
+  std::map<const std::filesystem::path*, size_t> shard_rank;  // a shard's samples share its path
   for (size_t position = 0; position < indices.size(); ++position) {
     const auto& member = dataset.samples[indices[position]].member;
     if (!member) {
       owner[position] = position % ranks;
       continue;
     }
-    owner[position] = shard_rank.emplace(member->archive, shard_rank.size() % ranks).first->second;
+    owner[position] = shard_rank.emplace(member->archive.get(), shard_rank.size() % ranks).first->second;
   }
   return owner;
 }

@@ -18,12 +18,12 @@ namespace {
 
 // Each row's shard, numbered in the order first met (a loose file is a source of its own).
 std::vector<size_t> shard_of_rows(const Dataset& dataset, const std::vector<size_t>& samples) {
-  std::map<std::filesystem::path, size_t> numbers;
+  std::map<std::string, size_t> numbers;
   std::vector<size_t> shards;
   for (const size_t sample : samples) {
     const auto& member = dataset.samples[sample].member;
     shards.push_back(
-        numbers.emplace(member ? member->archive : dataset.samples[sample].path, numbers.size()).first->second);
+        numbers.emplace(member ? member->archive->native() : dataset.samples[sample].path, numbers.size()).first->second);
   }
   return shards;
 }

@@ -27,7 +27,7 @@ nlohmann::json run_identity(const Experiment& experiment, const Dataset& dataset
     for (const size_t index : indices) {
       const Sample& sample = dataset.samples[index];
       listing += std::string(name) + "\t" + std::to_string(sample.label) + "\t" +
-                 path_text(sample.path.lexically_relative(experiment.data.root)) + "\n";
+                 path_text(std::filesystem::path(sample.path).lexically_relative(experiment.data.root)) + "\n";
     }
   };
   list("train", split.train);

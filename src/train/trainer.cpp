@@ -369,7 +369,7 @@ void Trainer::write_label_issues(OutOfFoldProbabilities held_out) const {
   if (held_out.labels.size() > images.size()) {
     images.insert(images.end(), features_->validation_samples().begin(), features_->validation_samples().end());
   }
-  for (const size_t image : images) held_out.paths.push_back(dataset_->samples[image].path.string());
+  for (const size_t image : images) held_out.paths.push_back(dataset_->samples[image].path);
   const LabelIssues issues = find_label_issues(held_out, dataset_->class_names);
   run_.write_json(run_.label_issues(), issues.to_json());
   spdlog::info("label issues: {} of {} images are more probable in another class out of fold; the most doubtful: {}",

@@ -876,12 +876,16 @@ print("ok")
 
   ASSERT_EQ(run_command(shard + (dir / "again").string(), dir / "again.txt"), 0);
   EXPECT_EQ(read_json(dir / "again/manifest.json")["sets"], manifest["sets"]) << "the same files, byte for byte";
+  ASSERT_EQ(run_command(shard + (dir / "indexed").string() + " --index", dir / "indexed.txt"), 0);
+  EXPECT_EQ(read_json(dir / "indexed/manifest.json")["sets"], manifest["sets"]) << "an index changes no shard";
+  EXPECT_EQ(read_file(dir / "indexed/train-000000.tar.idx").rfind("tl-tar-index 1 ", 0), 0u);
   EXPECT_EQ(run_command(kShard + " --out " + (dir / "x").string(), dir / "usage.txt"), 2) << "no data named";
 
-  // layout shards reads them back: the same split (from the shards' names), the same training and
-  // the same test score as the loose files, and records that name shard and member.
+  // layout shards reads them back (through their indexes): the same split (from the shards' names),
+  // the same training and the same test score as the loose files, and records that name shard and
+  // member.
   ASSERT_EQ(train(), 0) << read_file(dir / "train.log");
-  ASSERT_EQ(train("--set data.layout=shards --set data.root=" + (dir / "shards").string() +
+  ASSERT_EQ(train("--set data.layout=shards --set data.root=" + (dir / "indexed").string() +
                   " --set output.dir=" + (dir / "from_shards").string()),
             0)
       << read_file(dir / "train.log");
@@ -904,7 +908,7 @@ print("ok")
   EXPECT_EQ(read_json(dir / "run/eval_test.json")["top1"], read_json(dir / "from_shards/eval_test.json")["top1"]);
   EXPECT_EQ(read_json(dir / "run/eval_test.json")["confusion_matrix"],
             read_json(dir / "from_shards/eval_test.json")["confusion_matrix"]);
-  EXPECT_NE(read_file(dir / "from_shards/predictions_test.csv").find("shards/test-000000.tar/000000000."),
+  EXPECT_NE(read_file(dir / "from_shards/predictions_test.csv").find("indexed/test-000000.tar/000000000."),
             std::string::npos);
 }
 

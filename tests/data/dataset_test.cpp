@@ -111,3 +111,26 @@ TEST(Dataset, OxfordPetsMalformedAnnotationNamesFileAndLine) {
 }
 
 }  // namespace
+
+// Samples keep their paths as strings but sort as std::filesystem::path does (element by element:
+// "a/b" before "a-b", where plain string order puts '-' first), so splits stay what they were.
+TEST(ComparePaths, OrdersPathStringsAsStdFilesystemPathDoes) {
+  const auto sign = [](int value) { return (value > 0) - (value < 0); };
+  EXPECT_LT(tl::compare_paths("a/b", "a-b"), 0);
+  EXPECT_GT(std::string("a/b").compare("a-b"), 0) << "which string order gets wrong";
+  uint64_t state = 7;
+  const auto random_path = [&] {
+    std::string path;
+    const int length = static_cast<int>((state = state * 6364136223846793005ULL + 1442695040888963407ULL) >> 61);
+    for (int i = 0; i < length; ++i) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      path += "ab-./"[(state >> 40) % 5];
+    }
+    return path;
+  };
+  for (int trial = 0; trial < 20000; ++trial) {
+    const std::string a = random_path(), b = random_path();
+    ASSERT_EQ(tl::compare_paths(a, b), sign(std::filesystem::path(a).compare(std::filesystem::path(b))))
+        << "\"" << a << "\" against \"" << b << "\"";
+  }
+}

@@ -14,6 +14,7 @@
 #include "tl/base/error.hpp"
 #include "tl/data/brace_pattern.hpp"
 #include "tl/data/image_decoder.hpp"
+#include "tl/data/tar_reader.hpp"
 #include "tl/data/tar_writer.hpp"
 
 namespace {
@@ -85,6 +86,26 @@ TEST_F(ShardDataset, GroupsMembersByKeyAndNamesClassesFromClassesTxt) {
   write(dir / "list.txt", "# the training shards\ns/train-{000000..000001}.tar\n\ns/test-000000.tar\n");
   EXPECT_EQ(tl::shard_files(dir / "list.txt").size(), 3u);
   EXPECT_NE(message_of([&] { tl::shard_files(dir / "s/train-{000000..000002}.tar"); }).find("train-000002.tar"),
+            std::string::npos);
+}
+
+// With <shard>.idx beside a shard its headers are not walked: a shard whose first header is damaged
+// after the index was written still gives every sample through the index, and none without it.
+TEST_F(ShardDataset, AnIndexBesideAShardReplacesTheWalkOfItsHeaders) {
+  tl::TarWriter tar;
+  tar.add("k.jpg", "image");
+  tar.add("k.cls", "0");
+  std::string archive = tar.finish();
+  write(dir / "s/d.tar.idx", tl::tar_index_text(tl::list_tar_members(archive), archive.size()));
+  archive[148] = 'x';  // the first header's checksum
+  write(dir / "s/d.tar", archive);
+  const tl::Dataset indexed = tl::load_shards(dir / "s");
+  ASSERT_EQ(indexed.samples.size(), 1u);
+  EXPECT_EQ(*tl::read_sample(indexed.samples[0]).bytes, "image");
+  fs::remove(dir / "s/d.tar.idx");
+  EXPECT_NE(message_of([&] { tl::load_shards(dir / "s"); }).find("no labelled image"), std::string::npos);
+  write(dir / "s/d.tar.idx", "tl-tar-index 1 1\n");
+  EXPECT_NE(message_of([&] { tl::load_shards(dir / "s"); }).find("d.tar.idx: written for an archive of 1 bytes"),
             std::string::npos);
 }
 

@@ -19,7 +19,7 @@ TEST(Split, RealCatsVsDogsSplitIsPinned) {
   // and standard library. If this changes, every user's held-out split changed.
   uint64_t hash = 14695981039346656037ull;
   for (size_t index : split.test) {
-    const auto& path = dataset.samples[index].path;
+    const std::filesystem::path path(dataset.samples[index].path);
     for (char c : path.parent_path().filename().string() + "/" + path.filename().string() + "\n") {
       hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     }

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "support/temp_directory.hpp"
+#include "tl/base/error.hpp"
 #include "tl/data/tar_writer.hpp"
 
 namespace {
@@ -141,6 +142,39 @@ TEST(TarReader, DamageStopsTheListingWithAReasonAndKeepsWhatCameBefore) {
   EXPECT_NE(listing.error.find("truncated header"), std::string::npos) << listing.error;
   EXPECT_EQ(tl::list_tar_members(good).error, "") << "an archive cut at a member boundary loses nothing";
   EXPECT_EQ(tl::list_tar_members(std::string("not a tar at all") + std::string(600, '\0')).members.size(), 0u);
+}
+
+// An index holds the listing, so a reader need not walk the headers; one written for another archive
+// size or with a member outside the archive is an error naming the index (and the line).
+TEST(TarIndex, HoldsTheListingAndRefusesAStaleOrDamagedOne) {
+  tl::TarWriter writer;
+  writer.add("a.jpg", std::string(700, 'a'));
+  writer.add("a.cls", "1");
+  const std::string archive = writer.finish();
+  const tl::TarListing listing = tl::list_tar_members(archive);
+  const std::string index = tl::tar_index_text(listing, archive.size());
+  EXPECT_EQ(index, "tl-tar-index 1 " + std::to_string(archive.size()) + "\n512 700 a.jpg\n2048 1 a.cls\n");
+  const tl::TarListing read = tl::parse_tar_index(index, archive.size(), "a.tar.idx");
+  ASSERT_EQ(read.members.size(), 2u);
+  EXPECT_EQ(read.members[1].name, "a.cls");
+  EXPECT_EQ(read.members[1].offset, listing.members[1].offset);
+  EXPECT_EQ(read.members[1].size, 1u);
+
+  const auto error = [&](const std::string& text, uint64_t size) {
+    try {
+      tl::parse_tar_index(text, size, "a.tar.idx");
+    } catch (const tl::Error& failure) {
+      return std::string(failure.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error(index, archive.size() + 512).find("a.tar.idx: written for an archive of"), std::string::npos);
+  EXPECT_NE(error("tl-tar-index 1 3072\n512 700 a.jpg\n1536 9999 a.cls\n", 3072).find("a.tar.idx:3: expected"),
+            std::string::npos);
+  EXPECT_NE(error("tl-tar-index 1 3072\n100 7 a.jpg\n", 3072).find("a.tar.idx:2:"), std::string::npos);
+  EXPECT_NE(error("tl-tar-index 1 3072\n512 -7 a.jpg\n", 3072).find("a.tar.idx:2:"), std::string::npos);
+  EXPECT_NE(error("tl-tar-index 1 3072\n512 7\n", 3072).find("a.tar.idx:2:"), std::string::npos);
+  EXPECT_NE(error("something else\n", 3072).find("a.tar.idx:1: expected"), std::string::npos);
 }
 
 }  // namespace

@@ -6,9 +6,9 @@
 
 namespace {
 
-tl::Sample in_shard(const std::string& shard, uint64_t offset) {
+tl::Sample in_shard(const std::shared_ptr<const std::filesystem::path>& shard, uint64_t offset) {
   tl::Sample sample;
-  sample.path = shard + "/" + std::to_string(offset) + ".jpg";
+  sample.path = shard->string() + "/" + std::to_string(offset) + ".jpg";
   sample.member = tl::ArchiveMember{shard, offset, 10};
   return sample;
 }
@@ -22,7 +22,8 @@ TEST(RankOfPositions, LooseFilesAreDealtOneByOne) {
 
 TEST(RankOfPositions, EachShardIsReadByOneRankAndThreeShardsSplitTwoToOne) {
   tl::Dataset dataset;
-  for (const char* shard : {"a.tar", "b.tar", "c.tar"}) {
+  for (const char* name : {"a.tar", "b.tar", "c.tar"}) {
+    const auto shard = std::make_shared<const std::filesystem::path>(name);
     for (uint64_t offset : {512, 2048}) dataset.samples.push_back(in_shard(shard, offset));
   }
   const std::vector<size_t> all{0, 1, 2, 3, 4, 5};

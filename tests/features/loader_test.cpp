@@ -113,7 +113,7 @@ TEST(BatchLoader, ContentLookupHashesTheBytesItDecodesAndLeavesOutKnownImages) {
   options.augmentation = augmentation;
 
   const auto cached = [&](size_t index) {  // every third image, as if in a feature cache
-    return index % 3 == 0 && dataset.samples[index].path.filename() != "empty.jpg";
+    return index % 3 == 0 && std::filesystem::path(dataset.samples[index].path).filename() != "empty.jpg";
   };
   tl::ContentLookup lookup;
   std::mutex mutex;

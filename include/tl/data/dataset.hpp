@@ -4,8 +4,10 @@
 // where the layout has one. Files are only listed here; decoding happens in the image pipeline.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tl/config/data_options.hpp"
@@ -15,13 +17,13 @@ namespace tl {
 
 // Where a sample's bytes lie inside a tar shard, so that reading it is one seek, not a search.
 struct ArchiveMember {
-  std::filesystem::path archive;
+  std::shared_ptr<const std::filesystem::path> archive;  // one per shard, shared by its samples
   uint64_t offset = 0;
   uint64_t size = 0;
 };
 
 struct Sample {
-  std::filesystem::path path;  // for a shard's sample, <shard>/<member name>: what records show
+  std::string path;  // for a shard's sample, <shard>/<member name>: what records show
   int label = 0;
   std::optional<ArchiveMember> member = std::nullopt;  // set for a shard's sample
 };
@@ -42,6 +44,11 @@ struct Dataset {
 
 // Sorts the samples (and their official splits) by path: the order every layout returns.
 void sort_by_path(Dataset& dataset);
+
+// std::filesystem::path's order (root directory first, then element by element), on path strings.
+// Samples keep their paths as strings: a std::filesystem::path also holds a parsed list of its
+// elements, some 300 bytes a sample, which a million-image data set cannot afford.
+int compare_paths(std::string_view a, std::string_view b);
 
 struct LayoutOptions {
   Layout layout = Layout::image_folder;

@@ -4,7 +4,8 @@
 // key (the name up to the first dot of its last component), one image (<key>.jpg, .png, ...) and
 // one label: <key>.cls (a class index), <key>.txt (a class name) or <key>.json (a name, an index, or
 // an object with a "label" field holding one). Only the headers are read when the dataset is
-// listed, and the labels; images are read later, one seek each, from the offsets found.
+// listed (or, where <shard>.idx lies beside a shard, that index: tl/data/tar_reader.hpp), and the
+// labels; images are read later, one seek each, from the offsets found.
 //
 // Classes come from classes.txt in the first shard's folder (one name per line, line i = index i)
 // when there is one, else from the labels (names sorted; indices name themselves "0", "1", ...).

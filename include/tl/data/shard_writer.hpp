@@ -20,6 +20,7 @@ struct ShardOptions {
   std::filesystem::path directory;  // created if missing
   std::string prefix = "data";      // the shard set's name, e.g. train
   uint64_t shard_bytes = 256ULL << 20;
+  bool index = false;  // also <shard>.idx beside each shard (tl/data/tar_reader.hpp)
 };
 
 struct WrittenShard {

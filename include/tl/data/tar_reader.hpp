@@ -41,6 +41,15 @@ TarListing list_tar_members(const std::string& archive);
 // The same for a file; throws tl::Error naming it when it is not a readable regular file.
 TarListing list_tar_members(const std::filesystem::path& archive);
 
+// An index of an archive's members, so that a reader on slow storage (a network file system, a
+// bucket mounted as files) need not walk its headers: the text of `<shard>.idx` as tl-shard --index
+// writes it, "tl-tar-index 1 <archive bytes>" then one "<offset> <size> <name>" line per member.
+std::string tar_index_text(const TarListing& listing, uint64_t archive_bytes);
+// The listing an index holds. `where` names it in errors. Throws tl::Error naming the line of a
+// malformed entry or a member outside the archive, and an index written for an archive of another
+// size (the shard was written again since).
+TarListing parse_tar_index(const std::string& text, uint64_t archive_bytes, const std::string& where);
+
 // A member's bytes by offset and size (from a listing): the reasons a loose image file gives (too
 // large, not a regular file) and "truncated" when the archive is shorter than the member says.
 BoundedRead read_tar_member(const std::filesystem::path& archive, uint64_t offset, uint64_t size, uint64_t max_bytes);
