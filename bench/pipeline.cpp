@@ -36,8 +36,7 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 void write_list(const std::filesystem::path& file, const tl::Dataset& dataset, const std::vector<size_t>& indices) {
   std::ofstream out(file);
-  for (size_t index : indices)
-    out << dataset.samples[index].label << " " << dataset.samples[index].path << "\n";
+  for (size_t index : indices) out << dataset.samples[index].label << " " << dataset.samples[index].path << "\n";
 }
 
 double decode_images_per_second(const tl::Dataset& dataset, const std::vector<size_t>& indices,
@@ -81,8 +80,9 @@ double matmul_gflops(int size, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app("The parts of tl-train's first pass measured one by one on a config's data: decode+preprocess, the "
-               "backbone, the whole pass (and an augmented view pass with train.augmentation). Prints JSON.");
+  CLI::App app(
+      "The parts of tl-train's first pass measured one by one on a config's data: decode+preprocess, the "
+      "backbone, the whole pass (and an augmented view pass with train.augmentation). Prints JSON.");
   std::string config;
   std::filesystem::path out;
   double backbone_seconds = 8.0;
@@ -130,8 +130,8 @@ int main(int argc, char** argv) {
     result["augmented_decode_preprocess_images_per_second"] =
         decode_images_per_second(dataset, split.train, full_size, augmented);
     const tl::AugmentedView view{experiment.train.augmentation, static_cast<uint64_t>(experiment.seed), 0};
-    const auto pass = tl::extract_features(*loaded.backbone, dataset, split.train, full_size, options, skipped,
-                                           nullptr, "augmented view pass", &view);
+    const auto pass = tl::extract_features(*loaded.backbone, dataset, split.train, full_size, options, skipped, nullptr,
+                                           "augmented view pass", &view);
     result["augmented_view_pass_images_per_second"] = pass.size() / pass.seconds;
     result["augmented_over_plain_pass"] = (pass.size() / pass.seconds) / (first.size() / first.seconds);
   }

@@ -103,9 +103,8 @@ int compare_paths(std::string_view a, std::string_view b) {
 void sort_by_path(Dataset& dataset) {
   std::vector<size_t> order(dataset.samples.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return compare_paths(dataset.samples[a].path, dataset.samples[b].path) < 0;
-  });
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return compare_paths(dataset.samples[a].path, dataset.samples[b].path) < 0; });
   std::vector<Sample> samples;
   std::vector<OfficialSplit> official;
   samples.reserve(order.size());

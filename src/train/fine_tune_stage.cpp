@@ -22,8 +22,8 @@ std::vector<size_t> shard_of_rows(const Dataset& dataset, const std::vector<size
   std::vector<size_t> shards;
   for (const size_t sample : samples) {
     const auto& member = dataset.samples[sample].member;
-    shards.push_back(
-        numbers.emplace(member ? member->archive->native() : dataset.samples[sample].path, numbers.size()).first->second);
+    shards.push_back(numbers.emplace(member ? member->archive->native() : dataset.samples[sample].path, numbers.size())
+                         .first->second);
   }
   return shards;
 }

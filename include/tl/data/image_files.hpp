@@ -26,11 +26,11 @@ struct ImageFiles {
 };
 
 // The images a user names: a file as given (whatever its extension: its decoder says if it is not
-// an image; a member of a tar shard as <shard>/<member>), a folder walked to every depth (hidden entries skipped, images by extension, symlinked
-// folders not followed), @FILE a list of one path per line (relative to the list's folder; empty
-// lines and lines starting with # skipped; each line a file or folder as above). In the order
-// given, folders in sorted order. Throws tl::Error naming a path that does not exist or a list
-// that cannot be read.
+// an image; a member of a tar shard as <shard>/<member>), a folder walked to every depth (hidden
+// entries skipped, images by extension, symlinked folders not followed), @FILE a list of one path
+// per line (relative to the list's folder; empty lines and lines starting with # skipped; each line
+// a file or folder as above). In the order given, folders in sorted order. Throws tl::Error naming
+// a path that does not exist or a list that cannot be read.
 ImageFiles list_image_files(const std::vector<std::string>& arguments);
 
 }  // namespace tl
