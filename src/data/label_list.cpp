@@ -205,16 +205,30 @@ Dataset parse_label_list(const std::string& text, LabelListFormat format, const 
   std::map<std::string, int> label_of;
   for (size_t i = 0; i < dataset.class_names.size(); ++i) label_of[dataset.class_names[i]] = static_cast<int>(i);
 
-  std::map<std::string, int> first_line;  // by lexically normal path, where equal paths are equal strings
   for (size_t i = 0; i < lines.size(); ++i) {
     const LineError error(file, line_numbers[i]);
     const fs::path listed(lines[i].path);
     const fs::path path = (listed.is_absolute() ? listed : file.parent_path() / listed).lexically_normal();
-    const auto [earlier, inserted] = first_line.emplace(path.native(), line_numbers[i]);
-    if (!inserted)
-      error.fail("\"" + path_text(path) + "\" is listed twice (first on line " + std::to_string(earlier->second) + ")");
     dataset.samples.push_back({path.native(), label_of.at(lines[i].label)});
     dataset.official.push_back(lines[i].split ? split_named(*lines[i].split, error) : OfficialSplit::none);
+    std::string().swap(lines[i].path);  // no second copy of every path at the peak
+  }
+  // An image listed twice sits next to itself once sorted; the error names the second line that
+  // repeats an earlier one, as reading the file top to bottom finds it.
+  std::vector<size_t> order(dataset.samples.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return compare_paths(dataset.samples[a].path, dataset.samples[b].path) < 0;
+  });
+  std::optional<std::pair<size_t, size_t>> repeated;  // (first, again), the earliest `again`
+  for (size_t k = 1; k < order.size(); ++k) {
+    if (dataset.samples[order[k]].path != dataset.samples[order[k - 1]].path) continue;
+    if (!repeated || order[k] < repeated->second) repeated = {order[k - 1], order[k]};
+  }
+  if (repeated) {
+    LineError(file, line_numbers[repeated->second])
+        .fail("\"" + utf8_text(dataset.samples[repeated->second].path) + "\" is listed twice (first on line " +
+              std::to_string(line_numbers[repeated->first]) + ")");
   }
   sort_by_path(dataset);
   return dataset;
