@@ -8,7 +8,7 @@ packages=(
   libtorch-dev libopencv-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libyaml-cpp-dev libgtest-dev libssl-dev zlib1g-dev libjpeg62-turbo-dev libopenblas0-pthread libgloo-dev
   python3 python3-torch python3-torchvision python3-opencv python3-numpy python3-pil python3-jsonschema python3-onnx
-  time
+  time libarchive-dev
   chromium
   clang libclang-rt-14-dev
 )

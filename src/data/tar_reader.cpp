@@ -299,8 +299,28 @@ TarListing list_tar_members(const std::filesystem::path& archive) {
   const Descriptor file(::open(archive.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   const OpenArchive open = open_archive(file);
   if (open.fd < 0) throw Error(archive.string() + ": " + open.error);
-  return list_tar_members([&](uint64_t offset, size_t length) { return read_exactly(open.fd, offset, length); },
-                          open.size);
+  // Headers are read through a 64 KiB window: where members are small (a shard of photos a few
+  // dozen KiB each), one read serves many headers instead of one system call per header. Where
+  // either of the last two members was larger than the window (photos beside their .cls labels)
+  // only the header itself is read: reading ahead would read image data.
+  constexpr size_t kWindow = 64 * 1024;
+  std::string window;
+  uint64_t window_start = 0, last_offset = 0, last_gap = 0;
+  return list_tar_members(
+      [&](uint64_t offset, size_t length) {
+        const uint64_t gap = offset - std::min(offset, last_offset);
+        const bool after_large_member = std::max(gap, last_gap) > kWindow;
+        last_gap = gap;
+        last_offset = offset;
+        if (length > kWindow) return read_exactly(open.fd, offset, length);
+        if (offset < window_start || offset + length > window_start + window.size()) {
+          window = read_exactly(open.fd, offset, after_large_member ? length : kWindow);
+          window_start = offset;
+        }
+        return window.substr(static_cast<size_t>(offset - window_start),
+                             std::min<size_t>(length, window.size() - static_cast<size_t>(offset - window_start)));
+      },
+      open.size);
 }
 
 BoundedRead read_tar_member(const std::filesystem::path& archive, uint64_t offset, uint64_t size, uint64_t max_bytes) {

@@ -83,6 +83,28 @@ TEST(TarReader, ListsWhatTlShardWritesWithOffsetsThatReadTheBytes) {
   EXPECT_TRUE(tl::read_tar_member(dir / "missing.tar", 0, 1, 10).missing);
 }
 
+// A file is listed through a read-ahead window that small members share and large ones skip: the
+// listing is the one of the same bytes in memory, whatever the mix of sizes.
+TEST(TarReader, AFileListsAsItsBytesDoWhateverTheMemberSizes) {
+  tl::TarWriter writer;
+  const std::vector<size_t> sizes{10, 200000, 1, 3000, 70000, 65536, 0, 5, 130000, 2, 40000, 40000, 40000};
+  for (size_t i = 0; i < sizes.size(); ++i) writer.add(std::to_string(i) + ".jpg", std::string(sizes[i], 'x'));
+  const std::string archive = writer.finish();
+  TempDirectory dir;
+  FILE* out = std::fopen((dir / "mixed.tar").c_str(), "wb");
+  std::fwrite(archive.data(), 1, archive.size(), out);
+  std::fclose(out);
+  const tl::TarListing from_file = tl::list_tar_members(dir / "mixed.tar");
+  const tl::TarListing from_memory = tl::list_tar_members(archive);
+  EXPECT_EQ(from_file.error, "");
+  ASSERT_EQ(from_file.members.size(), sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    EXPECT_EQ(from_file.members[i].name, from_memory.members[i].name);
+    EXPECT_EQ(from_file.members[i].offset, from_memory.members[i].offset);
+    EXPECT_EQ(from_file.members[i].size, sizes[i]);
+  }
+}
+
 TEST(TarReader, ReadsUstarPrefixesGnuLongNamesAndPaxHeaders) {
   const std::string long_name(150, 'n');
   std::string archive = member("000001.jpg", "abc", '0', "some/folder");
