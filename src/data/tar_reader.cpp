@@ -303,7 +303,7 @@ TarListing list_tar_members(const std::filesystem::path& archive) {
   // dozen KiB each), one read serves many headers instead of one system call per header. Where
   // either of the last two members was larger than the window (photos beside their .cls labels)
   // only the header itself is read: reading ahead would read image data.
-  constexpr size_t kWindow = 64 * 1024;
+  constexpr size_t kWindow = size_t{64} << 10;
   std::string window;
   uint64_t window_start = 0, last_offset = 0, last_gap = 0;
   return list_tar_members(
