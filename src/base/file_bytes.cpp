@@ -22,49 +22,50 @@ std::string kind_of(mode_t mode) {
   return "not a file";
 }
 
-class Descriptor {
- public:
-  explicit Descriptor(int fd) : fd_(fd) {}
-  ~Descriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 }  // namespace
+
+RegularFile::RegularFile(const std::filesystem::path& path) {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  const int descriptor = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (descriptor < 0) {
+    const int error = errno;
+    missing_ = error == ENOENT;
+    error_ = missing_ ? "cannot open file" : std::string("cannot open file: ") + std::strerror(error);
+    return;
+  }
+  struct stat status {};
+  if (::fstat(descriptor, &status) != 0) {
+    error_ = std::string("cannot read file: ") + std::strerror(errno);
+  } else if (!S_ISREG(status.st_mode)) {
+    error_ = "not a regular file (" + kind_of(status.st_mode) + ")";
+  } else {
+    descriptor_ = descriptor;
+    size_ = static_cast<uint64_t>(status.st_size);
+    return;
+  }
+  ::close(descriptor);
+}
+
+RegularFile::~RegularFile() {
+  if (descriptor_ >= 0) ::close(descriptor_);
+}
 
 BoundedRead read_regular_file(const std::filesystem::path& path, uint64_t max_bytes) {
   BoundedRead result;
-  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-  const Descriptor file(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  if (file.get() < 0) {
-    const int error = errno;
-    result.missing = error == ENOENT;
-    result.error = result.missing ? "cannot open file" : std::string("cannot open file: ") + std::strerror(error);
-    return result;
-  }
-  struct stat status {};
-  if (::fstat(file.get(), &status) != 0) {
-    result.error = std::string("cannot read file: ") + std::strerror(errno);
-    return result;
-  }
-  if (!S_ISREG(status.st_mode)) {
-    result.error = "not a regular file (" + kind_of(status.st_mode) + ")";
+  const RegularFile file(path);
+  if (!file.is_open()) {
+    result.error = file.error();
+    result.missing = file.missing();
     return result;
   }
   const auto too_large = [&](uint64_t size) {
     return "file too large: " + std::to_string(size) + " bytes (limit " + std::to_string(max_bytes) + ")";
   };
-  if (static_cast<uint64_t>(status.st_size) > max_bytes) {
-    result.error = too_large(static_cast<uint64_t>(status.st_size));
+  if (file.size() > max_bytes) {
+    result.error = too_large(file.size());
     return result;
   }
-  std::string bytes(static_cast<size_t>(status.st_size), '\0');
+  std::string bytes(static_cast<size_t>(file.size()), '\0');
   size_t filled = 0;
   // A file that grows while it is read is read up to the limit, never past it.
   while (true) {
@@ -75,7 +76,7 @@ BoundedRead read_regular_file(const std::filesystem::path& path, uint64_t max_by
       }
       bytes.resize(std::min<uint64_t>(max_bytes + 1, bytes.size() + 65536));
     }
-    const ssize_t got = ::read(file.get(), bytes.data() + filled, bytes.size() - filled);
+    const ssize_t got = ::read(file.descriptor(), bytes.data() + filled, bytes.size() - filled);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
       result.error = std::string("cannot read file: ") + std::strerror(errno);

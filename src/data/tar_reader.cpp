@@ -6,8 +6,6 @@
 #include <optional>
 #include <sstream>
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tl/base/error.hpp"
@@ -240,20 +238,6 @@ TarListing list_tar_members(const std::string& archive) {
 
 namespace {
 
-class Descriptor {
- public:
-  explicit Descriptor(int fd) : fd_(fd) {}
-  ~Descriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Reads `length` bytes at `offset`; fewer only at the end of the file or on an error.
 std::string read_exactly(int fd, uint64_t offset, size_t length) {
   std::string bytes(length, '\0');
@@ -268,37 +252,11 @@ std::string read_exactly(int fd, uint64_t offset, size_t length) {
   return bytes;
 }
 
-// An open regular file and its size, or the reason there is none.
-struct OpenArchive {
-  int fd = -1;
-  uint64_t size = 0;
-  std::string error;
-  bool missing = false;
-};
-
-OpenArchive open_archive(const Descriptor& file) {
-  OpenArchive open;
-  if (file.get() < 0) {
-    open.missing = errno == ENOENT;
-    open.error = std::string("cannot open archive: ") + std::strerror(errno);
-    return open;
-  }
-  struct stat status {};
-  if (::fstat(file.get(), &status) != 0 || !S_ISREG(status.st_mode)) {
-    open.error = "archive is not a regular file";
-    return open;
-  }
-  open.fd = file.get();
-  open.size = static_cast<uint64_t>(status.st_size);
-  return open;
-}
-
 }  // namespace
 
 TarListing list_tar_members(const std::filesystem::path& archive) {
-  const Descriptor file(::open(archive.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  const OpenArchive open = open_archive(file);
-  if (open.fd < 0) throw Error(archive.string() + ": " + open.error);
+  const RegularFile file(archive);
+  if (!file.is_open()) throw Error(archive.string() + ": " + file.error());
   // Headers are read through a 64 KiB window: where members are small (a shard of photos a few
   // dozen KiB each), one read serves many headers instead of one system call per header. Where
   // either of the last two members was larger than the window (photos beside their .cls labels)
@@ -312,15 +270,15 @@ TarListing list_tar_members(const std::filesystem::path& archive) {
         const bool after_large_member = std::max(gap, last_gap) > kWindow;
         last_gap = gap;
         last_offset = offset;
-        if (length > kWindow) return read_exactly(open.fd, offset, length);
+        if (length > kWindow) return read_exactly(file.descriptor(), offset, length);
         if (offset < window_start || offset + length > window_start + window.size()) {
-          window = read_exactly(open.fd, offset, after_large_member ? length : kWindow);
+          window = read_exactly(file.descriptor(), offset, after_large_member ? length : kWindow);
           window_start = offset;
         }
         return window.substr(static_cast<size_t>(offset - window_start),
                              std::min<size_t>(length, window.size() - static_cast<size_t>(offset - window_start)));
       },
-      open.size);
+      file.size());
 }
 
 BoundedRead read_tar_member(const std::filesystem::path& archive, uint64_t offset, uint64_t size, uint64_t max_bytes) {
@@ -329,18 +287,17 @@ BoundedRead read_tar_member(const std::filesystem::path& archive, uint64_t offse
     result.error = "file too large: " + std::to_string(size) + " bytes (limit " + std::to_string(max_bytes) + ")";
     return result;
   }
-  const Descriptor file(::open(archive.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  const OpenArchive open = open_archive(file);
-  if (open.fd < 0) {
-    result.missing = open.missing;
-    result.error = open.error;
+  const RegularFile file(archive);
+  if (!file.is_open()) {
+    result.missing = file.missing();
+    result.error = file.error();
     return result;
   }
-  if (offset > open.size || size > open.size - offset) {
+  if (offset > file.size() || size > file.size() - offset) {
     result.error = "truncated: the archive ends before the member's bytes do";
     return result;
   }
-  std::string bytes = read_exactly(open.fd, offset, static_cast<size_t>(size));
+  std::string bytes = read_exactly(file.descriptor(), offset, static_cast<size_t>(size));
   if (bytes.size() != size) {
     result.error = "cannot read the member's bytes from the archive";
     return result;

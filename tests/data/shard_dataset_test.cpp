@@ -4,8 +4,6 @@
 // an error naming both; and images read back from the offsets, also through a recorded path.
 #include "tl/data/shard_dataset.hpp"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
 
 #include "support/error_of.hpp"
@@ -21,17 +19,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using tl::testing::TempDirectory;
-
-void write(const fs::path& file, const std::string& bytes) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary) << bytes;
-}
+using tl::testing::write_file;
 
 // An archive of (name, bytes) members.
 void write_tar(const fs::path& file, const std::vector<std::pair<std::string, std::string>>& members) {
   tl::TarWriter tar;
   for (const auto& [name, bytes] : members) tar.add(name, bytes);
-  write(file, tar.finish());
+  write_file(file, tar.finish());
 }
 
 std::string message_of(const std::function<void()>& action) { return tl::testing::error_of(action); }
@@ -61,7 +55,7 @@ TEST_F(ShardDataset, GroupsMembersByKeyAndNamesClassesFromClassesTxt) {
                                          {"000000001.meta", "ignored"}});
   write_tar(dir / "s/train-000001.tar", {{"000000002.jpg", "image-2"}, {"000000002.cls", "1"}});
   write_tar(dir / "s/test-000000.tar", {{"a/b.jpg", "image-3"}, {"a/b.cls", "0"}});
-  write(dir / "s/classes.txt", "cat\ndog\n");
+  write_file(dir / "s/classes.txt", "cat\ndog\n");
   const tl::Dataset dataset = tl::load_shards(dir / "s");
   EXPECT_EQ(dataset.class_names, (std::vector<std::string>{"cat", "dog"}));
   ASSERT_EQ(dataset.samples.size(), 4u);
@@ -83,7 +77,7 @@ TEST_F(ShardDataset, GroupsMembersByKeyAndNamesClassesFromClassesTxt) {
   EXPECT_TRUE(tl::read_image_file(dir / "s/train-000000.tar/nope.jpg").missing);
 
   EXPECT_EQ(tl::shard_files(dir / "s/train-{000000..000001}.tar").size(), 2u);
-  write(dir / "list.txt", "# the training shards\ns/train-{000000..000001}.tar\n\ns/test-000000.tar\n");
+  write_file(dir / "list.txt", "# the training shards\ns/train-{000000..000001}.tar\n\ns/test-000000.tar\n");
   EXPECT_EQ(tl::shard_files(dir / "list.txt").size(), 3u);
   EXPECT_NE(message_of([&] { tl::shard_files(dir / "s/train-{000000..000002}.tar"); }).find("train-000002.tar"),
             std::string::npos);
@@ -96,15 +90,15 @@ TEST_F(ShardDataset, AnIndexBesideAShardReplacesTheWalkOfItsHeaders) {
   tar.add("k.jpg", "image");
   tar.add("k.cls", "0");
   std::string archive = tar.finish();
-  write(dir / "s/d.tar.idx", tl::tar_index_text(tl::list_tar_members(archive), archive.size()));
+  write_file(dir / "s/d.tar.idx", tl::tar_index_text(tl::list_tar_members(archive), archive.size()));
   archive[148] = 'x';  // the first header's checksum
-  write(dir / "s/d.tar", archive);
+  write_file(dir / "s/d.tar", archive);
   const tl::Dataset indexed = tl::load_shards(dir / "s");
   ASSERT_EQ(indexed.samples.size(), 1u);
   EXPECT_EQ(*tl::read_sample(indexed.samples[0]).bytes, "image");
   fs::remove(dir / "s/d.tar.idx");
   EXPECT_NE(message_of([&] { tl::load_shards(dir / "s"); }).find("no labelled image"), std::string::npos);
-  write(dir / "s/d.tar.idx", "tl-tar-index 1 1\n");
+  write_file(dir / "s/d.tar.idx", "tl-tar-index 1 1\n");
   EXPECT_NE(message_of([&] { tl::load_shards(dir / "s"); }).find("d.tar.idx: written for an archive of 1 bytes"),
             std::string::npos);
 }
@@ -143,7 +137,7 @@ TEST_F(ShardDataset, MembersThatAreNoSampleAreListedByShardAndMember) {
   std::string archive = tar.finish();
   archive.resize(archive.size() - 1024);  // no end marker
   archive += std::string(512, 'g');       // and a damaged header after it
-  write(dir / "s/data.tar", archive);
+  write_file(dir / "s/data.tar", archive);
   const tl::Dataset dataset = tl::load_shards(dir / "s");
   ASSERT_EQ(dataset.samples.size(), 1u);
   EXPECT_EQ(dataset.samples[0].path, dir / "s/data.tar/good.jpg");
@@ -177,7 +171,7 @@ TEST_F(ShardDataset, ImageMembersMeetTheLimitsOfLooseFiles) {
 }
 
 TEST_F(ShardDataset, LabelsThatNameNoClassAreErrorsNamingShardAndMember) {
-  write(dir / "a/classes.txt", "cat\ndog\n");
+  write_file(dir / "a/classes.txt", "cat\ndog\n");
   write_tar(dir / "a/d.tar", {{"k.jpg", "x"}, {"k.cls", "2"}});
   EXPECT_NE(message_of([&] { tl::load_shards(dir / "a"); }).find("d.tar: k.cls: class index 2"), std::string::npos)
       << message_of([&] { tl::load_shards(dir / "a"); });
@@ -195,7 +189,7 @@ TEST_F(ShardDataset, LabelsThatNameNoClassAreErrorsNamingShardAndMember) {
   write_tar(dir / "c/extra-0.tar", {{"m.jpg", "y"}, {"m.txt", "dog"}});
   EXPECT_NE(message_of([&] { tl::load_shards(dir / "c"); }).find("extra-0.tar: its name gives no split"),
             std::string::npos);
-  write(dir / "e/readme.txt", "no shards here");
+  write_file(dir / "e/readme.txt", "no shards here");
   EXPECT_NE(message_of([&] { tl::load_shards(dir / "e"); }).find("no shard found"), std::string::npos);
 }
 

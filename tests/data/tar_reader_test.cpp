@@ -69,9 +69,7 @@ TEST(TarReader, ListsWhatTlShardWritesWithOffsetsThatReadTheBytes) {
 
   TempDirectory dir;
   const auto file = dir / "shard.tar";
-  FILE* out = std::fopen(file.c_str(), "wb");
-  std::fwrite(archive.data(), 1, archive.size(), out);
-  std::fclose(out);
+  tl::testing::write_file(file, archive);
   const tl::TarListing from_file = tl::list_tar_members(file);
   ASSERT_EQ(from_file.members.size(), 2u);
   const tl::BoundedRead read = tl::read_tar_member(file, from_file.members[0].offset, from_file.members[0].size, 1000);
@@ -91,9 +89,7 @@ TEST(TarReader, AFileListsAsItsBytesDoWhateverTheMemberSizes) {
   for (size_t i = 0; i < sizes.size(); ++i) writer.add(std::to_string(i) + ".jpg", std::string(sizes[i], 'x'));
   const std::string archive = writer.finish();
   TempDirectory dir;
-  FILE* out = std::fopen((dir / "mixed.tar").c_str(), "wb");
-  std::fwrite(archive.data(), 1, archive.size(), out);
-  std::fclose(out);
+  tl::testing::write_file(dir / "mixed.tar", archive);
   const tl::TarListing from_file = tl::list_tar_members(dir / "mixed.tar");
   const tl::TarListing from_memory = tl::list_tar_members(archive);
   EXPECT_EQ(from_file.error, "");

@@ -15,6 +15,30 @@ struct BoundedRead {
   bool missing = false;  // there is no such file (the error is then "cannot open file")
 };
 
+// A regular file (links followed) opened for reading, for readers that take parts of it (a tar
+// shard's headers and members) and for read_regular_file: the descriptor, closed with the object,
+// and the size; else, with no descriptor, the reason, as read_regular_file gives it. A FIFO never
+// blocks the open.
+class RegularFile {
+ public:
+  explicit RegularFile(const std::filesystem::path& path);
+  ~RegularFile();
+  RegularFile(const RegularFile&) = delete;
+  RegularFile& operator=(const RegularFile&) = delete;
+
+  bool is_open() const { return descriptor_ >= 0; }
+  int descriptor() const { return descriptor_; }
+  uint64_t size() const { return size_; }
+  const std::string& error() const { return error_; }
+  bool missing() const { return missing_; }  // there is no such file
+
+ private:
+  int descriptor_ = -1;
+  uint64_t size_ = 0;
+  std::string error_;
+  bool missing_ = false;
+};
+
 // Only a regular file (links followed) of at most max_bytes is read. A FIFO never blocks the open, a
 // link to /dev/zero is never read, a symlink loop is a reason rather than an exception.
 BoundedRead read_regular_file(const std::filesystem::path& path, uint64_t max_bytes);
