@@ -118,28 +118,24 @@ namespace {
 
 // The member `path` names inside the archive that is one of its folders, if one is.
 std::optional<BoundedRead> read_through_archive(const std::filesystem::path& path) {
-  for (std::filesystem::path archive = path.parent_path(); archive.has_relative_path();
-       archive = archive.parent_path()) {
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(archive, error)) continue;
-    const std::string name = path.lexically_relative(archive).generic_string();
-    TarListing listing;
-    try {
-      listing = list_tar_members(archive);
-    } catch (const Error&) {
-      return std::nullopt;
-    }
-    for (const TarMember& member : listing.members) {
-      if (member.name == name && member.regular) {
-        return read_tar_member(archive, member.offset, member.size, kMaxImageFileBytes);
-      }
-    }
-    BoundedRead missing;
-    missing.missing = true;
-    missing.error = "no member " + name + " in the archive " + archive.string();
-    return missing;
+  const auto archive = archive_holding(path);
+  if (!archive) return std::nullopt;
+  const std::string name = path.lexically_relative(*archive).generic_string();
+  TarListing listing;
+  try {
+    listing = list_tar_members(*archive);
+  } catch (const Error&) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  for (const TarMember& member : listing.members) {
+    if (member.name == name && member.regular) {
+      return read_tar_member(*archive, member.offset, member.size, kMaxImageFileBytes);
+    }
+  }
+  BoundedRead missing;
+  missing.missing = true;
+  missing.error = "no member " + name + " in the archive " + archive->string();
+  return missing;
 }
 
 DecodedImage decode_read(const BoundedRead& file, int shorter_side_needed) {

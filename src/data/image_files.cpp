@@ -7,6 +7,7 @@
 #include "tl/base/ascii_case.hpp"
 #include "tl/base/error.hpp"
 #include "tl/base/file_bytes.hpp"
+#include "tl/data/tar_reader.hpp"
 
 namespace fs = std::filesystem;
 
@@ -57,21 +58,11 @@ void walk(const fs::path& directory, ImageFiles& found) {
   }
 }
 
-// A member of a tar shard named through it (shards/train-000000.tar/000000012.jpg), as runs record
-// a shard's samples: one of its folders is a file.
-bool names_archive_member(const fs::path& path) {
-  for (fs::path parent = path.parent_path(); parent.has_relative_path(); parent = parent.parent_path()) {
-    std::error_code error;
-    if (fs::is_regular_file(parent, error)) return true;
-  }
-  return false;
-}
-
 void add(const fs::path& path, const std::string& named_as, ImageFiles& found) {
   std::error_code error;
   if (is_directory_entry(path)) {
     walk(path, found);
-  } else if (fs::exists(fs::symlink_status(path, error)) || names_archive_member(path)) {
+  } else if (fs::exists(fs::symlink_status(path, error)) || archive_holding(path)) {
     found.images.push_back(path);
   } else {
     throw Error(named_as + ": no such file or folder");

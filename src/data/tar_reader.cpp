@@ -281,6 +281,15 @@ TarListing list_tar_members(const std::filesystem::path& archive) {
       file.size());
 }
 
+std::optional<std::filesystem::path> archive_holding(const std::filesystem::path& member_path) {
+  for (std::filesystem::path folder = member_path.parent_path(); folder.has_relative_path();
+       folder = folder.parent_path()) {
+    std::error_code error;
+    if (std::filesystem::is_regular_file(folder, error)) return folder;
+  }
+  return std::nullopt;
+}
+
 BoundedRead read_tar_member(const std::filesystem::path& archive, uint64_t offset, uint64_t size, uint64_t max_bytes) {
   BoundedRead result;
   if (size > max_bytes) {

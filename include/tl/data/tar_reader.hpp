@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ std::string tar_index_text(const TarListing& listing, uint64_t archive_bytes);
 // malformed entry or a member outside the archive, and an index written for an archive of another
 // size (the shard was written again since).
 TarListing parse_tar_index(const std::string& text, uint64_t archive_bytes, const std::string& where);
+
+// The archive a path runs through, as records name a shard's member (shards/train-000000.tar/
+// 000000012.jpg): the nearest of its folders that is a regular file; nothing when none is.
+std::optional<std::filesystem::path> archive_holding(const std::filesystem::path& member_path);
 
 // A member's bytes by offset and size (from a listing): the reasons a loose image file gives (too
 // large, not a regular file) and "truncated" when the archive is shorter than the member says.
